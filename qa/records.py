@@ -117,8 +117,11 @@ class Chunk:
     def indexed_text(self) -> str:
         """What the embedder and BM25 see: the section path and title make a chunk findable by its topic."""
         head = " › ".join(self.breadcrumb)
-        extra = [x for x in (self.meta.title, self.meta.meeting) if x and x not in head]
-        return "\n".join([*extra, head, self.text])
+        meta = self.meta
+        number = f"第{meta.proposal_no}号" if meta.proposal_no else ""
+        proposers = "、".join(meta.proposers)
+        extra = [x for x in (meta.agency, meta.meeting, number, proposers, meta.title) if x and x not in head]
+        return "\n".join([" ".join(extra), head, self.text]) if extra else "\n".join([head, self.text])
 
     def to_dict(self) -> dict[str, Any]:
         return {
