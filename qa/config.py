@@ -35,7 +35,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.max_question_chars <= 0:
-            raise ConfigError(f"QA_MAX_QUESTION_CHARS must be greater than 0. Currently, it is {self.max_question_chars}")
+            raise ConfigError(
+                f"QA_MAX_QUESTION_CHARS must be greater than 0. Currently, it is {self.max_question_chars}"
+            )
         if self.upload_max_mb <= 0:
             raise ConfigError(f"QA_UPLOAD_MAX_MB must be greater than 0. Currently, it is {self.upload_max_mb}")
         if self.llm_timeout <= 0:

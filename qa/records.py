@@ -284,8 +284,10 @@ class Draft:
                 {
                     "heading": s.heading,
                     "paragraphs": s.paragraphs,
-                    "sources": [[{"chunk_id": c.chunk_id, "doc_id": c.doc_id, "section": c.section} for c in src]
-                                for src in s.sources],
+                    "sources": [
+                        [{"chunk_id": c.chunk_id, "doc_id": c.doc_id, "section": c.section} for c in src]
+                        for src in s.sources
+                    ],
                 }
                 for s in self.sections
             ],

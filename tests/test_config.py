@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pytest
+
+from qa.config import OFFLINE_EMBEDDER, load_settings
+from qa.errors import ConfigError
+
+
+def test_defaults_work_offline(tmp_path: Path) -> None:
+    settings = load_settings(config_file=tmp_path / "absent.toml", env={})
+    assert settings.embed_model == OFFLINE_EMBEDDER
+    assert not settings.llm_configured
+
+
+def test_environment_overrides_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "qa.toml"
+    config.write_text('llm_model = "qwen2.5"\nmax_question_chars = 500\n', encoding="utf-8")
+    env = {"QA_CONFIG": str(config), "QA_MAX_QUESTION_CHARS": "800", "QA_INDEX_DIR": str(tmp_path / "idx")}
+    settings = load_settings(env=env)
+    assert settings.llm_model == "qwen2.5"
+    assert settings.max_question_chars == 800
+    assert settings.index_dir == tmp_path / "idx"
+
+
+def test_secrets_are_masked(tmp_path: Path) -> None:
+    env = {"QA_LLM_API_KEY": "sk-secret", "QA_USERS": "a:b", "QA_CONFIG": str(tmp_path / "none.toml")}
+    masked = load_settings(env=env).masked()
+    assert masked["llm_api_key"] == "***"
+    assert masked["users"] == "***"
+    assert "sk-secret" not in str(masked)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("max_question_chars = 0\n", "greater than 0"),
+        ("no_such_setting = 1\n", "unknown settings"),
+        ("this is not toml", "not valid TOML"),
+        ('max_question_chars = "many"\n', "must be a int"),
+    ],
+)
+def test_bad_config_gives_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    config = tmp_path / "qa.toml"
+    config.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env={"QA_CONFIG": str(config)})
