@@ -19,10 +19,36 @@ def cmd_config(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _load_app_module():
+    """app.py lives at the project root (it is the UI edge, not part of the package); load it by path."""
+    import importlib.util
+
+    from qa.config import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("qa_app", PROJECT_ROOT / "app.py")
+    if spec is None or spec.loader is None:
+        raise QAError(f"cannot find the web app at {PROJECT_ROOT / 'app.py'}; run qa serve from a source checkout")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--share", action="store_true", help="create a public gradio.live link (off by default)")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the Gradio app (builds the index from the seeds first when it is missing)."""
+    return _load_app_module().serve(args.host, args.port, args.share, settings=settings)
+
+
 # Each subcommand registers its parser here: (name, help, add_arguments, handler).
 # Stages add theirs next to their handler, so cli.py stays a thin edge over the library.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
     ("config", "print the effective settings (secrets masked)", lambda _p: None, cmd_config),
+    ("serve", "start the web app (问答 / 起草答复 / 文档库)", _add_serve_arguments, cmd_serve),
 ]
 
 

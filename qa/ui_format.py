@@ -1,0 +1,255 @@
+"""Pure formatting for the Gradio app: answers, citations, precedents and documents as HTML/Markdown/rows."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+# Placeholders a person still has to fill in: 【…】, ［…］ or ＿＿＿ runs, as the drafter writes them.
+_PLACEHOLDER = re.compile(r"【[^】\n]{0,40}】|［[^］\n]{0,40}］|[_＿]{3,}")
+
+DOC_COLUMNS = ["标题", "发文机关", "类别", "会议", "编号", "提案人/代表", "日期", "来源文件", "文档ID"]
+
+
+def link_citations(text: str, count: int) -> str:
+    """Turn the [n] markers of an answer into links to source n of the sources panel.
+
+    Args:
+        text: answer text with [n] markers.
+        count: how many citations the answer has; markers beyond it stay plain text.
+
+    Returns:
+        Markdown/HTML for the chatbot in which each valid marker is an anchor ``#qa-src-n``.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if 1 <= n <= count:
+            return f'<a class="qa-cite" href="#qa-src-{n}" title="查看来源 {n}">[{n}]</a>'
+        return m.group(0)
+
+    return _MARKER.sub(repl, text)
+
+
+def highlight(passage: str, quote: str) -> str:
+    """HTML of a passage with the supporting quote wrapped in <mark>; escaped, never raw text.
+
+    The quote is matched exactly first, then ignoring whitespace (the cleaner and the verifier may
+    disagree on spaces between Chinese characters); if it still is not found the passage is shown plain.
+    """
+    quote = quote.strip()
+    if not quote:
+        return html.escape(passage)
+    start = passage.find(quote)
+    if start >= 0:
+        end = start + len(quote)
+    else:
+        start, end = _find_ignoring_space(passage, quote)
+        if start < 0:
+            return html.escape(passage)
+    return (
+        html.escape(passage[:start])
+        + "<mark>"
+        + html.escape(passage[start:end])
+        + "</mark>"
+        + html.escape(passage[end:])
+    )
+
+
+def _find_ignoring_space(passage: str, quote: str) -> tuple[int, int]:
+    """Span of ``quote`` in ``passage`` when whitespace is ignored on both sides, else (-1, -1)."""
+    positions = [i for i, ch in enumerate(passage) if not ch.isspace()]
+    squashed = "".join(passage[i] for i in positions)
+    target = "".join(quote.split())
+    at = squashed.find(target) if target else -1
+    if at < 0:
+        return -1, -1
+    return positions[at], positions[at + len(target) - 1] + 1
+
+
+def meta_line(meta: DocMeta) -> str:
+    """One escaped line of a document's identity: agency, kind, meeting, number, proposers, date."""
+    parts = []
+    if meta.agency:
+        parts.append(f"发文机关：{meta.agency}")
+    if meta.kind:
+        parts.append(meta.kind)
+    if meta.meeting:
+        parts.append(meta.meeting)
+    if meta.proposal_no:
+        parts.append(f"第{meta.proposal_no}号")
+    if meta.doc_no:
+        parts.append(meta.doc_no)
+    if meta.proposers:
+        parts.append("提出人：" + "、".join(meta.proposers))
+    if meta.date:
+        parts.append(meta.date)
+    return " · ".join(html.escape(p) for p in parts)
+
+
+def _crumb(chunk: Chunk) -> str:
+    # The first breadcrumb element is the document's name, already shown as the card title.
+    path = chunk.breadcrumb[1:] if len(chunk.breadcrumb) > 1 else chunk.breadcrumb
+    return html.escape(" › ".join(path))
+
+
+def _card(n: int | None, chunk: Chunk, body_html: str, extra_class: str = "") -> str:
+    meta = chunk.meta
+    badge = f'<span class="qa-src-n">[{n}]</span> ' if n is not None else ""
+    anchor = f' id="qa-src-{n}"' if n is not None else ""
+    crumb = _crumb(chunk)
+    return (
+        f'<div class="qa-src {extra_class}"{anchor}>'
+        f'<div class="qa-src-head">{badge}<span class="qa-src-title">{html.escape(meta.display_title)}</span></div>'
+        f'<div class="qa-src-meta">{meta_line(meta)}</div>'
+        + (f'<div class="qa-src-crumb">📑 {crumb}</div>' if crumb else "")
+        + f'<div class="qa-src-text">{body_html}</div>'
+        f'<div class="qa-src-file">来源文件：{html.escape(meta.source or chunk.doc_id)}</div>'
+        "</div>"
+    )
+
+
+def citations_html(citations: Sequence[Citation]) -> str:
+    """The sources panel for an answer: one card per citation, the quote highlighted."""
+    if not citations:
+        return sources_placeholder("这条回答没有引用来源。")
+    cards = [_card(c.n, c.chunk, highlight(c.chunk.text, c.quote)) for c in citations]
+    return f'<div class="qa-sources"><div class="qa-sources-title">引用来源（{len(cards)}）</div>{"".join(cards)}</div>'
+
+
+def nearest_html(hits: Sequence[Hit], limit: int = 3) -> str:
+    """The sources panel for a refusal: the nearest passages, clearly marked as not supporting an answer."""
+    if not hits:
+        return sources_placeholder("文档库中没有找到相关文档。")
+    cards = [_card(None, h.chunk, html.escape(_clip(h.chunk.text, 220)), "qa-src-near") for h in hits[:limit]]
+    return (
+        '<div class="qa-sources"><div class="qa-sources-title qa-refused">'
+        "未找到可直接回答的依据，以下是最接近的文档：</div>" + "".join(cards) + "</div>"
+    )
+
+
+def answer_sources_html(answer: Answer) -> str:
+    """Sources panel for any answer: citations, or nearest documents when it was refused."""
+    return nearest_html(answer.hits) if answer.refused else citations_html(answer.citations)
+
+
+def sources_placeholder(
+    message: str = "提问后，回答引用的原文会显示在这里。点击回答中的 [n] 可定位到对应来源。",
+) -> str:
+    return f'<div class="qa-sources qa-empty">{html.escape(message)}</div>'
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chatbot text of a finished answer: linked markers, a refusal banner and a grounding note."""
+    if answer.refused:
+        return f'<div class="qa-refusal">⚠️ <b>无法根据现有文档回答</b></div>\n\n{answer.text}'
+    text = link_citations(answer.text, len(answer.citations))
+    notes = []
+    if answer.unsupported:
+        notes.append(f"有 {len(answer.unsupported)} 句未能在引用原文中核实，请对照来源确认。")
+    if notes:
+        text += "\n\n" + "\n".join(f'<span class="qa-note">ℹ️ {html.escape(n)}</span>' for n in notes)
+    return text
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def precedents_html(precedents: Sequence[Precedent]) -> str:
+    """The precedent list of the drafting page: score, identity and the passages that matched."""
+    if not precedents:
+        return '<div class="qa-empty">没有找到相似的既往答复。</div>'
+    items = []
+    for i, p in enumerate(precedents, 1):
+        passages = "".join(
+            f'<div class="qa-prec-passage"><span class="qa-src-crumb">📑 {_crumb(c)}</span>'
+            f"<div>{html.escape(_clip(c.text, 260))}</div></div>"
+            for c in p.matched_passages
+        )
+        items.append(
+            '<div class="qa-src qa-prec">'
+            f'<div class="qa-src-head"><span class="qa-src-n">{i}</span> '
+            f'<span class="qa-src-title">{html.escape(p.meta.display_title)}</span>'
+            f'<span class="qa-score">相似度 {p.score:.3f}</span></div>'
+            f'<div class="qa-src-meta">{meta_line(p.meta)}</div>{passages}</div>'
+        )
+    title = f'<div class="qa-sources-title">相似的既往答复（{len(items)}）</div>'
+    return f'<div class="qa-sources">{title}{"".join(items)}</div>'
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The placeholders still present in a (possibly edited) draft, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for m in _PLACEHOLDER.finditer(text):
+        seen.setdefault(m.group(0), None)
+    return list(seen)
+
+
+def draft_notes_markdown(draft: Draft, text: str | None = None) -> str:
+    """What a person must still do with a draft: placeholders to fill and figures no source backs."""
+    current = draft.text if text is None else text
+    placeholders = placeholders_in(current) or list(draft.placeholders)
+    lines = []
+    if placeholders:
+        lines.append("**待填写的占位符：** " + "　".join(f"`{p}`" for p in placeholders))
+    if draft.unsupported:
+        lines.append("**未能在既往答复中核实的句子（请核对数字与名称）：**")
+        lines.extend(f"- {s}" for s in draft.unsupported)
+    if draft.backend:
+        lines.append(f"<small>生成方式：{html.escape(draft.backend)}</small>")
+    return "\n\n".join(lines) if lines else "草稿中没有待填写的占位符。"
+
+
+def document_rows(documents: Iterable[tuple[str, DocMeta]]) -> list[list[str]]:
+    """Rows of the library table, in DOC_COLUMNS order."""
+    rows = []
+    for doc_id, meta in documents:
+        rows.append(
+            [
+                meta.display_title,
+                meta.agency,
+                meta.kind,
+                meta.meeting,
+                meta.proposal_no or meta.doc_no,
+                "、".join(meta.proposers),
+                meta.date,
+                meta.source,
+                doc_id,
+            ]
+        )
+    return rows
+
+
+def filter_choices(documents: Iterable[tuple[str, DocMeta]]) -> dict[str, list[str]]:
+    """Distinct agencies, kinds and years of the indexed documents, for the filter dropdowns."""
+    agencies: set[str] = set()
+    kinds: set[str] = set()
+    years: set[str] = set()
+    for _doc_id, meta in documents:
+        if meta.agency:
+            agencies.add(meta.agency)
+        if meta.kind:
+            kinds.add(meta.kind)
+        if meta.year:
+            years.add(meta.year)
+    return {"agency": sorted(agencies), "kind": sorted(kinds), "year": sorted(years, reverse=True)}
+
+
+def index_status_markdown(manifest: dict[str, Any], n_docs: int, n_chunks: int) -> str:
+    """The library page's index status: documents, chunks, embedder, last build time."""
+    embedder = manifest.get("embedder") or manifest.get("embedder_name") or "?"
+    if isinstance(embedder, dict):
+        embedder = f"{embedder.get('name', '?')}（{embedder.get('dim', '?')} 维）"
+    built = manifest.get("built_at") or manifest.get("build_time") or manifest.get("created") or "?"
+    files = manifest.get("files")
+    n_files = len(files) if isinstance(files, dict | list) else "?"
+    return (
+        f"**索引状态：** {n_docs} 篇文档 · {n_chunks} 个片段 · {n_files} 个文件 · "
+        f"嵌入模型 `{html.escape(str(embedder))}` · 最近构建 {html.escape(str(built))}"
+    )
