@@ -1,0 +1,1 @@
+"""Benchmarks: corpus scaler, ingest/build/re-index/retrieval/ask/cold-start timings, report writer."""

@@ -1,0 +1,180 @@
+"""Benchmarks at one corpus size, run in a subprocess of their own so each reports its own peak RSS.
+
+`python -m bench.scale build  --files LIST --work DIR --out JSON` — ingest, build, re-index (ours and naive).
+`python -m bench.scale search --work DIR --queries JSON --out JSON` — load + retrieval latency (ours and naive).
+Both use bench.hashembed.HashEmbedder, so the numbers are about parsing, FAISS, BM25 and fusion, not embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import shutil
+from pathlib import Path
+from typing import Any
+
+from bench.hashembed import HashEmbedder
+from bench.measure import dir_breakdown_mb, dir_size_mb, latencies_ms, peak_rss_mb, summarize, timer
+from bench.naive import naive_build, naive_load, naive_split
+
+MODES = ("hybrid", "dense", "bm25")
+ADDENDUM = "\n\n特此补充：以上工作将于年底前完成评估。\n"  # what an edit to 1% of the files appends
+
+
+def _our_chunks(files: list[Path]) -> tuple[int, int]:
+    """Parse + clean + structure + split every file; returns (documents, chunks)."""
+    from qa.split import split_document
+    from qa.structure import load_documents
+
+    docs = chunks = 0
+    for path in files:
+        for doc in load_documents(path):
+            docs += 1
+            chunks += len(split_document(doc))
+    return docs, chunks
+
+
+def _touch_one_percent(files: list[Path]) -> dict[Path, bytes]:
+    """Change 1% of the files (at least one) the way an edited reply changes: one more sentence at the end."""
+    step = max(1, len(files) // max(1, len(files) // 100))
+    chosen = files[::step][: max(1, len(files) // 100)]
+    originals = {}
+    for path in chosen:
+        originals[path] = path.read_bytes()
+        path.write_text(path.read_text(encoding="utf-8") + ADDENDUM, encoding="utf-8")
+    return originals
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    return {
+        "seconds": report.seconds,
+        "files": report.files,
+        "unchanged": report.files_unchanged,
+        "chunks": report.chunks,
+        "documents": report.documents,
+        "embedded": report.embedded,
+        "cached": report.cached,
+        "errors": len(report.errors),
+        "dense_kind": report.dense_kind,
+    }
+
+
+def run_build(files: list[Path], work: Path) -> dict[str, Any]:
+    """Ingest throughput, full build, re-index (no change, 1% changed), sizes on disk — ours vs naive."""
+    from qa.index import build_index
+
+    embedder = HashEmbedder()
+    out: dict[str, Any] = {"files": len(files), "chars": sum(len(p.read_text(encoding="utf-8")) for p in files)}
+
+    with timer() as t:
+        docs, chunks = _our_chunks(files)
+    out["ingest"] = {"seconds": t["s"], "documents": docs, "chunks": chunks, "chunks_per_s": chunks / t["s"]}
+    with timer() as t:
+        naive_docs = naive_split(files)
+    out["naive_ingest"] = {"seconds": t["s"], "chunks": len(naive_docs), "chunks_per_s": len(naive_docs) / t["s"]}
+
+    index_dir = work / "index"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    with timer() as t:
+        report = build_index(files, index_dir, embedder, rebuild=True)
+    out["build"] = {**_report_dict(report), "wall_s": t["s"]}
+    out["index_mb"] = dir_size_mb(index_dir)
+    out["index_breakdown_mb"] = dir_breakdown_mb(index_dir)
+    version = next((p for p in (index_dir / "versions").iterdir() if not p.name.startswith(".")), None)
+    if version is not None:
+        out["version_breakdown_mb"] = dir_breakdown_mb(version)
+
+    with timer() as t:
+        report = build_index(files, index_dir, embedder)
+    out["reindex_nochange"] = {**_report_dict(report), "wall_s": t["s"]}
+
+    originals = _touch_one_percent(files)
+    try:
+        with timer() as t:
+            report = build_index(files, index_dir, embedder)
+        out["reindex_1pct"] = {**_report_dict(report), "wall_s": t["s"], "changed_files": len(originals)}
+    finally:
+        for path, data in originals.items():
+            path.write_bytes(data)
+
+    with timer() as t:
+        store = naive_build(naive_docs, embedder)
+    naive_dir = work / "naive"
+    shutil.rmtree(naive_dir, ignore_errors=True)
+    store.save_local(str(naive_dir))
+    out["naive_build"] = {"seconds": t["s"], "chunks": len(naive_docs), "index_mb": dir_size_mb(naive_dir)}
+    out["naive_full_s"] = out["naive_ingest"]["seconds"] + t["s"]  # naive has no incremental path: any change
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def _profile(fn: Any, queries: list[str]) -> str:
+    """Top functions by cumulative time over the queries, as pstats prints them."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for q in queries:
+        fn(q)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(18)
+    return buf.getvalue()
+
+
+def run_search(work: Path, queries: list[str], *, k: int = 5, profile: bool = False) -> dict[str, Any]:
+    """Load time, single-query and batch-of-100 latency per mode, naive dense latency, serving peak RSS."""
+    from qa.index import load_index
+    from qa.retrieve import Retriever
+
+    embedder = HashEmbedder()
+    out: dict[str, Any] = {"queries": len(queries), "k": k}
+    with timer() as t:
+        index = load_index(work / "index")
+        retriever = Retriever(index, embedder)
+    out["load_s"] = t["s"]
+    out["chunks"] = len(index.chunks)
+    out["dense_kind"] = index.manifest.get("dense", "")
+    out["rss_after_load_mb"] = peak_rss_mb()
+    batch = queries[:100]
+    for mode in MODES:
+        search = lambda q, m=mode: retriever.search(q, k=k, mode=m)  # noqa: E731
+        latencies_ms(search, queries[:5])  # warm caches (jieba dictionary, FAISS threads)
+        single = summarize(latencies_ms(search, queries))
+        batches = [sum(latencies_ms(search, batch)) for _ in range(3)]
+        out[mode] = {"single": single, "batch100_ms": summarize(batches)}
+        if profile:
+            out[mode]["profile"] = _profile(search, queries[:50])
+    store = naive_load(work / "naive", embedder)
+    naive_search = lambda q: store.similarity_search(q, k=k)  # noqa: E731
+    latencies_ms(naive_search, queries[:5])
+    out["naive_dense"] = {
+        "single": summarize(latencies_ms(naive_search, queries)),
+        "batch100_ms": summarize([sum(latencies_ms(naive_search, batch)) for _ in range(3)]),
+    }
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("phase", choices=("build", "search"))
+    parser.add_argument("--files", type=Path, help="JSON list of corpus files (build)")
+    parser.add_argument("--queries", type=Path, help="JSON list of queries (search)")
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.phase == "build":
+        files = [Path(p) for p in json.loads(args.files.read_text(encoding="utf-8"))]
+        result = run_build(files, args.work)
+    else:
+        queries = json.loads(args.queries.read_text(encoding="utf-8"))
+        result = run_search(args.work, queries, profile=args.profile)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
