@@ -1,0 +1,231 @@
+"""Clean: rejoin sentences split by page breaks, drop page letters/numbers and the TOC, normalise spaces/punctuation.
+
+The output has one paragraph per line, table rows as tab-separated lines kept in order, and no blank lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Full-width punctuation and quotes that sit between Chinese characters.
+CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’…—·"
+CN_NUM = "一二三四五六七八九十百零〇两"
+
+# Heading markers, from outermost to innermost. A line is a heading when it starts with one of them.
+HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("part", re.compile(rf"^第[{CN_NUM}\d]+[篇部](?:分)?(?=\s|[{CJK}“])")),
+    ("chapter", re.compile(rf"^第[{CN_NUM}\d]+章")),
+    ("section", re.compile(rf"^第[{CN_NUM}\d]+节")),
+    ("cn", re.compile(rf"^[{CN_NUM}]+、")),
+    ("paren", re.compile(rf"^（[{CN_NUM}]+）")),
+    ("box", re.compile(r"^专栏\s*\d+")),
+    ("num", re.compile(r"^[1-9]\d?(?:、|[.．](?!\d))")),
+    ("item", re.compile(r"^0\d[.．、](?!\d)")),
+    ("shi", re.compile(rf"^[{CN_NUM}]+是(?=[{CJK}“])")),
+)
+
+_TERMINAL = tuple("。！？；：”’」』!?;…")
+_SOFT_END = tuple("，、,（(“《-—")
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-－—–]\s*\d{1,4}\s*[-－—–]|\d{1,4}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$"
+)
+_PAGE_LETTER = re.compile(r"^[A-Za-z]$")
+_TOC_TITLE = re.compile(r"^目\s*录$")
+_DOT_LEADER = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|-{4,})\s*[-－—–]?\s*\d{1,4}\s*[-－—–]?\s*$")
+_PAGE_REF = re.compile(r"[-－—–]\s*\d{1,4}\s*[-－—–]\s*$")
+_TAB_PAGE_REF = re.compile(r"\t\s*[-－—–]?\s*\d{1,4}\s*[-－—–]?\s*$")
+_FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+# Lines that stand alone in a reply: document fields, contacts, distribution list, salutation.
+_STANDALONE = re.compile(
+    r"^(?:名称|发布机构|文号|索引号|公开日期|发布日期|成文日期|主题分类|公开方式|主管领导|分管领导|经办人|联系人|"
+    r"联系电话|电话|邮政编码|抄送|主送|附件)"
+)
+_REPLY_HEADING = re.compile(r"^对.{2,40}?第.{1,20}?号.{0,6}?(?:提案|建议|议案)的?答复$")
+_SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# "第20240080号" after its inner spaces are gone: a number with at most one character either side.
+_NUMBER_TOKEN = re.compile(rf"^[{CJK}]?\d[\d.,]*[{CJK}]?$")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+
+
+def clean_text(raw: str) -> str:
+    """Turn raw extracted text into clean paragraphs.
+
+    Args:
+        raw: text as read by `qa.ingest.read_text`.
+
+    Returns:
+        One paragraph per line (table rows as tab-separated lines), no blank lines, no page artifacts or TOC.
+    """
+    text = _ZERO_WIDTH.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    lines = [normalize_line(line) for line in text.split("\n")]
+    lines = _drop_artifacts(lines)
+    return "\n".join(_rejoin(lines))
+
+
+def normalize_line(line: str) -> str:
+    """Normalise one line: full-width letters/digits, punctuation next to Chinese, stray spaces, markdown marks."""
+    is_table = "\t" in line.strip(" \u3000\u00a0")
+    line = line.rstrip()
+    # Full-width ASCII letters and digits become half-width; full-width punctuation stays (it is the norm).
+    line = "".join(unicodedata.normalize("NFKC", ch) if ch.isalnum() and ord(ch) > 0xFF00 else ch for ch in line)
+    line = line.replace("**", "")
+    line = re.sub(r"^\s*#{1,6}\s+", "", line)  # markdown heading marks
+    line = re.sub(rf"^\s*[-*+]\s+(?=0\d[.．]|[{CJK}])", "", line)  # markdown bullets, not page numbers "- 12 -"
+    if is_table:
+        cells = [_normalize_inline(c) for c in line.split("\t")]
+        return "\t".join(cells).rstrip("\t") if any(cells) else ""
+    return _normalize_inline(line)
+
+
+def _normalize_inline(text: str) -> str:
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return ""
+    # Half-width punctuation next to a Chinese character becomes full-width, so "(一)" and "；" are recognised.
+    text = re.sub(rf"\(([^()]*[{CJK}][^()]*)\)", r"（\1）", text)
+    before, after = f"[{CJK}）」』”]", f"[{CJK}（「『“]"
+    for half, full in ((",", "，"), (";", "；"), ("?", "？"), ("!", "！")):
+        text = re.sub(rf"(?<={before})\s*{re.escape(half)}|{re.escape(half)}\s*(?={after})", full, text)
+    text = re.sub(rf"(?<={before})\s*:\s*|:\s*(?={after})", "：", text)
+    return _drop_spaces(text)
+
+
+def _drop_spaces(text: str) -> str:
+    """Remove spaces that typesetting put between Chinese text and numbers or single characters.
+
+    `第 20240080 号` → `第20240080号`, `答 复` → `答复`, `名  称` → `名称`; a space between two words of
+    several characters each (`主管领导 吴伟`) is kept, because there it separates fields.
+    """
+    if " " not in text:
+        return text
+    tokens = [t for t in text.split(" ") if t]
+    out = tokens[0]
+    for prev_token, token in itertools.pairwise(tokens):
+        left, right = out[-1], token[0]
+        left_cjk = _is_cjk(left) or _is_cjk_punct(left)
+        right_cjk = _is_cjk(right) or _is_cjk_punct(right)
+        short = len(prev_token) == 1 or len(token) == 1 or bool(_NUMBER_TOKEN.match(prev_token))
+        if (
+            (left_cjk and right_cjk and short)
+            or _is_cjk_punct(left)
+            or _is_cjk_punct(right)
+            or (left_cjk and right.isascii() and right.isalnum())
+            or (right_cjk and left.isascii() and left.isalnum())
+        ):
+            out += token
+        else:
+            out += " " + token
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _is_cjk_punct(ch: str) -> bool:
+    return bool(re.match(f"[{CJK_PUNCT}]", ch))
+
+
+def heading_kind(line: str) -> str:
+    """The kind of heading marker a line starts with ("chapter", "cn", "paren", ...), or "" for none."""
+    if "\t" in line:
+        return ""
+    for kind, pattern in HEADING_PATTERNS:
+        if pattern.match(line):
+            return kind
+    return ""
+
+
+def is_pure_heading(line: str) -> bool:
+    """A short heading line with no sentence after it, e.g. `一、基本情况` (never joined with the next line)."""
+    if _REPLY_HEADING.match(line):
+        return True
+    kind = heading_kind(line)
+    return bool(kind) and kind != "shi" and len(line) <= 60 and not re.search(r"[。；！？]", line[:-1])
+
+
+def is_table_row(line: str) -> bool:
+    return "\t" in line
+
+
+def _is_toc_entry(line: str) -> bool:
+    return bool(_DOT_LEADER.search(line) or (_PAGE_REF.search(line) and not _PAGE_NUMBER.match(line)))
+
+
+def _drop_artifacts(lines: list[str]) -> list[str]:
+    """Drop page numbers, lone page letters and the table of contents; keep blank lines as paragraph marks."""
+    out: list[str] = []
+    in_toc = False
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            out.append("")
+            continue
+        if _PAGE_NUMBER.match(stripped) or _PAGE_LETTER.match(stripped):
+            continue
+        if _TOC_TITLE.match(stripped):
+            in_toc = True
+            continue
+        if _is_toc_entry(stripped) or (in_toc and _TAB_PAGE_REF.search(line)):
+            in_toc = True
+            continue
+        if in_toc and (heading_kind(stripped) and len(stripped) <= 60 and re.search(r"[-－—–]\s*\d*$", stripped)):
+            continue  # a TOC entry whose page number ran onto the next line, e.g. "…新挑战-"
+        in_toc = False
+        out.append(line)
+    return out
+
+
+def _joinable_end(line: str) -> bool:
+    """Whether a line looks cut off mid-sentence (by a page or column break)."""
+    if is_table_row(line) or is_pure_heading(line) or _STANDALONE.match(line) or _FOOTNOTE.match(line):
+        return False
+    if line.endswith(_TERMINAL):
+        return False
+    # Short lines without final punctuation are titles, names and signatures, not broken sentences.
+    return len(line) >= 20 or line.endswith(_SOFT_END)
+
+
+def _starts_paragraph(line: str) -> bool:
+    return (
+        is_table_row(line)
+        or bool(heading_kind(line))
+        or bool(_STANDALONE.match(line))
+        or bool(_REPLY_HEADING.match(line))
+        or line.startswith(("——", "专栏"))
+    )
+
+
+def _rejoin(lines: list[str]) -> list[str]:
+    """Join a line cut off by a page break with its continuation; footnotes in between move after it."""
+    paragraphs = [line for line in lines if line.strip()]
+    out: list[str] = []
+    pending_notes: list[str] = []
+    i = 0
+    while i < len(paragraphs):
+        current = paragraphs[i]
+        i += 1
+        while _joinable_end(current):
+            j = i
+            notes: list[str] = []
+            while j < len(paragraphs) and _FOOTNOTE.match(paragraphs[j]):
+                notes.append(paragraphs[j])
+                j += 1
+            if j >= len(paragraphs) or _starts_paragraph(paragraphs[j]):
+                break
+            current = _glue(current, paragraphs[j])
+            pending_notes.extend(notes)
+            i = j + 1
+        out.append(current)
+        out.extend(pending_notes)
+        pending_notes = []
+    return out
+
+
+def _glue(left: str, right: str) -> str:
+    if left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+        return f"{left} {right}"
+    return left + right

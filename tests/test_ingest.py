@@ -1,0 +1,173 @@
+"""Ingest: real files of each supported type built in tmp_path, and every refusal a user can cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from qa.errors import IngestError
+from qa.ingest import SUPPORTED_SUFFIXES, read_text
+
+SAMPLE = "对区政协六届三次会议第20240080号提案的答复\n汤英、宗小青委员：\n您提出的《关于优化区域幼儿托育机构》收悉。"
+
+
+def _pdf(path: Path, pages: list[list[str]]) -> Path:
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    for lines in pages:
+        c.setFont("STSong-Light", 12)
+        for i, line in enumerate(lines):
+            c.drawString(72, 750 - 20 * i, line)
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_supported_suffixes_match_the_contract() -> None:
+    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "gb18030", "utf-8-sig", "utf-16"])
+def test_text_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / f"reply-{encoding}.txt"
+    path.write_bytes(SAMPLE.encode(encoding))
+    if encoding == "utf-16":
+        assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")  # Python writes the BOM
+    assert read_text(path) == SAMPLE
+
+
+def test_markdown_is_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "notes.md"
+    path.write_text("# 标题\n\n" + SAMPLE, encoding="utf-8")
+    assert SAMPLE in read_text(path)
+
+
+def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("东西湖区“十四五”卫生健康事业发展规划")
+    document.add_paragraph("（二）具体指标")
+    table = document.add_table(rows=2, cols=3)
+    for row, values in zip(
+        table.rows, [("指标名称", "2019年", "2025年"), ("人均预期寿命（岁）", "80.81", "82.4")], strict=True
+    ):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    document.add_paragraph("以上指标为预期性指标。")
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+
+    lines = [x for x in read_text(path).split("\n") if x]
+    assert lines == [
+        "东西湖区“十四五”卫生健康事业发展规划",
+        "（二）具体指标",
+        "指标名称\t2019年\t2025年",
+        "人均预期寿命（岁）\t80.81\t82.4",
+        "以上指标为预期性指标。",
+    ]
+
+
+def test_html_page_keeps_its_metadata_block(tmp_path: Path) -> None:
+    html = """<html><head><title>站点</title><script>var x = "忽略";</script></head><body>
+    <table class="meta">
+      <tr><td>名  称:</td><td>对区政协十四届五次会议第154号提案的答复</td>
+          <td>发布机构:</td><td>武昌区卫生健康局</td></tr>
+      <tr><td>索 引 号:</td><td>737546075/2021-55295</td><td>公开日期:</td><td>2021年08月31日</td></tr>
+    </table>
+    <div class="content"><p>对区政协十四届五次会议第154号提案的答复</p><p>一、健全基层健康治理体系</p>
+    <p>一是健全管理体系。区疾控中心主要负责人纳入区卫健局领导班子成员。</p></div></body></html>"""
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="gb18030")
+    lines = [x.strip() for x in read_text(path).split("\n") if x.strip()]
+    assert "名  称: 对区政协十四届五次会议第154号提案的答复  发布机构: 武昌区卫生健康局" in lines
+    assert "索 引 号: 737546075/2021-55295  公开日期: 2021年08月31日" in lines
+    assert "一是健全管理体系。区疾控中心主要负责人纳入区卫健局领导班子成员。" in lines
+    assert not any("var x" in x for x in lines)
+
+
+def test_pdf_text_layer_with_page_break(tmp_path: Path) -> None:
+    path = _pdf(
+        tmp_path / "reply.pdf",
+        [["对区政协六届三次会议第20240080号提案的答复", "一、加强基层医疗卫生服务"], ["第二页：家庭医生签约服务。"]],
+    )
+    text = read_text(path)
+    assert "对区政协六届三次会议第20240080号提案的答复" in text
+    assert "\f" in text  # page break marker for the cleaner
+    assert text.index("一、加强基层医疗卫生服务") < text.index("第二页：家庭医生签约服务。")
+
+
+def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "scan.pdf"
+    c = canvas.Canvas(str(path))
+    c.rect(100, 100, 300, 400, fill=1)
+    c.showPage()
+    c.save()
+    with pytest.raises(IngestError, match=r"scan\.pdf.*no text layer"):
+        read_text(path)
+
+
+def test_corrupt_pdf_is_refused(tmp_path: Path) -> None:
+    good = _pdf(tmp_path / "good.pdf", [["第一页内容。"]]).read_bytes()
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(good[: len(good) // 3])
+    with pytest.raises(IngestError, match=r"broken\.pdf"):
+        read_text(path)
+    (tmp_path / "junk.pdf").write_bytes(b"this is not a pdf at all")
+    with pytest.raises(IngestError, match=r"junk\.pdf"):
+        read_text(tmp_path / "junk.pdf")
+
+
+def test_corrupt_docx_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.docx"
+    path.write_bytes(b"PK\x03\x04 truncated zip")
+    with pytest.raises(IngestError, match=r"bad\.docx"):
+        read_text(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\n\t  \n"])
+def test_empty_file_is_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    with pytest.raises(IngestError, match=r"empty\.txt"):
+        read_text(path)
+
+
+def test_binary_renamed_txt_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "image.txt"
+    path.write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(IngestError, match=r"image\.txt.*binary"):
+        read_text(path)
+
+
+def test_unknown_extension_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "table.xlsx"
+    path.write_bytes(b"whatever")
+    with pytest.raises(IngestError, match=r"table\.xlsx.*unsupported"):
+        read_text(path)
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match=r"nothere\.txt"):
+        read_text(tmp_path / "nothere.txt")
+
+
+def test_too_large_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text(SAMPLE * 100, encoding="utf-8")
+    with pytest.raises(IngestError, match=r"big\.txt.*limit"):
+        read_text(path, max_bytes=1000)
+    assert read_text(path, max_bytes=10_000_000).startswith(SAMPLE)
+
+
+def test_fifty_megabyte_text_file_is_read(tmp_path: Path) -> None:
+    line = "一是推进医共体建设。以江夏区第一人民医院为龙头，推进紧密型县域医共体建设。\n"
+    path = tmp_path / "huge.txt"
+    count = 50 * 1024 * 1024 // len(line.encode("utf-8")) + 1
+    path.write_text(line * count, encoding="utf-8")
+    assert path.stat().st_size > 50 * 1024 * 1024
+    text = read_text(path)
+    assert len(text) == len(line) * count
