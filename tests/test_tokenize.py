@@ -1,0 +1,68 @@
+"""BM25 terms: real jieba with the domain dictionary, stop-words, number short forms and character bigrams."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.tokenize import USERDICT, bigrams, fingerprint, number_variants, stopwords, tokenize, words
+
+# Terms the issue names; each must survive jieba as one word.
+DOMAIN_TERMS = [
+    "医联体", "医共体", "托育", "托位", "基卫云", "银医通", "医防融合", "家庭医生", "十四五", "医养结合",
+    "远程心电", "县域医共体", "紧密型", "三甲", "社卫中心", "流调", "中医药", "进校园",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("term", DOMAIN_TERMS)
+def test_domain_terms_stay_whole(term: str) -> None:
+    assert term in words(f"关于推进{term}建设的答复")
+
+
+def test_every_issue_term_is_in_the_user_dictionary() -> None:
+    listed = {line.split()[0] for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert set(DOMAIN_TERMS) <= listed
+
+
+def test_stopwords_and_punctuation_are_dropped() -> None:
+    terms = words("请问，江夏区的托育机构有哪些？")
+    assert "江夏区" in terms and "托育机构" in terms
+    assert not {"的", "请问", "哪些", "，", "？"} & set(terms)
+    assert "的" in stopwords()
+
+
+def test_proposal_numbers_get_their_short_forms() -> None:
+    assert number_variants("20240182") == ["182"]
+    assert number_variants("068") == ["68"]
+    assert number_variants("3") == []
+    assert number_variants("abc") == []
+    doc_terms = words("对区政协六届三次会议第20240182号提案的答复")
+    assert {"20240182", "182"} <= set(doc_terms)
+    assert "68" in words("第068号建议")
+
+
+def test_a_typed_short_number_meets_the_printed_long_one() -> None:
+    query = set(tokenize("182号提案"))
+    document = set(tokenize("第20240182号提案"))
+    assert "182" in query & document
+
+
+def test_bigrams_cover_runs_of_chinese_characters() -> None:
+    assert bigrams("医联体") == ["医联", "联体"]
+    assert bigrams("医联体 abc 托育") == ["医联", "联体", "托育"]
+    assert bigrams("的") == []
+
+
+def test_tokenize_is_words_plus_prefixed_bigrams() -> None:
+    terms = tokenize("托育机构")
+    assert "托育机构" in terms
+    assert "#托育" in terms and "#机构" in terms
+    assert "托育" not in terms  # a bigram never masquerades as a jieba word
+
+
+def test_english_is_lowercased() -> None:
+    assert "hiv" in words("HIV检测")
+
+
+def test_fingerprint_is_stable() -> None:
+    assert fingerprint() == fingerprint()
+    assert len(fingerprint()) == 12
