@@ -200,8 +200,13 @@ def scale(
     count_chunks: Callable[[Path], int],
     *,
     seed: int = 42,
+    exact_up_to: int = 20_000,
 ) -> list[ScaledCorpus]:
     """Write files until each target chunk count is reached; smaller corpora are prefixes of larger ones.
+
+    Chunks are counted with the real pipeline up to `exact_up_to`; past that the files still needed are
+    estimated from the chunks per file seen so far (parsing 100k chunks only to count them would cost minutes
+    of the benchmark budget); the build then reports the exact count.
 
     Args:
         seeds_dir: the real seed documents.
@@ -209,21 +214,24 @@ def scale(
         targets: chunk counts wanted, e.g. [1000, 10000, 100000].
         count_chunks: chunks the project's pipeline cuts from one file (parse + clean + split).
         seed: corpus seed; the same seed writes the same files.
+        exact_up_to: count exactly while the corpus has fewer chunks than this.
 
     Returns:
-        One ScaledCorpus per target, in ascending order.
+        One ScaledCorpus per target, in ascending order (chunks is estimated for targets past exact_up_to).
     """
     pool = harvest(seeds_dir)
     results: list[ScaledCorpus] = []
     files: list[Path] = []
-    chunks = chars = 0
+    chunks = 0.0
+    chars = 0
     pending = sorted(targets)
     for path in iter_files(pool, seed, out_dir):
         if not pending:
             break
         files.append(path)
-        chunks += count_chunks(path)
         chars += len(path.read_text(encoding="utf-8"))
+        exact = chunks < exact_up_to or len(files) < 50
+        chunks += count_chunks(path) if exact else chunks / (len(files) - 1)
         while pending and chunks >= pending[0]:
-            results.append(ScaledCorpus(pending.pop(0), list(files), chunks, chars))
+            results.append(ScaledCorpus(pending.pop(0), list(files), round(chunks), chars))
     return results

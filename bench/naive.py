@@ -25,6 +25,11 @@ def naive_split(paths: list[Path]) -> list[LCDocument]:
     return docs
 
 
+def warm_imports() -> None:
+    """Import langchain_community's FAISS wrapper before timing (its import alone takes seconds)."""
+    from langchain_community.vectorstores import FAISS  # noqa: F401
+
+
 def naive_build(docs: list[LCDocument], embedder: Embedder) -> Any:
     """FAISS.from_documents over the pieces (embeds them all, flat inner-product index)."""
     from langchain_community.vectorstores import FAISS

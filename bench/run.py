@@ -108,6 +108,22 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "queries.json").write_text(json.dumps(scale_queries, ensure_ascii=False), encoding="utf-8")
     (args.out / "questions.json").write_text(json.dumps(qs, ensure_ascii=False), encoding="utf-8")
 
+    # The real seeds first: their targets (ask, re-index, cold start) matter most if a size runs out of time.
+    if not args.skip_real:
+        work = args.out / "real"
+        sample = ["--sample", "50"] if args.quick else []
+        results["real_embed"] = run_child("bench.real", ["embed", "--work", str(work), *sample],
+                                          work / "embed.json", timeout=args.timeout)  # fmt: skip
+        naive = [] if args.quick else ["--naive"]
+        results["real_build"] = run_child("bench.real", ["build", "--work", str(work), *naive],
+                                          work / "build.json", timeout=args.timeout)  # fmt: skip
+        if "error" not in results["real_build"]:
+            results["real_ask"] = run_child("bench.real", ["ask", "--work", str(work), "--queries",
+                                            str(args.out / "questions.json")], work / "ask.json",
+                                            timeout=args.timeout)  # fmt: skip
+            results["cold_start"] = cold_start(work / "index", qs[0], repeats=1 if args.quick else 3)
+        _save(args.out, results)
+
     log(f"scaling corpus to {sizes} chunks (seed {args.seed})")
     with timer() as t:
         corpora = scale(ROOT / "seeds", args.out / "corpus", sizes, count_chunks, seed=args.seed)
@@ -131,21 +147,6 @@ def main(argv: list[str] | None = None) -> int:
                                str(args.out / "queries.json"), *profile], work / "search.json",
                                timeout=args.timeout)  # fmt: skip
         results["scale"][str(corpus.target)] = {"build": build, "search": search}
-        _save(args.out, results)
-
-    if not args.skip_real:
-        work = args.out / "real"
-        sample = ["--sample", "50"] if args.quick else []
-        results["real_embed"] = run_child("bench.real", ["embed", "--work", str(work), *sample],
-                                          work / "embed.json", timeout=args.timeout)  # fmt: skip
-        naive = [] if args.quick else ["--naive"]
-        results["real_build"] = run_child("bench.real", ["build", "--work", str(work), *naive],
-                                          work / "build.json", timeout=args.timeout)  # fmt: skip
-        if "error" not in results["real_build"]:
-            results["real_ask"] = run_child("bench.real", ["ask", "--work", str(work), "--queries",
-                                            str(args.out / "questions.json")], work / "ask.json",
-                                            timeout=args.timeout)  # fmt: skip
-            results["cold_start"] = cold_start(work / "index", qs[0], repeats=1 if args.quick else 3)
         _save(args.out, results)
 
     results["machine_end"] = machine_facts()

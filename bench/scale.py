@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.hashembed import HashEmbedder
 from bench.measure import dir_breakdown_mb, dir_size_mb, latencies_ms, peak_rss_mb, summarize, timer
-from bench.naive import naive_build, naive_load, naive_split
+from bench.naive import naive_build, naive_load, naive_split, warm_imports
 
 MODES = ("hybrid", "dense", "bm25")
 ADDENDUM = "\n\n特此补充：以上工作将于年底前完成评估。\n"  # what an edit to 1% of the files appends
@@ -100,6 +100,7 @@ def run_build(files: list[Path], work: Path) -> dict[str, Any]:
         for path, data in originals.items():
             path.write_bytes(data)
 
+    warm_imports()
     with timer() as t:
         store = naive_build(naive_docs, embedder)
     naive_dir = work / "naive"
@@ -146,6 +147,7 @@ def run_search(work: Path, queries: list[str], *, k: int = 5, profile: bool = Fa
         out[mode] = {"single": single, "batch100_ms": summarize(batches)}
         if profile:
             out[mode]["profile"] = _profile(search, queries[:50])
+    warm_imports()
     store = naive_load(work / "naive", embedder)
     naive_search = lambda q: store.similarity_search(q, k=k)  # noqa: E731
     latencies_ms(naive_search, queries[:5])

@@ -1,0 +1,116 @@
+"""Dense vector backends behind one interface: in-process FAISS (default) or Qdrant (the city-wide scale path).
+
+A backend answers dense kNN with a metadata filter over the vectors of a built index; rows are the index's
+chunk rows, so hits from any backend fuse with BM25 exactly as FAISS hits do. Select one with the spec string
+`QA_VECTOR_BACKEND` (or the `vector_backend` setting, when present): "faiss", "qdrant" (in-process, in memory),
+"qdrant:/path/to/dir" (in-process, on disk) or "qdrant+http://host:6333" (a Qdrant server or cluster).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from qa.errors import ConfigError
+
+if TYPE_CHECKING:
+    from qa.config import Settings
+    from qa.index import Index
+    from qa.retrieve import Filters
+
+DEFAULT_BACKEND = "faiss"
+
+
+@runtime_checkable
+class VectorBackend(Protocol):
+    """Dense kNN over an index's chunk vectors, filtered by chunk metadata before the top-k cut."""
+
+    name: str
+
+    def search(
+        self, query: np.ndarray, k: int, *, filters: Filters | None = None, rows: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """The k rows most similar to query (inner product of unit vectors), best first, as (row, score).
+
+        Args:
+            query: (dim,) float32 unit vector.
+            k: how many rows.
+            filters: metadata every row must match (agency substring, year, kind, doc_ids).
+            rows: if given, only these rows are eligible (what Retriever computes from its filters).
+        """
+        ...
+
+    def __len__(self) -> int: ...
+
+
+def backend_spec(settings: Settings | None = None) -> str:
+    """The configured backend spec: the `vector_backend` setting if it exists, else QA_VECTOR_BACKEND, else faiss."""
+    spec = getattr(settings, "vector_backend", "") if settings is not None else ""
+    return (spec or os.environ.get("QA_VECTOR_BACKEND", "") or DEFAULT_BACKEND).strip()
+
+
+def open_backend(index: Index, spec: str = DEFAULT_BACKEND) -> VectorBackend:
+    """A backend over the vectors of a loaded index.
+
+    Args:
+        index: the loaded index whose chunks and vectors the backend serves.
+        spec: "faiss", "qdrant", "qdrant:<folder>" or "qdrant+<url>".
+
+    Raises:
+        ConfigError: the spec names no known backend, or its engine is not installed.
+    """
+    spec = spec.strip()
+    if spec in ("", "faiss"):
+        from qa.backends.faiss import FaissBackend
+
+        return FaissBackend(index)
+    if spec == "qdrant" or spec.startswith(("qdrant:", "qdrant+")):
+        from qa.backends.qdrant import QdrantBackend
+
+        return QdrantBackend.from_index(index, location=_qdrant_location(spec))
+    raise ConfigError(
+        f"QA_VECTOR_BACKEND={spec!r} is not a known vector backend; use 'faiss', 'qdrant', "
+        "'qdrant:/path/to/folder' or 'qdrant+http://host:6333'"
+    )
+
+
+def _qdrant_location(spec: str) -> str:
+    if spec == "qdrant":
+        return ":memory:"
+    if spec.startswith("qdrant+"):
+        return spec[len("qdrant+") :]
+    return spec[len("qdrant:") :] or ":memory:"
+
+
+@dataclass
+class BackendIndex:
+    """An index whose dense leg goes through a backend; everything else is the wrapped Index's.
+
+    Retriever reads `chunks`, `documents()`, `manifest`, `path`, `dense_search` and `bm25_search`, so
+    `Retriever(BackendIndex(index, backend), embedder)` searches the backend with no change to the retriever.
+    """
+
+    index: Index
+    backend: VectorBackend
+
+    def dense_search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Same contract as Index.dense_search, answered by the backend."""
+        if n <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        return self.backend.search(query, n, rows=allowed)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
+
+
+def with_backend(index: Index, spec: str) -> Index:
+    """The index itself for "faiss"; otherwise a BackendIndex that answers dense search through the backend."""
+    if spec.strip() in ("", "faiss"):
+        return index
+    return BackendIndex(index, open_backend(index, spec))  # type: ignore[return-value]
+
+
+__all__ = ["DEFAULT_BACKEND", "BackendIndex", "VectorBackend", "backend_spec", "open_backend", "with_backend"]
