@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Full-width punctuation and quotes that sit between Chinese characters.
@@ -37,17 +36,34 @@ _TOC_TITLE = re.compile(r"^目\s*录$")
 _DOT_LEADER = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|-{4,})\s*[-－—–]?\s*\d{1,4}\s*[-－—–]?\s*$")
 _PAGE_REF = re.compile(r"[-－—–]\s*\d{1,4}\s*[-－—–]\s*$")
 _TAB_PAGE_REF = re.compile(r"\t\s*[-－—–]?\s*\d{1,4}\s*[-－—–]?\s*$")
+_TOC_TAIL = re.compile(r"(?:[-－—–]\s*\d*|\D\d{1,3})$")
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
 # Lines that stand alone in a reply: document fields, contacts, distribution list, salutation.
 _STANDALONE = re.compile(
     r"^(?:名称|发布机构|文号|索引号|公开日期|发布日期|成文日期|主题分类|公开方式|主管领导|分管领导|经办人|联系人|"
     r"联系电话|电话|邮政编码|抄送|主送|附件)"
 )
-_REPLY_HEADING = re.compile(r"^对.{2,40}?第.{1,20}?号.{0,6}?(?:提案|建议|议案)的?答复$")
+_REPLY_HEADING = re.compile(
+    r"^(?:对|关于).{2,40}?第.{1,20}?号.{0,6}?(?:提案|建议|议案)(?:办理情况)?的?(?:答复|复函)函?$"
+)
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # "第20240080号" after its inner spaces are gone: a number with at most one character either side.
 _NUMBER_TOKEN = re.compile(rf"^[{CJK}]?\d[\d.,]*[{CJK}]?$")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+_FULLWIDTH_ALNUM = str.maketrans(
+    {**{0xFF10 + i: 0x30 + i for i in range(10)}, **{0xFF21 + i: 0x41 + i for i in range(26)}}
+    | {0xFF41 + i: 0x61 + i for i in range(26)}
+)
+_FULLWIDTH_ALNUM_RE = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_MD_BULLET = re.compile(rf"^\s*[-*+]\s+(?=0\d[.．]|[{CJK}])")  # markdown bullets, not page numbers "- 12 -"
+_HALF_PARENS = re.compile(rf"\(([^()]*[{CJK}][^()]*)\)")
+_BEFORE, _AFTER = f"[{CJK}）」』”]", f"[{CJK}（「『“]"
+_HALF_PUNCT = tuple(
+    (half, re.compile(rf"(?<={_BEFORE})\s*{re.escape(half)}\s*|{re.escape(half)}\s*(?={_AFTER})"), full)
+    for half, full in ((",", "，"), (";", "；"), ("?", "？"), ("!", "！"), (":", "："))
+)
+_CJK_PUNCT_RE = re.compile(f"[{CJK_PUNCT}]")
 
 
 def clean_text(raw: str) -> str:
@@ -60,20 +76,20 @@ def clean_text(raw: str) -> str:
         One paragraph per line (table rows as tab-separated lines), no blank lines, no page artifacts or TOC.
     """
     text = _ZERO_WIDTH.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    # Full-width ASCII letters and digits become half-width; full-width punctuation stays (it is the norm).
+    text = _FULLWIDTH_ALNUM_RE.sub(lambda m: m.group().translate(_FULLWIDTH_ALNUM), text)
     lines = [normalize_line(line) for line in text.split("\n")]
     lines = _drop_artifacts(lines)
     return "\n".join(_rejoin(lines))
 
 
 def normalize_line(line: str) -> str:
-    """Normalise one line: full-width letters/digits, punctuation next to Chinese, stray spaces, markdown marks."""
+    """Normalise one line: punctuation next to Chinese, stray spaces, markdown marks."""
     is_table = "\t" in line.strip(" \u3000\u00a0")
-    line = line.rstrip()
-    # Full-width ASCII letters and digits become half-width; full-width punctuation stays (it is the norm).
-    line = "".join(unicodedata.normalize("NFKC", ch) if ch.isalnum() and ord(ch) > 0xFF00 else ch for ch in line)
-    line = line.replace("**", "")
-    line = re.sub(r"^\s*#{1,6}\s+", "", line)  # markdown heading marks
-    line = re.sub(rf"^\s*[-*+]\s+(?=0\d[.．]|[{CJK}])", "", line)  # markdown bullets, not page numbers "- 12 -"
+    line = line.rstrip().replace("**", "")
+    if line[:1] in ("#", "-", "*", "+", " "):
+        line = _MD_HEADING.sub("", line)
+        line = _MD_BULLET.sub("", line)
     if is_table:
         cells = [_normalize_inline(c) for c in line.split("\t")]
         return "\t".join(cells).rstrip("\t") if any(cells) else ""
@@ -85,12 +101,12 @@ def _normalize_inline(text: str) -> str:
     if not text:
         return ""
     # Half-width punctuation next to a Chinese character becomes full-width, so "(一)" and "；" are recognised.
-    text = re.sub(rf"\(([^()]*[{CJK}][^()]*)\)", r"（\1）", text)
-    before, after = f"[{CJK}）」』”]", f"[{CJK}（「『“]"
-    for half, full in ((",", "，"), (";", "；"), ("?", "？"), ("!", "！")):
-        text = re.sub(rf"(?<={before})\s*{re.escape(half)}|{re.escape(half)}\s*(?={after})", full, text)
-    text = re.sub(rf"(?<={before})\s*:\s*|:\s*(?={after})", "：", text)
-    return _drop_spaces(text)
+    if "(" in text:
+        text = _HALF_PARENS.sub(r"（\1）", text)
+    for half, pattern, full in _HALF_PUNCT:
+        if half in text:
+            text = pattern.sub(full, text)
+    return _drop_spaces(text) if " " in text else text
 
 
 def _drop_spaces(text: str) -> str:
@@ -126,7 +142,7 @@ def _is_cjk(ch: str) -> bool:
 
 
 def _is_cjk_punct(ch: str) -> bool:
-    return bool(re.match(f"[{CJK_PUNCT}]", ch))
+    return bool(_CJK_PUNCT_RE.match(ch))
 
 
 def heading_kind(line: str) -> str:
@@ -172,8 +188,8 @@ def _drop_artifacts(lines: list[str]) -> list[str]:
         if _is_toc_entry(stripped) or (in_toc and _TAB_PAGE_REF.search(line)):
             in_toc = True
             continue
-        if in_toc and (heading_kind(stripped) and len(stripped) <= 60 and re.search(r"[-－—–]\s*\d*$", stripped)):
-            continue  # a TOC entry whose page number ran onto the next line, e.g. "…新挑战-"
+        if in_toc and heading_kind(stripped) and len(stripped) <= 60 and _TOC_TAIL.search(stripped):
+            continue  # "…新挑战-" (page number ran onto the next line) or "一、总则 1" without leaders
         in_toc = False
         out.append(line)
     return out

@@ -11,7 +11,8 @@ from qa.records import DocMeta, Document, Section
 
 # A reply's own heading: 对区政协六届三次会议第20240080号提案的答复 / 对市六届人大三次会议第068号建议的答复.
 REPLY_HEADING = re.compile(
-    r"^对(?P<meeting>.{2,30}?会议)?第(?P<no>[0-9A-Za-z\-]{1,12})号(?P<kind>.{0,6}?(?:提案|建议|议案))的?答复$"
+    r"^(?:对|关于)(?P<meeting>.{2,30}?会议)?第(?P<no>[0-9A-Za-z\-]{1,12})号(?P<kind>.{0,6}?(?:提案|建议|议案))"
+    r"(?:办理情况)?的?(?:答复|复函)(?:函)?$"
 )
 _AGENCY = re.compile(rf"^[{CJK}]{{2,30}}(?:局|委员会|卫健委|厅|办公室|人民政府|政府|中心|委)$")
 _DOC_NO = re.compile(rf"[{CJK}]{{1,10}}[〔\[［【(（]\s*(?:19|20)\d{{2}}\s*[〕\]］】)）]\s*\d{{1,5}}\s*号")
@@ -83,7 +84,14 @@ def parse_documents(text: str, source: str) -> list[Document]:
 
 def _document_starts(lines: list[str]) -> list[int]:
     """Where each reply starts: its header lines (agency, 文号) just above the `对…答复` heading."""
-    headings = [i for i, line in enumerate(lines) if REPLY_HEADING.match(line)]
+    headings: list[int] = []
+    for i, line in enumerate(lines):
+        if not REPLY_HEADING.match(line):
+            continue
+        # A web page may repeat its heading (page title, then body); a repeat with no body between is one reply.
+        if headings and lines[headings[-1]] == line and i - headings[-1] <= 4:
+            continue
+        headings.append(i)
     if len(headings) < 2:
         return [0]
     starts: list[int] = []
@@ -105,6 +113,7 @@ def _is_header_line(line: str) -> bool:
         and not re.search(r"[。；：:]|份[)）]", line)
         and not _CLOSING_CONTACT.match(line)
         and not heading_kind(line)
+        and not _DATE.fullmatch(line)  # the previous reply's signature date
     )
 
 

@@ -119,3 +119,13 @@ def test_seed_004_toc_removed_and_table_intact() -> None:
     assert rows[-1].startswith("\t卫生监督双随机抽查完成率")
     assert lines[header + len(rows)] == "五、十四五时期卫生与健康事业发展主要任务"
     assert not any(x == "传。" for x in lines)  # a two-character page tail rejoined
+
+
+def test_toc_without_leaders_is_dropped_after_its_title() -> None:
+    raw = "目 录\n\n第一章 总则 1\n第二章 发展目标 5\n\n第一章 总则\n\n为推进卫生健康事业发展，制定本规划。\n"
+    assert clean_text(raw).split("\n") == ["第一章 总则", "为推进卫生健康事业发展，制定本规划。"]
+
+
+def test_pdf_page_break_marker_is_a_line_break() -> None:
+    raw = "一是推进医共体建设。以江夏区第一人民医院为龙头，推进紧密型县域医\n\f\n共体建设。\n"
+    assert clean_text(raw) == "一是推进医共体建设。以江夏区第一人民医院为龙头，推进紧密型县域医共体建设。"

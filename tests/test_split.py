@@ -121,3 +121,32 @@ def test_small_sections_merge_under_their_parent() -> None:
     chunks = split_document(doc)
     assert len(chunks) == 1  # the whole reply fits in one chunk
     assert "（二）托位数量\n可提供托位约3223个。" in chunks[0].text
+
+
+def test_docx_table_is_chunked_with_its_header(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("某区卫生健康事业发展规划")
+    document.add_paragraph("某区卫生健康局")
+    document.add_paragraph("一、主要指标")
+    table = document.add_table(rows=1, cols=3)
+    for cell, value in zip(table.rows[0].cells, ("指标名称", "2020年", "2025年"), strict=True):
+        cell.text = value
+    for i in range(60):
+        row = table.add_row()
+        for cell, value in zip(row.cells, (f"第{i}项卫生健康服务指标名称（%）", f"{i}.5", f"{i + 10}"), strict=True):
+            cell.text = value
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    (doc,) = load_documents(path)
+    assert doc.meta.heading == "某区卫生健康事业发展规划" and doc.meta.kind == "规划"
+    chunks = [c for c in split_document(doc) if "\t" in c.text]
+    assert len(chunks) >= 3
+    seen = []
+    for c in chunks:
+        rows = [line for line in c.text.split("\n") if "\t" in line]
+        assert rows[0] == "指标名称\t2020年\t2025年"
+        assert len(c.text) <= MAX_CHARS
+        seen.extend(rows[1:])
+    assert seen == [f"第{i}项卫生健康服务指标名称（%）\t{i}.5\t{i + 10}" for i in range(60)]

@@ -157,3 +157,51 @@ def test_unknown_file_is_one_document_with_what_it_states() -> None:
 
 def test_empty_text_gives_no_documents() -> None:
     assert parse_documents("", "x.txt") == []
+
+
+def test_html_page_metadata_reaches_the_document(tmp_path: Path) -> None:
+    html = """<html><body><table>
+      <tr><td>名  称:</td><td>对区政协十四届五次会议第154号提案的答复</td>
+          <td>发布机构:</td><td>武昌区卫生健康局</td></tr>
+      <tr><td>文  号:</td><td></td><td>索 引 号:</td><td>737546075/2021-55295</td></tr>
+      <tr><td>公开日期:</td><td>2021年08月31日</td></tr></table>
+      <h1>对区政协十四届五次会议第154号提案的答复</h1>
+      <p>一、健全基层健康治理体系</p><p>一是健全管理体系。区疾控中心主要负责人纳入区卫健局领导班子成员。</p>
+    </body></html>"""
+    path = tmp_path / "154.html"
+    path.write_text(html, encoding="utf-8")
+    (doc,) = load_documents(path)
+    assert doc.meta.index_no == "737546075/2021-55295"
+    assert doc.meta.date == "2021-08-31"
+    assert doc.meta.agency == "武昌区卫生健康局"
+    assert doc.meta.proposal_no == "154"
+    assert doc.meta.doc_no == ""
+    assert doc.meta.source == "154.html"
+    assert [s.heading for _, s in doc.root.walk()] == ["一、健全基层健康治理体系", "一是健全管理体系"]
+
+
+def test_two_replies_in_one_upload_are_split_and_dates_read(tmp_path: Path) -> None:
+    text = (
+        "某某区卫生健康局\n\n关于区政协二届一次会议第12号提案的答复\n\n王五委员：\n\n"
+        "您提出的《关于加强基层卫生人才队伍建设的提案》收悉，现答复如下：\n\n一、基本情况\n\n全区共有村医300人。\n\n"
+        "联系人：赵六  联系电话：027-8888888\n\n2024年5月20日\n\n"
+        "某某区卫生健康局\n\n关于区政协二届一次会议第13号提案的答复\n\n孙七、周八委员：\n\n"
+        "您提出的关于发展托育服务的建议收悉。\n\n一、工作进展\n\n新增托位200个。\n"
+    )
+    path = tmp_path / "two.txt"
+    path.write_text(text, encoding="gb18030")
+    first, second = load_documents(path)
+    assert (first.doc_id, second.doc_id) == ("two.txt#1", "two.txt#2")
+    assert first.meta.proposal_no == "12" and second.meta.proposal_no == "13"
+    assert first.meta.proposers == ("王五",) and second.meta.proposers == ("孙七", "周八")
+    assert first.meta.title == "关于加强基层卫生人才队伍建设的提案"
+    assert second.meta.title == "关于发展托育服务的建议"
+    assert first.meta.date == "2024-05-20" and second.meta.date == ""
+    assert first.meta.contacts == (("联系人", "赵六", "027-8888888"),)
+    assert "新增托位" not in first.text and "村医" not in second.text
+
+
+def test_repeated_page_heading_is_not_a_second_document() -> None:
+    text = "对区政协六届三次会议第5号提案的答复\n对区政协六届三次会议第5号提案的答复\n李四委员：\n您的提案收悉。"
+    (doc,) = parse_documents(text, "page.htm")
+    assert doc.meta.proposal_no == "5" and doc.meta.proposers == ("李四",)
