@@ -75,12 +75,33 @@ def clean_text(raw: str) -> str:
     Returns:
         One paragraph per line (table rows as tab-separated lines), no blank lines, no page artifacts or TOC.
     """
-    text = _ZERO_WIDTH.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = _ZERO_WIDTH.sub("", raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = _drop_running_lines(text.split("\f")) if "\f" in text else text
     # Full-width ASCII letters and digits become half-width; full-width punctuation stays (it is the norm).
     text = _FULLWIDTH_ALNUM_RE.sub(lambda m: m.group().translate(_FULLWIDTH_ALNUM), text)
     lines = [normalize_line(line) for line in text.split("\n")]
     lines = _drop_artifacts(lines)
     return "\n".join(_rejoin(lines))
+
+
+def _drop_running_lines(pages: list[str]) -> str:
+    """Drop running headers/footers: a short line at the top or bottom of most pages (PDF page breaks are \\f)."""
+    edges: list[list[int]] = []
+    lines_per_page = [page.split("\n") for page in pages]
+    counts: dict[str, int] = {}
+    for lines in lines_per_page:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        at_edge = sorted(set(filled[:2] + filled[-2:]))
+        edges.append(at_edge)
+        for key in {" ".join(lines[i].split()) for i in at_edge}:
+            counts[key] = counts.get(key, 0) + 1
+    threshold = max(3, (len(pages) + 1) // 2)
+    running = {key for key, n in counts.items() if n >= threshold and len(key) <= 40}
+    for lines, at_edge in zip(lines_per_page, edges, strict=True):
+        for i in at_edge:
+            if " ".join(lines[i].split()) in running:
+                lines[i] = ""
+    return "\n".join("\n".join(lines) for lines in lines_per_page)
 
 
 def normalize_line(line: str) -> str:

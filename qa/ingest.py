@@ -23,6 +23,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# Kana, Hangul, CJK extension A, private use: rare in Chinese government text, common in mis-decoded bytes.
+_IMPLAUSIBLE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\uac00-\ud7af\ue000-\uf8ff]")
 _BLOCK_TAGS = frozenset(
     [
         "p",
@@ -115,20 +117,43 @@ def decode_bytes(data: bytes, name: str) -> str:
                     f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}"
                 ) from err
     if b"\x00" in data[:65536]:
-        raise IngestError(f"{name}: looks like a binary file, not text; convert it to .txt, .docx or .pdf first")
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise IngestError(f"{name}: looks like a binary file, not text; convert it to .txt, .docx or .pdf first")
+        return _check_text(utf16, name)
     # UTF-8 and GB18030 are tried strictly before any guessing: both are fast on a 50 MB file and a strict
     # decode of one of them succeeding is a far better signal than a statistical guess.
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return _check_text(data.decode(encoding), name)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return _check_text(data.decode("utf-8"), name)
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+        # GB18030 accepts almost any byte string; Big5 read as GB18030 comes out full of kana and rare
+        # characters, so an implausible result goes to charset-normalizer instead.
+        sample = text[:65536]
+        if len(_IMPLAUSIBLE.findall(sample)) <= max(2, len(sample) // 200):
+            return _check_text(text, name)
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:1_000_000]).best()
     if best is None or best.encoding is None:
         raise IngestError(f"{name}: cannot recognise the text encoding; save it as UTF-8 and try again")
     return _check_text(data.decode(best.encoding, errors="replace"), name)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without a byte-order mark: NUL bytes sit on one parity only (the ASCII characters)."""
+    sample = data[:65536]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if len(sample) % 2 or (even and odd) or not (even or odd):
+        return None
+    try:
+        return data.decode("utf-16-be" if even else "utf-16-le")
+    except UnicodeDecodeError:
+        return None
 
 
 def _check_text(text: str, name: str) -> str:

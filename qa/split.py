@@ -117,7 +117,7 @@ def _pieces(lines: list[str]) -> list[str]:
     text = "\n".join(lines)
     if len(text) <= MAX_CHARS:
         return [text]
-    units = _units(lines)  # (text, table_header or None, joiner)
+    units = _units(lines)  # (text, table header or None)
     pieces: list[str] = []
     current: list[tuple[str, str | None]] = []
     size = 0
@@ -132,6 +132,7 @@ def _pieces(lines: list[str]) -> list[str]:
                 header is None
                 and last_header is None
                 and len(last_text) <= OVERLAP_MAX_CHARS
+                and len(last_text) + len(unit) <= MAX_CHARS
                 and not last_text.endswith("\n")
             ):
                 current, size = [(last_text, None)], len(last_text)

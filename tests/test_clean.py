@@ -129,3 +129,18 @@ def test_toc_without_leaders_is_dropped_after_its_title() -> None:
 def test_pdf_page_break_marker_is_a_line_break() -> None:
     raw = "一是推进医共体建设。以江夏区第一人民医院为龙头，推进紧密型县域医\n\f\n共体建设。\n"
     assert clean_text(raw) == "一是推进医共体建设。以江夏区第一人民医院为龙头，推进紧密型县域医共体建设。"
+
+
+def test_running_pdf_header_is_dropped_and_page_breaks_rejoined() -> None:
+    pages = [
+        "东西湖区卫生健康事业发展规划\n一、基本情况\n全区医疗卫生机构达到259家，每千常住人口床位数从5.21张增加到"
+        "\n- 1 -",
+        "东西湖区卫生健康事业发展规划\n7.02张，注册护士从3.16人增加到3.42人。\n二、主要问题\n- 2 -",
+        "东西湖区卫生健康事业发展规划\n康复护理、儿科资源相对缺乏。\n- 3 -",
+    ]
+    assert clean_text("\n\f\n".join(pages)).split("\n") == [
+        "一、基本情况",
+        "全区医疗卫生机构达到259家，每千常住人口床位数从5.21张增加到7.02张，注册护士从3.16人增加到3.42人。",
+        "二、主要问题",
+        "康复护理、儿科资源相对缺乏。",
+    ]

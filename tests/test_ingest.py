@@ -171,3 +171,19 @@ def test_fifty_megabyte_text_file_is_read(tmp_path: Path) -> None:
     assert path.stat().st_size > 50 * 1024 * 1024
     text = read_text(path)
     assert len(text) == len(line) * count
+
+
+def test_big5_is_not_misread_as_gb18030(tmp_path: Path) -> None:
+    text = (
+        "對區政協六屆三次會議第20240080號提案的答復\n"
+        "您提出的關於推進中醫藥文化進校園的提案收悉，現答復如下：加強基層醫療衛生服務能力建設。"
+    )
+    path = tmp_path / "big5.txt"
+    path.write_bytes(text.encode("big5"))
+    assert read_text(path) == text
+
+
+def test_utf16_without_bom_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "nobom.txt"
+    path.write_bytes(SAMPLE.encode("utf-16-le"))
+    assert read_text(path) == SAMPLE
