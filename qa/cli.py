@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from qa.config import Settings, load_settings
 from qa.errors import QAError
@@ -44,10 +45,112 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return _load_app_module().serve(args.host, args.port, args.share, settings=settings)
 
 
+def _add_index_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the seeds and data/uploads)")
+    parser.add_argument("--rebuild", action="store_true", help="start over: ignore the existing index")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    """Build or update the index; print a summary and the files that could not be read."""
+    from qa.embed import get_embedder
+    from qa.index import build_index
+
+    paths = list(args.paths) or [settings.seeds_dir]
+    if not args.paths and (settings.data_dir / "uploads").is_dir():
+        paths.append(settings.data_dir / "uploads")
+    embedder = get_embedder(settings.embed_model)
+    report = build_index(paths, settings.index_dir, embedder, rebuild=args.rebuild, progress=not args.quiet)
+    print(f"索引 {settings.index_dir} ({embedder.name}, {report.dense_kind or '-'}): {report.summary()}")
+    for path, reason in report.errors:
+        print(f"  未能索引 {path}: {reason}", file=sys.stderr)
+    if not report.chunks:
+        raise QAError(
+            f"nothing could be indexed from {', '.join(map(str, paths))}; add .txt/.md/.html/.pdf/.docx files"
+        )
+    return 0
+
+
+def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", help="the question; '-' reads one question per line from stdin, one JSON line out")
+    parser.add_argument("-k", type=int, default=5, help="hits to show (default 5)")
+    parser.add_argument("--json", action="store_true", help="print hits as JSON (Hit.to_dict())")
+    parser.add_argument("--agency", default="", help="only documents whose agency contains this, e.g. 江夏")
+    parser.add_argument("--year", default="", help="only documents of this year, e.g. 2024")
+    parser.add_argument("--kind", default="", help="only this kind: 政协提案 / 人大建议 / 规划 / 其他")
+    parser.add_argument(
+        "--mode", choices=("hybrid", "dense", "bm25"), default="hybrid", help="retriever (default hybrid)"
+    )
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Show the passages retrieved for a question (or for each stdin line with '-')."""
+    from qa.errors import ConfigError, QuestionError
+    from qa.retrieve import Filters, open_retriever
+
+    if args.k <= 0:
+        raise ConfigError(f"-k must be greater than 0. Currently, it is {args.k}")
+    filters = Filters(agency=args.agency, year=args.year, kind=args.kind)
+    retriever = open_retriever(settings)
+    if args.question != "-":
+        hits = retriever.search(args.question, args.k, filters=filters, mode=args.mode)
+        if args.json:
+            print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        for h in [] if args.json else hits:
+            text = " ".join(h.chunk.text.split())
+            print(f"{h.rank}. [{h.score:.4f}] {h.chunk.meta.display_title}\n   {h.chunk.section}\n   {text[:120]}")
+        if not hits and not args.json:
+            print("没有找到相关内容")
+        return 0
+    failed = 0
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            continue
+        try:
+            hits = retriever.search(question, args.k, filters=filters, mode=args.mode)
+            row = {"question": question, "hits": [h.to_dict() for h in hits]}
+        except QuestionError as err:  # one bad line must not stop a batch
+            failed += 1
+            row = {"question": question[:200], "hits": [], "error": str(err)}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _add_docs_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (DocMeta.to_dict() plus doc_id and chunks)")
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    """List the indexed documents with their metadata."""
+    from collections import Counter
+
+    from qa.index import load_index
+
+    index = load_index(settings.index_dir)
+    counts = Counter(c.doc_id for c in index.chunks)
+    rows = [{"doc_id": d, "chunks": counts[d], **meta.to_dict()} for d, meta in index.documents()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print("文档\t类型\t机关\t编号\t年份\t段数\t标题")
+    for r in rows:
+        number = r["proposal_no"] or r["doc_no"] or "-"
+        print(
+            f"{r['doc_id']}\t{r['kind'] or '-'}\t{r['agency'] or '-'}\t{number}\t{r['year'] or '-'}\t{r['chunks']}\t"
+            f"{r['display_title']}"
+        )
+    print(f"共 {len(rows)} 篇文档，{len(index.chunks)} 段（索引构建于 {index.manifest.get('built_at', '?')}）")
+    return 0
+
+
 # Each subcommand registers its parser here: (name, help, add_arguments, handler).
 # Stages add theirs next to their handler, so cli.py stays a thin edge over the library.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
     ("config", "print the effective settings (secrets masked)", lambda _p: None, cmd_config),
+    ("index", "build or update the index from files and folders", _add_index_arguments, cmd_index),
+    ("search", "show the passages retrieved for a question", _add_search_arguments, cmd_search),
+    ("docs", "list the indexed documents and their metadata", _add_docs_arguments, cmd_docs),
     ("serve", "start the web app (问答 / 起草答复 / 文档库)", _add_serve_arguments, cmd_serve),
 ]
 
