@@ -163,6 +163,12 @@ def _check_text(text: str, name: str) -> str:
     return text
 
 
+def _reason(err: Exception) -> str:
+    """A library's error as one short line for the user's message."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text[:160]
+
+
 def _read_pdf(data: bytes, name: str) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -175,7 +181,9 @@ def _read_pdf(data: bytes, name: str) -> str:
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as err:
-        raise IngestError(f"{name}: the PDF is corrupt or unreadable ({err}); re-export it and try again") from err
+        raise IngestError(
+            f"{name}: the PDF is corrupt or unreadable ({_reason(err)}); re-export it and try again"
+        ) from err
     # A form feed marks each page break so the cleaner can rejoin sentences split across pages.
     text = "\n\f\n".join(pages)
     if len("".join(text.split())) < _MIN_PDF_CHARS:
@@ -195,7 +203,7 @@ def _read_docx(data: bytes, name: str) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        raise IngestError(f"{name}: the .docx file is corrupt or not a Word document ({err})") from err
+        raise IngestError(f"{name}: the .docx file is corrupt or not a Word document ({_reason(err)})") from err
     lines: list[str] = []
     # iter_inner_content keeps paragraphs and tables in reading order.
     for block in document.iter_inner_content():

@@ -29,7 +29,9 @@ _CONTACT = re.compile(
     r"(?:(?:联系)?电话[：:\s]*(?P<phone>\d[\d\-]{5,}))?$"
 )
 _PHONE_LINE = re.compile(r"^(?:联系)?电话[：:\s]*(?P<phone>\d[\d\-]{5,})$")
-_CLOSING_CONTACT = re.compile(r"^(?:主管领导|分管领导|经办人|联系人|联系电话|电话|邮政编码|抄送|主送)")
+_CLOSING_CONTACT = re.compile(
+    r"^(?:主管领导|分管领导|经办人|联系人|(?:联系)?电话[：:\s]*\d|邮政编码[：:\s]*\d|(?:抄送|主送)[：:])"
+)
 _CLOSING_THANKS = re.compile(
     r"^(?:最后|再次|衷心|诚挚)?[，,]?(?:感谢|谢谢)|^(?:再次|最后)|^请.{0,6}(?:多提|提出)|^希望"
 )
@@ -37,6 +39,9 @@ _PLAN_WORDS = re.compile(r"(?:规划|方案|计划|意见|办法|通知|报告|�
 
 # Heading kinds from outermost to innermost: a heading closes every open heading of the same or a deeper rank.
 _RANK = {"part": 0, "chapter": 1, "section": 2, "cn": 3, "paren": 4, "num": 5, "box": 6, "item": 7, "shi": 8}
+# Section.level by marker (records.Section): 第X章 / 一、 = 1, 第X节 / （一） = 2, 1、 / 一是 / 专栏 = 3; a section
+# is always at least one level below its parent (一、 under 第一章 is 2).
+_LEVEL = {"part": 1, "chapter": 1, "section": 2, "cn": 1, "paren": 2, "num": 3, "box": 3, "item": 4, "shi": 3}
 _MAX_HEADING = 40
 CLOSING_HEADINGS = ("结语及联系方式", "联系方式", "结语")
 
@@ -264,7 +269,7 @@ def build_sections(lines: list[str]) -> Section:
         while stack and stack[-1][0] >= rank:
             stack.pop()
         parent = stack[-1][1] if stack else root
-        section = Section(heading=heading, level=len(stack) + 1)
+        section = Section(heading=heading, level=max(_LEVEL[kind], parent.level + 1))
         parent.children.append(section)
         stack.append((rank, section))
         current = section

@@ -117,8 +117,9 @@ def test_corrupt_pdf_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match=r"broken\.pdf"):
         read_text(path)
     (tmp_path / "junk.pdf").write_bytes(b"this is not a pdf at all")
-    with pytest.raises(IngestError, match=r"junk\.pdf"):
+    with pytest.raises(IngestError, match=r"junk\.pdf") as info:
         read_text(tmp_path / "junk.pdf")
+    assert "\n" not in str(info.value)  # one line for the CLI and the app
 
 
 def test_corrupt_docx_is_refused(tmp_path: Path) -> None:

@@ -177,7 +177,10 @@ def test_html_page_metadata_reaches_the_document(tmp_path: Path) -> None:
     assert doc.meta.proposal_no == "154"
     assert doc.meta.doc_no == ""
     assert doc.meta.source == "154.html"
-    assert [s.heading for _, s in doc.root.walk()] == ["一、健全基层健康治理体系", "一是健全管理体系"]
+    assert [(s.heading, s.level) for _, s in doc.root.walk()] == [
+        ("一、健全基层健康治理体系", 1),
+        ("一是健全管理体系", 3),
+    ]
 
 
 def test_two_replies_in_one_upload_are_split_and_dates_read(tmp_path: Path) -> None:
@@ -205,3 +208,25 @@ def test_repeated_page_heading_is_not_a_second_document() -> None:
     text = "对区政协六届三次会议第5号提案的答复\n对区政协六届三次会议第5号提案的答复\n李四委员：\n您的提案收悉。"
     (doc,) = parse_documents(text, "page.htm")
     assert doc.meta.proposal_no == "5" and doc.meta.proposers == ("李四",)
+
+
+def test_chapters_and_sections_nest() -> None:
+    text = clean_text(
+        "某市卫生健康发展规划\n\n某市卫生健康委员会\n\n2022年3月\n\n第一章 发展基础\n\n第一节 主要成就\n\n"
+        "一、资源总量\n\n全市医疗卫生机构1200家。\n\n二、服务能力\n\n三级医院12家。\n\n第二章 总体要求\n\n"
+        "第一节 指导思想\n\n坚持以人民健康为中心。\n"
+    )
+    (doc,) = parse_documents(text, "plan.txt")
+    assert doc.meta.heading == "某市卫生健康发展规划" and doc.meta.kind == "规划"
+    assert doc.meta.agency == "某市卫生健康委员会" and doc.meta.date == "2022-03"
+    tree = [(s.heading, s.level) for _, s in doc.root.walk()]
+    assert tree == [
+        ("第一章 发展基础", 1),
+        ("第一节 主要成就", 2),
+        ("一、资源总量", 3),
+        ("二、服务能力", 3),
+        ("第二章 总体要求", 1),
+        ("第一节 指导思想", 2),
+    ]
+    paths = [p for p, _ in doc.root.walk()]
+    assert ("第一章 发展基础", "第一节 主要成就", "二、服务能力") in paths
