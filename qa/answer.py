@@ -1,0 +1,311 @@
+"""Cited answers: a langchain runnable chain of condense → retrieve → gate → generate → verify → Answer."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from qa.errors import GeneratorError
+from qa.extractive import ExtractiveGenerator, classify, question_terms, rank_sentences
+from qa.generate import Generator, refusal_text
+from qa.records import Answer, Chunk, Hit
+from qa.retrieve import Filters, HybridRetriever, Retriever, check_question, document_to_hit
+from qa.verify import RefusalPolicy, normalize, refusal_reason, verify_answer
+
+DEFAULT_K = 6
+History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} messages as Gradio keeps them
+
+
+# ---- follow-up questions -----------------------------------------------------------------------------------
+
+_FOLLOWUP_START = ("那么", "那", "还有", "另外", "再问", "再说说", "那要是", "如果是", "换成")
+_PRONOUNS = re.compile(r"它|其|该|这些|那些|上述|他们|这个|那个|这方面|这项")
+_PLACE = re.compile(r"[\u4e00-\u9fa5]{2,4}?(?:区|县|市)")
+_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+
+
+def user_questions(history: History) -> list[str]:
+    """The user's earlier questions, oldest first, from (question, answer) pairs or role/content messages."""
+    out = []
+    for turn in history:
+        if isinstance(turn, Mapping):
+            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, Sequence) and not isinstance(turn, str) and turn and isinstance(turn[0], str):
+            out.append(turn[0])
+        elif isinstance(turn, str):
+            out.append(turn)
+    return [q for q in out if q.strip()]
+
+
+def is_followup(question: str) -> bool:
+    """Short questions that lean on the previous one: 那东西湖区呢？ / 还有呢 / 它的电话是多少？"""
+    q = normalize(question).rstrip("？?。！!")
+    if len(q) > 20:
+        return False
+    return q.startswith(_FOLLOWUP_START) or q.endswith("呢") or bool(_PRONOUNS.search(q))
+
+
+def _places(text: str) -> list[str]:
+    import jieba.posseg as pseg
+
+    words = [w for w, f in pseg.lcut(text) if f == "ns" and len(w) >= 2]
+    return words or _PLACE.findall(text)
+
+
+def rewrite_followup(question: str, history: History) -> str:
+    """The follow-up as a standalone question, without a model: keep the previous topic, swap in the new entity.
+
+    "那东西湖区呢？" after "江夏区医联体建设情况如何？" → "东西湖区医联体建设情况如何？".
+    """
+    previous = user_questions(history)
+    if not previous or not is_followup(question):
+        return question
+    prev = re.sub(r"\s+", "", previous[-1])
+    q = re.sub(r"\s+", "", question)
+    new_places = _places(q)
+    new_years = _YEAR.findall(q)
+    rewritten = prev
+    if new_places:
+        old = _places(prev)
+        rewritten = rewritten.replace(old[0], new_places[0], 1) if old else new_places[0] + rewritten
+    if new_years:
+        old_years = _YEAR.findall(rewritten)
+        rewritten = rewritten.replace(old_years[0], new_years[0], 1) if old_years else new_years[0] + rewritten
+    if new_places or new_years:
+        return rewritten
+    # No entity to swap (还有哪些措施？/ 它的电话呢？): ask the new question about the previous topic.
+    topic = "".join(question_terms(prev))
+    rest = re.sub(rf"^(?:{'|'.join(_FOLLOWUP_START)})", "", q)
+    rest = _PRONOUNS.sub("", rest)
+    return f"{topic}{rest}"
+
+
+def condense_question(question: str, history: History, generator: Generator | None = None) -> str:
+    """A standalone question for retrieval: the LLM's condense prompt when one is configured, else the rule."""
+    if not user_questions(history) or not is_followup(question):
+        return question
+    condense = getattr(generator, "condense", None)
+    if callable(condense):
+        lines = []
+        for turn in history:
+            if isinstance(turn, Mapping):
+                lines.append(f"{turn.get('role')}: {turn.get('content')}")
+            elif isinstance(turn, Sequence) and not isinstance(turn, str):
+                lines += [f"user: {turn[0]}"] + ([f"assistant: {turn[1]}"] if len(turn) > 1 and turn[1] else [])
+        try:
+            text = str(condense("\n".join(lines[-8:]), question)).strip()
+            if text:
+                return text.splitlines()[0]
+        except GeneratorError:
+            pass  # the rule below still gives retrieval a usable question
+    return rewrite_followup(question, history)
+
+
+# ---- the chain -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The decision before generating: the sources to show, and why to refuse ("" = answer)."""
+
+    sources: tuple[Chunk, ...]
+    reason: str
+    coverage: float
+
+
+def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy) -> Gate:
+    """Score the evidence and decide whether the question can be answered from it.
+
+    Signals: entities of the question (places, years, proposal numbers) absent from the passage that would
+    answer it, and how much of the question the best sentence and its section path cover.
+    """
+    sources = tuple(h.chunk for h in hits)
+    if not sources:
+        return Gate(sources, "no passages retrieved", 0.0)
+    intent = classify(question)
+    ranked = rank_sentences(question, sources, intent)
+    if not ranked:
+        return Gate(sources, "the passages have no sentences", 0.0)
+    best = ranked[0]
+    # The passage the answer would quote must carry the question's entities; cross-document questions may
+    # find them spread over several passages.
+    evidence = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
+    coverage = max(c.coverage for c in ranked[:3])
+    return Gate(sources, refusal_reason(question, evidence, coverage, policy), coverage)
+
+
+def _retrieve_step(retriever: Retriever, k: int, filters: Filters | None) -> Runnable:
+    """Standalone question → hits, through the langchain retriever so the chain composes like any other."""
+    lc_retriever = HybridRetriever(retriever=retriever, k=k, filters=filters)
+    to_hits = RunnableLambda(lambda docs: [document_to_hit(d) for d in docs])
+    return RunnableLambda(lambda state: state["standalone"]) | lc_retriever | to_hits
+
+
+def build_chain(
+    retriever: Retriever,
+    generator: Generator,
+    *,
+    filters: Filters | None = None,
+    k: int = DEFAULT_K,
+    policy: RefusalPolicy | None = None,
+) -> Runnable:
+    """The runnable that prepares an answer: {"question", "history"} → state with standalone, hits, gate.
+
+    Generation is left to the caller so one chain serves ask() (invoke) and ask_stream() (token stream).
+    """
+    policy = policy or RefusalPolicy()
+    condense = RunnableLambda(lambda s: condense_question(s["question"], s.get("history", ()), generator))
+    return (
+        RunnablePassthrough.assign(standalone=condense)
+        | RunnablePassthrough.assign(hits=_retrieve_step(retriever, k, filters))
+        | RunnablePassthrough.assign(gate=RunnableLambda(lambda s: gate(s["standalone"], s["hits"], policy)))
+    )
+
+
+def _refused(question: str, hits: list[Hit], backend: str, started: float) -> Answer:
+    return Answer(
+        question=question,
+        text=refusal_text(),
+        refused=True,
+        backend=backend,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        hits=hits,
+    )
+
+
+def _finish(question: str, text: str, state: dict[str, Any], backend: str, started: float, *, llm: bool) -> Answer:
+    """Verify a generated text against the sources and wrap it as an Answer (a refusal if nothing survives)."""
+    g: Gate = state["gate"]
+    hits: list[Hit] = state["hits"]
+    refusal = refusal_text().rstrip("。")
+    if not text.strip() or refusal in text:
+        return _refused(question, hits, backend, started)
+    checked = verify_answer(text, g.sources, check_facts=llm)
+    if not checked.citations:
+        return _refused(question, hits, backend, started)
+    return Answer(
+        question=question,
+        text=checked.text.strip(),
+        citations=checked.citations,
+        unsupported=checked.unsupported,
+        backend=backend,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        hits=hits,
+    )
+
+
+def _prepare(
+    question: str, retriever: Retriever, history: History, filters: Filters | None, generator: Generator, k: int
+) -> dict[str, Any]:
+    question = check_question(question, retriever.max_question_chars)
+    chain = build_chain(retriever, generator, filters=filters, k=k)
+    return chain.invoke({"question": question, "history": list(history)})
+
+
+def ask(
+    question: str,
+    *,
+    retriever: Retriever,
+    history: History = (),
+    filters: Filters | None = None,
+    generator: Generator | None = None,
+    k: int = DEFAULT_K,
+) -> Answer:
+    """Answer a question from the indexed documents, with [n] citations, or refuse.
+
+    Args:
+        question: the user's question (a follow-up is rewritten with `history`).
+        retriever: the hybrid retriever over the index.
+        history: earlier turns, as (question, answer) pairs or role/content messages.
+        filters: metadata filters for retrieval (agency, year, kind, doc_ids).
+        generator: the answer generator; default the offline extractive answerer. If an LLM endpoint fails,
+            the extractive answerer answers instead and Answer.backend says so.
+        k: how many passages to retrieve and show the generator.
+
+    Raises:
+        QuestionError: the question is empty or too long.
+    """
+    started = time.perf_counter()
+    generator = generator or ExtractiveGenerator()
+    state = _prepare(question, retriever, history, filters, generator, k)
+    question = state["question"]
+    if state["gate"].reason:
+        return _refused(question, state["hits"], generator.name, started)
+    sources = list(state["gate"].sources)
+    backend, llm = generator.name, not isinstance(generator, ExtractiveGenerator)
+    try:
+        text = generator.generate(state["standalone"], sources)
+    except GeneratorError as err:
+        backend, llm = f"extractive (fallback: {err})", False
+        text = ExtractiveGenerator().generate(state["standalone"], sources)
+    return _finish(question, text, state, backend, started, llm=llm)
+
+
+def ask_stream(
+    question: str,
+    *,
+    retriever: Retriever,
+    history: History = (),
+    filters: Filters | None = None,
+    generator: Generator | None = None,
+    k: int = DEFAULT_K,
+) -> Iterator[str | Answer]:
+    """Like ask(), but yields the answer text in pieces as the generator produces them, then the final Answer.
+
+    The final Answer is authoritative: its text has invalid citations removed, and it may be a refusal.
+    """
+    started = time.perf_counter()
+    generator = generator or ExtractiveGenerator()
+    state = _prepare(question, retriever, history, filters, generator, k)
+    question = state["question"]
+    if state["gate"].reason:
+        answer = _refused(question, state["hits"], generator.name, started)
+        yield answer.text
+        yield answer
+        return
+    sources = list(state["gate"].sources)
+    backend, llm = generator.name, not isinstance(generator, ExtractiveGenerator)
+    pieces: list[str] = []
+    try:
+        for piece in generator.stream(state["standalone"], sources):
+            pieces.append(piece)
+            yield piece
+    except GeneratorError as err:
+        backend, llm = f"extractive (fallback: {err})", False
+        pieces = []
+        for piece in ExtractiveGenerator().stream(state["standalone"], sources):
+            pieces.append(piece)
+            yield piece
+    yield _finish(question, "".join(pieces), state, backend, started, llm=llm)
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer for a terminal: the text, then the numbered sources (title, proposal number, section, quote)."""
+    lines = [answer.text, ""]
+    if answer.refused:
+        if answer.hits:
+            lines.append("最相近的资料：")
+            for hit in answer.hits[:3]:
+                meta = hit.chunk.meta
+                number = f"（第{meta.proposal_no}号）" if meta.proposal_no else ""
+                lines.append(f"  - {meta.display_title}{number} › {hit.chunk.section}")
+        return "\n".join(lines).rstrip()
+    lines.append("来源：")
+    for c in answer.citations:
+        meta = c.chunk.meta
+        number = f"（第{meta.proposal_no}号）" if meta.proposal_no else ""
+        lines.append(f"[{c.n}] {meta.display_title}{number}")
+        lines.append(f"    章节：{c.chunk.section}")
+        lines.append(f"    原文：“{c.quote}”")
+    if answer.unsupported:
+        lines.append(
+            f"注意：第 {'、'.join(str(i + 1) for i in answer.unsupported)} 句的数字或名称在所引来源中找不到，请核对。"
+        )
+    lines.append(f"（{answer.backend}，{answer.latency_ms:.0f} ms）")
+    return "\n".join(lines)

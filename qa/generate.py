@@ -1,0 +1,144 @@
+"""Generators behind one Protocol: the offline extractive answerer (default) and an OpenAI-compatible endpoint.
+
+A local GGUF backend (llama-cpp-python) is deliberately absent: no instruction-tuned Chinese model ships in a
+package (see MODELS.md: the only GGUF found is a base 270M model that loops and invents figures), and
+llama-cpp-python has no cp311 wheel. Any local model can be served through llama.cpp's own OpenAI-compatible
+server and used here with QA_LLM_BASE_URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import Protocol, runtime_checkable
+
+from qa.config import PROJECT_ROOT, Settings
+from qa.errors import ConfigError, GeneratorError
+from qa.extractive import ExtractiveGenerator
+from qa.records import Chunk
+
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Turns a question and its numbered sources into an answer text with [n] markers (n counts from 1)."""
+
+    name: str
+
+    def generate(self, question: str, sources: Sequence[Chunk]) -> str: ...
+
+    def stream(self, question: str, sources: Sequence[Chunk]) -> Iterator[str]: ...
+
+
+@cache
+def load_prompt(name: str) -> str:
+    """The text of prompts/<name>.txt.
+
+    Raises:
+        ConfigError: the prompt file is missing.
+    """
+    path = PROMPTS_DIR / f"{name}.txt"
+    if not path.is_file():
+        raise ConfigError(f"prompt file {path} is missing; restore it from the repository")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def refusal_text() -> str:
+    """The standard sentence for questions the documents do not answer."""
+    return load_prompt("refusal")
+
+
+def format_source(n: int, chunk: Chunk) -> str:
+    """Source n as the model sees it: a header naming the document, proposal number and section, then the text."""
+    meta = chunk.meta
+    head = [f"[{n}] {meta.display_title}"]
+    if meta.proposal_no:
+        head.append(f"第{meta.proposal_no}号")
+    for label, value in (
+        ("发文机关", meta.agency),
+        ("文号", meta.doc_no),
+        ("会议", meta.meeting),
+        ("提出人", "、".join(meta.proposers)),
+        ("日期", meta.date),
+        ("章节", " › ".join(chunk.breadcrumb[1:]) if len(chunk.breadcrumb) > 1 else ""),
+    ):
+        if value:
+            head.append(f"{label}：{value}")
+    return " | ".join(head) + "\n" + chunk.text.strip()
+
+
+def format_context(sources: Sequence[Chunk]) -> str:
+    return "\n\n".join(format_source(n, c) for n, c in enumerate(sources, 1))
+
+
+class OpenAIGenerator:
+    """Generator protocol over an OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp server) via ChatOpenAI."""
+
+    def __init__(self, base_url: str, model: str, *, api_key: str = "", timeout: float = 60.0) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"QA_LLM_BASE_URL must start with http:// or https://. Currently, it is {base_url!r}")
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+
+        self.base_url = base_url
+        self.timeout = timeout
+        self.name = f"openai:{model or 'default'}"
+        # No retries inside the client: on failure ask() falls back to the offline answerer at once.
+        self.llm = ChatOpenAI(
+            base_url=base_url,
+            model=model or "default",
+            api_key=api_key or "not-needed",  # local servers ignore the key but the client requires one
+            timeout=timeout,
+            max_retries=0,
+            temperature=0,
+        )
+        prompt = ChatPromptTemplate.from_messages(
+            [("system", load_prompt("answer_system")), ("human", load_prompt("answer_user"))]
+        )
+        self.chain = prompt | self.llm | StrOutputParser()
+        self.condense_chain = (
+            ChatPromptTemplate.from_messages([("human", load_prompt("condense"))]) | self.llm | StrOutputParser()
+        )
+
+    def _error(self, err: Exception) -> GeneratorError:
+        import openai
+
+        if isinstance(err, openai.APITimeoutError):
+            why = f"did not answer within {self.timeout:g} s (QA_LLM_TIMEOUT)"
+        elif isinstance(err, openai.APIConnectionError):
+            why = "cannot be reached; is the server running?"
+        elif isinstance(err, openai.APIStatusError):
+            why = f"replied HTTP {err.status_code}: {str(err.message)[:200]}"
+        else:
+            why = f"failed: {type(err).__name__}: {str(err)[:200]}"
+        return GeneratorError(f"LLM endpoint {self.base_url} {why}; check QA_LLM_BASE_URL / QA_LLM_MODEL")
+
+    def generate(self, question: str, sources: Sequence[Chunk]) -> str:
+        try:
+            return self.chain.invoke({"context": format_context(sources), "question": question})
+        except Exception as err:  # the client raises many types; every one means "no answer from the endpoint"
+            raise self._error(err) from err
+
+    def stream(self, question: str, sources: Sequence[Chunk]) -> Iterator[str]:
+        try:
+            yield from self.chain.stream({"context": format_context(sources), "question": question})
+        except Exception as err:
+            raise self._error(err) from err
+
+    def condense(self, history: str, question: str) -> str:
+        """Rewrite a follow-up question into a standalone one with the condense prompt."""
+        try:
+            return self.condense_chain.invoke({"history": history, "question": question}).strip()
+        except Exception as err:
+            raise self._error(err) from err
+
+
+def get_generator(settings: Settings) -> Generator:
+    """The OpenAI-compatible generator when QA_LLM_BASE_URL is set, else the offline extractive answerer."""
+    if settings.llm_configured:
+        return OpenAIGenerator(
+            settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key, timeout=settings.llm_timeout
+        )
+    return ExtractiveGenerator()

@@ -1,0 +1,257 @@
+"""Faithfulness checks: citations point at given sources, figures and names occur in them, and when to refuse."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from qa.records import Chunk, Citation
+
+CITE_RE = re.compile(r"\[(\d+)\]")
+# A sentence of an answer: its body, its end punctuation, then any [n] markers written after the full stop.
+_ANSWER_SENTENCE_RE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+)?(?:\s*\[\d+\])*")
+# Sentence ends inside source passages; "；" ends a clause that often carries one figure on its own.
+_SOURCE_END = "。！？!?；;\n"
+_NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?")
+_QUOTED_RE = re.compile(r"《([^》]{2,60})》|“([^”]{2,40})”|\"([^\"]{2,40})\"|「([^」]{2,40})」")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年)")
+_PLACE_RE = re.compile(r"([\u4e00-\u9fa5]{2,4}?(?:区|县|市))")
+_PERSON_RE = re.compile(r"([\u4e00-\u9fa5]{2,3})(?:委员|代表)")
+_PROPOSAL_NO_RE = re.compile(r"第\s*(\d{3,8})\s*号|(?<!\d)(\d{3,8})\s*号(?:提案|建议)")
+MAX_QUOTE_CHARS = 160
+
+
+def normalize(text: str) -> str:
+    """Full-width digits and letters to ASCII, whitespace removed: the form figures are compared in."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def strip_citations(text: str) -> str:
+    return CITE_RE.sub("", text)
+
+
+def split_sentences(text: str, *, ends: str = _SOURCE_END) -> list[tuple[int, int]]:
+    """Spans (start, end) of the sentences of a passage, surrounding whitespace excluded.
+
+    Spans index the original text, so `text[start:end]` is an exact quote.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in ends:
+            spans.append((start, i + 1 if ch != "\n" else i))
+            start = i + 1
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s >= 2:
+            out.append((s, e))
+    return out
+
+
+def answer_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """The sentences of an answer with the source numbers each one cites."""
+    out = []
+    for m in _ANSWER_SENTENCE_RE.finditer(text):
+        sentence = m.group(0).strip()
+        if sentence and strip_citations(sentence).strip(" 。！？!?"):
+            out.append((sentence, [int(n) for n in CITE_RE.findall(sentence)]))
+    return out
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers as values: thousands separators dropped and leading zeros ignored (08 月 == 8 月)."""
+    out = set()
+    for raw in _NUMBER_RE.findall(text):
+        value = raw.replace(",", "")
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        out.add(value.lstrip("0") or "0")
+    return out
+
+
+def extract_facts(sentence: str) -> tuple[set[str], set[str]]:
+    """The figures and quoted names a sentence asserts: (numbers, names)."""
+    plain = normalize(strip_citations(sentence))
+    names = {next(g for g in m.groups() if g) for m in _QUOTED_RE.finditer(plain)}
+    return _numbers(plain), names
+
+
+def source_text(chunk: Chunk) -> str:
+    """Everything a source shows the reader: its metadata header and its passage."""
+    meta = chunk.meta
+    contacts = " ".join(" ".join(c) for c in meta.contacts)
+    head = [meta.display_title, meta.agency, meta.doc_no, meta.meeting, meta.proposal_no, "、".join(meta.proposers)]
+    return "\n".join([*head, meta.date, contacts, chunk.section, chunk.text])
+
+
+def unsupported_facts(sentence: str, chunks: Sequence[Chunk]) -> list[str]:
+    """Figures and names of the sentence that none of the chunks contains."""
+    numbers, names = extract_facts(sentence)
+    passage = normalize("\n".join(source_text(c) for c in chunks))
+    found_numbers = _numbers(passage)
+    missing = sorted(n for n in numbers if n not in found_numbers)
+    missing += sorted(n for n in names if n not in passage)
+    return missing
+
+
+def clause_window(text: str, start: int, end: int, focus: Iterable[str]) -> tuple[int, int]:
+    """Shrink a long sentence span to the clauses around the first clause that holds a focus term."""
+    if end - start <= MAX_QUOTE_CHARS:
+        return start, end
+    cuts = [start] + [i + 1 for i in range(start, end) if text[i] in "，,、："] + [end]
+    clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1) if cuts[i + 1] > cuts[i]]
+    terms = [t for t in focus if t]
+    best = 0
+    for i, (s, e) in enumerate(clauses):
+        if any(t in normalize(text[s:e]) for t in terms):
+            best = i
+            break
+    lo = hi = best
+    while True:
+        grown = False
+        if hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= MAX_QUOTE_CHARS:
+            hi += 1
+            grown = True
+        if lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= MAX_QUOTE_CHARS:
+            lo -= 1
+            grown = True
+        if not grown:
+            break
+    s, e = clauses[lo][0], clauses[hi][1]
+    while s < e and text[s].isspace():
+        s += 1
+    return s, e
+
+
+def _bigrams(text: str) -> set[str]:
+    t = normalize(text)
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+def find_quote(sentence: str, chunk: Chunk) -> str:
+    """The exact span of the chunk that best supports the sentence: the one holding its figures, else most overlap."""
+    numbers, names = extract_facts(sentence)
+    grams = _bigrams(strip_citations(sentence))
+    best, best_score = (0, 0), -1.0
+    for s, e in split_sentences(chunk.text):
+        piece = normalize(chunk.text[s:e])
+        facts = sum(1 for n in numbers if n in _numbers(piece)) + sum(1 for n in names if n in piece)
+        overlap = len(grams & _bigrams(piece)) / (len(grams) or 1)
+        score = facts * 2 + overlap
+        if score > best_score:
+            best, best_score = (s, e), score
+    if best == (0, 0):
+        return ""
+    s, e = clause_window(chunk.text, *best, focus=[*numbers, *names])
+    return chunk.text[s:e]
+
+
+@dataclass
+class Verification:
+    """An answer text with bad citations removed, the citations it keeps, and the sentences its sources do not back."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    unsupported: list[int] = field(default_factory=list)
+    removed_markers: list[int] = field(default_factory=list)
+
+
+def verify_answer(text: str, sources: Sequence[Chunk], *, check_facts: bool = True) -> Verification:
+    """Strip [n] markers that name no given source, quote each cited source, and list unbacked sentences.
+
+    Args:
+        text: the answer with [n] markers, n counting from 1 over `sources`.
+        sources: the chunks shown to the generator, in order.
+        check_facts: check every figure and quoted name of a cited sentence against its sources (for generated
+            text; extractive answers are copied from the sources).
+
+    Returns:
+        The cleaned text, one Citation per cited source (in order of n), and the 0-based indexes of the sentences
+        whose figures or names are not in the sources they cite (or that assert figures without citing anything).
+    """
+    removed: list[int] = []
+
+    def keep(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if 1 <= n <= len(sources):
+            return m.group(0)
+        removed.append(n)
+        return ""
+
+    cleaned = CITE_RE.sub(keep, text)
+    quotes: dict[int, str] = {}
+    unsupported: list[int] = []
+    for i, (sentence, cited) in enumerate(answer_sentences(cleaned)):
+        chunks = [sources[n - 1] for n in dict.fromkeys(cited)]
+        if check_facts:
+            numbers, names = extract_facts(sentence)
+            if (numbers or names) and (not chunks or unsupported_facts(sentence, chunks)):
+                unsupported.append(i)
+        for n in cited:
+            if n not in quotes:
+                quotes[n] = find_quote(sentence, sources[n - 1])
+    citations = [Citation(n=n, chunk=sources[n - 1], quote=quotes[n]) for n in sorted(quotes)]
+    return Verification(text=cleaned, citations=citations, unsupported=unsupported, removed_markers=removed)
+
+
+# ---- refusal -------------------------------------------------------------------------------------------------
+
+
+def question_entities(question: str) -> list[str]:
+    """Places (…区/县/市), years (20xx年), people (…委员/代表) and proposal numbers (第182号) a question names."""
+    import jieba.posseg as pseg  # imported here: loading jieba's dictionary is slow and only needed here
+
+    q = normalize(question)
+    found: list[str] = [m.group(1) for m in _YEAR_RE.finditer(q)]
+    for word, flag in pseg.lcut(q):
+        if flag == "ns" and len(word) >= 2 and word[-1] in "区县市省":
+            found.append(word)
+    found += [m.group(1) for m in _PERSON_RE.finditer(q) if not m.group(1).startswith(("各位", "哪位", "几位", "哪几"))]
+    found += [m.group(1) or m.group(2) for m in _PROPOSAL_NO_RE.finditer(q)]
+    return list(dict.fromkeys(found))
+
+
+def _entity_forms(entity: str) -> list[str]:
+    """An entity and its short form: 东西湖区 is found as 东西湖, 武汉市 as 武汉."""
+    if len(entity) >= 3 and entity[-1] in "区县市省":
+        return [entity, entity[:-1]]
+    return [entity]
+
+
+def missing_entities(question: str, chunks: Sequence[Chunk]) -> list[str]:
+    """Entities of the question that appear in none of the chunks (text, section path or metadata)."""
+    evidence = normalize("\n".join(source_text(c) + "\n" + c.meta.year for c in chunks))
+    return [e for e in question_entities(question) if not any(f in evidence for f in _entity_forms(e))]
+
+
+@dataclass(frozen=True)
+class RefusalPolicy:
+    """Thresholds below which the answer is refused; calibrated on eval/gold.jsonl (see qa.answer notes)."""
+
+    min_coverage: float = 0.34  # weighted share of the question's content terms found in the best sentence's context
+
+
+def refusal_reason(question: str, chunks: Sequence[Chunk], coverage: float, policy: RefusalPolicy) -> str:
+    """Why the evidence cannot answer the question, or "" when it may.
+
+    Args:
+        question: the standalone question.
+        chunks: the retrieved chunks the answer would rest on.
+        coverage: how much of the question the best evidence sentence (with its section path) covers, 0..1.
+        policy: the thresholds.
+    """
+    if not chunks:
+        return "no passages retrieved"
+    missing = missing_entities(question, chunks)
+    if missing:
+        return f"question names {'、'.join(missing)}, which no retrieved passage mentions"
+    if coverage < policy.min_coverage:
+        return f"best evidence covers {coverage:.2f} of the question (< {policy.min_coverage})"
+    return ""

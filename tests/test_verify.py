@@ -1,0 +1,123 @@
+"""Citation and grounding checks on chunks parsed from the real seeds (no index needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.records import Chunk
+from qa.split import split_document
+from qa.structure import load_documents
+from qa.verify import (
+    RefusalPolicy,
+    answer_sentences,
+    extract_facts,
+    find_quote,
+    missing_entities,
+    question_entities,
+    refusal_reason,
+    split_sentences,
+    unsupported_facts,
+    verify_answer,
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _chunk_with(source: str, needle: str) -> Chunk:
+    for doc in load_documents(SEEDS / source):
+        for chunk in split_document(doc):
+            if needle in chunk.text:
+                return chunk
+    raise AssertionError(f"no chunk of {source} contains {needle}")
+
+
+@pytest.fixture(scope="module")
+def wuchang() -> Chunk:
+    return _chunk_with("003_7d96d5533ae081cc.txt", "2866名确诊患者")
+
+
+@pytest.fixture(scope="module")
+def xianning() -> Chunk:
+    return _chunk_with("002_1f72599712e05cfe.txt", "7066")
+
+
+def test_split_sentences_spans_are_exact_quotes(wuchang: Chunk) -> None:
+    spans = split_sentences(wuchang.text)
+    pieces = [wuchang.text[s:e] for s, e in spans]
+    assert any("2866名确诊患者" in p for p in pieces)
+    assert all(p == p.strip() and p for p in pieces)
+    # sentences never run over a full stop
+    assert all("。" not in p[:-1] for p in pieces)
+
+
+def test_answer_sentences_keep_markers_after_full_stop() -> None:
+    parsed = answer_sentences("武昌区对2866名确诊患者进行心理疏导[1]。另有100名骨干。[2][3]\n无来源的一句")
+    assert parsed == [
+        ("武昌区对2866名确诊患者进行心理疏导[1]。", [1]),
+        ("另有100名骨干。[2][3]", [2, 3]),
+        ("无来源的一句", []),
+    ]
+
+
+def test_extract_facts_numbers_and_quoted_names() -> None:
+    numbers, names = extract_facts(
+        "2021年08月31日公开，投入2,856万元，覆盖率100%，印发《江夏区社会心理服务体系工作实施方案》[3]"
+    )
+    assert numbers == {"2021", "8", "31", "2856", "100"}  # [3] is a marker, not a figure; 08 == 8
+    assert names == {"江夏区社会心理服务体系工作实施方案"}
+
+
+def test_verify_strips_markers_of_sources_not_given(wuchang: Chunk, xianning: Chunk) -> None:
+    checked = verify_answer("依托京东健康平台对2866名确诊患者进行心理疏导服务[1][7]。", [wuchang, xianning])
+    assert "[7]" not in checked.text and "[1]" in checked.text
+    assert checked.removed_markers == [7]
+    assert [c.n for c in checked.citations] == [1]
+    quote = checked.citations[0].quote
+    assert "2866" in quote and quote in wuchang.text
+    assert checked.unsupported == []
+
+
+def test_verify_flags_invented_number_and_wrong_source(wuchang: Chunk, xianning: Chunk) -> None:
+    text = "依托京东健康平台对3866名确诊患者进行心理疏导服务[1]。今年1月至6月累计开展远程影像诊疗7066人次[1]。"
+    checked = verify_answer(text, [wuchang, xianning])
+    # 3866 is invented; 7066 is real but in source 2, not the cited source 1
+    assert checked.unsupported == [0, 1]
+    fixed = verify_answer(text.replace("3866", "2866").replace("7066人次[1]", "7066人次[2]"), [wuchang, xianning])
+    assert fixed.unsupported == []
+    assert all(c.quote in c.chunk.text for c in fixed.citations)
+
+
+def test_verify_flags_uncited_figures_and_invented_titles(wuchang: Chunk) -> None:
+    checked = verify_answer("共有9999人参加培训。依据《不存在的文件》开展工作[1]。", [wuchang])
+    assert checked.unsupported == [0, 1]
+    assert unsupported_facts("依据《不存在的文件》开展工作", [wuchang]) == ["不存在的文件"]
+
+
+def test_extractive_text_is_not_fact_checked(wuchang: Chunk) -> None:
+    checked = verify_answer("共有9999人参加培训[1]。", [wuchang], check_facts=False)
+    assert checked.unsupported == []
+
+
+def test_find_quote_prefers_the_sentence_with_the_figure(xianning: Chunk) -> None:
+    quote = find_quote("远程心电诊断21023人次[1]", xianning)
+    assert "21023" in quote and quote in xianning.text
+
+
+def test_question_entities() -> None:
+    assert question_entities("洪山区卫生健康局组建了多少个医联体？") == ["洪山区"]
+    assert set(question_entities("咸宁市2022年全年开展了多少人次远程心电诊断？")) == {"咸宁市", "2022"}
+    assert "20240200" in question_entities("江夏区第20240200号提案的答复内容是什么？")
+    assert "李丹" in question_entities("李丹委员的提案文号是什么")
+
+
+def test_entity_mismatch_refuses_other_districts_and_years(wuchang: Chunk, xianning: Chunk) -> None:
+    assert missing_entities("汉阳区的免费心理援助热线是多少？", [wuchang, xianning]) == ["汉阳区"]
+    assert missing_entities("咸宁市2022年开展了多少人次远程心电诊断？", [xianning]) == ["2022"]
+    assert missing_entities("武昌区为多少名确诊患者做了心理疏导？", [wuchang]) == []
+    policy = RefusalPolicy()
+    assert refusal_reason("汉阳区的心理援助热线是多少？", [wuchang], 0.9, policy)
+    assert refusal_reason("武昌区为多少名确诊患者做了心理疏导？", [wuchang], 0.9, policy) == ""
+    assert refusal_reason("武昌区为多少名确诊患者做了心理疏导？", [wuchang], 0.0, policy)
+    assert refusal_reason("任何问题", [], 1.0, policy)
