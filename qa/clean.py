@@ -26,7 +26,8 @@ HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("shi", re.compile(rf"^[{CN_NUM}]+是(?=[{CJK}“])")),
 )
 
-_TERMINAL = tuple("。！？；：”’」』!?;…")
+_TERMINAL = tuple("。！？；：!?;…")
+_CLOSE_QUOTES = tuple("”’」』")
 _SOFT_END = tuple("，、,（(“《-—")
 _PAGE_NUMBER = re.compile(
     r"^(?:[-－—–]\s*\d{1,4}\s*[-－—–]|\d{1,4}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$"
@@ -222,6 +223,9 @@ def _joinable_end(line: str) -> bool:
         return False
     if line.endswith(_TERMINAL):
         return False
+    if line.endswith(_CLOSE_QUOTES):
+        # 。” ends a sentence; 以“1+4+2+2” at a page end is the middle of one.
+        return len(line) >= 20 and not line[:-1].endswith(_TERMINAL)
     # Short lines without final punctuation are titles, names and signatures, not broken sentences.
     return len(line) >= 20 or line.endswith(_SOFT_END)
 

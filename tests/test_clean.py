@@ -144,3 +144,15 @@ def test_running_pdf_header_is_dropped_and_page_breaks_rejoined() -> None:
         "二、主要问题",
         "康复护理、儿科资源相对缺乏。",
     ]
+
+
+def test_closing_quote_ends_a_sentence_only_after_a_full_stop() -> None:
+    raw = (
+        "在技术帮扶过程中，医联体以“1+4+2+2”\n\n模式为抓手，上级医院派驻专家。\n\n"
+        "他说：“基层医疗卫生机构是城乡医疗卫生服务体系的网底。”\n\n下一段内容。\n"
+    )
+    assert clean_text(raw).split("\n") == [
+        "在技术帮扶过程中，医联体以“1+4+2+2”模式为抓手，上级医院派驻专家。",
+        "他说：“基层医疗卫生机构是城乡医疗卫生服务体系的网底。”",
+        "下一段内容。",
+    ]
