@@ -89,11 +89,12 @@ def _ingest_build(r: dict[str, Any]) -> list[str]:
             lines.append(f"| {_f(int(size))} | error: {b['error'][:80]} |" + " |" * 9)
             continue
         one = b.get("reindex_1pct", {})
+        one_text = "skipped" if "skipped" in one else f"{_f(one.get('wall_s'), 2)} ({one.get('changed_files')} files)"
         lines.append(
             f"| {_f(b['build']['chunks'])} | {_f(b['ingest']['chunks_per_s'], 0)} "
             f"| {_f(b['naive_ingest']['chunks_per_s'], 0)} | {_f(b['build']['wall_s'], 2)} "
             f"| {_f(b['naive_full_s'], 2)} | {_f(b['reindex_nochange']['wall_s'], 2)} "
-            f"| {_f(one.get('wall_s'), 2)} ({one.get('changed_files')} files) | {_f(b['naive_full_s'], 2)} "
+            f"| {one_text} | {_f(b['naive_full_s'], 2)} "
             f"| {_f(b['index_mb'])} | {_f(b['naive_build']['index_mb'])} | {_f(b['peak_rss_mb'], 0)} |"
         )
     return [*lines, ""]
@@ -219,6 +220,12 @@ def _profile(r: dict[str, Any]) -> list[str]:
     scale = r.get("scale") or {}
     largest = max((int(s) for s in scale), default=0)
     lines: list[str] = []
+    for size in sorted(int(s) for s in scale):
+        text = _get(scale, str(size), "build", "reindex_1pct", "profile")
+        if text:
+            body = "\n".join(line for line in text.splitlines() if line.strip())[:4000]
+            lines += [f"<details><summary>cProfile, re-index after 1% of files changed, {size:,} chunks</summary>",
+                      "", "```", body, "```", "", "</details>", ""]  # fmt: skip
     for mode in MODES:
         text = _get(scale, str(largest), "search", mode, "profile")
         if text:

