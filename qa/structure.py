@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from qa.clean import CJK, clean_text, heading_kind
+from qa.errors import IngestError
 from qa.ingest import read_text
 from qa.records import DocMeta, Document, Section
 
@@ -56,10 +57,13 @@ def load_documents(path: Path) -> list[Document]:
         One Document per reply in the file (most files hold one).
 
     Raises:
-        IngestError: the file cannot be read.
+        IngestError: the file cannot be read, or nothing is left once page numbers and the like are removed.
     """
     path = Path(path)
-    return parse_documents(clean_text(read_text(path)), path.name)
+    docs = parse_documents(clean_text(read_text(path)), path.name)
+    if not docs:
+        raise IngestError(f"{path.name}: no text left after removing page numbers and blank lines")
+    return docs
 
 
 def parse_documents(text: str, source: str) -> list[Document]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.clean import clean_text
+from qa.errors import IngestError
 from qa.records import Document
 from qa.structure import load_documents, parse_documents
 
@@ -230,3 +231,10 @@ def test_chapters_and_sections_nest() -> None:
     ]
     paths = [p for p, _ in doc.root.walk()]
     assert ("第一章 发展基础", "第一节 主要成就", "二、服务能力") in paths
+
+
+def test_file_with_only_page_artifacts_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "pages.txt"
+    path.write_text("- 1 -\n\nA\n\n- 2 -\n", encoding="utf-8")
+    with pytest.raises(IngestError, match=r"pages\.txt"):
+        load_documents(path)
