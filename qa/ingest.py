@@ -6,8 +6,12 @@ import codecs
 import io
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.errors import IngestError
+
+if TYPE_CHECKING:
+    from docx.table import Table
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 DEFAULT_MAX_BYTES = 60 * 1024 * 1024
@@ -25,6 +29,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 # Kana, Hangul, CJK extension A, private use: rare in Chinese government text, common in mis-decoded bytes.
 _IMPLAUSIBLE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\uac00-\ud7af\ue000-\uf8ff]")
+_LINE_MARK, _CELL_MARK = "\x1e", "\x1f"
 _BLOCK_TAGS = frozenset(
     [
         "p",
@@ -215,9 +220,10 @@ def _read_docx(data: bytes, name: str) -> str:
     return "\n".join(lines)
 
 
-def _docx_table_rows(table: object) -> list[str]:
+def _docx_table_rows(table: Table) -> list[str]:
+    """One tab-separated line per table row."""
     rows: list[str] = []
-    for row in table.rows:  # type: ignore[attr-defined]
+    for row in table.rows:
         cells: list[str] = []
         previous = None
         for cell in row.cells:
@@ -231,33 +237,24 @@ def _docx_table_rows(table: object) -> list[str]:
 
 
 def _read_html(html: str) -> str:
-    from bs4 import BeautifulSoup, NavigableString, Tag
+    """Visible text of a page, one block element per line, table cells tab-separated, label/value cells paired."""
+    from bs4 import BeautifulSoup, Comment
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
-    parts: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if type(child) is NavigableString:  # skip comments, doctype, CDATA
-                    parts.append(" ".join(str(child).split(" ")).replace("\n", " "))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name or ""
-            if name in ("td", "th"):
-                parts.append("\t")
-            if name in _BLOCK_TAGS:
-                parts.append("\n")
-            walk(child)
-            if name in _BLOCK_TAGS:
-                parts.append("\n")
-
-    walk(soup)
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    # Source line breaks inside a paragraph are insignificant, so block and cell boundaries are marked with
+    # separator characters first and turned into newlines/tabs after the source whitespace is flattened.
+    for tag in soup.find_all(list(_BLOCK_TAGS)):
+        tag.insert_before(_LINE_MARK)
+        tag.insert_after(_LINE_MARK)
+    for tag in soup.find_all(["td", "th"]):
+        tag.insert_before(_CELL_MARK)
+    text = re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", soup.get_text()).replace(_LINE_MARK, "\n").replace(_CELL_MARK, "\t")
     lines = []
-    for line in "".join(parts).split("\n"):
+    for line in text.split("\n"):
         # A metadata table row comes out as "\t名称:\t对…答复\t发布机构:\t…"; a label and its value belong on
         # one line, so cells are joined with spaces unless the row looks like a data table.
         cells = [c.strip() for c in line.split("\t") if c.strip()]

@@ -79,14 +79,18 @@ def test_html_page_keeps_its_metadata_block(tmp_path: Path) -> None:
       <tr><td>索 引 号:</td><td>737546075/2021-55295</td><td>公开日期:</td><td>2021年08月31日</td></tr>
     </table>
     <div class="content"><p>对区政协十四届五次会议第154号提案的答复</p><p>一、健全基层健康治理体系</p>
-    <p>一是健全管理体系。区疾控中心主要负责人纳入区卫健局领导班子成员。</p></div></body></html>"""
+    <p>一是健全管理体系。区疾控中心主要负责人纳入区卫健局领导班子成员。</p>
+    <p>二是建立流调协查机制。<!-- 注释 -->区疾控中心选定100名
+    业务骨干组建区级精准流调队。<br>三是建立预警救治机制。</p></div></body></html>"""
     path = tmp_path / "page.html"
     path.write_text(html, encoding="gb18030")
     lines = [x.strip() for x in read_text(path).split("\n") if x.strip()]
     assert "名  称: 对区政协十四届五次会议第154号提案的答复  发布机构: 武昌区卫生健康局" in lines
     assert "索 引 号: 737546075/2021-55295  公开日期: 2021年08月31日" in lines
     assert "一是健全管理体系。区疾控中心主要负责人纳入区卫健局领导班子成员。" in lines
-    assert not any("var x" in x for x in lines)
+    assert "二是建立流调协查机制。区疾控中心选定100名 业务骨干组建区级精准流调队。" in lines  # source newline = space
+    assert "三是建立预警救治机制。" in lines  # <br> is a line break
+    assert not any("var x" in x or "注释" in x for x in lines)
 
 
 def test_pdf_text_layer_with_page_break(tmp_path: Path) -> None:
