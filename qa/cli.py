@@ -183,10 +183,58 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
+def _add_draft_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--title", default="", help="the proposal's title, e.g. 关于优化区域幼儿托育机构的提案")
+    parser.add_argument("--proposer", action="append", default=[], help="proposer(s); repeat or join with 、")
+    parser.add_argument("--kind", default="政协提案", help="政协提案 (提案/政协) or 人大建议 (建议/人大)")
+    parser.add_argument("--body", default="", help="the proposal's text")
+    parser.add_argument("--body-file", default="", help="read the proposal's text from a .txt/.md/.docx/.pdf file")
+    parser.add_argument("--meeting", default="", help="e.g. 区政协六届四次会议 (placeholder when omitted)")
+    parser.add_argument("--number", default="", help="the proposal number, e.g. 20250012 (placeholder when omitted)")
+    parser.add_argument("--agency", default="", help="use only precedents of this agency, e.g. 江夏")
+    parser.add_argument("-k", type=int, default=5, help="precedents to report (default 5)")
+    parser.add_argument("--out", default="", help="write draft.docx (公文 layout), draft.md (with 依据) or draft.txt")
+    parser.add_argument("--json", action="store_true", help="print Draft.to_dict() as JSON")
+
+
+def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    """Draft a reply to a new proposal from precedent: Markdown with 依据 on stdout, or a file, or JSON."""
+    from pathlib import Path
+
+    from qa.draft import draft_reply, make_proposal, render_markdown, write_draft
+    from qa.retrieve import Filters, open_retriever
+
+    body = args.body
+    if args.body_file:
+        from qa.ingest import read_text
+
+        body = read_text(Path(args.body_file))  # IngestError names the file and what is wrong
+    proposal = make_proposal(
+        args.title, body, proposers=args.proposer, kind=args.kind, meeting=args.meeting, number=args.number
+    )
+    generator = None
+    if settings.llm_configured:
+        from qa.generate import get_generator
+
+        generator = get_generator(settings)
+    filters = Filters(agency=args.agency) if args.agency else None
+    draft = draft_reply(
+        proposal, retriever=open_retriever(settings), generator=generator, settings=settings, filters=filters, k=args.k
+    )
+    if args.out:
+        print(f"已写入 {write_draft(draft, Path(args.out))}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({**draft.to_dict(), "markdown": render_markdown(draft)}, ensure_ascii=False, indent=2))
+    elif not args.out:
+        print(render_markdown(draft))
+    return 0
+
+
 # Each subcommand registers its parser here: (name, help, add_arguments, handler).
 # Stages add theirs next to their handler, so cli.py stays a thin edge over the library.
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
     ("config", "print the effective settings (secrets masked)", lambda _p: None, cmd_config),
+    ("draft", "draft a reply to a new 提案/建议 from precedent (起草答复)", _add_draft_arguments, cmd_draft),
     ("index", "build or update the index from files and folders", _add_index_arguments, cmd_index),
     ("search", "show the passages retrieved for a question", _add_search_arguments, cmd_search),
     ("docs", "list the indexed documents and their metadata", _add_docs_arguments, cmd_docs),

@@ -1,0 +1,410 @@
+"""Draft a reply to a new 提案/建议 in the official format, every fact taken from a cited precedent passage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.config import PROJECT_ROOT, Settings
+from qa.errors import QAError
+from qa.precedent import (
+    ProposalError,
+    ask_heading,
+    find_precedents,
+    select_evidence,
+    split_asks,
+)
+from qa.records import Chunk, Draft, DraftSection, Precedent, Proposal
+from qa.verify import find_quote, unsupported_facts
+
+if TYPE_CHECKING:
+    from qa.retrieve import Filters
+
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+NUMERALS = "一二三四五六七八九十"
+PLACEHOLDER_RE = re.compile(r"〔[^〔〕]*〕")
+SOURCE_MARK_RE = re.compile(r"\s*〔依据[\d,，、\s]*〕")
+# A figure as a reply writes it: 2024年1月, 3-5, 11.84, 100%; adapted sentences show it as 〔待核实：…〕.
+FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?:\s*(?:年|月|日|至|-|—|～|~)\s*\d+(?:\.\d+)?)*\s*(?:%|％|年|月|日)?")
+PLACE_RE = re.compile(r"[\u4e00-\u9fa5]{1,4}?(?:省|市|区|县)")
+# A place name followed closely by an institution word names that institution, which 我区 cannot replace.
+INSTITUTION_AHEAD = r"(?![^，。；、]{0,8}?(?:医院|中心|卫生院|委员会|局|站))"
+
+
+def normalize_kind(raw: str) -> str:
+    """Map what users type (区政协提案, 市人大代表建议, 提案, 建议, 人大, 政协) to 政协提案 or 人大建议.
+
+    Raises:
+        ProposalError: the text names neither kind.
+    """
+    text = raw.strip()
+    if "人大" in text or "代表" in text or text == "建议":
+        return "人大建议"
+    if "政协" in text or "提案" in text or "委员" in text:
+        return "政协提案"
+    raise ProposalError(f"unknown proposal kind {raw!r}: use 政协提案 (提案/政协) or 人大建议 (建议/人大)")
+
+
+def make_proposal(
+    title: str,
+    body: str = "",
+    *,
+    proposers: Sequence[str] = (),
+    kind: str = "政协提案",
+    meeting: str = "",
+    number: str = "",
+) -> Proposal:
+    """A Proposal from user input: kind normalised, 《》 and 第…号 stripped, names split on 、,，.
+
+    Raises:
+        ProposalError: title and body are both empty, or the kind is unknown.
+    """
+    title = title.strip().strip("《》").strip()
+    body = body.strip()
+    if not title and not body:
+        raise ProposalError("a proposal needs a title (--title) or a body (--body / --body-file)")
+    names = tuple(n for p in proposers for n in re.split(r"[、,，;；\s]+", p.strip()) if n)
+    number = re.sub(r"\s+", "", number).removeprefix("第").removesuffix("号")
+    return Proposal(title or body[:30], body, names, normalize_kind(kind), meeting.strip(), number)
+
+
+def load_template(name: str) -> str:
+    """A text or prompt template from prompts/; a missing file is an error the user can fix."""
+    path = PROMPTS_DIR / name
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise QAError(f"template {path} cannot be read ({err}); restore it from the repository") from err
+
+
+# --- who is replying ------------------------------------------------------------------------------------------
+
+
+def home_place(agency: str) -> str:
+    """The district or city an agency serves: 武汉市江夏区卫生健康局 → 江夏区; "" when it names none."""
+    places = PLACE_RE.findall(agency)
+    return places[-1] if places else ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The replying bureau: from Settings, with 〔待填写：…〕 for whatever is not configured."""
+
+    agency: str
+    place: str  # the district/city whose facts the draft may state as its own, e.g. 江夏区
+    leader: str
+    leader_phone: str
+    handler: str
+    handler_phone: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings, precedents: Sequence[Precedent]) -> Profile:
+        """Missing fields become placeholders. Without a configured agency the draft takes the top reply's
+        district as home for adapting facts (the archive is most likely the user's own), never for the header."""
+        place = home_place(settings.agency_name)
+        if not place:
+            replies = [p for p in precedents if p.meta.agency]
+            place = home_place(replies[0].meta.agency) if replies else ""
+
+        def fill(value: str, what: str) -> str:
+            return value.strip() or f"〔待填写：{what}〕"
+
+        return cls(
+            agency=fill(settings.agency_name, "单位名称"),
+            place=place,
+            leader=fill(settings.agency_leader, "主管领导"),
+            leader_phone=fill(settings.agency_leader_phone, "主管领导电话"),
+            handler=fill(settings.agency_handler, "经办人"),
+            handler_phone=fill(settings.agency_handler_phone, "经办人电话"),
+        )
+
+    @property
+    def we(self) -> str:
+        """我区 / 我市 / 我县: how the reply names its own territory."""
+        return "我" + (self.place[-1] if self.place else "区")
+
+    @property
+    def org(self) -> str:
+        """局 or 委: how the reply names its own bureau."""
+        return "委" if re.search(r"委员会|卫健委$", self.agency) else "局"
+
+
+# --- adapting another agency's sentences ----------------------------------------------------------------------
+
+
+def adapt_sentence(sentence: str, source_agency: str, home: str) -> tuple[str, bool]:
+    """Make a sentence from another agency's reply usable by this one; returns (text, adapted).
+
+    That agency's own place name becomes 我区/我市 (unless it begins an institution's name) and each of its
+    figures becomes a visible 〔待核实：…〕: those are another district's numbers, kept to show what to look up.
+    """
+    source = home_place(source_agency)
+    if source and source == home:
+        return sentence, False
+    text = sentence
+    if source:
+        text = re.sub(re.escape(source) + INSTITUTION_AHEAD, "我" + source[-1], text)
+    parts = re.split(r"(〔[^〔〕]*〕)", text)
+    text = "".join(
+        p if p.startswith("〔") else FIGURE_RE.sub(lambda m: f"〔待核实：本地数据，参考值{m.group(0).strip()}〕", p)
+        for p in parts
+    )
+    return text, True
+
+
+# --- grounding ------------------------------------------------------------------------------------------------
+
+
+def unsupported_sentences(paragraph: str, sources: Sequence[Chunk]) -> list[str]:
+    """Sentences whose figures or 《》/“” names none of the cited passages holds (placeholders are not claims)."""
+    out = []
+    for sentence in re.findall(r"[^。！？!?]+[。！？!?]?", paragraph):
+        claim = PLACEHOLDER_RE.sub("", sentence)
+        if claim.strip() and unsupported_facts(claim, sources):
+            out.append(sentence.strip())
+    return out
+
+
+# --- sections -------------------------------------------------------------------------------------------------
+
+
+def _paragraphs(evidence: Sequence[Any], home: str) -> tuple[list[str], list[list[Chunk]], list[str]]:
+    """Consecutive sentences of one passage form one paragraph; returns paragraphs, sources, adaptation notes."""
+    paragraphs: list[str] = []
+    sources: list[list[Chunk]] = []
+    notes: list[str] = []
+    last = ""
+    for ev in evidence:
+        text, adapted = adapt_sentence(ev.text, ev.chunk.meta.agency, home)
+        if ev.chunk.chunk_id == last:
+            paragraphs[-1] += text
+        else:
+            paragraphs.append(text)
+            sources.append([ev.chunk])
+            last = ev.chunk.chunk_id
+        if adapted:
+            agency = ev.chunk.meta.agency or ev.chunk.meta.source
+            notes.append(f"〔待核实：第{len(paragraphs)}段借鉴{agency}的做法，请按本单位实际改写〕")
+    paragraphs = [p[:-1] + "。" if p.endswith(("；", ";", "，")) else p for p in paragraphs]
+    return paragraphs, sources, list(dict.fromkeys(notes))
+
+
+def extractive_sections(
+    asks: Sequence[str],
+    *,
+    retriever: Any,
+    precedents: Sequence[Precedent],
+    profile: Profile,
+    filters: Filters | None = None,
+) -> tuple[list[DraftSection], list[str]]:
+    """One numbered section per ask, built from the precedent sentences that support it.
+
+    Returns:
+        The sections and the notes a person must act on (adapted paragraphs, asks no precedent covers).
+    """
+    preferred = [p.doc_id for p in precedents[:3]]
+    used: set[str] = set()
+    sections: list[DraftSection] = []
+    notes: list[str] = []
+    for i, ask in enumerate(asks):
+        heading = f"{NUMERALS[i] if i < 10 else i + 1}、{ask_heading(ask)}"
+        others = [a for a in asks if a != ask]
+        evidence = select_evidence(
+            ask, retriever=retriever, preferred=preferred, filters=filters, used=used, others=others
+        )
+        paragraphs, sources, adapted = _paragraphs(evidence, profile.place)
+        if not paragraphs:
+            paragraphs, sources = [f"〔待核实：本单位在“{ask}”方面已开展的工作和下一步安排〕"], [[]]
+        notes += [n.replace("〔待核实：", f"〔待核实：{heading}，") for n in adapted]
+        sections.append(DraftSection(heading, paragraphs, sources))
+    return sections, notes
+
+
+# --- the whole reply ------------------------------------------------------------------------------------------
+
+
+def _frame(proposal: Proposal, profile: Profile) -> tuple[str, str, str]:
+    """Header (agency, title line, salutation), opening and closing (thanks, contacts, 抄送) from prompts/."""
+    npc = proposal.kind == "人大建议"
+    level = "市" if proposal.meeting.startswith("市") or profile.we == "我市" else "区"
+    you = "你们" if len(proposal.proposers) > 1 else "您"
+    values = {
+        "agency": profile.agency,
+        "meeting": proposal.meeting or "〔待填写：会议〕",
+        "number": proposal.number or "〔待填写：编号〕",
+        "kind_word": "建议" if npc else "提案",
+        "proposers": "、".join(proposal.proposers) or "〔待填写：姓名〕",
+        "title_word": "代表" if npc else "委员",
+        "you": you,
+        "title": proposal.title,
+        "place": profile.we,
+        "org": profile.org,
+        "leader": profile.leader,
+        "leader_phone": profile.leader_phone,
+        "handler": profile.handler,
+        "handler_phone": profile.handler_phone,
+        "cc_committee": (f"{level}人大代表工委" if level == "区" else "市人大常委会代工委")
+        if npc
+        else f"{level}政协提案委",
+        "cc_office": f"{level}政府办公室",
+    }
+    return tuple(load_template(f"draft_{part}.txt").format(**values) for part in ("header", "opening", "closing"))  # type: ignore[return-value]
+
+
+def _lines(block: str) -> list[str]:
+    return [line.strip() for line in block.splitlines() if line.strip()]
+
+
+def assemble(proposal: Proposal, profile: Profile, sections: Sequence[DraftSection]) -> str:
+    """The clean official text: one line per paragraph, blank lines between, no source markers."""
+    header, opening, closing = _frame(proposal, profile)
+    lines = _lines(header) + _lines(opening)
+    for section in sections:
+        if section.heading:  # a model's text before its first heading has none
+            lines.append(section.heading)
+        lines += [p for p in section.paragraphs if p]
+    lines += _lines(closing)
+    return "\n\n".join(lines)
+
+
+def draft_reply(
+    proposal: Proposal,
+    *,
+    retriever: Any,
+    generator: Any = None,
+    settings: Settings | None = None,
+    filters: Filters | None = None,
+    k: int = 5,
+) -> Draft:
+    """Draft a reply: rank precedents, answer each ask from their passages, check every figure.
+
+    Args:
+        proposal: the new proposal (see make_proposal).
+        retriever: qa.retrieve.Retriever (anything with `search(query, k, *, filters)`).
+        generator: an OpenAI-compatible qa.generate.Generator; None drafts offline from templates and extracts.
+        settings: the agency profile (agency_name, agency_leader, …); None leaves every field a placeholder.
+        filters: restrict precedents and passages, e.g. Filters(agency=…).
+        k: how many precedents to report.
+    """
+    settings = settings or Settings()
+    precedents = find_precedents(proposal, retriever=retriever, k=k, filters=filters)
+    asks = split_asks(proposal)
+    profile = Profile.from_settings(settings, precedents)
+    if generator is None or getattr(generator, "name", "") == "extractive":  # the offline answerer writes no drafts
+        sections, notes = extractive_sections(
+            asks, retriever=retriever, precedents=precedents, profile=profile, filters=filters
+        )
+        backend = "extractive"
+    else:
+        from qa.draft_llm import llm_sections  # the LLM path pulls in the prompt machinery only when used
+
+        sections, notes = llm_sections(
+            proposal, asks, retriever=retriever, precedents=precedents, profile=profile, generator=generator,
+            filters=filters,
+        )  # fmt: skip
+        backend = str(getattr(generator, "name", type(generator).__name__))
+    text = assemble(proposal, profile, sections)
+    unsupported = [
+        s
+        for sec in sections
+        for p, src in zip(sec.paragraphs, sec.sources, strict=True)
+        for s in unsupported_sentences(p, src)
+    ]
+    placeholders = list(dict.fromkeys(PLACEHOLDER_RE.findall(text) + notes))
+    return Draft(text, sections, precedents, placeholders, unsupported, backend)
+
+
+# --- views ----------------------------------------------------------------------------------------------------
+
+
+def draft_sources(draft: Draft) -> list[Chunk]:
+    """Every passage the draft rests on, numbered by first use (依据1 is the first)."""
+    seen: dict[str, Chunk] = {}
+    for section in draft.sections:
+        for chunks in section.sources:
+            for chunk in chunks:
+                seen.setdefault(chunk.chunk_id, chunk)
+    return list(seen.values())
+
+
+def source_quotes(draft: Draft) -> dict[str, str]:
+    """For each cited passage, the exact spans of it that the draft's paragraphs rest on (joined with …)."""
+    spans: dict[str, list[str]] = {}
+    for section in draft.sections:
+        for paragraph, chunks in zip(section.paragraphs, section.sources, strict=True):
+            for chunk in chunks:
+                quote = find_quote(PLACEHOLDER_RE.sub("", paragraph), chunk)
+                if quote and quote not in spans.setdefault(chunk.chunk_id, []):
+                    spans[chunk.chunk_id].append(quote)
+    return {cid: "…".join(q) for cid, q in spans.items()}
+
+
+def source_line(chunk: Chunk, quote: str = "") -> str:
+    """One 依据 entry: agency, document, section path and the supporting quote (else the passage's start)."""
+    where = "".join(f" › {h}" for h in chunk.breadcrumb[1:])
+    text = quote or (chunk.text[:200] + ("…" if len(chunk.text) > 200 else ""))
+    return f"{chunk.meta.agency or chunk.meta.source}《{chunk.meta.display_title}》{where}：{text}"
+
+
+def render_markdown(draft: Draft) -> str:
+    """The draft with 〔依据n〕 after each grounded paragraph, then the 依据 list and what is left to do."""
+    number = {c.chunk_id: i for i, c in enumerate(draft_sources(draft), start=1)}
+    quotes = source_quotes(draft)
+    text, cursor = draft.text, 0
+    for section in draft.sections:
+        for paragraph, chunks in zip(section.paragraphs, section.sources, strict=True):
+            at = text.find(paragraph, cursor)
+            if at < 0 or not chunks:
+                continue
+            end = at + len(paragraph)
+            mark = "〔依据" + ",".join(str(number[c.chunk_id]) for c in chunks) + "〕"
+            text, cursor = text[:end] + mark + text[end:], end + len(mark)
+    out = [text, "---", "依据（正式行文前删除本节）："]
+    out += [f"{n}. {source_line(c, quotes.get(c.chunk_id, ''))}" for n, c in enumerate(draft_sources(draft), start=1)]
+    if draft.placeholders:
+        out += ["待填写、待核实："] + [f"- {p}" for p in draft.placeholders]
+    if draft.unsupported:
+        out += ["数字或名称无依据的句子（请核实或删除）："] + [f"- {s}" for s in draft.unsupported]
+    return "\n\n".join(out) + "\n"
+
+
+def write_draft(draft: Draft, path: Path) -> Path:
+    """Write the draft by suffix: .docx (official layout), .md (with 依据), anything else the clean text."""
+    path = Path(path)
+    if path.suffix.lower() == ".docx":
+        from qa.docx_export import write_docx
+
+        return write_docx(draft, path)
+    content = render_markdown(draft) if path.suffix.lower() == ".md" else draft.text + "\n"
+    try:
+        path.write_text(content, encoding="utf-8")
+    except OSError as err:
+        raise QAError(f"cannot write {path}: {err}; choose a writable --out path") from err
+    return path
+
+
+def write_docx(draft: Draft, path: Path) -> Path:
+    """Write the draft as a .docx in 公文 layout (see qa.docx_export)."""
+    from qa.docx_export import write_docx as _write
+
+    return _write(draft, path)
+
+
+__all__ = [
+    "Profile",
+    "ProposalError",
+    "adapt_sentence",
+    "draft_reply",
+    "draft_sources",
+    "find_precedents",
+    "make_proposal",
+    "normalize_kind",
+    "render_markdown",
+    "split_asks",
+    "unsupported_sentences",
+    "write_docx",
+    "write_draft",
+]

@@ -1,0 +1,111 @@
+"""The draft body written by an OpenAI-compatible LLM from the same asks and precedent passages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import GeneratorError
+from qa.precedent import select_evidence
+from qa.records import Chunk, DraftSection, Precedent, Proposal
+
+if TYPE_CHECKING:
+    from qa.draft import Profile
+    from qa.retrieve import Filters
+
+MARK_RE = re.compile(r"\s*〔依据([\d,，、\s]+)〕")
+HEADING_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]).{1,60}$")
+MAX_SOURCES = 12
+
+
+def gather_sources(
+    asks: Sequence[str], *, retriever: Any, precedents: Sequence[Precedent], filters: Filters | None
+) -> list[Chunk]:
+    """The passages the model may use: each ask's evidence first, then the precedents' matched passages."""
+    preferred = [p.doc_id for p in precedents[:3]]
+    seen: dict[str, Chunk] = {}
+    for ask in asks:
+        for ev in select_evidence(ask, retriever=retriever, preferred=preferred, filters=filters, max_sentences=3):
+            seen.setdefault(ev.chunk.chunk_id, ev.chunk)
+    for precedent in precedents[:3]:
+        for chunk in precedent.matched_passages:
+            seen.setdefault(chunk.chunk_id, chunk)
+    return list(seen.values())[:MAX_SOURCES]
+
+
+def build_prompt(proposal: Proposal, asks: Sequence[str], sources: Sequence[Chunk], profile: Profile) -> str:
+    """prompts/draft_llm.txt filled with the proposal, its asks and the numbered passages."""
+    from qa.draft import load_template
+    from qa.generate import format_context
+
+    return load_template("draft_llm.txt").format(
+        place=profile.place or "本地",
+        agency=profile.agency,
+        kind=proposal.kind,
+        title=proposal.title,
+        body=proposal.body or "（无正文）",
+        asks="\n".join(f"{i}. {a}" for i, a in enumerate(asks, 1)),
+        sources=format_context(sources),
+    )
+
+
+def parse_sections(text: str, sources: Sequence[Chunk]) -> list[DraftSection]:
+    """Split the model's text into sections at 一、/（一） headings; 〔依据n〕 markers become each paragraph's sources.
+
+    Markers naming no given source are dropped, so a paragraph citing only those counts as unsourced.
+    """
+    sections: list[DraftSection] = []
+    for raw in text.splitlines():
+        line = raw.strip().strip("*#").strip()
+        if not line:
+            continue
+        if HEADING_RE.match(line) and not MARK_RE.search(line):
+            sections.append(DraftSection(line, [], []))
+            continue
+        cited = [int(n) for m in MARK_RE.finditer(line) for n in re.findall(r"\d+", m.group(1))]
+        chunks = list({id(sources[n - 1]): sources[n - 1] for n in cited if 1 <= n <= len(sources)}.values())
+        if not sections:
+            sections.append(DraftSection("", [], []))
+        sections[-1].paragraphs.append(MARK_RE.sub("", line))
+        sections[-1].sources.append(chunks)
+    return [s for s in sections if s.paragraphs or s.heading]
+
+
+def llm_sections(
+    proposal: Proposal,
+    asks: Sequence[str],
+    *,
+    retriever: Any,
+    precedents: Sequence[Precedent],
+    profile: Profile,
+    generator: Any,
+    filters: Filters | None = None,
+) -> tuple[list[DraftSection], list[str]]:
+    """Ask the model for the body; on endpoint failure fall back to the offline extractive sections.
+
+    A generator with a langchain chat model (`.llm`, as qa.generate.OpenAIGenerator has) gets the draft prompt
+    directly; any other Generator gets it as the question of `generate(question, sources)`.
+    """
+    sources = gather_sources(asks, retriever=retriever, precedents=precedents, filters=filters)
+    prompt = build_prompt(proposal, asks, sources, profile)
+    try:
+        chat = getattr(generator, "llm", None)
+        if chat is not None:
+            from langchain_core.output_parsers import StrOutputParser
+
+            text = (chat | StrOutputParser()).invoke(prompt)
+        else:
+            text = generator.generate(prompt, sources)
+    except Exception as err:  # GeneratorError or any client error: the endpoint gave no draft, so draft offline
+        from qa.draft import extractive_sections
+
+        why = str(err) if isinstance(err, GeneratorError) else f"{type(err).__name__}: {str(err)[:200]}"
+        sections, notes = extractive_sections(
+            asks, retriever=retriever, precedents=precedents, profile=profile, filters=filters
+        )
+        return sections, [f"〔待核实：LLM 不可用，已改用离线模板起草（{why}）〕", *notes]
+    sections = parse_sections(text, sources)
+    if not sections:
+        raise GeneratorError("LLM returned an empty draft; check QA_LLM_MODEL or draft offline (unset QA_LLM_BASE_URL)")
+    return sections, []

@@ -1,0 +1,243 @@
+"""Find the past replies that answered proposals like a new one, and the sentences that support each ask."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import jieba
+
+from qa.errors import QAError
+from qa.records import Chunk, Precedent, Proposal
+
+if TYPE_CHECKING:  # the retriever is another stage's; only the shape of search() matters here
+    from qa.retrieve import Filters
+
+REPLY_KINDS = ("政协提案", "人大建议")
+ASK_VERBS = (
+    "建议", "加强", "开展", "设立", "推进", "完善", "建立", "加大", "提升", "优化", "鼓励", "增加", "增设", "落实",
+    "强化", "推动", "支持", "制定", "出台", "实施", "引导", "扩大", "健全", "规范", "探索", "打造", "发挥", "提高",
+    "设置", "组建", "搭建", "培养", "引进", "保障", "促进", "深化", "加快", "统筹", "争取", "将", "把", "对",
+)  # fmt: skip
+ENUMERATOR_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|"
+    r"一方面|另一方面|同时|此外|另外|其次|首先|最后)[，,：:、\s]*"
+)
+ASK_PREFIX_RE = re.compile(
+    r"^(?:建议|希望|恳请|要|应当|应该|应|需要|我区|我市|政府|相关部门|有关部门|区政府|市政府)[：:，,]?"
+)
+BOILERPLATE_RE = re.compile(r"收悉|如下[：:]|感谢|宝贵意见|建言献策|(?:委员|代表)[：:]")
+SENTENCE_RE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
+
+
+class ProposalError(QAError):
+    """A new proposal lacks what a draft needs, names an unknown kind, or asks for a bad option."""
+
+
+# --- the proposal's asks --------------------------------------------------------------------------------------
+
+
+def split_asks(proposal: Proposal, *, limit: int = 6) -> list[str]:
+    """The proposal's requests, one clause each (建议…、加强…、一是…), in the order it makes them.
+
+    A body without recognisable requests yields the title alone, so a draft always has one section.
+    """
+    asks: list[str] = []
+    text = re.sub(r"[一二三四五六七八九十]+是", lambda m: "\n" + m.group(0), proposal.body)
+    for raw in SENTENCE_RE.findall(text):
+        clause = ENUMERATOR_RE.sub("", raw.strip()).strip("。；;！？!? ")
+        core = ASK_PREFIX_RE.sub("", clause).strip("：:，, ")
+        if len(core) < 6 or not (core.startswith(ASK_VERBS) or clause.startswith(("建议", "希望"))):
+            continue
+        if core not in asks:
+            asks.append(core)
+    return asks[:limit] or [ASK_PREFIX_RE.sub("", _title_core(proposal.title)) or proposal.title]
+
+
+def ask_heading(ask: str, *, max_chars: int = 24) -> str:
+    """A section heading from an ask: its first clause, at most max_chars characters."""
+    head = re.split(r"[，,：:]", ask)[0] if len(ask) > max_chars else ask
+    return head[:max_chars].rstrip("的和与及、")
+
+
+# --- similarity -----------------------------------------------------------------------------------------------
+
+
+def _title_core(title: str) -> str:
+    core = re.sub(r"[《》“”\"\s（）()]", "", title).removeprefix("关于")
+    for suffix in ("的提案", "的建议", "的议案", "提案", "建议", "的意见和建议", "的意见"):
+        core = core.removesuffix(suffix)
+    return core
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[^\u4e00-\u9fa5A-Za-z0-9]", "", text)
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in jieba.lcut(text) if len(w) > 1 and re.search(r"[\u4e00-\u9fa5]", w)}
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Mean of character-bigram Dice and jieba word Jaccard between two proposal titles, in [0, 1]."""
+    a, b = _title_core(a), _title_core(b)
+    ba, bb = _bigrams(a), _bigrams(b)
+    wa, wb = _words(a), _words(b)
+    dice = 2 * len(ba & bb) / (len(ba) + len(bb)) if ba and bb else 0.0
+    jaccard = len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+    return (dice + jaccard) / 2
+
+
+def _coverage(ask: str, sentence: str) -> float:
+    """How much of the ask's vocabulary (bigrams) a sentence covers, in [0, 1].
+
+    The denominator is capped at 16 bigrams: a long ask of two clauses is answered by a sentence matching one.
+    """
+    need = _bigrams(ask)
+    return min(1.0, len(need & _bigrams(sentence)) / min(len(need), 16)) if need else 0.0
+
+
+# --- precedents -----------------------------------------------------------------------------------------------
+
+
+def _queries(proposal: Proposal, asks: list[str]) -> list[tuple[str, float]]:
+    """(query, weight): the title, the title with the body's opening, and each ask sharing one weight."""
+    head = f"{proposal.title} {proposal.body[:300]}".strip()
+    queries = [(proposal.title, 1.0), (head, 1.0)]
+    queries += [(ask, 1.0 / len(asks)) for ask in asks]
+    return queries
+
+
+def _document_rank_score(ranks: Sequence[int]) -> float:
+    """A document's score for one query from its chunks' ranks: best 1/r, then halved weights for the next two.
+
+    A plain sum of the top-3 reciprocal ranks let a reply with several so-so passages beat the one reply
+    whose passage ranked first (eval/drafts.jsonl d08: 9/10 at rank 1 against 10/10 with the decay).
+    """
+    return sum(0.5**i / r for i, r in enumerate(sorted(ranks)[:3]))
+
+
+def find_precedents(
+    proposal: Proposal, *, retriever: Any, k: int = 5, filters: Filters | None = None, depth: int = 30
+) -> list[Precedent]:
+    """Rank past documents (not chunks) by how well they answer the proposal.
+
+    For each query (the title, title+body, each ask) a document scores its top-3 reciprocal chunk ranks
+    weighted 1, ½, ¼; the queries' scores are weighted and summed, plus twice the similarity of its proposal
+    title to the new title. Replies rank before the plan and other documents: a reply shows how the bureau
+    answered and in what form, while the plan only supplies passages (it still does, through the per-ask
+    evidence search).
+
+    Args:
+        proposal: the new proposal.
+        retriever: anything with `search(query, k, *, filters)` returning Hits (qa.retrieve.Retriever).
+        k: how many precedents to return.
+        filters: restrict precedents, e.g. to one agency.
+        depth: chunks retrieved per query.
+    """
+    if k <= 0:
+        raise ProposalError(f"k must be greater than 0. Currently, it is {k}")
+    ranks: dict[str, list[float]] = defaultdict(list)
+    passages: dict[str, dict[str, tuple[int, Chunk]]] = defaultdict(dict)
+    metas = {}
+    for query, weight in _queries(proposal, split_asks(proposal)):
+        per_doc: dict[str, list[int]] = defaultdict(list)
+        for hit in retriever.search(query, k=depth, filters=filters):
+            doc_id = hit.chunk.doc_id
+            per_doc[doc_id].append(hit.rank)
+            metas[doc_id] = hit.chunk.meta
+            best = passages[doc_id].get(hit.chunk.chunk_id)
+            if best is None or hit.rank < best[0]:
+                passages[doc_id][hit.chunk.chunk_id] = (hit.rank, hit.chunk)
+        for doc_id, doc_ranks in per_doc.items():
+            ranks[doc_id].append(weight * _document_rank_score(doc_ranks))
+    scored = []
+    for doc_id, parts in ranks.items():
+        meta = metas[doc_id]
+        score = sum(parts) + title_similarity(proposal.title, meta.title) * 2.0
+        matched = tuple(c for _, c in sorted(passages[doc_id].values(), key=lambda rc: rc[0])[:3])
+        scored.append(Precedent(doc_id, meta, score, matched))
+    scored.sort(key=lambda p: (p.meta.kind not in REPLY_KINDS, -p.score, p.doc_id))
+    return scored[:k]
+
+
+# --- evidence for each ask ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One precedent sentence chosen for a section, with the passage it comes from."""
+
+    text: str
+    chunk: Chunk
+    position: int  # sentence index within the chunk, to keep reading order
+    score: float
+
+
+def _sentences(text: str) -> list[str]:
+    """Whole sentences of a passage, enumerators (一是、同时，) removed.
+
+    A fragment without end punctuation is where the splitter cut a sentence, and the reply's own opening and
+    thanks (收悉、现答复如下、感谢) are boilerplate, not facts: neither can stand in a new draft.
+    """
+    out = []
+    for raw in SENTENCE_RE.findall(text):  # cleaned text keeps a newline only between paragraphs
+        sentence = ENUMERATOR_RE.sub("", raw.strip()).strip()
+        if len(sentence) >= 12 and sentence[-1] in "。；;！？!?" and not BOILERPLATE_RE.search(sentence):
+            out.append(sentence)
+    return out
+
+
+def select_evidence(
+    ask: str,
+    *,
+    retriever: Any,
+    preferred: Sequence[str] = (),
+    filters: Filters | None = None,
+    used: set[str] | None = None,
+    others: Sequence[str] = (),
+    max_sentences: int = 4,
+    min_coverage: float = 0.25,
+) -> list[Evidence]:
+    """Sentences from retrieved passages that support one ask, best first, then put in reading order.
+
+    Passages of the preferred (top precedent) documents get a bonus; passages under a 问题/困难 heading
+    describe shortcomings, not what the bureau did, and are skipped. Sentences in `used` are not repeated, and
+    a sentence that answers one of the `others` asks clearly better is left for that ask's section.
+    """
+    used = set() if used is None else used
+    candidates: list[Evidence] = []
+    for hit in retriever.search(ask, k=12, filters=filters):
+        chunk = hit.chunk
+        if any(w in h for h in chunk.breadcrumb[1:] for w in ("问题", "困难", "不足")):
+            continue
+        weight = 1.0 / math.sqrt(hit.rank) + (0.5 if chunk.doc_id in preferred else 0.0)
+        for position, sentence in enumerate(_sentences(chunk.text)):
+            if sentence in used:
+                continue
+            # Plans (将…, 下一步…) answer "what will you do", which every section of a reply needs.
+            plan = 0.1 if re.search(r"下一步|将|计划|拟", sentence) else 0.0
+            coverage = _coverage(ask, sentence)
+            # Another document's passage must match more closely than a top precedent's: off-topic passages
+            # (the plan's 精神卫生 section for a 托育培训 ask) share only words such as 加强…培训…管理.
+            floor = min_coverage if chunk.doc_id in preferred else min_coverage + 0.1
+            if coverage >= floor and all(_coverage(o, sentence) <= coverage * 1.2 for o in others):
+                candidates.append(Evidence(sentence, chunk, position, coverage * weight + plan))
+    candidates.sort(key=lambda e: -e.score)
+    chosen: list[Evidence] = []
+    for ev in candidates:
+        if (
+            ev.text not in {c.text for c in chosen}
+            and len({c.chunk.chunk_id for c in chosen} | {ev.chunk.chunk_id}) <= 2
+        ):
+            chosen.append(ev)
+        if len(chosen) == max_sentences:
+            break
+    used.update(c.text for c in chosen)
+    first_seen = {cid: i for i, cid in enumerate(dict.fromkeys(c.chunk.chunk_id for c in chosen))}
+    return sorted(chosen, key=lambda e: (first_seen[e.chunk.chunk_id], e.position))
