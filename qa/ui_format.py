@@ -15,23 +15,26 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 # Placeholders a person still has to fill in: 〔…〕 as qa.draft writes them, plus 【…】 and ＿＿＿ people type.
 _PLACEHOLDER = re.compile(r"〔[^〔〕\n]{0,40}〕|【[^】\n]{0,40}】|[_＿]{3,}")
 
-DOC_COLUMNS = ["标题", "发文机关", "类别", "会议", "编号", "提案人/代表", "日期", "来源文件", "文档ID"]
+DOC_COLUMNS = ["标题", "发文机关", "类别", "会议", "编号", "提出人", "日期", "来源文件"]
+DOC_COLUMN_WIDTHS = ["30%", "14%", "7%", "12%", "7%", "10%", "8%", "12%"]
 
 
-def link_citations(text: str, count: int) -> str:
+def link_citations(text: str, numbers: Iterable[int]) -> str:
     """Turn the [n] markers of an answer into links to source n of the sources panel.
 
     Args:
         text: answer text with [n] markers.
-        count: how many citations the answer has; markers beyond it stay plain text.
+        numbers: the citation numbers the answer really has (they need not be 1..len); other markers stay
+            plain text.
 
     Returns:
         Markdown/HTML for the chatbot in which each valid marker is an anchor ``#qa-src-n``.
     """
+    valid = set(numbers)
 
     def repl(m: re.Match[str]) -> str:
         n = int(m.group(1))
-        if 1 <= n <= count:
+        if n in valid:
             return f'<a class="qa-cite" href="#qa-src-{n}" title="查看来源 {n}">[{n}]</a>'
         return m.group(0)
 
@@ -108,7 +111,7 @@ def _card(n: int | None, chunk: Chunk, body_html: str, extra_class: str = "") ->
         f'<div class="qa-src {extra_class}"{anchor}>'
         f'<div class="qa-src-head">{badge}<span class="qa-src-title">{html.escape(meta.display_title)}</span></div>'
         f'<div class="qa-src-meta">{meta_line(meta)}</div>'
-        + (f'<div class="qa-src-crumb">📑 {crumb}</div>' if crumb else "")
+        + (f'<div class="qa-src-crumb">章节：{crumb}</div>' if crumb else "")
         + f'<div class="qa-src-text">{body_html}</div>'
         f'<div class="qa-src-file">来源文件：{html.escape(meta.source or chunk.doc_id)}</div>'
         "</div>"
@@ -148,14 +151,23 @@ def sources_placeholder(
 def answer_markdown(answer: Answer) -> str:
     """The chatbot text of a finished answer: linked markers, a refusal banner and a grounding note."""
     if answer.refused:
-        return f'<div class="qa-refusal">⚠️ <b>无法根据现有文档回答</b></div>\n\n{answer.text}'
-    text = link_citations(answer.text, len(answer.citations))
+        return f'<div class="qa-refusal">无法根据现有文档回答</div>\n\n{answer.text}'
+    text = link_citations(answer.text, (c.n for c in answer.citations))
     notes = []
     if answer.unsupported:
         notes.append(f"有 {len(answer.unsupported)} 句未能在引用原文中核实，请对照来源确认。")
     if notes:
-        text += "\n\n" + "\n".join(f'<span class="qa-note">ℹ️ {html.escape(n)}</span>' for n in notes)
+        text += "\n\n" + "\n".join(f'<span class="qa-note">{html.escape(n)}</span>' for n in notes)
     return text
+
+
+def backend_name(backend: str) -> str:
+    """A person's name for the backend that wrote an answer or draft."""
+    if backend == "extractive":
+        return "离线抽取式"
+    if backend.startswith("extractive (fallback"):
+        return f"离线抽取式（大模型接口出错后自动回退：{backend.partition(':')[2].rstrip(')').strip()}）"
+    return f"大模型 {backend}"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -169,7 +181,7 @@ def precedents_html(precedents: Sequence[Precedent]) -> str:
     items = []
     for i, p in enumerate(precedents, 1):
         passages = "".join(
-            f'<div class="qa-prec-passage"><span class="qa-src-crumb">📑 {_crumb(c)}</span>'
+            f'<div class="qa-prec-passage"><span class="qa-src-crumb">章节：{_crumb(c) or "正文"}</span>'
             f"<div>{html.escape(_clip(c.text, 260))}</div></div>"
             for c in p.matched_passages
         )
@@ -177,7 +189,7 @@ def precedents_html(precedents: Sequence[Precedent]) -> str:
             '<div class="qa-src qa-prec">'
             f'<div class="qa-src-head"><span class="qa-src-n">{i}</span> '
             f'<span class="qa-src-title">{html.escape(p.meta.display_title)}</span>'
-            f'<span class="qa-score">相似度 {p.score:.3f}</span></div>'
+            f'<span class="qa-score">匹配得分 {p.score:.2f}</span></div>'
             f'<div class="qa-src-meta">{meta_line(p.meta)}</div>{passages}</div>'
         )
     title = f'<div class="qa-sources-title">相似的既往答复（{len(items)}）</div>'
@@ -203,7 +215,7 @@ def draft_notes_markdown(draft: Draft, text: str | None = None) -> str:
         lines.append("**未能在既往答复中核实的句子（请核对数字与名称）：**")
         lines.extend(f"- {s}" for s in draft.unsupported)
     if draft.backend:
-        lines.append(f"<small>生成方式：{html.escape(draft.backend)}</small>")
+        lines.append(f"<small>生成方式：{html.escape(backend_name(draft.backend))}</small>")
     return "\n\n".join(lines) if lines else "草稿中没有待填写的占位符。"
 
 
@@ -220,8 +232,7 @@ def document_rows(documents: Iterable[tuple[str, DocMeta]]) -> list[list[str]]:
                 meta.proposal_no or meta.doc_no,
                 "、".join(meta.proposers),
                 meta.date,
-                meta.source,
-                doc_id,
+                meta.source or doc_id,
             ]
         )
     return rows

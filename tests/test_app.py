@@ -68,9 +68,10 @@ def test_highlight_without_match_shows_plain_passage() -> None:
 
 
 def test_link_citations_links_only_existing_sources() -> None:
-    out = fmt.link_citations("甲[1]，乙[2]，丙[7]。", 2)
+    out = fmt.link_citations("甲[1]，乙[2]，丙[7]。", [2, 1])
     assert 'href="#qa-src-1"' in out and 'href="#qa-src-2"' in out
     assert "[7]" in out and "qa-src-7" not in out
+    assert 'href="#qa-src-3"' in fmt.link_citations("只引了第三个来源[3]。", [3])  # numbers need not start at 1
 
 
 def test_citation_cards_show_identity_breadcrumb_and_marked_quote() -> None:
@@ -102,7 +103,7 @@ def test_unsupported_sentences_are_flagged() -> None:
 
 def test_precedents_show_score_and_matched_passage() -> None:
     html = fmt.precedents_html([Precedent("d", META, 0.8123, (_chunk(),))])
-    assert "0.812" in html and "手抄报" in html and META.display_title in html
+    assert "0.81" in html and "手抄报" in html and META.display_title in html
     assert "没有找到" in fmt.precedents_html([])
 
 
@@ -118,7 +119,7 @@ def test_document_rows_and_filter_choices() -> None:
     docs = [("000#1", META), ("002.txt", other)]
     rows = fmt.document_rows(docs)
     assert rows[0][fmt.DOC_COLUMNS.index("编号")] == "20240080"
-    assert rows[1][fmt.DOC_COLUMNS.index("文档ID")] == "002.txt"
+    assert rows[1][fmt.DOC_COLUMNS.index("来源文件")] == "002.txt"
     choices = fmt.filter_choices(docs)
     assert choices == {
         "agency": ["咸宁市卫生健康委员会", "武汉市江夏区卫生健康局"],
@@ -361,7 +362,7 @@ def test_draft_lists_precedents_and_writes_docx(client: Client) -> None:
         "我区托育机构数量不足、收费偏高，建议增加普惠性托育服务供给，加强托育从业人员培训。",
         api_name="/draft",
     )
-    assert "相似度" in precedents and "托育" in precedents
+    assert "匹配得分" in precedents and "托育" in precedents
     assert "托育" in text and len(text) > 200
     assert notes
     document = docx.Document(docx_file)

@@ -113,8 +113,8 @@ def test_drafting_page_shows_precedents_and_editable_draft(page) -> None:
     page.get_by_role("tab", name="起草答复").click()
     page.get_by_label("提案/建议标题").fill("关于加强失业人员心理健康服务的建议")
     page.get_by_label("提出人（多人用顿号分隔）").fill("张三、李四")
-    page.get_by_label("会议").fill("区政协六届四次会议")
-    page.get_by_label("编号").fill("20250045")
+    page.get_by_label("会议", exact=True).fill("区政协六届四次会议")
+    page.get_by_label("编号", exact=True).fill("20250045")
     page.get_by_label("提案正文").fill(
         "后疫情时代失业人员心理压力增大，建议在社区设立心理咨询服务点，开通心理援助热线，加强心理健康宣传。"
     )
@@ -122,7 +122,7 @@ def test_drafting_page_shows_precedents_and_editable_draft(page) -> None:
     draft_box = page.locator("#qa-draft textarea")
     page.wait_for_function("() => document.querySelector('#qa-draft textarea').value.length > 100", timeout=TIMEOUT_MS)
     assert "心理" in draft_box.input_value()
-    assert page.get_by_text("相似度").count() >= 1
+    assert page.get_by_text("匹配得分").count() >= 1
     page.get_by_text("答复草稿", exact=False).first.scroll_into_view_if_needed()
     _save(page, "drafting.png")
 
