@@ -30,7 +30,7 @@ _TERMINAL = tuple("。！？；：!?;…")
 _CLOSE_QUOTES = tuple("”’」』")
 _SOFT_END = tuple("，、,（(“《-—")
 _PAGE_NUMBER = re.compile(
-    r"^(?:[-－—–]\s*\d{1,4}\s*[-－—–]|\d{1,4}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$"
+    r"^(?:[-－—–]\s*\d{1,4}\s*[-－—–]|\d{1,3}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$"
 )
 _PAGE_LETTER = re.compile(r"^[A-Za-z]$")
 _TOC_TITLE = re.compile(r"^目\s*录$")
@@ -52,7 +52,8 @@ _SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _NUMBER_TOKEN = re.compile(rf"^[{CJK}]?\d[\d.,]*[{CJK}]?$")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _FULLWIDTH_ALNUM = str.maketrans(
-    {**{0xFF10 + i: 0x30 + i for i in range(10)}, **{0xFF21 + i: 0x41 + i for i in range(26)}}
+    {0xFF10 + i: 0x30 + i for i in range(10)}
+    | {0xFF21 + i: 0x41 + i for i in range(26)}
     | {0xFF41 + i: 0x61 + i for i in range(26)}
 )
 _FULLWIDTH_ALNUM_RE = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")

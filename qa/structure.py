@@ -36,7 +36,8 @@ _CLOSING_CONTACT = re.compile(
 _CLOSING_THANKS = re.compile(
     r"^(?:最后|再次|衷心|诚挚)?[，,]?(?:感谢|谢谢)|^(?:再次|最后)|^请.{0,6}(?:多提|提出)|^希望"
 )
-_PLAN_WORDS = re.compile(r"(?:规划|方案|计划|意见|办法|通知|报告|纲要|细则|指南)$")
+# How the title of a plan, report or notice ends; a title page line ending so is the document's heading.
+_PLAN_WORDS = re.compile(r"(?:规划|方案|计划|意见|办法|通知|报告|纲要|细则|指南|情况|总结|要点|说明|复函)$")
 
 # Heading kinds from outermost to innermost: a heading closes every open heading of the same or a deeper rank.
 _RANK = {"part": 0, "chapter": 1, "section": 2, "cn": 3, "paren": 4, "num": 5, "box": 6, "item": 7, "shi": 8}
