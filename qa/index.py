@@ -73,7 +73,7 @@ class BuildReport:
         )
 
 
-@dataclass
+@dataclass(eq=False)
 class Index:
     """A loaded index version: chunks in a fixed order, their vectors, the FAISS index and BM25 over them."""
 
@@ -258,16 +258,26 @@ def load_index(index_dir: Path) -> Index:
             f"the index in {index_dir} has format {manifest.get('format')}, this program reads format "
             f"{FORMAT_VERSION}; rebuild it with `qa index --rebuild`"
         )
-    with open(path / "chunks.jsonl", encoding="utf-8") as fh:
-        chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
-    vectors = np.load(path / "vectors.npy", allow_pickle=False)
-    dense = faiss.read_index(str(path / "dense.faiss"))
-    bm25 = None
-    if chunks:
-        if manifest.get("tokenizer") == tokenize.fingerprint() and (path / "bm25").is_dir():
-            bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, verbosity=0)
-        else:  # the term rules changed since the build: the chunk store has all we need to redo BM25
-            bm25 = _build_bm25(chunks)
+    try:
+        with open(path / "chunks.jsonl", encoding="utf-8") as fh:
+            chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+        vectors = np.load(path / "vectors.npy", allow_pickle=False)
+        dense = faiss.read_index(str(path / "dense.faiss"))
+        bm25 = None
+        if chunks:
+            if manifest.get("tokenizer") == tokenize.fingerprint() and (path / "bm25").is_dir():
+                bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, verbosity=0)
+            else:  # the term rules changed since the build: the chunk store has all we need to redo BM25
+                bm25 = _build_bm25(chunks)
+    except (OSError, ValueError, KeyError, RuntimeError) as err:  # faiss reports a bad file as RuntimeError
+        raise IndexMismatchError(
+            f"the index in {index_dir} is damaged ({_one_line(err)}); rebuild it with `qa index --rebuild`"
+        ) from err
+    if len(chunks) != len(vectors) or dense.ntotal != len(chunks):
+        raise IndexMismatchError(
+            f"the index in {index_dir} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors); "
+            "rebuild it with `qa index --rebuild`"
+        )
     return Index(path=path, manifest=manifest, chunks=chunks, vectors=vectors, dense=dense, bm25=bm25)
 
 

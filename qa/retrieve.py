@@ -24,8 +24,8 @@ MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60  # the constant of Cormack et al.; it damps the difference between rank 1 and rank 2
 CANDIDATES = 50  # each retriever's list length before fusion
 
-# 第182号 / 182号提案 / 068号建议 / 第 3 号: the number a person names a reply by.
-_NUMBER = re.compile(r"第?\s*(\d{1,8})\s*号")
+# 第182号 / 182号提案 / 068号建议 / 第 3 号: the number a person names a reply by (not a date's 6月30号).
+_NUMBER = re.compile(r"(?<![月\d])(\d{1,8})\s*号")
 _BRACKETS = str.maketrans({"〔": "[", "〕": "]", "［": "[", "］": "]", "【": "[", "】": "]", "（": "(", "）": ")"})
 
 
@@ -85,7 +85,7 @@ def _norm_doc_no(text: str) -> str:
     return "".join(text.translate(_BRACKETS).split())
 
 
-@dataclass
+@dataclass(eq=False)
 class Retriever:
     """Searches one loaded index with one embedder; safe to share between threads (it only reads)."""
 

@@ -269,3 +269,27 @@ def test_hnsw_above_the_threshold_agrees_with_exact_search(corpus: Path, tmp_pat
     assert [i for i, _ in b.dense_search(query, 5)][:3] == exact[:3]  # a graph this small is searched fully
     allowed = np.array([i for i, c in enumerate(b.chunks) if c.doc_id == SMALL_SEEDS[1]])
     assert {i for i, _ in b.dense_search(query, 3, allowed)} <= set(allowed.tolist())
+
+
+def test_a_damaged_index_says_to_rebuild(corpus: Path, tmp_path: Path, toy_embedder: ToyEmbedder) -> None:
+    build_index([corpus], tmp_path / "idx", toy_embedder)
+    (load_index(tmp_path / "idx").path / "vectors.npy").unlink()
+    with pytest.raises(IndexMismatchError, match=r"damaged.*qa index --rebuild"):
+        load_index(tmp_path / "idx")
+    with pytest.raises(IndexMismatchError):
+        build_index([corpus], tmp_path / "idx", toy_embedder)
+    assert build_index([corpus], tmp_path / "idx", toy_embedder, rebuild=True).swapped
+    assert len(load_index(tmp_path / "idx").documents()) == 2
+
+
+def test_bm25_is_rebuilt_from_the_chunk_store_when_the_term_rules_changed(
+    corpus: Path, tmp_path: Path, toy_embedder: ToyEmbedder
+) -> None:
+    build_index([corpus], tmp_path / "idx", toy_embedder)
+    index = load_index(tmp_path / "idx")
+    expected = index.bm25_search(["医联体"], 5)
+    manifest_path = index.path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest_path.write_text(json.dumps({**manifest, "tokenizer": "older-rules"}), encoding="utf-8")
+    shutil.rmtree(index.path / "bm25")
+    assert expected and load_index(tmp_path / "idx").bm25_search(["医联体"], 5) == expected
