@@ -28,7 +28,12 @@ NUMERALS = "一二三四五六七八九十"
 PLACEHOLDER_RE = re.compile(r"〔[^〔〕]*〕")
 SOURCE_MARK_RE = re.compile(r"\s*〔依据[\d,，、\s]*〕")
 # A figure as a reply writes it: 2024年1月, 3-5, 11.84, 100%; adapted sentences show it as 〔待核实：…〕.
-FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?:\s*(?:年|月|日|至|-|—|～|~)\s*\d+(?:\.\d+)?)*\s*(?:%|％|年|月|日)?")
+FIGURE_RE = re.compile(
+    r"\d+(?:\.\d+)?(?:\s*(?:年|月|日)?\s*(?:至|-|—|～|~|年|月)\s*\d+(?:\.\d+)?)*\s*(?:%|％|年|月|日)?"
+)
+LOCAL_FIGURE = "〔待核实：本地数据，参考值"
+# Spans a figure must not be taken out of: placeholders, and quoted names (《…2024年…通知》, “1+4+2+2”模式).
+KEEP_RE = re.compile(r"(〔[^〔〕]*〕|《[^《》]*》|“[^“”]*”)")
 PLACE_RE = re.compile(r"[\u4e00-\u9fa5]{1,4}?(?:省|市|区|县)")
 # A place name followed closely by an institution word names that institution, which 我区 cannot replace.
 INSTITUTION_AHEAD = r"(?![^，。；、]{0,8}?(?:医院|中心|卫生院|委员会|局|站))"
@@ -138,21 +143,21 @@ class Profile:
 def adapt_sentence(sentence: str, source_agency: str, home: str) -> tuple[str, bool]:
     """Make a sentence from another agency's reply usable by this one; returns (text, adapted).
 
-    That agency's own place name becomes 我区/我市 (unless it begins an institution's name) and each of its
-    figures becomes a visible 〔待核实：…〕: those are another district's numbers, kept to show what to look up.
+    That agency's own place name becomes 我区/我市 as the home agency says it (unless it begins an institution's
+    name) and each of its figures becomes a visible 〔待核实：…〕: those are another district's numbers, kept to
+    show what to look up.
+    Quoted names (《…》, “…”) stay verbatim: a document's title is a fact to cite, not to localise.
     """
     source = home_place(source_agency)
     if source and source == home:
         return sentence, False
-    text = sentence
-    if source:
-        text = re.sub(re.escape(source) + INSTITUTION_AHEAD, "我" + source[-1], text)
-    parts = re.split(r"(〔[^〔〕]*〕)", text)
-    text = "".join(
-        p if p.startswith("〔") else FIGURE_RE.sub(lambda m: f"〔待核实：本地数据，参考值{m.group(0).strip()}〕", p)
-        for p in parts
-    )
-    return text, True
+
+    def rewrite(part: str) -> str:
+        if source:
+            part = re.sub(re.escape(source) + INSTITUTION_AHEAD, "我" + (home or source)[-1], part)
+        return FIGURE_RE.sub(lambda m: f"{LOCAL_FIGURE}{m.group(0).strip()}〕", part)
+
+    return "".join(p if KEEP_RE.fullmatch(p) else rewrite(p) for p in KEEP_RE.split(sentence)), True
 
 
 # --- grounding ------------------------------------------------------------------------------------------------
@@ -175,7 +180,7 @@ def _paragraphs(evidence: Sequence[Any], home: str) -> tuple[list[str], list[lis
     """Consecutive sentences of one passage form one paragraph; returns paragraphs, sources, adaptation notes."""
     paragraphs: list[str] = []
     sources: list[list[Chunk]] = []
-    notes: list[str] = []
+    notes: list[tuple[int, str]] = []
     last = ""
     for ev in evidence:
         text, adapted = adapt_sentence(ev.text, ev.chunk.meta.agency, home)
@@ -186,10 +191,14 @@ def _paragraphs(evidence: Sequence[Any], home: str) -> tuple[list[str], list[lis
             sources.append([ev.chunk])
             last = ev.chunk.chunk_id
         if adapted:
-            agency = ev.chunk.meta.agency or ev.chunk.meta.source
-            notes.append(f"〔待核实：第{len(paragraphs)}段借鉴{agency}的做法，请按本单位实际改写〕")
+            notes.append((len(paragraphs), ev.chunk.meta.agency or ev.chunk.meta.source))
     paragraphs = [p[:-1] + "。" if p.endswith(("；", ";", "，")) else p for p in paragraphs]
-    return paragraphs, sources, list(dict.fromkeys(notes))
+    messages = []
+    for n, agency in dict.fromkeys(notes):
+        figures = paragraphs[n - 1].count(LOCAL_FIGURE)
+        which = f"，其中{figures}处数字为对方数据" if figures else ""
+        messages.append(f"〔待核实：第{n}段借鉴{agency}的做法{which}，请按本单位实际改写〕")
+    return paragraphs, sources, messages
 
 
 def extractive_sections(
@@ -313,7 +322,9 @@ def draft_reply(
         for p, src in zip(sec.paragraphs, sec.sources, strict=True)
         for s in unsupported_sentences(p, src)
     ]
-    placeholders = list(dict.fromkeys(PLACEHOLDER_RE.findall(text) + notes))
+    # Each adapted figure is summed up by its paragraph's note; listing every one would bury what to fill in.
+    found = [p for p in PLACEHOLDER_RE.findall(text) if not p.startswith(LOCAL_FIGURE)]
+    placeholders = list(dict.fromkeys(found + notes))
     return Draft(text, sections, precedents, placeholders, unsupported, backend)
 
 

@@ -58,10 +58,10 @@ def split_asks(proposal: Proposal, *, limit: int = 6) -> list[str]:
     return asks[:limit] or [ASK_PREFIX_RE.sub("", _title_core(proposal.title)) or proposal.title]
 
 
-def ask_heading(ask: str, *, max_chars: int = 24) -> str:
-    """A section heading from an ask: its first clause, at most max_chars characters."""
+def ask_heading(ask: str, *, max_chars: int = 30) -> str:
+    """A section heading from an ask: the whole ask when short, else its first clause (cut only past 36 chars)."""
     head = re.split(r"[，,：:]", ask)[0] if len(ask) > max_chars else ask
-    return head[:max_chars].rstrip("的和与及、")
+    return head[:36].rstrip("的和与及、")
 
 
 # --- similarity -----------------------------------------------------------------------------------------------
