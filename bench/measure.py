@@ -28,7 +28,7 @@ def timer() -> Iterator[dict[str, float]]:
         box["s"] = time.perf_counter() - start
 
 
-def latencies_ms(fn: Callable[[str], object], queries: list[str]) -> list[float]:
+def latencies_ms(fn: Callable[[Any], object], queries: list[Any]) -> list[float]:
     """Call fn once per query and return each call's wall-clock time in milliseconds."""
     out = []
     for q in queries:

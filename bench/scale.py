@@ -166,6 +166,22 @@ def run_search(work: Path, queries: list[str], *, k: int = 5, profile: bool = Fa
         out[mode] = {"single": single, "batch100_ms": summarize(batches)}
         if profile:
             out[mode]["profile"] = _profile(search, queries[:50])
+    # Where the time goes, without the profiler's overhead: number/文号 matching runs on every query, and FAISS
+    # alone with its default OpenMP threads versus one thread (a single query gains nothing from a thread team).
+    out["named_documents_ms"] = summarize(latencies_ms(retriever.named_documents, queries))
+    vectors = [embedder.embed_query(q).reshape(1, -1) for q in queries]
+    n = min(50, len(index.chunks))
+    faiss_default = summarize(latencies_ms(lambda v: index.dense.search(v, n), vectors))
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    out["faiss_only_ms"] = {
+        "threads_default": threads,
+        "default": faiss_default,
+        "one_thread": summarize(latencies_ms(lambda v: index.dense.search(v, n), vectors)),
+    }
+    faiss.omp_set_num_threads(threads)
     warm_imports()
     store = naive_load(work / "naive", embedder)
     naive_search = lambda q: store.similarity_search(q, k=k)  # noqa: E731
