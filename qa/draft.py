@@ -314,7 +314,8 @@ def draft_reply(
             proposal, asks, retriever=retriever, precedents=precedents, profile=profile, generator=generator,
             filters=filters,
         )  # fmt: skip
-        backend = str(getattr(generator, "name", type(generator).__name__))
+        fell_back = any(n.startswith("〔待核实：LLM 不可用") for n in notes)
+        backend = "extractive" if fell_back else str(getattr(generator, "name", type(generator).__name__))
     text = assemble(proposal, profile, sections)
     unsupported = [
         s

@@ -139,6 +139,10 @@ def test_adapt_sentence_rewrites_another_districts_facts() -> None:
     assert adapted and text.startswith("我区目前已有〔待核实：")
     assert "江汉区人民医院" in text and numbers(text) == set()  # an institution's name stays; figures await checking
     assert adapt_sentence(sentence, "武汉市江夏区卫生健康局", "江夏区") == (sentence, False)
+    quoted, _ = adapt_sentence(
+        "咸宁市今年1月至6月印发《咸宁市2024年互认通知》，推行“1+4”模式。", "咸宁市卫生健康委员会", "江夏区"
+    )
+    assert quoted == "我区今年〔待核实：本地数据，参考值1月至6月〕印发《咸宁市2024年互认通知》，推行“1+4”模式。"
     assert home_place("咸宁市卫生健康委员会") == "咸宁市"
 
 
@@ -289,6 +293,25 @@ def test_llm_failure_falls_back_to_the_offline_draft(toy_retriever) -> None:
     draft = draft_reply(TUOYU, retriever=toy_retriever, generator=ScriptedGenerator(None), settings=PROFILE)
     assert len(draft.sections) == 4 and draft.sections[0].sources[0]
     assert any("LLM 不可用" in p for p in draft.placeholders)
+
+
+def test_openai_endpoint_gets_the_draft_prompt(toy_retriever, chat_server, refused_url: str) -> None:
+    """The real OpenAIGenerator over HTTP: the draft prompt (not the Q&A prompt) goes out, figures come back checked."""
+    from qa.generate import OpenAIGenerator
+
+    chat_server.reply = (
+        "一、加强托育从业人员培训\n我区组织托育机构保健医共计21名参加了培训。〔依据1〕\n另有888名保育员持证。〔依据1〕"
+    )
+    draft = draft_reply(TUOYU, retriever=toy_retriever, generator=OpenAIGenerator(chat_server.base_url, "m", timeout=5))
+    (request,) = chat_server.requests
+    (message,) = request["messages"]
+    assert "参考材料" in message["content"] and "关于扩大普惠托育服务供给的建议" in message["content"]
+    assert draft.backend == "openai:m" and draft.sections[0].heading == "一、加强托育从业人员培训"
+    cited = draft.sections[0].sources[0][0].text
+    assert "另有888名保育员持证。" in draft.unsupported
+    assert ("我区组织托育机构保健医共计21名参加了培训。" in draft.unsupported) == ("21" not in cited)
+    fallback = draft_reply(TUOYU, retriever=toy_retriever, generator=OpenAIGenerator(refused_url, "m", timeout=2))
+    assert fallback.backend == "extractive" and any("LLM 不可用" in p for p in fallback.placeholders)
 
 
 # --- the real embedder: precedent ranking and the CLI -----------------------------------------------------------
