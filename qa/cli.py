@@ -206,9 +206,10 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
 
     body = args.body
     if args.body_file:
+        from qa.clean import clean_text
         from qa.ingest import read_text
 
-        body = read_text(Path(args.body_file))  # IngestError names the file and what is wrong
+        body = clean_text(read_text(Path(args.body_file)))  # IngestError names the file and what is wrong
     proposal = make_proposal(
         args.title, body, proposers=args.proposer, kind=args.kind, meeting=args.meeting, number=args.number
     )
