@@ -206,6 +206,14 @@ def check_upload(path: Path, original_name: str, max_mb: int) -> str:
 # ---------------------------------------------------------------- chat
 
 
+def _warn(message: str) -> None:
+    gr.Warning(message, title="提示")
+
+
+def _info(message: str) -> None:
+    gr.Info(message, title="提示")
+
+
 def _choices(everything: str, values: list[str]) -> list[tuple[str, str]]:
     return [(everything, ALL)] + [(v, v) for v in values]
 
@@ -233,7 +241,7 @@ def make_chat(service: Service):
         history = list(history or [])
         answers = dict(answers or {})
         if not question:
-            gr.Warning("请输入问题。")
+            _warn("请输入问题。")
             yield history, gr.skip(), message, answers
             return
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": "正在检索相关文档…"}]
@@ -295,7 +303,7 @@ def make_feedback(service: Service):
         path.parent.mkdir(parents=True, exist_ok=True)
         with service.feedback_lock, path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        gr.Info("感谢反馈，已记录。" if evt.liked is True else "已记录，我们会据此改进。")
+        _info("感谢反馈，已记录。" if evt.liked is True else "已记录，我们会据此改进。")
 
     return on_like
 
@@ -342,7 +350,7 @@ def make_draft(service: Service):
                 number=number or "",
             )
         except QAError as err:
-            gr.Warning(f"请填写提案标题或正文（{err}）")
+            _warn(f"请填写提案标题或正文（{err}）")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             retriever = service.retriever
@@ -351,7 +359,7 @@ def make_draft(service: Service):
             path = _docx_path(proposal.title)
             write_docx(result, path)
         except QAError as err:
-            gr.Warning(str(err))
+            _warn(str(err))
             return fmt.sources_placeholder(str(err)), "", "", None, None
         return fmt.precedents_html(precedents), result.text, fmt.draft_notes_markdown(result), str(path), result
 
@@ -363,7 +371,7 @@ def export_docx(text: str, state: Draft | None, title: str) -> tuple[str | None,
     from qa.draft import write_docx
 
     if not (text or "").strip():
-        gr.Warning("草稿为空，请先生成草稿。")
+        _warn("草稿为空，请先生成草稿。")
         return None, gr.skip()
     edited = Draft(
         text=text,
@@ -377,9 +385,9 @@ def export_docx(text: str, state: Draft | None, title: str) -> tuple[str | None,
     try:
         write_docx(edited, path)
     except QAError as err:
-        gr.Warning(str(err))
+        _warn(str(err))
         return None, gr.skip()
-    gr.Info("已按编辑后的内容生成 Word 文档。")
+    _info("已按编辑后的内容生成 Word 文档。")
     return str(path), fmt.draft_notes_markdown(edited, text)
 
 
@@ -416,8 +424,8 @@ def make_library(service: Service):
     def upload(files: list[str] | None, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
         """Check, store and index uploaded files incrementally; report what happened in the status box."""
         if not files:
-            gr.Warning("请先选择要上传的文件。")
-            return ("请先选择要上传的文件。", *view())
+            _warn("请先选择要上传的文件。")
+            return ("请先选择要上传的文件。", None, *view())
         stored, rejected = [], []
         service.uploads_dir.mkdir(parents=True, exist_ok=True)
         for item in files:
@@ -444,13 +452,13 @@ def make_library(service: Service):
                         stored.remove(name)
         message = _report_text(report, stored, rejected)
         if rejected:
-            gr.Warning("部分文件未能上传，详见状态栏。")
-        return (message, *view())
+            _warn("部分文件未能上传，原因见“操作结果”。")
+        return (message, None, *view())
 
     def delete(name: str | None, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
         """Remove one uploaded file and drop its documents from the index."""
         if not name:
-            gr.Warning("请选择要删除的上传文件。")
+            _warn("请选择要删除的上传文件。")
             return ("请选择要删除的上传文件。", *view())
         target = service.uploads_dir / safe_filename(name)
         if not target.is_file():
@@ -613,6 +621,7 @@ def build_app(service: Service) -> gr.Blocks:
                         file_count="multiple",
                         file_types=list(UPLOAD_SUFFIXES),
                         type="filepath",
+                        elem_id="qa-upload",
                     )
                     up_btn = gr.Button("上传并索引", variant="primary")
                 with gr.Column():
@@ -641,6 +650,7 @@ def build_app(service: Service) -> gr.Blocks:
             api_name="new_chat",
             queue=False,
         )
+        chatbot.clear(lambda: (fmt.sources_placeholder(), {}), None, [sources, answers], api_visibility="private")
         chatbot.select(show_sources, [answers], sources, api_visibility="private")
         chatbot.like(make_feedback(service), [answers], None, api_visibility="private")
 
@@ -652,7 +662,7 @@ def build_app(service: Service) -> gr.Blocks:
         )
         d_export.click(export_docx, [d_text, d_state, d_title], [d_file, d_notes], api_name="export_docx")
 
-        up_btn.click(upload, [files], [lib_msg, *view_outputs], api_name="upload", concurrency_id="index")
+        up_btn.click(upload, [files], [lib_msg, files, *view_outputs], api_name="upload", concurrency_id="index")
         del_btn.click(delete, [del_choice], [lib_msg, *view_outputs], api_name="delete", concurrency_id="index")
         gr.api(make_ask_api(service), api_name="ask", concurrency_limit=4, concurrency_id="chat")
     return demo

@@ -379,7 +379,7 @@ def test_upload_is_searchable_then_deleted(client: Client, server: AppServer, tm
         f"{marker}已于2025年3月开诊，每晚18时至22时由两名儿科医师坐诊，年接诊量约一万二千人次。\n",
         encoding="utf-8",
     )
-    message, table, *_ = client.predict([handle_file(str(upload))], api_name="/upload")
+    message, _files, table, *_ = client.predict([handle_file(str(upload))], api_name="/upload")
     assert "已上传并索引" in message, message
     assert (server.data_dir / "uploads" / upload.name).is_file()
     assert any(upload.name in json.dumps(row, ensure_ascii=False) for row in table["data"])
