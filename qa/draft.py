@@ -238,7 +238,9 @@ def extractive_sections(
 def _frame(proposal: Proposal, profile: Profile) -> tuple[str, str, str]:
     """Header (agency, title line, salutation), opening and closing (thanks, contacts, 抄送) from prompts/."""
     npc = proposal.kind == "人大建议"
-    level = "市" if proposal.meeting.startswith("市") or profile.we == "我市" else "区"
+    # 区 or 市 committees: from the meeting as typed, else from the configured agency (never from a precedent's).
+    meeting_level = proposal.meeting[:1] if proposal.meeting[:1] in "区市" else ""
+    level = meeting_level or ("市" if home_place(profile.agency).endswith("市") else "区")
     you = "你们" if len(proposal.proposers) > 1 else "您"
     values = {
         "agency": profile.agency,

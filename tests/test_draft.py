@@ -176,6 +176,9 @@ def test_profile_and_npc_kind_fill_the_frame(toy_retriever) -> None:
     assert "主管领导姓名 王明 联系电话 87950000" in lines and "经办人姓名 张红 联系电话 87951111" in lines
     assert lines[-2] == "抄送：区人大代表工委（1份）"
     assert not [p for p in draft.placeholders if p.startswith("〔待填写")]
+    city = make_proposal(YILIANTI.title, YILIANTI.body, proposers=["许国欣"], kind="建议", meeting="市六届人大三次会议")
+    lines = [line for line in draft_reply(city, retriever=toy_retriever).text.split("\n") if line]
+    assert lines[2] == "许国欣代表：" and lines[-2:] == ["抄送：市人大常委会代工委（1份）", "市政府办公室（1份）"]
 
 
 def test_every_number_is_in_a_cited_passage(toy_retriever) -> None:
