@@ -11,11 +11,11 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from qa.errors import GeneratorError
-from qa.extractive import ExtractiveGenerator, classify, question_terms, rank_sentences
+from qa.extractive import ExtractiveGenerator, best_candidate, classify, question_terms, rank_sentences
 from qa.generate import Generator, refusal_text
 from qa.records import Answer, Chunk, Hit
 from qa.retrieve import Filters, HybridRetriever, Retriever, check_question, document_to_hit
-from qa.verify import RefusalPolicy, normalize, refusal_reason, verify_answer
+from qa.verify import RefusalPolicy, evidence_text, normalize, refusal_reason, verify_answer
 
 DEFAULT_K = 6
 History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} messages as Gradio keeps them
@@ -119,11 +119,32 @@ class Gate:
     coverage: float
 
 
-def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy) -> Gate:
+_DOC_TEXTS: dict[int, tuple[object, dict[str, str]]] = {}
+
+
+def document_texts(retriever: object) -> dict[str, str]:
+    """doc_id → the full text of the document, from the retriever's index (built once per loaded index)."""
+    index = getattr(retriever, "index", None)
+    if index is None:
+        return {}
+    cached = _DOC_TEXTS.get(id(index))
+    if cached is None or cached[0] is not index:
+        texts: dict[str, str] = {}
+        for chunk in index.chunks:
+            texts[chunk.doc_id] = texts.get(chunk.doc_id, "") + "\n" + chunk.text
+        if len(_DOC_TEXTS) > 4:  # rebuilt indexes replace old ones; keep only a few alive
+            _DOC_TEXTS.clear()
+        _DOC_TEXTS[id(index)] = (index, texts)
+        cached = _DOC_TEXTS[id(index)]
+    return cached[1]
+
+
+def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy, doc_texts: Mapping[str, str] | None = None) -> Gate:
     """Score the evidence and decide whether the question can be answered from it.
 
-    Signals: entities of the question (places, years, proposal numbers) absent from the passage that would
-    answer it, and how much of the question the best sentence and its section path cover.
+    Signals: a figure or date is asked for but no leading sentence states one; the question names a place,
+    year, person or proposal number that the answering document never mentions; the question asks about a year
+    and the answering sentence states other years; too little of the question is covered by the best sentences.
     """
     sources = tuple(h.chunk for h in hits)
     if not sources:
@@ -132,12 +153,26 @@ def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy) -> Gate:
     ranked = rank_sentences(question, sources, intent)
     if not ranked:
         return Gate(sources, "the passages have no sentences", 0.0)
-    best = ranked[0]
-    # The passage the answer would quote must carry the question's entities; cross-document questions may
-    # find them spread over several passages.
-    evidence = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
     coverage = max(c.coverage for c in ranked[:3])
-    return Gate(sources, refusal_reason(question, evidence, coverage, policy), coverage)
+    best = best_candidate(ranked, intent)
+    if best is None:
+        return Gate(sources, f"no retrieved sentence states the {intent.kind} asked for", coverage)
+    # The documents the answer would quote must carry the question's entities; cross-document and metadata
+    # questions may find them in any retrieved document.
+    chunks = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
+    texts = doc_texts or {}
+    evidence = evidence_text(chunks) + "".join(texts.get(d, "") for d in dict.fromkeys(c.doc_id for c in chunks))
+    reason = refusal_reason(
+        question,
+        evidence=evidence,
+        sentence=best.text,
+        coverage=coverage,
+        topic_coverage=best.topic_coverage,
+        figure=intent.kind in ("number", "date") and not intent.cross_doc,
+        policy=policy,
+        local_evidence=evidence_text([sources[best.n - 1]]),
+    )
+    return Gate(sources, reason, coverage)
 
 
 def _retrieve_step(retriever: Retriever, k: int, filters: Filters | None) -> Runnable:
@@ -160,11 +195,12 @@ def build_chain(
     Generation is left to the caller so one chain serves ask() (invoke) and ask_stream() (token stream).
     """
     policy = policy or RefusalPolicy()
+    texts = document_texts(retriever)
     condense = RunnableLambda(lambda s: condense_question(s["question"], s.get("history", ()), generator))
     return (
         RunnablePassthrough.assign(standalone=condense)
         | RunnablePassthrough.assign(hits=_retrieve_step(retriever, k, filters))
-        | RunnablePassthrough.assign(gate=RunnableLambda(lambda s: gate(s["standalone"], s["hits"], policy)))
+        | RunnablePassthrough.assign(gate=RunnableLambda(lambda s: gate(s["standalone"], s["hits"], policy, texts)))
     )
 
 

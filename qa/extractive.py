@@ -32,30 +32,65 @@ _GENERIC_TEXT = """
 卫健 部门 单位 地区 地方
 """
 _GENERIC = frozenset(_GENERIC_TEXT.split())
+# Words people type and the words the documents use for them (colloquial → official, and variants).
 _SYNONYMS = {
     "医联体": ("医疗联合体", "医共体", "医共同体"),
     "医共体": ("医联体", "医共同体", "医疗卫生共同体"),
     "托育": ("托位", "托幼", "婴幼儿照护"),
-    "电话": ("热线", "联系电话"),
+    "托管": ("托育", "照护"),
+    "托儿所": ("托育", "托幼"),
+    "电话": ("热线", "联系电话", "致电"),
     "心理": ("心理健康", "心理援助"),
     "人数": ("人", "名"),
+    "抽烟": ("吸烟", "烟草", "控烟"),
+    "吸烟": ("烟草", "控烟"),
+    "看病": ("就医", "就诊", "诊疗", "医疗"),
+    "拿药": ("取药", "配药", "药品"),
+    "上门": ("家庭病床", "入户", "上门"),
+    "小孩": ("儿童", "婴幼儿", "幼儿"),
+    "孩子": ("儿童", "婴幼儿", "幼儿", "学生"),
+    "老人": ("老年人", "老年"),
+    "医生": ("医师", "医务人员", "医疗技术人员"),
+    "监控": ("摄像头", "视频"),
+    "花钱": ("资金", "费用", "投入"),
+    "补贴": ("补助", "资金"),
+    "倾诉": ("心理援助", "疏导", "热线"),
 }
 _UNIT_RE = re.compile(
-    r"(?:多少|几)(?:个|位)?(万元|亿元|万|元|人次|名|人|家|个|项|所|张|支|次|亩|岁|台|例|平方米|间|批|类|支|天|年|月|分钟|小时)"
+    r"(?:多少|几)(万元|亿元|人次|平方米|分钟|小时|万|元|名|人|位|家|个|项|所|张|支|次|亩|岁|台|例|间|批|类|天|年|月|份)"
 )
-_NUMBER_UNIT = r"\d[\d,.]*\s*(?:万|亿)?\s*{unit}"
+# Measure words that answer for each other: 多少人 is answered by 1261名, 多少个中心 by 8个 or 8家.
+_UNIT_ALIASES = {
+    "人": "人|名|位",
+    "名": "名|人|位",
+    "位": "位|名|人",
+    "个": "个|家|所|支|项",
+    "家": "家|个|所",
+    "所": "所|家|个",
+    "张": "张|份",
+    "份": "份|张",
+    "元": "元|万元|亿元",
+    "万": "万",
+}
+_NUMBER_UNIT = r"\d[\d,.]*\s*(?:万|亿)?\s*(?:余|多)?\s*(?:{unit})"
 _ANY_NUMBER = re.compile(r"\d")
 _DATE_RE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
 _PERCENT_RE = re.compile(r"\d\s*(?:%|‰|％)|百分之")
 
 _META_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_no", re.compile(r"文号|发文字号|函号")),
-    ("contacts", re.compile(r"经办人|主管领导|联系人|联系电话|联系方式|电话(?!.*热线)")),
+    ("contacts", re.compile(r"经办人|主管领导|联系人|联系电话|联系方式|(?:答复|提案|建议)的?(?:电话|号码)")),
     ("proposal_no", re.compile(r"提案号|建议号|第几号|几号(?:提案|建议)|编号|多少号")),
     (
         "proposers",
         re.compile(
             r"谁提|提案人|提出人|建议人|哪位委员|哪位代表|哪些委员|哪几位|哪位政协委员|哪位人大代表|谁的(?:提案|建议)"
+        ),
+    ),
+    (
+        "title",
+        re.compile(
+            r"(?:提案|建议)(?:是|讲|说)?(?:关于|有关)什么|(?:提了|提的是|提出了)什么(?:提案|建议)|提案的?(?:题目|标题|名称)"
         ),
     ),
     ("meeting", re.compile(r"哪次会议|什么会议|哪届|哪一届|会议上")),
@@ -66,12 +101,12 @@ _META_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"什么时候(?:答复|发布|公开|印发)|公开日期|发布日期|答复日期|哪天(?:答复|发布|公开)|何时(?:答复|发布|公开)"
+            r"(?:什么时候|何时|哪天|哪一天|哪年)(?:答复|发布|公开|印发|编|制定|出台)|公开日期|发布日期|答复日期|编制日期"
         ),
     ),
 ]
 _CROSS_DOC_RE = re.compile(
-    r"哪些区|哪几个区|各区|哪些地方|哪些地区|哪些单位|哪些县|哪些市|哪些文件|哪些提案|哪些答复|哪些部门|分别"
+    r"各有|各自|各地|哪些区|哪几个区|各区|哪些地方|哪些地区|哪些单位|哪些县|哪些市|哪些文件|哪些提案|哪些答复|哪些部门|分别"
 )
 _LIST_RE = re.compile(r"哪些|有什么|有哪|包括|措施|举措|做法|怎么|如何|怎样|哪几")
 _NUMBER_Q_RE = re.compile(
@@ -93,7 +128,8 @@ class Intent:
 
     kind: str  # number | date | person | list | general | meta
     unit: str = ""  # for number questions: the measure word asked for, e.g. 名 in 多少名
-    meta_field: str = ""  # for meta questions: a DocMeta field name
+    meta_field: str = ""  # for meta questions: the first DocMeta field asked for
+    meta_fields: tuple[str, ...] = ()  # every DocMeta field asked for (哪个单位、什么时候编的 → agency, date)
     cross_doc: bool = False  # wants one answer per document (哪些区 ...)
 
 
@@ -102,9 +138,9 @@ def classify(question: str) -> Intent:
     q = normalize(question)
     cross = bool(_CROSS_DOC_RE.search(q))
     if "热线" not in q:
-        for name, pattern in _META_PATTERNS:
-            if pattern.search(q):
-                return Intent("meta", meta_field=name, cross_doc=cross)
+        fields = tuple(name for name, pattern in _META_PATTERNS if pattern.search(q))
+        if fields:
+            return Intent("meta", meta_field=fields[0], meta_fields=fields, cross_doc=cross)
     if _NUMBER_Q_RE.search(q):
         m = _UNIT_RE.search(q)
         unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率|率", q) else "")
@@ -154,6 +190,9 @@ class Candidate:
     text: str  # chunk.text[start:end]
     score: float
     coverage: float  # weighted share of the question's terms in the sentence or its section path / title
+    sentence_coverage: float  # the same share in the sentence alone
+    topic_coverage: float  # that share counting only topic words (not places, years or other numbers)
+    typed: bool  # holds the kind of value asked for (see _typed)
 
 
 def _context(chunk: Chunk) -> str:
@@ -161,16 +200,39 @@ def _context(chunk: Chunk) -> str:
     return normalize(" ".join([chunk.section, meta.display_title, meta.agency, "、".join(meta.proposers)]))
 
 
+def _typed(intent: Intent, sentence: str) -> bool:
+    """Whether a sentence holds the kind of value asked for: a figure in the asked unit, a date."""
+    if intent.kind == "number":
+        if not _ANY_NUMBER.search(sentence):
+            return False
+        if intent.unit == "%":
+            return bool(_PERCENT_RE.search(sentence) or re.search(r"[（(]\s*[%‰％]", sentence))
+        if intent.unit:
+            # 20亩 / 5-12个 / 10万余张, or a table row whose header names the unit: 平均住院日（天） 8
+            units = _UNIT_ALIASES.get(intent.unit, re.escape(intent.unit))
+            return bool(
+                re.search(_NUMBER_UNIT.format(unit=units), sentence)
+                or re.search(rf"[（(][^）)]*(?:{units})[^）)]*[）)]", sentence)
+            )
+        return True
+    if intent.kind == "date":
+        return bool(_DATE_RE.search(sentence))
+    return True
+
+
 def _type_bonus(intent: Intent, sentence: str) -> float:
     if intent.kind == "number":
-        if intent.unit == "%":
-            return 0.3 if _PERCENT_RE.search(sentence) else (0.1 if _ANY_NUMBER.search(sentence) else 0.0)
-        if intent.unit and re.search(_NUMBER_UNIT.format(unit=re.escape(intent.unit)), sentence):
-            return 0.3
-        return 0.12 if _ANY_NUMBER.search(sentence) else 0.0
+        if _typed(intent, sentence):
+            return 0.3 if intent.unit else 0.15
+        return 0.05 if _ANY_NUMBER.search(sentence) else 0.0
     if intent.kind == "date":
-        return 0.25 if _DATE_RE.search(sentence) else 0.0
+        return 0.25 if _typed(intent, sentence) else 0.0
     return 0.0
+
+
+def _is_entity(term: str) -> bool:
+    """Places and numbers: they locate a question, the other words say what it is about."""
+    return bool(re.fullmatch(r"[\d.]+|[\u4e00-\u9fa5]{2,}[区县市省]", term))
 
 
 def _line_of(text: str, start: int, end: int) -> str:
@@ -179,10 +241,21 @@ def _line_of(text: str, start: int, end: int) -> str:
     return text[text.rfind("\n", 0, start) + 1 : stop if stop >= 0 else len(text)]
 
 
-def rank_sentences(question: str, sources: Sequence[Chunk], intent: Intent | None = None) -> list[Candidate]:
-    """Every sentence of every source, best first."""
+def rank_sentences(
+    question: str, sources: Sequence[Chunk], intent: Intent | None = None, *, focus: str = ""
+) -> list[Candidate]:
+    """Every sentence of every source, best first.
+
+    Args:
+        question: the question.
+        sources: the retrieved chunks; Candidate.n counts from 1 over them.
+        intent: the answer type (default: classify(question)).
+        focus: one part of a many-part question; its words weigh more (…几分钟急救圈，负压型救护车占比多少).
+    """
     intent = intent or classify(question)
     terms = question_terms(question)
+    focus_terms = set(question_terms(focus)) if focus else set()
+    terms += [t for t in focus_terms if t not in terms]
     spans = [
         (n, s, e)
         for n, chunk in enumerate(sources, 1)
@@ -196,12 +269,18 @@ def rank_sentences(question: str, sources: Sequence[Chunk], intent: Intent | Non
     for t in terms:
         df = sum(1 for x in texts if _present(t, x))
         weight = 1.0 + math.log(total / (df + 1))
-        weights[t] = weight * (0.35 if t in _GENERIC else 1.0)
+        weights[t] = weight * (0.35 if t in _GENERIC else 1.0) * (2.5 if t in focus_terms else 1.0)
     weight_sum = sum(weights.values()) or 1.0
+    topic_weights = {t: w for t, w in weights.items() if not _is_entity(t)}
+    topic_sum = sum(topic_weights.values()) or 1.0
     q_grams = _bigrams(normalize(question)) - {g for w in _QUESTION_WORDS if len(w) == 2 for g in [w]}
+    # A figure asked for a year is the one whose passage states that year (2025年 target, not the 2019 value).
+    years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(question))
+    dated = [all(y in normalize(c.text) or f"{y[2:]}年" in normalize(c.text) for y in years) for c in sources]
     out = []
     for (n, s, e), text in zip(spans, texts, strict=True):
         ctx = contexts[n - 1]
+        year_bonus = (0.1 if dated[n - 1] else 0.0) + (0.05 if years and all(y in text for y in years) else 0.0)
         in_sentence = sum(w for t, w in weights.items() if _present(t, text))
         in_context = sum(w for t, w in weights.items() if _present(t, text) or _present(t, ctx))
         grams = len(q_grams & _bigrams(text)) / (len(q_grams) or 1)
@@ -214,11 +293,26 @@ def rank_sentences(question: str, sources: Sequence[Chunk], intent: Intent | Non
             + 0.2 * grams
             + _type_bonus(intent, text)
             + 0.08 / n
+            + year_bonus
             - short
         )
-        out.append(Candidate(n, s, e, sources[n - 1].text[s:e], score, coverage))
+        typed = _typed(intent, text)
+        topic = sum(w for t, w in topic_weights.items() if _present(t, text)) / topic_sum
+        out.append(
+            Candidate(n, s, e, sources[n - 1].text[s:e], score, coverage, in_sentence / weight_sum, topic, typed)
+        )
     out.sort(key=lambda c: (-c.score, c.n, c.start))
     return out
+
+
+def best_candidate(ranked: Sequence[Candidate], intent: Intent, *, window: int = 5) -> Candidate | None:
+    """The sentence an answer leads with: for figures and dates the best one that holds one, else the best.
+
+    None when a figure or date is asked for and none of the leading sentences holds one.
+    """
+    if intent.kind in ("number", "date"):
+        return next((c for c in ranked[:window] if c.typed), None)
+    return ranked[0] if ranked else None
 
 
 def _similar(a: str, b: str) -> bool:
@@ -258,12 +352,17 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
         return f"该{kind}为第{meta.proposal_no}号{kind}（{name}）[{n}]。"
     if field_name == "proposers" and meta.proposers:
         return f"{name}由{'、'.join(meta.proposers)}{_role_of(meta)}提出[{n}]。"
+    if field_name == "title" and meta.title:
+        who = f"{'、'.join(meta.proposers)}{_role_of(meta)}" if meta.proposers else "该"
+        kind = "建议" if _role_of(meta) == "代表" else "提案"
+        return f"{who}的{kind}是《{meta.title}》（{meta.heading}）[{n}]。"
     if field_name == "meeting" and meta.meeting:
         return f"{name}是{meta.meeting}上的{'建议' if _role_of(meta) == '代表' else '提案'}[{n}]。"
+    plan = meta.kind == "规划"
     if field_name == "agency" and meta.agency:
-        return f"{name}由{meta.agency}答复[{n}]。"
+        return f"{name}由{meta.agency}{'编制' if plan else '答复'}[{n}]。"
     if field_name == "date" and meta.date:
-        return f"{name}的日期为{meta.date}[{n}]。"
+        return f"{name}的{'编制' if plan else '公开'}日期为{meta.date}[{n}]。"
     if field_name == "contacts" and meta.contacts:
         wanted = [c for c in meta.contacts if c[0] and c[0][:2] in q] or list(meta.contacts)
         parts = [f"{role}{person}，联系电话{phone}" if phone else f"{role}{person}" for role, person, phone in wanted]
@@ -283,6 +382,61 @@ def _meta_source(question: str, sources: Sequence[Chunk]) -> int:
     return best
 
 
+_ASKING_RE = re.compile(r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|是否|吗")
+
+
+def sub_questions(question: str) -> list[str]:
+    """The parts of a many-part question that each ask something, or [question] when it asks one thing."""
+    parts = [p for p in re.split(r"[，,；;？?。]", question) if p.strip()]
+    asking = [p for p in parts if _ASKING_RE.search(p)]
+    return asking if len(asking) >= 2 else [question]
+
+
+def _render(c: Candidate, intent: Intent, terms: list[str], sources: Sequence[Chunk]) -> str:
+    """A picked sentence as an answer sentence: trimmed to the clauses that matter, labelled, cited."""
+    text = sources[c.n - 1].text
+    start, end = c.start, c.end
+    if end - start > MAX_QUOTE_CHARS:
+        focus = terms
+        if intent.kind == "number" and intent.unit and intent.unit != "%":
+            units = _UNIT_ALIASES.get(intent.unit, re.escape(intent.unit))
+            focus = re.findall(_NUMBER_UNIT.format(unit=units), c.text) + terms
+        start, end = clause_window(text, start, end, [normalize(f) for f in focus])
+    clause = _trim(text[start:end])
+    if intent.cross_doc:
+        place = place_of(sources[c.n - 1].meta)
+        clause = f"{place}：{clause}" if place and place not in clause[:8] else clause
+    return f"{clause}[{c.n}]。"
+
+
+def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], most: int) -> list[Candidate]:
+    """The sentences an answer quotes: the best one, then others close to it (one per document if cross-document)."""
+    top = best_candidate(ranked, intent) or ranked[0]
+    picks: list[Candidate] = [top]
+    if intent.cross_doc:
+        seen_docs = {sources[top.n - 1].doc_id}
+        for c in ranked:
+            doc = sources[c.n - 1].doc_id
+            wanted = c.typed or intent.kind not in ("number", "date")
+            if doc not in seen_docs and wanted and c.score >= 0.4 * top.score and c.coverage >= 0.5 * top.coverage:
+                picks.append(c)
+                seen_docs.add(doc)
+            if len(picks) >= most + 1:
+                break
+        return picks
+    limit = {"number": 2, "date": 2, "person": 2, "meta": 2, "list": most}.get(intent.kind, 3)
+    ratio = 0.6 if intent.kind == "list" else 0.8
+    for c in ranked:
+        if len(picks) >= limit:
+            break
+        if c is top or c.score < ratio * top.score or any(_similar(c.text, p.text) for p in picks):
+            continue
+        if intent.kind in ("number", "date") and not c.typed:
+            continue
+        picks.append(c)
+    return picks
+
+
 def compose(question: str, sources: Sequence[Chunk], *, max_sentences: int = 4) -> str:
     """A short answer with [n] markers built from the sources' own sentences ("" when there are no sources)."""
     if not sources:
@@ -290,50 +444,42 @@ def compose(question: str, sources: Sequence[Chunk], *, max_sentences: int = 4) 
     intent = classify(question)
     if intent.kind == "meta":
         n = _meta_source(question, sources)
-        text = meta_answer(intent.meta_field, question, sources[n - 1], n)
+        text = "".join(meta_answer(f, question, sources[n - 1], n) for f in intent.meta_fields)
         if text:
             return text
     ranked = rank_sentences(question, sources, intent)
     if not ranked:
         return ""
-    top = ranked[0]
-    picks: list[Candidate] = [top]
-    if intent.cross_doc:
-        seen_docs = {sources[top.n - 1].doc_id}
-        for c in ranked[1:]:
-            doc = sources[c.n - 1].doc_id
-            if doc not in seen_docs and c.score >= 0.4 * top.score and c.coverage >= 0.5 * top.coverage:
-                picks.append(c)
-                seen_docs.add(doc)
-            if len(picks) >= max_sentences + 1:
-                break
-    else:
-        limit = {"number": 2, "date": 2, "person": 2, "meta": 2, "list": max_sentences}.get(intent.kind, 3)
-        ratio = 0.6 if intent.kind == "list" else 0.8
-        for c in ranked[1:]:
-            if len(picks) >= limit:
-                break
-            if c.score < ratio * top.score or any(_similar(c.text, p.text) for p in picks):
-                continue
-            if intent.kind == "number" and _type_bonus(intent, c.text) < _type_bonus(intent, top.text):
-                continue
-            picks.append(c)
-    parts = []
     terms = sorted(question_terms(question), key=len, reverse=True)
-    for c in picks:
-        text = sources[c.n - 1].text
-        start, end = c.start, c.end
-        if end - start > MAX_QUOTE_CHARS:
-            focus = terms
-            if intent.kind == "number" and intent.unit and intent.unit != "%":
-                focus = re.findall(_NUMBER_UNIT.format(unit=re.escape(intent.unit)), c.text) + terms
-            start, end = clause_window(text, start, end, [normalize(f) for f in focus])
-        clause = _trim(text[start:end])
-        if intent.cross_doc:
-            place = place_of(sources[c.n - 1].meta)
-            clause = f"{place}：{clause}" if place and place not in clause[:8] else clause
-        parts.append(f"{clause}[{c.n}]。")
-    return "".join(parts)
+    subs = sub_questions(question) if not intent.cross_doc else [question]
+    if len(subs) == 1:
+        return "".join(_render(c, intent, terms, sources) for c in _pick(intent, ranked, sources, max_sentences))
+    # A many-part question: the best sentence for each part, in the order the parts were asked.
+    parts: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for sub in subs:
+        sub_intent = classify(sub)
+        if sub_intent.kind == "meta":
+            sub_intent = Intent("general")
+        sub_ranked = rank_sentences(question, sources, sub_intent, focus=sub)
+        best = best_candidate(sub_ranked, sub_intent)
+        if best is not None and (best.n, best.start) in seen:
+            # Already quoted for an earlier part: take the next sentence that speaks to this part, if any.
+            own = [t for t in question_terms(sub) if not _is_entity(t)]
+            best = next(
+                (
+                    c
+                    for c in sub_ranked[:8]
+                    if (c.n, c.start) not in seen
+                    and (c.typed or sub_intent.kind not in ("number", "date"))
+                    and any(_present(t, normalize(c.text)) for t in own)
+                ),
+                None,
+            )
+        if best is not None:
+            seen.add((best.n, best.start))
+            parts.append(_render(best, sub_intent, [*question_terms(sub), *terms], sources))
+    return "".join(parts[:max_sentences]) or _render(ranked[0], intent, terms, sources)
 
 
 class ExtractiveGenerator:

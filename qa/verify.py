@@ -186,7 +186,10 @@ def verify_answer(text: str, sources: Sequence[Chunk], *, check_facts: bool = Tr
         return ""
 
     cleaned = CITE_RE.sub(keep, text)
+    # Per source, the quote backing the most figures: a source cited by two sentences is quoted where it
+    # supports a number rather than where it merely gives context.
     quotes: dict[int, str] = {}
+    quote_rank: dict[int, tuple[int, int]] = {}
     unsupported: list[int] = []
     for i, (sentence, cited) in enumerate(answer_sentences(cleaned)):
         chunks = [sources[n - 1] for n in dict.fromkeys(cited)]
@@ -194,9 +197,12 @@ def verify_answer(text: str, sources: Sequence[Chunk], *, check_facts: bool = Tr
             numbers, names = extract_facts(sentence)
             if (numbers or names) and (not chunks or unsupported_facts(sentence, chunks)):
                 unsupported.append(i)
-        for n in cited:
-            if n not in quotes:
-                quotes[n] = find_quote(sentence, sources[n - 1])
+        numbers = extract_facts(sentence)[0]
+        for n in dict.fromkeys(cited):
+            quote = find_quote(sentence, sources[n - 1])
+            rank = (len(numbers & _numbers(normalize(quote))), -i)
+            if n not in quotes or rank > quote_rank[n]:
+                quotes[n], quote_rank[n] = quote, rank
     citations = [Citation(n=n, chunk=sources[n - 1], quote=quotes[n]) for n in sorted(quotes)]
     return Verification(text=cleaned, citations=citations, unsupported=unsupported, removed_markers=removed)
 
@@ -213,45 +219,86 @@ def question_entities(question: str) -> list[str]:
     for word, flag in pseg.lcut(q):
         if flag == "ns" and len(word) >= 2 and word[-1] in "区县市省":
             found.append(word)
-    found += [m.group(1) for m in _PERSON_RE.finditer(q) if not m.group(1).startswith(("各位", "哪位", "几位", "哪几"))]
+    found += [m.group(1) for m in _PERSON_RE.finditer(q) if not re.search(r"[哪几各位些的是该这那名]", m.group(1))]
     found += [m.group(1) or m.group(2) for m in _PROPOSAL_NO_RE.finditer(q)]
     return list(dict.fromkeys(found))
 
 
 def _entity_forms(entity: str) -> list[str]:
-    """An entity and its short form: 东西湖区 is found as 东西湖, 武汉市 as 武汉."""
+    """An entity and its short forms: 东西湖区 is found as 东西湖, 武汉市 as 武汉, 由王一 as 王一."""
     if len(entity) >= 3 and entity[-1] in "区县市省":
         return [entity, entity[:-1]]
+    if len(entity) == 4 and entity.isdigit():  # a year: 2023 is also written 23年 (20年-23年)
+        return [entity, f"{entity[2:]}年"]
+    if len(entity) == 3 and not entity.isdigit():  # a name caught with the character before it (由王一委员)
+        return [entity, entity[1:]]
     return [entity]
 
 
-def missing_entities(question: str, chunks: Sequence[Chunk]) -> list[str]:
-    """Entities of the question that appear in none of the chunks (text, section path or metadata)."""
-    evidence = normalize("\n".join(source_text(c) + "\n" + c.meta.year for c in chunks))
-    return [e for e in question_entities(question) if not any(f in evidence for f in _entity_forms(e))]
+def evidence_text(chunks: Sequence[Chunk]) -> str:
+    """What an answer could rest on, for entity checks: passages, section paths, metadata and years."""
+    return "\n".join(source_text(c) + "\n" + c.meta.year for c in chunks)
+
+
+def missing_entities(question: str, evidence: str | Sequence[Chunk]) -> list[str]:
+    """Entities of the question that the evidence (a text, or chunks with their metadata) never mentions."""
+    text = normalize(evidence if isinstance(evidence, str) else evidence_text(evidence))
+    return [e for e in question_entities(question) if not any(f in text for f in _entity_forms(e))]
+
+
+def year_conflict(question: str, sentence: str) -> str:
+    """A year the question asks about when the answering sentence states other years instead, else ""."""
+    asked = set(_YEAR_RE.findall(normalize(question)))
+    stated = set(_YEAR_RE.findall(normalize(sentence)))
+    if asked and stated and not asked & stated:
+        return "、".join(sorted(asked))
+    return ""
 
 
 @dataclass(frozen=True)
 class RefusalPolicy:
-    """Thresholds below which the answer is refused; calibrated on eval/gold.jsonl (see qa.answer notes)."""
+    """Thresholds below which the answer is refused; calibrated on eval/gold.jsonl (see README of qa.answer)."""
 
-    min_coverage: float = 0.34  # weighted share of the question's content terms found in the best sentence's context
+    min_coverage: float = 0.12  # share of the question's content terms in the best sentences with their context
+    min_figure_coverage: float = 0.23  # for 多少/何时: share of its topic words in the sentence holding the figure
 
 
-def refusal_reason(question: str, chunks: Sequence[Chunk], coverage: float, policy: RefusalPolicy) -> str:
+def refusal_reason(
+    question: str,
+    *,
+    evidence: str,
+    sentence: str,
+    coverage: float,
+    topic_coverage: float,
+    figure: bool,
+    policy: RefusalPolicy,
+    local_evidence: str = "",
+) -> str:
     """Why the evidence cannot answer the question, or "" when it may.
 
     Args:
         question: the standalone question.
-        chunks: the retrieved chunks the answer would rest on.
-        coverage: how much of the question the best evidence sentence (with its section path) covers, 0..1.
+        evidence: text of the documents the answer would quote (see evidence_text).
+        local_evidence: text of the passage holding `sentence`; for figures, asked years must occur here.
+        sentence: the sentence the answer would lead with.
+        coverage: share of the question's content terms found in the best sentences and their section paths.
+        topic_coverage: the share of the question's topic words (not places or numbers) in `sentence` itself.
+        figure: the question asks for a figure or date, so `sentence` must be about exactly that.
         policy: the thresholds.
     """
-    if not chunks:
-        return "no passages retrieved"
-    missing = missing_entities(question, chunks)
+    missing = missing_entities(question, evidence)
+    if figure and not missing and local_evidence:
+        # A figure belongs to the year its own passage states: a year elsewhere in the document does not count.
+        years = {m.group(1) for m in _YEAR_RE.finditer(normalize(question))}
+        missing = [e for e in missing_entities(question, local_evidence) if e in years]
     if missing:
-        return f"question names {'、'.join(missing)}, which no retrieved passage mentions"
+        return f"question names {'、'.join(missing)}, which the documents that would answer it never mention"
+    if figure:
+        conflict = year_conflict(question, sentence)
+        if conflict:
+            return f"question asks about {conflict}, the passage states figures for other years"
+        if topic_coverage < policy.min_figure_coverage:
+            return f"the sentence with the figure covers {topic_coverage:.2f} of what the question is about"
     if coverage < policy.min_coverage:
         return f"best evidence covers {coverage:.2f} of the question (< {policy.min_coverage})"
     return ""

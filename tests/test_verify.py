@@ -12,6 +12,7 @@ from qa.structure import load_documents
 from qa.verify import (
     RefusalPolicy,
     answer_sentences,
+    evidence_text,
     extract_facts,
     find_quote,
     missing_entities,
@@ -20,6 +21,7 @@ from qa.verify import (
     split_sentences,
     unsupported_facts,
     verify_answer,
+    year_conflict,
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -116,8 +118,35 @@ def test_entity_mismatch_refuses_other_districts_and_years(wuchang: Chunk, xiann
     assert missing_entities("汉阳区的免费心理援助热线是多少？", [wuchang, xianning]) == ["汉阳区"]
     assert missing_entities("咸宁市2022年开展了多少人次远程心电诊断？", [xianning]) == ["2022"]
     assert missing_entities("武昌区为多少名确诊患者做了心理疏导？", [wuchang]) == []
+    assert missing_entities("由王一委员提出的提案", "王一委员：") == []  # 由王一 is found as 王一
+    assert missing_entities("2020到2023年申报了多少项", "20年-23年，申报科研立项41项") == []
+
+
+def test_year_conflict() -> None:
+    assert year_conflict("江夏区2024年托育补贴资金总共发了多少？", "2023年我区改造幼儿园托育班41个") == "2024"
+    assert year_conflict("2023年改造了多少个托育班？", "2023年我区改造幼儿园托育班41个") == ""
+    assert year_conflict("2023年改造了多少个托育班？", "全区改造托育班41个") == ""
+
+
+def test_refusal_reasons(wuchang: Chunk) -> None:
     policy = RefusalPolicy()
-    assert refusal_reason("汉阳区的心理援助热线是多少？", [wuchang], 0.9, policy)
-    assert refusal_reason("武昌区为多少名确诊患者做了心理疏导？", [wuchang], 0.9, policy) == ""
-    assert refusal_reason("武昌区为多少名确诊患者做了心理疏导？", [wuchang], 0.0, policy)
-    assert refusal_reason("任何问题", [], 1.0, policy)
+    sentence = "依托京东健康平台对2866名确诊患者进行心理疏导服务。"
+    evidence = evidence_text([wuchang])
+
+    def reason(question: str, coverage: float = 0.9, topic: float = 0.9, local: str = evidence) -> str:
+        return refusal_reason(
+            question,
+            evidence=evidence,
+            sentence=sentence,
+            coverage=coverage,
+            topic_coverage=topic,
+            figure=True,
+            policy=policy,
+            local_evidence=local,
+        )
+
+    assert reason("武昌区为多少名确诊患者做了心理疏导？") == ""
+    assert "汉阳区" in reason("汉阳区为多少名确诊患者做了心理疏导？")
+    assert "2021" in reason("武昌区2021年为多少名确诊患者做了心理疏导？", local=sentence)  # year not in the passage
+    assert reason("武昌区为多少名确诊患者做了心理疏导？", topic=0.0)
+    assert reason("武昌区为多少名确诊患者做了心理疏导？", coverage=0.0)
