@@ -378,6 +378,11 @@ def render_markdown(draft: Draft) -> str:
             text, cursor = text[:end] + mark + text[end:], end + len(mark)
     out = [text, "---", "依据（正式行文前删除本节）："]
     out += [f"{n}. {source_line(c, quotes.get(c.chunk_id, ''))}" for n, c in enumerate(draft_sources(draft), start=1)]
+    if draft.precedents:
+        out += ["相似的既往答复："] + [
+            f"{i}. {p.meta.agency}《{p.meta.display_title}》（{p.doc_id}，得分 {p.score:.2f}）"
+            for i, p in enumerate(draft.precedents, start=1)
+        ]
     if draft.placeholders:
         out += ["待填写、待核实："] + [f"- {p}" for p in draft.placeholders]
     if draft.unsupported:
