@@ -21,14 +21,19 @@ REPLY_KINDS = ("政协提案", "人大建议")
 ASK_VERBS = (
     "建议", "加强", "开展", "设立", "推进", "完善", "建立", "加大", "提升", "优化", "鼓励", "增加", "增设", "落实",
     "强化", "推动", "支持", "制定", "出台", "实施", "引导", "扩大", "健全", "规范", "探索", "打造", "发挥", "提高",
-    "设置", "组建", "搭建", "培养", "引进", "保障", "促进", "深化", "加快", "统筹", "争取", "将", "把", "对",
+    "设置", "组建", "搭建", "培养", "引进", "保障", "促进", "深化", "加快", "统筹", "争取", "将", "把",
 )  # fmt: skip
 ENUMERATOR_RE = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|"
     r"一方面|另一方面|同时|此外|另外|其次|首先|最后)[，,：:、\s]*"
 )
 ASK_PREFIX_RE = re.compile(
-    r"^(?:建议|希望|恳请|要|应当|应该|应|需要|我区|我市|政府|相关部门|有关部门|区政府|市政府)[：:，,]?"
+    r"^(?:(?:建议|希望|恳请|要|应当|应该|应|需要|我区|我市|政府|相关部门|有关部门|区政府|市政府)[：:，,]?)+"
+)
+# A clause that asks for something even when its verb is not in ASK_VERBS: 我区应当…、希望…、建议…
+MODAL_RE = re.compile(
+    r"^(?:我区|我市|政府|相关部门|有关部门|区政府|市政府)?"
+    r"(?:建议|希望|恳请|要(?![求素])|应当|应该|应(?![对用急届])|需要)"  # not 要求、应对、应急
 )
 BOILERPLATE_RE = re.compile(r"收悉|如下[：:]|感谢|宝贵意见|建言献策|(?:委员|代表)[：:]")
 SENTENCE_RE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
@@ -42,18 +47,22 @@ class ProposalError(QAError):
 
 
 def split_asks(proposal: Proposal, *, limit: int = 6) -> list[str]:
-    """The proposal's requests, one clause each (建议…、加强…、一是…), in the order it makes them.
+    """The proposal's requests, one clause each, in the order it makes them.
 
-    A body without recognisable requests yields the title alone, so a draft always has one section.
+    A clause is a request when it starts with an action verb (加强…、开展…、设立…), says 建议/希望/应当…, or is
+    an enumerated item (一是…、1.…) after the body has said 建议. A body without any yields the title alone, so
+    a draft always has one section.
     """
     asks: list[str] = []
+    suggesting = False
     text = re.sub(r"[一二三四五六七八九十]+是", lambda m: "\n" + m.group(0), proposal.body)
     for raw in SENTENCE_RE.findall(text):
+        enumerated = bool(ENUMERATOR_RE.match(raw.strip()))
         clause = ENUMERATOR_RE.sub("", raw.strip()).strip("。；;！？!? ")
         core = ASK_PREFIX_RE.sub("", clause).strip("：:，, ")
-        if len(core) < 6 or not (core.startswith(ASK_VERBS) or clause.startswith(("建议", "希望"))):
-            continue
-        if core not in asks:
+        is_ask = core.startswith(ASK_VERBS) or MODAL_RE.match(clause) or (enumerated and suggesting)
+        suggesting = suggesting or "建议" in raw
+        if is_ask and len(core) >= 4 and core not in asks:
             asks.append(core)
     return asks[:limit] or [ASK_PREFIX_RE.sub("", _title_core(proposal.title)) or proposal.title]
 

@@ -124,6 +124,10 @@ def test_split_asks_finds_each_request_in_order() -> None:
         "关于托育的建议", "托位不足。建议：一是增设普惠托育点；二是加强从业人员培训。另外希望开展安全巡查。"
     )
     assert split_asks(p) == ["增设普惠托育点", "加强从业人员培训", "开展安全巡查"]
+    listed = make_proposal(
+        "关于心理健康的建议", "对此群众十分关注。建议：\n1. 我区应当在各街道设立心理咨询室\n2. 开通心理热线"
+    )
+    assert split_asks(listed) == ["在各街道设立心理咨询室", "开通心理热线"]
     assert split_asks(make_proposal("关于推进中医药文化进校园的提案", "中医药很重要。")) == ["推进中医药文化进校园"]
 
 
