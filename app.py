@@ -401,9 +401,13 @@ def make_library(service: Service):
 
     def view() -> tuple[Any, ...]:
         """Everything that changes when the index changes: table, status, choices of filters and deletion."""
-        docs = service.documents()
+        try:
+            idx = service.index()
+        except QAError as err:  # e.g. the index folder was removed under a running app
+            empty = gr.update(choices=[("全部", ALL)])
+            return [], f"**索引不可用：** {err}", gr.update(choices=uploaded_names()), empty, empty, empty, str(err)
+        docs = list(idx.documents())
         choices = fmt.filter_choices(docs)
-        idx = service.index()
         return (
             fmt.document_rows(docs),
             fmt.index_status_markdown(getattr(idx, "manifest", {}) or {}, len(docs), len(idx.chunks)),
@@ -613,6 +617,7 @@ def build_app(service: Service) -> gr.Blocks:
                 interactive=False,
                 wrap=True,
                 label="已索引文档",
+                elem_id="qa-library",
             )
             with gr.Row(equal_height=False):
                 with gr.Column():

@@ -20,6 +20,7 @@ import docx
 import gradio as gr
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AuthenticationError
 
 from qa import ui_format as fmt
 from qa.config import PROJECT_ROOT, Settings
@@ -251,17 +252,19 @@ def seeds_index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 
 
 @contextmanager
-def running_app(index_src: Path, workdir: Path, *, timeout: float = 300) -> Iterator[AppServer]:
+def running_app(
+    index_src: Path, workdir: Path, *, timeout: float = 300, env: dict[str, str] | None = None
+) -> Iterator[AppServer]:
     """`python app.py` on a free 127.0.0.1 port over a private copy of an index; stopped on exit."""
     index_dir, data_dir, log = workdir / "index", workdir / "data", workdir / "app.log"
     shutil.copytree(index_src, index_dir)  # uploads change the index; the session's copy stays untouched
     port = _free_port()
-    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_DATA_DIR": str(data_dir), "QA_USERS": ""}
+    app_env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_DATA_DIR": str(data_dir), "QA_USERS": ""}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, str(PROJECT_ROOT / "app.py"), "--port", str(port)],
             cwd=PROJECT_ROOT,
-            env=env,
+            env={**app_env, **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -395,3 +398,18 @@ def test_upload_is_searchable_then_deleted(client: Client, server: AppServer, tm
     assert not any(upload.name in json.dumps(row, ensure_ascii=False) for row in table["data"])
     after = client.predict(f"{marker}什么时候开诊？", "", "", "", api_name="/ask")
     assert all(c["source"] != upload.name for c in after["citations"])
+
+
+@pytest.mark.slow
+def test_login_is_required_when_users_are_configured(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    index = seeds_index_dir(request, tmp_path_factory)
+    with running_app(index, tmp_path_factory.mktemp("login_app"), env={"QA_USERS": "wang:pw1,li:pw2"}) as running:
+        with pytest.raises(AuthenticationError):
+            Client(running.url, verbose=False)
+        with pytest.raises(AuthenticationError):
+            Client(running.url, auth=("wang", "wrong"), verbose=False)
+        client = Client(running.url, auth=("li", "pw2"), verbose=False)
+        rows = client.predict(api_name="/library")[0]["data"]
+        assert len(rows) >= 12  # the seeds' documents

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
 
 from qa.config import PROJECT_ROOT
 
@@ -39,7 +39,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 @pytest.mark.slow
-def test_twenty_concurrent_chats_complete(server: AppServer) -> None:
+def test_twenty_concurrent_chats_complete_while_a_file_is_indexed(server: AppServer, tmp_path: Path) -> None:
     def one(question: str) -> tuple[float, str]:
         client = Client(server.url, verbose=False)  # one session per simulated official
         started = time.perf_counter()
@@ -47,10 +47,23 @@ def test_twenty_concurrent_chats_complete(server: AppServer) -> None:
         elapsed = time.perf_counter() - started
         return elapsed, message_text(history[-1])
 
+    upload = tmp_path / "并发上传测试.txt"
+    upload.write_text(
+        "某区卫生健康局\n\n关于并发上传测试的答复\n\n月亮湾社区卫生服务站已开通夜间门诊。\n", encoding="utf-8"
+    )
+
+    def index_one_file() -> str:
+        # Indexing swaps in a new index version while the chats run; none of them may fail because of it.
+        return Client(server.url, verbose=False).predict([handle_file(str(upload))], api_name="/upload")[0]
+
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
-        results = list(pool.map(one, _questions(CONCURRENT)))
+    with ThreadPoolExecutor(max_workers=CONCURRENT + 1) as pool:
+        futures = [pool.submit(one, q) for q in _questions(CONCURRENT)]
+        uploaded = pool.submit(index_one_file)
+        results = [f.result() for f in futures]
+        upload_message = uploaded.result()
     wall = time.perf_counter() - started
+    assert "已上传并索引" in upload_message, upload_message
     latencies = [elapsed for elapsed, _ in results]
     replies = [reply for _, reply in results]
     print(

@@ -68,6 +68,8 @@ def page(server: AppServer) -> Iterator:
 def _save(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
+    for close in page.locator("[data-testid=toast-close]").all():  # notices from earlier steps
+        close.click()
     page.screenshot(path=str(path), full_page=True)
     if os.environ.get("QA_UPDATE_SCREENSHOTS"):  # refresh the README's pictures on purpose only
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -94,14 +96,23 @@ def test_chat_shows_cited_answer_with_highlighted_sources(page, server: AppServe
     answer_text = page.locator("#qa-chat").inner_text()
     assert any(word in answer_text for word in gold["answer_keywords"]), answer_text
 
-    cite.click()  # scrolls the panel to the card instead of navigating away
-    page.wait_for_timeout(400)
-    assert page.url.rstrip("/") == server.url.rstrip("/") or "#qa-src" in page.url
+    cite.click()  # scrolls the panel to the card and flashes it instead of navigating away
+    page.locator("#qa-sources-panel .qa-src.qa-flash").wait_for(timeout=1500)
+    assert page.url == server.url
+
+    # an example question is one click; its answer and sources replace the panel
+    page.get_by_role("button", name=re.compile("托育机构不足")).click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#qa-chat a.qa-cite').length >= 2"
+        " && document.querySelector('#qa-sources-panel').innerText.includes('托育')",
+        timeout=TIMEOUT_MS,
+    )
+    page.wait_for_timeout(500)
     shot = _save(page, "chat.png")
     assert shot.stat().st_size > 20_000
     assert not page.errors, page.errors  # type: ignore[attr-defined]
 
-    # feedback: thumbs down on the answer is written to feedback.jsonl
+    # feedback: thumbs down on the first answer is written to feedback.jsonl
     page.locator("#qa-chat").get_by_role("button", name=re.compile("^(踩|Dislike)$")).first.click()
     feedback = server.data_dir / "feedback.jsonl"
     page.wait_for_timeout(1500)
@@ -130,6 +141,6 @@ def test_drafting_page_shows_precedents_and_editable_draft(page) -> None:
 def test_library_lists_the_seed_documents(page) -> None:
     page.get_by_role("tab", name="文档库").click()
     page.get_by_text("索引状态").first.wait_for()
-    table_text = page.locator("table").first.inner_text()
+    table_text = page.locator("#qa-library").inner_text()
     assert "000_ecc1ee3b3577c818.txt" in table_text
     _save(page, "library.png")
