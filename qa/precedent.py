@@ -36,6 +36,7 @@ MODAL_RE = re.compile(
     r"(?:建议|希望|恳请|要(?![求素])|应当|应该|应(?![对用急届])|需要)"  # not 要求、应对、应急
 )
 BOILERPLATE_RE = re.compile(r"收悉|如下[：:]|感谢|宝贵意见|建言献策|(?:委员|代表)[：:]")
+PLAN_RE = re.compile(r"下一步|将|计划|拟|持续|进一步")  # what the bureau will do
 SENTENCE_RE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 
 
@@ -230,7 +231,7 @@ def select_evidence(
             if sentence in used:
                 continue
             # Plans (将…, 下一步…) answer "what will you do", which every section of a reply needs.
-            plan = 0.1 if re.search(r"下一步|将|计划|拟", sentence) else 0.0
+            plan = 0.1 if PLAN_RE.search(sentence) else 0.0
             coverage = _coverage(ask, sentence)
             # Another document's passage must match more closely than a top precedent's: off-topic passages
             # (the plan's 精神卫生 section for a 托育培训 ask) share only words such as 加强…培训…管理.
@@ -247,6 +248,10 @@ def select_evidence(
             chosen.append(ev)
         if len(chosen) == max_sentences:
             break
+    # A reply says what was done and what will be done: without a plan sentence, take the best one available.
+    plans = [e for e in candidates if PLAN_RE.search(e.text) and e not in chosen]
+    if chosen and plans and not any(PLAN_RE.search(c.text) for c in chosen):
+        chosen = [*chosen[: max_sentences - 1], plans[0]]
     used.update(c.text for c in chosen)
     first_seen = {cid: i for i, cid in enumerate(dict.fromkeys(c.chunk.chunk_id for c in chosen))}
     return sorted(chosen, key=lambda e: (first_seen[e.chunk.chunk_id], e.position))
