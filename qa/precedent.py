@@ -249,7 +249,7 @@ def select_evidence(
         if len(chosen) == max_sentences:
             break
     # A reply says what was done and what will be done: without a plan sentence, take the best one available.
-    plans = [e for e in candidates if PLAN_RE.search(e.text) and e not in chosen]
+    plans = [e for e in candidates if PLAN_RE.search(e.text) and e.text not in {c.text for c in chosen}]
     if chosen and plans and not any(PLAN_RE.search(c.text) for c in chosen):
         chosen = [*chosen[: max_sentences - 1], plans[0]]
     used.update(c.text for c in chosen)
