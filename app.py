@@ -112,26 +112,24 @@ class Service:
         return f"**生成方式：** {self.backend_label()}　｜　**索引：** {size}"
 
 
-def ensure_index(settings: Settings) -> None:
-    """Build the index from the seeds (console progress bar) when none exists or it was built differently."""
+def ensure_index(service: Service) -> None:
+    """Build the index (console progress bar) when none exists or it was built with another embedder/format."""
     from qa.embed import get_embedder
-    from qa.index import build_index, load_index
+    from qa.index import build_index, check_embedder, load_index
 
+    settings = service.settings
+    embedder = get_embedder(settings.embed_model)
     try:
-        load_index(settings.index_dir)
+        check_embedder(load_index(settings.index_dir), embedder)
         return
     except IndexMissingError:
         print(f"索引不存在：正在从 {settings.seeds_dir} 构建（首次约需 1–2 分钟）…", flush=True)
         rebuild = False
     except IndexMismatchError as err:
-        print(f"索引与当前设置不一致（{err}），正在重新构建…", flush=True)
+        print(f"索引与当前设置不一致（{err}），正在按当前嵌入模型重新构建…", flush=True)
         rebuild = True
-    paths = [settings.seeds_dir]
-    uploads = settings.data_dir / "uploads"
-    if uploads.is_dir():
-        paths.append(uploads)
-    report = build_index(paths, settings.index_dir, get_embedder(settings.embed_model), rebuild=rebuild, progress=True)
-    for error in getattr(report, "errors", []) or []:
+    report = build_index(service.source_paths(), settings.index_dir, embedder, rebuild=rebuild, progress=True)
+    for error in report.errors:
         print(f"跳过无法读取的文件：{error}", flush=True)
 
 
@@ -422,7 +420,8 @@ def make_library(service: Service):
         lines = [f"已上传并索引：{'、'.join(stored)}"] if stored else []
         lines += [f"未上传：{r}" for r in rejected]
         for error in getattr(report, "errors", None) or []:
-            lines.append(f"索引时跳过：{error}")
+            where, reason = error if isinstance(error, tuple) and len(error) == 2 else (error, "")
+            lines.append(f"索引时跳过：{Path(str(where)).name}：{reason}")
         return "\n".join(lines) or "没有文件被处理。"
 
     def upload(files: list[str] | None, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
@@ -464,7 +463,10 @@ def make_library(service: Service):
         if not name:
             _warn("请选择要删除的上传文件。")
             return ("请选择要删除的上传文件。", *view())
-        target = service.uploads_dir / safe_filename(name)
+        try:
+            target = service.uploads_dir / safe_filename(name)
+        except QAError as err:
+            return (f"无法删除：{err}", *view())
         if not target.is_file():
             return (f"上传文件“{name}”不存在（只能删除上传的文件，种子文件不能删除）。", *view())
         target.unlink()
@@ -475,59 +477,10 @@ def make_library(service: Service):
             return (f"已删除文件，但索引更新失败：{err}", *view())
         return (f"已删除“{target.name}”并更新索引。", *view())
 
-    return view, upload, delete
+    return view, upload, delete, uploaded_names
 
 
 # ---------------------------------------------------------------- layout
-
-CSS = """
-.gradio-container { max-width: 1400px !important; }
-#qa-header h1 { margin: 0; font-size: 1.6rem; }
-#qa-header p { margin: .2rem 0 0; color: var(--body-text-color-subdued); }
-#qa-status { font-size: .9rem; padding: .4rem .8rem; border-radius: 6px; background: var(--background-fill-secondary); }
-.qa-sources { max-height: 640px; overflow-y: auto; padding-right: 4px; }
-.qa-sources-title { font-weight: 600; margin-bottom: .5rem; }
-.qa-src { border: 1px solid var(--border-color-primary); border-left: 4px solid #1d4ed8; border-radius: 6px;
-          padding: .6rem .8rem; margin-bottom: .6rem; background: var(--background-fill-primary); }
-.qa-src-near { border-left-color: #9ca3af; }
-.qa-src.qa-flash { box-shadow: 0 0 0 3px #f59e0b; }
-.qa-src-n { font-weight: 700; color: #1d4ed8; }
-.qa-src-title { font-weight: 600; }
-.qa-src-meta, .qa-src-file { font-size: .82rem; color: var(--body-text-color-subdued); margin-top: .15rem; }
-.qa-src-crumb { font-size: .82rem; color: #374151; margin-top: .15rem; }
-.qa-src-text { margin-top: .4rem; line-height: 1.7; white-space: pre-wrap; }
-.qa-src-text mark { background: #fde68a; padding: 0 2px; border-radius: 2px; }
-.qa-score { float: right; font-size: .8rem; color: #047857; }
-.qa-prec-passage { margin-top: .4rem; padding-top: .3rem; border-top: 1px dashed var(--border-color-primary);
-                   font-size: .9rem; line-height: 1.6; }
-.qa-refusal { color: #92400e; background: #fffbeb; border-left: 4px solid #f59e0b; padding: .3rem .6rem;
-               font-weight: 600; border-radius: 4px; }
-#qa-examples-label { margin: .2rem 0 -.4rem; font-size: .85rem; color: var(--body-text-color-subdued); }
-.qa-refused { color: #b45309; }
-.qa-empty { color: var(--body-text-color-subdued); padding: 1rem; }
-a.qa-cite { text-decoration: none; font-weight: 600; color: #1d4ed8; padding: 0 1px; }
-.qa-note { font-size: .85rem; color: #6b7280; }
-#qa-draft textarea { font-size: 1rem; line-height: 1.8; }
-"""
-
-# [n] in an answer scrolls the sources panel to card n instead of following the link.
-HEAD = """
-<script>
-document.addEventListener('click', function (e) {
-  const a = e.target.closest && e.target.closest('a.qa-cite');
-  if (!a) return;
-  e.preventDefault();
-  const id = (a.getAttribute('href') || '').slice(1);
-  setTimeout(function () {
-    const el = document.getElementById(id);
-    if (!el) return;
-    el.scrollIntoView({behavior: 'smooth', block: 'nearest'});
-    el.classList.add('qa-flash');
-    setTimeout(function () { el.classList.remove('qa-flash'); }, 1600);
-  }, 250);
-}, true);
-</script>
-"""
 
 THEME = gr.themes.Soft(
     primary_hue="blue",
@@ -538,7 +491,7 @@ THEME = gr.themes.Soft(
 
 def build_app(service: Service) -> gr.Blocks:
     """The whole page: status line, then the 问答, 起草答复 and 文档库 tabs."""
-    view, upload, delete = make_library(service)
+    view, upload, delete, uploaded_names = make_library(service)
     try:  # the filters start with the index's own values, so API clients can use them too
         initial = fmt.filter_choices(service.documents())
     except QAError:
@@ -630,7 +583,7 @@ def build_app(service: Service) -> gr.Blocks:
                     )
                     up_btn = gr.Button("上传并索引", variant="primary")
                 with gr.Column():
-                    del_choice = gr.Dropdown(label="已上传的文件", choices=[], value=None)
+                    del_choice = gr.Dropdown(label="已上传的文件", choices=uploaded_names(), value=None)
                     del_btn = gr.Button("删除所选文件", variant="stop")
                     refresh = gr.Button("刷新")
             lib_msg = gr.Textbox(label="操作结果", interactive=False, lines=3)
@@ -705,8 +658,8 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
     """Build the index if needed, load it once, and serve the app until interrupted."""
     settings = settings or load_settings()
     auth = parse_users(settings.users)
-    ensure_index(settings)
     service = Service(settings)
+    ensure_index(service)
     started = time.perf_counter()
     print(service.status_line().replace("**", ""), flush=True)
     demo = build_app(service)
@@ -720,8 +673,8 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
         auth_message="请使用分配的账号登录。" if auth else None,
         max_file_size=f"{settings.upload_max_mb}mb",
         theme=THEME,
-        css=CSS,
-        head=HEAD,
+        css=fmt.CSS,
+        head=fmt.HEAD,
         show_error=False,
         footer_links=[],
     )

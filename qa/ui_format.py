@@ -267,3 +267,55 @@ def index_status_markdown(manifest: dict[str, Any], n_docs: int, n_chunks: int) 
         f"**索引状态：** {n_docs} 篇文档 · {n_chunks} 个片段 · {n_files} 个文件 · "
         f"嵌入模型 `{html.escape(str(embedder))}` · 最近构建 {html.escape(str(built))}"
     )
+
+
+# ---------------------------------------------------------------- page styling
+
+CSS = """
+.gradio-container { max-width: 1400px !important; }
+#qa-header h1 { margin: 0; font-size: 1.6rem; }
+#qa-header p { margin: .2rem 0 0; color: var(--body-text-color-subdued); }
+#qa-status { font-size: .9rem; padding: .4rem .8rem; border-radius: 6px; background: var(--background-fill-secondary); }
+.qa-sources { max-height: 640px; overflow-y: auto; padding-right: 4px; }
+.qa-sources-title { font-weight: 600; margin-bottom: .5rem; }
+.qa-src { border: 1px solid var(--border-color-primary); border-left: 4px solid #1d4ed8; border-radius: 6px;
+          padding: .6rem .8rem; margin-bottom: .6rem; background: var(--background-fill-primary); }
+.qa-src-near { border-left-color: #9ca3af; }
+.qa-src.qa-flash { box-shadow: 0 0 0 3px #f59e0b; }
+.qa-src-n { font-weight: 700; color: #1d4ed8; }
+.qa-src-title { font-weight: 600; }
+.qa-src-meta, .qa-src-file { font-size: .82rem; color: var(--body-text-color-subdued); margin-top: .15rem; }
+.qa-src-crumb { font-size: .82rem; color: #374151; margin-top: .15rem; }
+.qa-src-text { margin-top: .4rem; line-height: 1.7; white-space: pre-wrap; }
+.qa-src-text mark { background: #fde68a; padding: 0 2px; border-radius: 2px; }
+.qa-score { float: right; font-size: .8rem; color: #047857; }
+.qa-prec-passage { margin-top: .4rem; padding-top: .3rem; border-top: 1px dashed var(--border-color-primary);
+                   font-size: .9rem; line-height: 1.6; }
+.qa-refusal { color: #92400e; background: #fffbeb; border-left: 4px solid #f59e0b; padding: .3rem .6rem;
+               font-weight: 600; border-radius: 4px; }
+#qa-examples-label { margin: .2rem 0 -.4rem; font-size: .85rem; color: var(--body-text-color-subdued); }
+.qa-refused { color: #b45309; }
+.qa-empty { color: var(--body-text-color-subdued); padding: 1rem; }
+a.qa-cite { text-decoration: none; font-weight: 600; color: #1d4ed8; padding: 0 1px; }
+.qa-note { font-size: .85rem; color: #6b7280; }
+#qa-draft textarea { font-size: 1rem; line-height: 1.8; }
+"""
+
+# [n] in an answer scrolls the sources panel to card n instead of following the link.
+HEAD = """
+<script>
+document.addEventListener('click', function (e) {
+  const a = e.target.closest && e.target.closest('a.qa-cite');
+  if (!a) return;
+  e.preventDefault();
+  const id = (a.getAttribute('href') || '').slice(1);
+  setTimeout(function () {
+    const el = document.getElementById(id);
+    if (!el) return;
+    el.scrollIntoView({behavior: 'smooth', block: 'nearest'});
+    el.classList.add('qa-flash');
+    setTimeout(function () { el.classList.remove('qa-flash'); }, 1600);
+  }, 250);
+}, true);
+</script>
+"""
