@@ -8,16 +8,24 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
 from qa.errors import GeneratorError
-from qa.extractive import ExtractiveGenerator, best_candidate, classify, question_terms, rank_sentences
+from qa.extractive import (
+    ExtractiveGenerator,
+    best_candidate,
+    classify,
+    expand_query,
+    question_terms,
+    rank_sentences,
+)
 from qa.generate import Generator, refusal_text
 from qa.records import Answer, Chunk, Hit
 from qa.retrieve import Filters, HybridRetriever, Retriever, check_question, document_to_hit
 from qa.verify import RefusalPolicy, evidence_text, normalize, refusal_reason, verify_answer
 
 DEFAULT_K = 6
+CROSS_DOC_K = 10
 History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} messages as Gradio keeps them
 
 
@@ -168,7 +176,7 @@ def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy, doc_texts: M
         sentence=best.text,
         coverage=coverage,
         topic_coverage=best.topic_coverage,
-        figure=intent.kind in ("number", "date") and not intent.cross_doc,
+        figure=intent.kind in ("number", "date", "person") and not intent.cross_doc,
         policy=policy,
         local_evidence=evidence_text([sources[best.n - 1]]),
     )
@@ -176,10 +184,15 @@ def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy, doc_texts: M
 
 
 def _retrieve_step(retriever: Retriever, k: int, filters: Filters | None) -> Runnable:
-    """Standalone question → hits, through the langchain retriever so the chain composes like any other."""
-    lc_retriever = HybridRetriever(retriever=retriever, k=k, filters=filters)
+    """Standalone question → hits, through the langchain retriever so the chain composes like any other.
+
+    Cross-document questions (哪些区…, 各地…) retrieve more passages so that each document can be heard.
+    """
+    narrow = HybridRetriever(retriever=retriever, k=k, filters=filters)
+    wide = HybridRetriever(retriever=retriever, k=max(k, CROSS_DOC_K), filters=filters)
+    choose = RunnableBranch((lambda query: classify(query).cross_doc, wide), narrow)
     to_hits = RunnableLambda(lambda docs: [document_to_hit(d) for d in docs])
-    return RunnableLambda(lambda state: state["standalone"]) | lc_retriever | to_hits
+    return RunnableLambda(lambda state: expand_query(state["standalone"])) | choose | to_hits
 
 
 def build_chain(

@@ -23,7 +23,7 @@ _QUESTION_WORDS_TEXT = """
 吗 呢 吧 啊 请问 目前 现在 一下 介绍 主要 为什么 是 的 了 有 在 和 与 及 对 都 几 谁 我 我们 你们
 这个 那个 那 那么 还有 具体 相关 方面 进行 开展 采取 做了 做 哪 几个 多大 何时 什么时候 时候
 一共 共 总共 分别 给 被 把 从 到 了吗 呀 么 关于 其中 以及 能 可以 请 告诉 说说 讲讲 问 想 知道
-提到 提出 答复 回复 中 里 上 下
+提到 提出 答复 回复 中 里 上 下 名字 姓名 叫
 """
 _QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
 # Everywhere in this corpus: they neither find nor rule out an answer.
@@ -55,9 +55,23 @@ _SYNONYMS = {
     "花钱": ("资金", "费用", "投入"),
     "补贴": ("补助", "资金"),
     "倾诉": ("心理援助", "疏导", "热线"),
+    "收费": ("托育费", "费用", "价格", "收取"),
+    "上限": ("最高", "不超过"),
+    "最多": ("最高", "不超过"),
+    "接听": ("工作时间", "热线"),
 }
+# Everyday words whose official counterparts are worth adding to the retrieval query itself.
+_COLLOQUIAL = ("托管", "托儿所", "抽烟", "看病", "拿药", "上门", "小孩", "孩子", "老人", "监控", "倾诉", "收费", "花钱")
+
+
+def expand_query(question: str) -> str:
+    """The question plus the official words for the everyday words in it, for retrieval (小孩 → 儿童 婴幼儿 …)."""
+    extra = [w for key in _COLLOQUIAL if key in question for w in _SYNONYMS[key] if w not in question]
+    return f"{question} {' '.join(dict.fromkeys(extra))}" if extra else question
+
+
 _UNIT_RE = re.compile(
-    r"(?:多少|几)(万元|亿元|人次|平方米|分钟|小时|万|元|名|人|位|家|个|项|所|张|支|次|亩|岁|台|例|间|批|类|天|年|月|份)"
+    r"(?:多少|几)(万元|亿元|人次|人份|平方米|分钟|小时|万|元|名|人|位|家|个|项|所|张|支|次|亩|岁|台|例|间|批|类|天|年|月|份|辆|床|场|户)"
 )
 # Measure words that answer for each other: 多少人 is answered by 1261名, 多少个中心 by 8个 or 8家.
 _UNIT_ALIASES = {
@@ -74,7 +88,7 @@ _UNIT_ALIASES = {
 }
 _NUMBER_UNIT = r"\d[\d,.]*\s*(?:万|亿)?\s*(?:余|多)?\s*(?:{unit})"
 _ANY_NUMBER = re.compile(r"\d")
-_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
+_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*[:：]\s*\d{2}")
 _PERCENT_RE = re.compile(r"\d\s*(?:%|‰|％)|百分之")
 
 _META_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -96,7 +110,10 @@ _META_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("meeting", re.compile(r"哪次会议|什么会议|哪届|哪一届|会议上")),
     (
         "agency",
-        re.compile(r"哪个单位|哪个部门|哪个局|哪家单位|发文机关|答复单位|办理单位|由谁答复|谁答复|谁回复|哪个机关"),
+        re.compile(
+            r"(?:哪个|哪家|什么)(?:单位|部门|局|机关).{0,8}(?:答复|回复|办理|编|发文|印发|出台)|发文机关|答复单位|办理单位|"
+            r"承办单位|由谁答复|谁答复|谁回复|谁编"
+        ),
     ),
     (
         "date",
@@ -113,7 +130,7 @@ _NUMBER_Q_RE = re.compile(
     r"多少|几[个家名人项所支次位批类台例张]|多大|比例|百分之|占比|比率|几成|数量|多高|多长|多少钱"
 )
 _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
-_PERSON_Q_RE = re.compile(r"谁|哪位|负责人")
+_PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 # Sentences that speak to a reader or a model instead of reporting anything: data, never an answer.
 _INSTRUCTION_RE = re.compile(
     r"忽略(?:以上|上述|之前|前面|所有)|无视(?:以上|上述|之前)|(?:你|您)现在是|请(?:直接)?回答[:：]|系统提示|提示词|"
@@ -141,9 +158,10 @@ def classify(question: str) -> Intent:
         fields = tuple(name for name, pattern in _META_PATTERNS if pattern.search(q))
         if fields:
             return Intent("meta", meta_field=fields[0], meta_fields=fields, cross_doc=cross)
-    if _NUMBER_Q_RE.search(q):
+    if _NUMBER_Q_RE.search(q) or _UNIT_RE.search(q):
         m = _UNIT_RE.search(q)
-        unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率|率", q) else "")
+        # 比例 / 占比 ask for a percentage; a bare 率 may be 0.83 or ≤9/10万 (any figure will do).
+        unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率", q) else "")
         return Intent("number", unit=unit, cross_doc=cross)
     if _DATE_Q_RE.search(q):
         return Intent("date", cross_doc=cross)
@@ -286,7 +304,7 @@ def rank_sentences(
         grams = len(q_grams & _bigrams(text)) / (len(q_grams) or 1)
         coverage = in_context / weight_sum
         # Headings and fragments (short, no full stop) name a topic but rarely answer anything.
-        short = 0.12 if len(text) < 20 and not text.endswith(("。", "；", ";")) else 0.0
+        short = 0.12 if _is_heading(text) else 0.0
         score = (
             0.45 * in_sentence / weight_sum
             + 0.25 * coverage
@@ -313,6 +331,13 @@ def best_candidate(ranked: Sequence[Candidate], intent: Intent, *, window: int =
     if intent.kind in ("number", "date"):
         return next((c for c in ranked[:window] if c.typed), None)
     return ranked[0] if ranked else None
+
+
+def _is_heading(text: str) -> bool:
+    """A heading line (二是推动检查检验结果互认): it names a topic; the sentences under it say what was done."""
+    if "\t" in text or re.search(r"\d", text[2:]):  # a table row or a line with a figure is content
+        return False
+    return len(text) < 24 and not text.rstrip().endswith(("。", "；", ";", "！", "？"))
 
 
 def _similar(a: str, b: str) -> bool:
@@ -397,11 +422,13 @@ def _render(c: Candidate, intent: Intent, terms: list[str], sources: Sequence[Ch
     text = sources[c.n - 1].text
     start, end = c.start, c.end
     if end - start > MAX_QUOTE_CHARS:
-        focus = terms
+        primary: list[str] = []
         if intent.kind == "number" and intent.unit and intent.unit != "%":
             units = _UNIT_ALIASES.get(intent.unit, re.escape(intent.unit))
-            focus = re.findall(_NUMBER_UNIT.format(unit=units), c.text) + terms
-        start, end = clause_window(text, start, end, [normalize(f) for f in focus])
+            primary = re.findall(_NUMBER_UNIT.format(unit=units), c.text)
+        start, end = clause_window(
+            text, start, end, [normalize(f) for f in terms], primary=[normalize(p) for p in primary]
+        )
     clause = _trim(text[start:end])
     if intent.cross_doc:
         place = place_of(sources[c.n - 1].meta)
@@ -417,7 +444,7 @@ def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], mos
         seen_docs = {sources[top.n - 1].doc_id}
         for c in ranked:
             doc = sources[c.n - 1].doc_id
-            wanted = c.typed or intent.kind not in ("number", "date")
+            wanted = (c.typed or intent.kind not in ("number", "date")) and not _is_heading(c.text)
             if doc not in seen_docs and wanted and c.score >= 0.4 * top.score and c.coverage >= 0.5 * top.coverage:
                 picks.append(c)
                 seen_docs.add(doc)
@@ -429,9 +456,17 @@ def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], mos
     for c in ranked:
         if len(picks) >= limit:
             break
-        if c is top or c.score < ratio * top.score or any(_similar(c.text, p.text) for p in picks):
+        if (
+            c is top
+            or c.score < ratio * top.score
+            or _is_heading(c.text)
+            or any(_similar(c.text, p.text) for p in picks)
+        ):
             continue
         if intent.kind in ("number", "date") and not c.typed:
+            continue
+        # A figure asked about one place comes from one document; a figure from another would mislead.
+        if intent.kind in ("number", "date", "person") and sources[c.n - 1].doc_id != sources[top.n - 1].doc_id:
             continue
         picks.append(c)
     return picks

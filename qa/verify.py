@@ -101,18 +101,25 @@ def unsupported_facts(sentence: str, chunks: Sequence[Chunk]) -> list[str]:
     return missing
 
 
-def clause_window(text: str, start: int, end: int, focus: Iterable[str]) -> tuple[int, int]:
-    """Shrink a long sentence span to the clauses around the first clause that holds a focus term."""
+def clause_window(
+    text: str, start: int, end: int, focus: Iterable[str], *, primary: Iterable[str] = ()
+) -> tuple[int, int]:
+    """Shrink a long sentence span to the clauses around its key clause.
+
+    The key clause is the first holding a `primary` item (the asked figure), else the one holding most `focus`
+    terms; neighbouring clauses are added while the span stays within MAX_QUOTE_CHARS.
+    """
     if end - start <= MAX_QUOTE_CHARS:
         return start, end
-    cuts = [start] + [i + 1 for i in range(start, end) if text[i] in "，,、："] + [end]
+    cuts = [start] + [i + 1 for i in range(start, end) if text[i] in "，,、：；;"] + [end]
     clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1) if cuts[i + 1] > cuts[i]]
+    pieces = [normalize(text[s:e]) for s, e in clauses]
+    must = [p for p in primary if p]
     terms = [t for t in focus if t]
-    best = 0
-    for i, (s, e) in enumerate(clauses):
-        if any(t in normalize(text[s:e]) for t in terms):
-            best = i
-            break
+    best = next((i for i, piece in enumerate(pieces) if any(p in piece for p in must)), -1)
+    if best < 0:
+        counts = [sum(1 for t in terms if t in piece) for piece in pieces]
+        best = counts.index(max(counts)) if counts else 0
     lo = hi = best
     while True:
         grown = False
@@ -149,7 +156,7 @@ def find_quote(sentence: str, chunk: Chunk) -> str:
             best, best_score = (s, e), score
     if best == (0, 0):
         return ""
-    s, e = clause_window(chunk.text, *best, focus=[*numbers, *names])
+    s, e = clause_window(chunk.text, *best, focus=[*names], primary=[*numbers])
     return chunk.text[s:e]
 
 

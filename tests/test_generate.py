@@ -114,16 +114,32 @@ def test_openai_condense_uses_the_condense_prompt(chat_server) -> None:
     ("question", "kind", "unit"),
     [
         ("武昌区依托京东健康平台为多少名新冠确诊患者做了心理疏导？", "number", "名"),
-        ("东西湖区卫生厕所普及率是多少？", "number", "%"),
+        ("负压型救护车占比要多少？", "number", "%"),
+        ("东西湖区卫生厕所普及率是多少？", "number", ""),  # a bare 率 may be 0.83 or ≤9/10万
+        ("东西湖区要打造几分钟急救圈？", "number", "分钟"),
         ("乌龙泉卫生院土地堂门诊部是哪一年建的？", "date", ""),
         ("第一批定向培养的大学生乡村医生分到了哪些基层医疗机构？", "list", ""),
         ("第20240138号提案答复的经办人是谁？", "meta", ""),
         ("江夏区免费心理援助热线的号码是多少？", "number", ""),
+        ("失业了心里堵得慌，江夏有没有能打电话倾诉的地方？", "general", ""),  # 打电话 is not a metadata question
+        ("江夏区“三专”心理服务人才队伍一共有多少人？", "number", "人"),
     ],
 )
 def test_classify(question: str, kind: str, unit: str) -> None:
     intent = classify(question)
     assert (intent.kind, intent.unit) == (kind, unit)
+
+
+def test_many_part_questions_answer_each_part(seed_chunks: list[Chunk]) -> None:
+    sources = _with(seed_chunks, "12分钟急救圈", "2866名确诊患者")
+    text = compose("东西湖区要打造几分钟急救圈，负压型救护车占比要多少？", sources)
+    assert "12分钟" in text and "40%" in text
+
+
+def test_metadata_question_with_two_fields(seed_chunks: list[Chunk]) -> None:
+    sources = _with(seed_chunks, "12分钟急救圈")
+    text = compose("东西湖区卫生健康事业发展规划是哪个单位、什么时候编的？", sources)
+    assert "东西湖区卫生健康局编制" in text and "2021-07" in text
 
 
 def test_question_terms_drop_question_words() -> None:
