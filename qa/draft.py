@@ -226,7 +226,10 @@ def extractive_sections(
         )
         paragraphs, sources, adapted = _paragraphs(evidence, profile.place)
         if not paragraphs:
-            paragraphs, sources = [f"〔待核实：本单位在“{ask}”方面已开展的工作和下一步安排〕"], [[]]
+            paragraphs, sources = (
+                ["〔待核实：本单位此项工作的开展情况和下一步安排〕"],
+                [[]],
+            )  # the heading names the ask
         notes += [n.replace("〔待核实：", f"〔待核实：{heading}，") for n in adapted]
         sections.append(DraftSection(heading, paragraphs, sources))
     return sections, notes

@@ -223,6 +223,16 @@ def test_another_agencys_facts_are_adapted_and_flagged(toy_retriever) -> None:
     assert any("借鉴" in p and "请按本单位实际改写" in p for p in draft.placeholders)
 
 
+def test_an_ask_no_precedent_covers_gets_a_placeholder(toy_retriever) -> None:
+    proposal = make_proposal(
+        "关于航天育种的建议", "建议组织航天育种科普夏令营。建议加强托育从业人员保健培训和持证上岗管理。"
+    )
+    draft = draft_reply(proposal, retriever=toy_retriever)
+    first, second = draft.sections
+    assert first.paragraphs == ["〔待核实：本单位此项工作的开展情况和下一步安排〕"] and first.sources == [[]]
+    assert second.sources[0] and "〔待核实：本单位此项工作的开展情况和下一步安排〕" in draft.placeholders
+
+
 def test_precedents_put_replies_before_the_plan(toy_retriever) -> None:
     precedents = find_precedents(GUOYITANG, retriever=toy_retriever, k=12)
     kinds = [p.meta.kind for p in precedents]
