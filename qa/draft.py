@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 NUMERALS = "一二三四五六七八九十"
 PLACEHOLDER_RE = re.compile(r"〔[^〔〕]*〕")
-SOURCE_MARK_RE = re.compile(r"\s*〔依据[\d,，、\s]*〕")
 # A figure as a reply writes it: 2024年1月, 3-5, 11.84, 100%; adapted sentences show it as 〔待核实：…〕.
 FIGURE_RE = re.compile(
     r"\d+(?:\.\d+)?(?:\s*(?:年|月|日)?\s*(?:至|-|—|～|~|年|月)\s*\d+(?:\.\d+)?)*\s*(?:%|％|年|月|日)?"
