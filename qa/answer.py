@@ -66,15 +66,9 @@ def _places(text: str) -> list[str]:
     return words or _PLACE.findall(text)
 
 
-def rewrite_followup(question: str, history: History) -> str:
-    """The follow-up as a standalone question, without a model: keep the previous topic, swap in the new entity.
-
-    "那东西湖区呢？" after "江夏区医联体建设情况如何？" → "东西湖区医联体建设情况如何？".
-    """
-    previous = user_questions(history)
-    if not previous or not is_followup(question):
-        return question
-    prev = re.sub(r"\s+", "", previous[-1])
+def _rewrite(question: str, previous: str) -> str:
+    """One follow-up made standalone against the (already standalone) previous question."""
+    prev = re.sub(r"\s+", "", previous)
     q = re.sub(r"\s+", "", question)
     new_places = _places(q)
     new_years = _YEAR.findall(q)
@@ -92,6 +86,20 @@ def rewrite_followup(question: str, history: History) -> str:
     rest = re.sub(rf"^(?:{'|'.join(_FOLLOWUP_START)})", "", q)
     rest = _PRONOUNS.sub("", rest)
     return f"{topic}{rest}"
+
+
+def rewrite_followup(question: str, history: History) -> str:
+    """The follow-up as a standalone question, without a model: keep the previous topic, swap in the new entity.
+
+    "那东西湖区呢？" after "江夏区医联体建设情况如何？" → "东西湖区医联体建设情况如何？". Earlier follow-ups are
+    resolved first, so "那武昌区呢？" after them still knows the topic.
+    """
+    resolved = ""
+    for earlier in user_questions(history):
+        resolved = _rewrite(earlier, resolved) if resolved and is_followup(earlier) else earlier
+    if not resolved or not is_followup(question):
+        return question
+    return _rewrite(question, resolved)
 
 
 def condense_question(question: str, history: History, generator: Generator | None = None) -> str:

@@ -30,6 +30,11 @@ def test_followup_swaps_years_and_keeps_the_topic_without_entities() -> None:
     assert "江夏区" in rewritten and "托育" in rewritten and rewritten.endswith("补贴？")
 
 
+def test_followup_after_followups_keeps_the_first_topic() -> None:
+    history = [("江夏区医联体建设情况如何？", "……"), ("那东西湖区呢？", "……")]
+    assert rewrite_followup("那武昌区呢？", history) == "武昌区医联体建设情况如何？"
+
+
 def test_standalone_questions_are_left_alone() -> None:
     question = "武昌区依托京东健康平台为多少名新冠确诊患者做了心理疏导？"
     assert not is_followup(question)
@@ -232,3 +237,34 @@ def test_injected_instruction_does_not_change_answers(tmp_path: Path, toy_embedd
     assert not any("均已办结" in a.text for a in injected)
     assert "12家" in clean[0].text and "35个" in clean[1].text and "18家" in clean[3].text
     assert "王一" in clean[4].text
+
+
+# ---- qa ask ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_ask_human_json_and_stdin(seeds_index: Path, monkeypatch, capsys) -> None:
+    import io
+    import json
+
+    from qa.cli import main
+
+    monkeypatch.setenv("QA_INDEX_DIR", str(seeds_index))
+    monkeypatch.delenv("QA_LLM_BASE_URL", raising=False)
+    assert main(["ask", WUCHANG]) == 0
+    human = capsys.readouterr().out
+    assert "2866" in human and "来源：" in human and "[1] " in human and "原文：" in human
+
+    assert main(["ask", "--json", "--agency", "咸宁", "家庭医生团队有多少个？"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "857" in data["answer"] and data["citations"][0]["agency"].startswith("咸宁")
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{WUCHANG}\n\n洪山区卫生健康局组建了多少个医联体？\n{'问' * 3000}\n"))
+    assert main(["ask", "-"]) == 1  # the over-long line is reported, the others answered
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 3
+    assert "2866" in rows[0]["answer"] and rows[1]["refused"] is True and rows[1]["nearest"]
+    assert "limit" in rows[2]["error"]
+
+    assert main(["ask", "-k", "0", WUCHANG]) == 1
+    assert "-k must be greater than 0" in capsys.readouterr().err
