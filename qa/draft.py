@@ -14,8 +14,9 @@ from qa.precedent import (
     ProposalError,
     ask_heading,
     find_precedents,
+    group_asks,
+    leaf_asks,
     select_evidence,
-    split_asks,
 )
 from qa.records import Chunk, Draft, DraftSection, Precedent, Proposal
 from qa.verify import find_quote, unsupported_facts
@@ -201,25 +202,28 @@ def _paragraphs(evidence: Sequence[Any], home: str) -> tuple[list[str], list[lis
 
 
 def extractive_sections(
-    asks: Sequence[str],
+    groups: Sequence[tuple[str, list[str]]],
     *,
     retriever: Any,
     precedents: Sequence[Precedent],
     profile: Profile,
     filters: Filters | None = None,
 ) -> tuple[list[DraftSection], list[str]]:
-    """One numbered section per ask, built from the precedent sentences that support it.
+    """One numbered section per ask (see group_asks), built from the precedent sentences that support it.
+
+    A group with several sub-asks becomes 一、 with （一）（二） sections below it, each with its own text.
 
     Returns:
         The sections and the notes a person must act on (adapted paragraphs, asks no precedent covers).
     """
     preferred = [p.doc_id for p in precedents[:3]]
+    leaves = leaf_asks(groups)
     used: set[str] = set()
     sections: list[DraftSection] = []
     notes: list[str] = []
-    for i, ask in enumerate(asks):
-        heading = f"{NUMERALS[i] if i < 10 else i + 1}、{ask_heading(ask)}"
-        others = [a for a in asks if a != ask]
+
+    def answer(heading: str, ask: str) -> DraftSection:
+        others = [a for a in leaves if a != ask]
         evidence = select_evidence(
             ask, retriever=retriever, preferred=preferred, filters=filters, used=used, others=others
         )
@@ -229,8 +233,18 @@ def extractive_sections(
                 ["〔待核实：本单位此项工作的开展情况和下一步安排〕"],
                 [[]],
             )  # the heading names the ask
-        notes += [n.replace("〔待核实：", f"〔待核实：{heading}，") for n in adapted]
-        sections.append(DraftSection(heading, paragraphs, sources))
+        notes.extend(n.replace("〔待核实：", f"〔待核实：{heading}，") for n in adapted)
+        return DraftSection(heading, paragraphs, sources)
+
+    for i, (head, subs) in enumerate(groups):
+        heading = f"{NUMERALS[i] if i < 10 else i + 1}、{ask_heading(head)}"
+        if len(subs) < 2:
+            sections.append(answer(heading, f"{head}，{subs[0]}" if subs else head))
+            continue
+        sections.append(DraftSection(heading, [], []))
+        sections += [
+            answer(f"（{NUMERALS[j] if j < 10 else j + 1}）{ask_heading(sub)}", sub) for j, sub in enumerate(subs)
+        ]
     return sections, notes
 
 
@@ -304,18 +318,18 @@ def draft_reply(
     """
     settings = settings or Settings()
     precedents = find_precedents(proposal, retriever=retriever, k=k, filters=filters)
-    asks = split_asks(proposal)
+    groups = group_asks(proposal)
     profile = Profile.from_settings(settings, precedents)
     if generator is None or getattr(generator, "name", "") == "extractive":  # the offline answerer writes no drafts
         sections, notes = extractive_sections(
-            asks, retriever=retriever, precedents=precedents, profile=profile, filters=filters
+            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters
         )
         backend = "extractive"
     else:
         from qa.draft_llm import llm_sections  # the LLM path pulls in the prompt machinery only when used
 
         sections, notes = llm_sections(
-            proposal, asks, retriever=retriever, precedents=precedents, profile=profile, generator=generator,
+            proposal, groups, retriever=retriever, precedents=precedents, profile=profile, generator=generator,
             filters=filters,
         )  # fmt: skip
         fell_back = any(n.startswith("〔待核实：LLM 不可用") for n in notes)
@@ -424,7 +438,6 @@ __all__ = [
     "make_proposal",
     "normalize_kind",
     "render_markdown",
-    "split_asks",
     "unsupported_sentences",
     "write_docx",
     "write_draft",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import GeneratorError
-from qa.precedent import select_evidence
+from qa.precedent import leaf_asks, select_evidence
 from qa.records import Chunk, DraftSection, Precedent, Proposal
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def parse_sections(text: str, sources: Sequence[Chunk]) -> list[DraftSection]:
 
 def llm_sections(
     proposal: Proposal,
-    asks: Sequence[str],
+    groups: Sequence[tuple[str, list[str]]],
     *,
     retriever: Any,
     precedents: Sequence[Precedent],
@@ -87,6 +87,7 @@ def llm_sections(
     A generator with a langchain chat model (`.llm`, as qa.generate.OpenAIGenerator has) gets the draft prompt
     directly; any other Generator gets it as the question of `generate(question, sources)`.
     """
+    asks = leaf_asks(groups)
     sources = gather_sources(asks, retriever=retriever, precedents=precedents, filters=filters)
     prompt = build_prompt(proposal, asks, sources, profile)
     try:
@@ -102,7 +103,7 @@ def llm_sections(
 
         why = str(err) if isinstance(err, GeneratorError) else f"{type(err).__name__}: {str(err)[:200]}"
         sections, notes = extractive_sections(
-            asks, retriever=retriever, precedents=precedents, profile=profile, filters=filters
+            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters
         )
         return sections, [f"〔待核实：LLM 不可用，已改用离线模板起草（{why}）〕", *notes]
     sections = parse_sections(text, sources)

@@ -36,6 +36,8 @@ MODAL_RE = re.compile(
     r"(?:建议|希望|恳请|要(?![求素])|应当|应该|应(?![对用急届])|需要)"  # not 要求、应对、应急
 )
 BOILERPLATE_RE = re.compile(r"收悉|如下[：:]|感谢|宝贵意见|建言献策|(?:委员|代表)[：:]")
+GROUP_HEADING_RE = re.compile(r"^\s*[一二三四五六七八九十]+、\s*([^。；;！？!?\n]{2,30}?)[。：:]?\s*$")
+PROBLEM_RE = re.compile(r"问题|现状|困难|不足|原因|背景|情况")
 PLAN_RE = re.compile(r"下一步|将|计划|拟|持续|进一步")  # what the bureau will do
 SENTENCE_RE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 
@@ -47,16 +49,10 @@ class ProposalError(QAError):
 # --- the proposal's asks --------------------------------------------------------------------------------------
 
 
-def split_asks(proposal: Proposal, *, limit: int = 6) -> list[str]:
-    """The proposal's requests, one clause each, in the order it makes them.
-
-    A clause is a request when it starts with an action verb (加强…、开展…、设立…), says 建议/希望/应当…, or is
-    an enumerated item (一是…、1.…) after the body has said 建议. A body without any yields the title alone, so
-    a draft always has one section.
-    """
+def _requests(text: str, *, suggesting: bool = False) -> list[str]:
+    """The request clauses of a text, in order, without repeats (see split_asks)."""
     asks: list[str] = []
-    suggesting = False
-    text = re.sub(r"[一二三四五六七八九十]+是", lambda m: "\n" + m.group(0), proposal.body)
+    text = re.sub(r"[一二三四五六七八九十]+是", lambda m: "\n" + m.group(0), text)
     for raw in SENTENCE_RE.findall(text):
         enumerated = bool(ENUMERATOR_RE.match(raw.strip()))
         clause = ENUMERATOR_RE.sub("", raw.strip()).strip("。；;！？!? ")
@@ -65,7 +61,51 @@ def split_asks(proposal: Proposal, *, limit: int = 6) -> list[str]:
         suggesting = suggesting or "建议" in raw
         if is_ask and len(core) >= 4 and core not in asks:
             asks.append(core)
-    return asks[:limit] or [ASK_PREFIX_RE.sub("", _title_core(proposal.title)) or proposal.title]
+    return asks
+
+
+def split_asks(proposal: Proposal, *, limit: int = 6) -> list[str]:
+    """The proposal's requests, one clause each, in the order it makes them.
+
+    A clause is a request when it starts with an action verb (加强…、开展…、设立…), says 建议/希望/应当…, or is
+    an enumerated item (一是…、1.…) after the body has said 建议. A body without any yields the title alone, so
+    a draft always has one section.
+    """
+    return _requests(proposal.body)[:limit] or [ASK_PREFIX_RE.sub("", _title_core(proposal.title)) or proposal.title]
+
+
+def group_asks(proposal: Proposal, *, limit: int = 6) -> list[tuple[str, list[str]]]:
+    """The asks under the proposal's own 一、二、 heading lines: (heading, sub-asks) pairs.
+
+    A reply follows the proposal's structure, so a heading with several requests under it becomes a section
+    with （一）（二） below. A body without such headings gives (ask, []) per ask. Headings of problem statements
+    (存在的问题) holding no request are left out; the requests under a bare 建议/对策 heading stand on their own.
+    """
+    groups: list[tuple[str, list[str]]] = []
+    for line in proposal.body.splitlines():
+        m = GROUP_HEADING_RE.match(line)
+        if m:
+            groups.append((m.group(1).strip(), []))
+        elif groups:
+            groups[-1][1].append(line)
+    if len(groups) < 2:
+        return [(ask, []) for ask in split_asks(proposal, limit=limit)]
+    out: list[tuple[str, list[str]]] = []
+    for heading, lines in groups:
+        subs = _requests("\n".join(lines), suggesting=True)
+        if re.fullmatch(r"(?:几点|相关|意见和)?(?:建议|对策|措施|对策建议)", heading):
+            out += [(ask, []) for ask in subs]
+        elif subs or not PROBLEM_RE.search(heading):
+            out.append((ASK_PREFIX_RE.sub("", heading), subs))
+    return out[:limit] or [(ask, []) for ask in split_asks(proposal, limit=limit)]
+
+
+def leaf_asks(groups: Sequence[tuple[str, list[str]]]) -> list[str]:
+    """One ask per section that gets text: a group's sub-asks when it has several, else the group itself."""
+    leaves: list[str] = []
+    for heading, subs in groups:
+        leaves += subs if len(subs) > 1 else [f"{heading}，{subs[0]}" if subs else heading]
+    return leaves
 
 
 def ask_heading(ask: str, *, max_chars: int = 30) -> str:

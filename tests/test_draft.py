@@ -26,7 +26,7 @@ from qa.draft import (
     write_draft,
 )
 from qa.errors import GeneratorError
-from qa.precedent import ProposalError, split_asks, title_similarity
+from qa.precedent import ProposalError, group_asks, split_asks, title_similarity
 
 TUOYU = make_proposal(
     "关于扩大普惠托育服务供给的建议",
@@ -169,6 +169,43 @@ def test_draft_has_the_official_format(toy_retriever) -> None:
     assert lines[-2:] == ["抄送：区政协提案委（1份）", "区政府办公室（1份）"]
     assert {"〔待填写：单位名称〕", "〔待填写：经办人〕"} <= set(draft.placeholders)
     assert "〔依据" not in draft.text  # the official body carries no markers
+
+
+STRUCTURED = make_proposal(
+    "关于提升托育服务水平的建议",
+    "一、存在的问题\n我区托位不足，从业人员素质不高。\n二、加强托育人才队伍建设\n建议扩大托育从业人员保健培训规模；"
+    "建议推行持证上岗。\n三、增加普惠托位供给\n建议在人口密集社区增设托育点。\n四、几点建议\n"
+    "1. 加强托育机构安全监管\n2. 为托育机构安装监控摄像头",
+)
+
+
+def test_group_asks_follows_the_proposals_own_headings() -> None:
+    assert group_asks(STRUCTURED) == [
+        ("加强托育人才队伍建设", ["扩大托育从业人员保健培训规模", "推行持证上岗"]),
+        ("增加普惠托位供给", ["在人口密集社区增设托育点"]),
+        ("加强托育机构安全监管", []),
+        ("为托育机构安装监控摄像头", []),
+    ]
+    assert group_asks(TUOYU) == [(ask, []) for ask in split_asks(TUOYU)]
+
+
+def test_sub_asks_become_numbered_subsections(toy_retriever, tmp_path: Path) -> None:
+    draft = draft_reply(STRUCTURED, retriever=toy_retriever)
+    headings = [s.heading for s in draft.sections]
+    assert headings == [
+        "一、加强托育人才队伍建设",
+        "（一）扩大托育从业人员保健培训规模",
+        "（二）推行持证上岗",
+        "二、增加普惠托位供给",
+        "三、加强托育机构安全监管",
+        "四、为托育机构安装监控摄像头",
+    ]
+    assert draft.sections[0].paragraphs == [] and all(s.paragraphs for s in draft.sections[1:])
+    lines = [line for line in draft.text.split("\n") if line]
+    assert lines.index("（一）扩大托育从业人员保健培训规模") == lines.index("一、加强托育人才队伍建设") + 1
+    paragraphs = open_docx(str(write_docx(draft, tmp_path / "d.docx"))).paragraphs
+    sub = next(p for p in paragraphs if p.text == "（二）推行持证上岗")
+    assert sub.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
 
 
 def test_profile_and_npc_kind_fill_the_frame(toy_retriever) -> None:
