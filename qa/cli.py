@@ -133,13 +133,10 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    print("文档\t类型\t机关\t编号\t年份\t段数\t标题")
+    print("文档\t类型\t机关\t编号\t文号\t年份\t段数\t标题")
     for r in rows:
-        number = r["proposal_no"] or r["doc_no"] or "-"
-        print(
-            f"{r['doc_id']}\t{r['kind'] or '-'}\t{r['agency'] or '-'}\t{number}\t{r['year'] or '-'}\t{r['chunks']}\t"
-            f"{r['display_title']}"
-        )
+        cells = [r["doc_id"], r["kind"], r["agency"], r["proposal_no"], r["doc_no"], r["year"], str(r["chunks"])]
+        print("\t".join(c or "-" for c in cells) + "\t" + r["display_title"])
     print(f"共 {len(rows)} 篇文档，{len(index.chunks)} 段（索引构建于 {index.manifest.get('built_at', '?')}）")
     return 0
 

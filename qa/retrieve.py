@@ -242,6 +242,7 @@ def open_retriever(settings: Settings | None = None) -> Retriever:
 def hit_to_document(hit: Hit) -> LCDocument:
     """A langchain Document for a hit: the chunk text as content, Hit.to_dict() and the chunk as metadata."""
     metadata = {k: v for k, v in hit.to_dict().items() if k != "text"}
+    metadata["score"] = hit.score  # unrounded, so document_to_hit gives back the same Hit
     metadata["chunk"] = hit.chunk.to_dict()
     return LCDocument(page_content=hit.chunk.text, metadata=metadata, id=hit.chunk.chunk_id)
 
