@@ -231,6 +231,21 @@ def question_entities(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_ROLE_RE = re.compile(r"院长|局长|主任|书记|负责人|校长|部长|主席|科长|所长|站长|领导")
+
+
+def names_a_person(sentence: str) -> bool:
+    """Whether a sentence names someone (jieba tags a person name): 院长是谁 needs a name, not 业务副院长."""
+    import jieba.posseg as pseg
+
+    return any(flag == "nr" and len(word) >= 2 for word, flag in pseg.lcut(normalize(sentence)))
+
+
+def person_missing(question: str, sentence: str) -> bool:
+    """The question asks who holds a post (院长是谁) and the answering sentence names nobody."""
+    return bool(_ROLE_RE.search(normalize(question))) and not names_a_person(sentence)
+
+
 def _entity_forms(entity: str) -> list[str]:
     """An entity and its short forms: 东西湖区 is found as 东西湖, 武汉市 as 武汉, 由王一 as 王一."""
     if len(entity) >= 3 and entity[-1] in "区县市省":
@@ -304,6 +319,8 @@ def refusal_reason(
         conflict = year_conflict(question, sentence)
         if conflict:
             return f"question asks about {conflict}, the passage states figures for other years"
+        if person_missing(question, sentence):
+            return "the question asks who holds a post; the passage names nobody"
         if topic_coverage < policy.min_figure_coverage:
             return f"the sentence with the figure covers {topic_coverage:.2f} of what the question is about"
     if coverage < policy.min_coverage:

@@ -16,6 +16,7 @@ from qa.verify import (
     extract_facts,
     find_quote,
     missing_entities,
+    person_missing,
     question_entities,
     refusal_reason,
     split_sentences,
@@ -150,3 +151,9 @@ def test_refusal_reasons(wuchang: Chunk) -> None:
     assert "2021" in reason("武昌区2021年为多少名确诊患者做了心理疏导？", local=sentence)  # year not in the passage
     assert reason("武昌区为多少名确诊患者做了心理疏导？", topic=0.0)
     assert reason("武昌区为多少名确诊患者做了心理疏导？", coverage=0.0)
+
+
+def test_who_holds_a_post_needs_a_name_in_the_answer() -> None:
+    deputy = "咸宁市第一人民医院选派业务骨干3名到医共同体成员单位担任业务副院长，先行开展试点工作。"
+    assert person_missing("咸宁市第一人民医院的院长是谁？", deputy)
+    assert not person_missing("江夏区医共体由谁牵头？", "以江夏区第一人民医院、江夏区中医医院为牵头单位")
