@@ -132,7 +132,7 @@ _NUMBER_Q_RE = re.compile(
 _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 # Sentences that speak to a reader or a model instead of reporting anything: data, never an answer.
-_INSTRUCTION_RE = re.compile(
+INSTRUCTION_RE = re.compile(
     r"忽略(?:以上|上述|之前|前面|所有)|无视(?:以上|上述|之前)|(?:你|您)现在是|请(?:直接)?回答[:：]|系统提示|提示词|"
     r"ignore (?:all |the )?(?:previous|above)|system prompt",
     re.IGNORECASE,
@@ -278,7 +278,7 @@ def rank_sentences(
         (n, s, e)
         for n, chunk in enumerate(sources, 1)
         for s, e in split_sentences(chunk.text)
-        if not _INSTRUCTION_RE.search(_line_of(chunk.text, s, e))
+        if not INSTRUCTION_RE.search(_line_of(chunk.text, s, e))
     ]
     texts = [normalize(sources[n - 1].text[s:e]) for n, s, e in spans]
     contexts = [_context(c) for c in sources]
