@@ -408,7 +408,7 @@ def test_login_is_required_when_users_are_configured(
     with running_app(index, tmp_path_factory.mktemp("login_app"), env={"QA_USERS": "wang:pw1,li:pw2"}) as running:
         with pytest.raises(AuthenticationError):
             Client(running.url, verbose=False)
-        with pytest.raises(AuthenticationError):
+        with pytest.raises(ValueError, match="Could not login"):
             Client(running.url, auth=("wang", "wrong"), verbose=False)
         client = Client(running.url, auth=("li", "pw2"), verbose=False)
         rows = client.predict(api_name="/library")[0]["data"]
