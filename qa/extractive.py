@@ -291,7 +291,7 @@ def rank_sentences(
     weight_sum = sum(weights.values()) or 1.0
     topic_weights = {t: w for t, w in weights.items() if not _is_entity(t)}
     topic_sum = sum(topic_weights.values()) or 1.0
-    q_grams = _bigrams(normalize(question)) - {g for w in _QUESTION_WORDS if len(w) == 2 for g in [w]}
+    q_grams = _bigrams(normalize(question)) - {w for w in _QUESTION_WORDS if len(w) == 2}  # 多少, 什么 say nothing
     # A figure asked for a year is the one whose passage states that year (2025年 target, not the 2019 value).
     years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(question))
     dated = [all(y in normalize(c.text) or f"{y[2:]}年" in normalize(c.text) for y in years) for c in sources]
