@@ -57,6 +57,7 @@ def _machine(r: dict[str, Any]) -> list[str]:
         f"- Load average (1/5/15 min) at start {m.get('loadavg')} and end {end.get('loadavg')}: the CPU was shared "
         "with other work, so absolute times are pessimistic; ratios between rows of one run are comparable.",
         f"- Libraries: {versions}.",
+        *[f"- Note: {note}" for note in r.get("notes", [])],
         "",
     ]
 
