@@ -45,6 +45,50 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return _load_app_module().serve(args.host, args.port, args.share, settings=settings)
 
 
+def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    from pathlib import Path
+
+    from qa.evaluate import DEFAULT_CACHE_DIR
+
+    parser.add_argument("--check", action="store_true", help="gate: exit 1 when a metric misses eval/thresholds.json")
+    parser.add_argument(
+        "--write",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write eval/report.md and report.json (default: yes, except with --check)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE_DIR,
+        help=f"where the seeds index and baseline embeddings are kept (default {DEFAULT_CACHE_DIR})",
+    )
+    parser.add_argument("--seeds", type=Path, default=None, help="documents to evaluate on (default: QA_SEEDS_DIR)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the evaluation index from scratch")
+    parser.add_argument("--no-answers", action="store_true", help="skip the answer metrics (retrieval only)")
+    parser.add_argument("--no-precedents", action="store_true", help="skip the precedent-search metrics")
+    parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Evaluate retrieval, answers and precedents on eval/gold.jsonl and eval/drafts.jsonl; write the report."""
+    from qa.evaluate import RunOptions, run_cli
+
+    options = RunOptions(
+        seeds_dir=args.seeds or settings.seeds_dir,
+        cache_dir=args.cache_dir,
+        answers=not args.no_answers,
+        precedents=not args.no_precedents,
+        rebuild=args.rebuild,
+        progress=not args.quiet,
+        # The report says how it was produced: `python -m eval …` runs eval/__main__.py, `qa eval …` this CLI.
+        command=" ".join(["python -m eval", *sys.argv[1:]] if sys.argv[0].endswith("__main__.py") else sys.argv)
+        or "qa eval",
+    )
+    write = (not args.check) if args.write is None else args.write
+    return run_cli(options, settings, check=args.check, write=write)
+
+
 def _add_index_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the seeds and data/uploads)")
     parser.add_argument("--rebuild", action="store_true", help="start over: ignore the existing index")
@@ -238,6 +282,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("docs", "list the indexed documents and their metadata", _add_docs_arguments, cmd_docs),
     ("serve", "start the web app (问答 / 起草答复 / 文档库)", _add_serve_arguments, cmd_serve),
     ("ask", "answer a question with cited sources (问答)", _add_ask_arguments, cmd_ask),
+    ("eval", "evaluate retrieval, answers and precedents on the gold sets", _add_eval_arguments, cmd_eval),
 ]
 
 

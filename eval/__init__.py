@@ -1,0 +1,1 @@
+"""Gold sets, thresholds and reports; `python -m eval` runs qa.evaluate on them."""
