@@ -320,3 +320,14 @@ def test_run_evaluation_end_to_end(tmp_path: Path) -> None:
     assert {k: v for k, v in again["metrics"].items() if "latency" not in k} == {
         k: v for k, v in report["metrics"].items() if "latency" not in k
     }
+
+
+def test_qa_eval_command_is_registered() -> None:
+    from qa.cli import build_parser, cmd_eval
+    from qa.evaluate import DEFAULT_CACHE_DIR
+
+    args = build_parser().parse_args(["eval", "--check", "--no-answers"])
+    assert args.handler is cmd_eval
+    assert args.check and args.no_answers and not args.no_precedents
+    assert args.write is None  # --check alone does not rewrite the committed report
+    assert args.cache_dir == DEFAULT_CACHE_DIR
