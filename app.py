@@ -97,6 +97,10 @@ class Service:
                 self.source_paths(), self.settings.index_dir, get_embedder(self.settings.embed_model), progress=progress
             )
 
+    def warm_up(self) -> None:
+        """Load the index and the embedder model now, so the first official's question does not wait for them."""
+        self.retriever.search("卫生健康", k=1)
+
     def backend_label(self) -> str:
         s = self.settings
         if s.llm_configured:
@@ -661,6 +665,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
     service = Service(settings)
     ensure_index(service)
     started = time.perf_counter()
+    service.warm_up()
     print(service.status_line().replace("**", ""), flush=True)
     demo = build_app(service)
     demo.queue(default_concurrency_limit=2)

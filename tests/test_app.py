@@ -253,11 +253,22 @@ def seeds_index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 
 @contextmanager
 def running_app(
-    index_src: Path, workdir: Path, *, timeout: float = 300, env: dict[str, str] | None = None
+    index_src: Path,
+    workdir: Path,
+    *,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    only_cache: bool = False,
 ) -> Iterator[AppServer]:
-    """`python app.py` on a free 127.0.0.1 port over a private copy of an index; stopped on exit."""
+    """`python app.py` on a free 127.0.0.1 port over a private copy of an index; stopped on exit.
+
+    With only_cache the copy holds just the embedding cache: no index, so the app must build one at start.
+    """
     index_dir, data_dir, log = workdir / "index", workdir / "data", workdir / "app.log"
-    shutil.copytree(index_src, index_dir)  # uploads change the index; the session's copy stays untouched
+    if only_cache:
+        shutil.copytree(index_src / "cache", index_dir / "cache")
+    else:
+        shutil.copytree(index_src, index_dir)  # uploads change the index; the session's copy stays untouched
     port = _free_port()
     app_env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_DATA_DIR": str(data_dir), "QA_USERS": ""}
     with log.open("w") as out:
@@ -413,3 +424,26 @@ def test_login_is_required_when_users_are_configured(
         client = Client(running.url, auth=("li", "pw2"), verbose=False)
         rows = client.predict(api_name="/library")[0]["data"]
         assert len(rows) >= 12  # the seeds' documents
+
+
+@pytest.mark.slow
+def test_app_builds_a_missing_index_before_serving(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    index = seeds_index_dir(request, tmp_path_factory)
+    with running_app(index, tmp_path_factory.mktemp("fresh_app"), only_cache=True) as running:
+        log = running.log.read_text(encoding="utf-8")
+        assert "索引不存在" in log and f"打开 {running.url.rstrip('/')}" in log
+        rows = Client(running.url, verbose=False).predict(api_name="/library")[0]["data"]
+        assert {row[fmt.DOC_COLUMNS.index("来源文件")] for row in rows} >= {
+            p.name for p in (PROJECT_ROOT / "seeds").iterdir()
+        }
+
+
+def test_serve_command_defaults_to_localhost_without_share() -> None:
+    from qa.cli import build_parser
+
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.share) == ("127.0.0.1", 7860, False)
+    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8080", "--share"])
+    assert (args.host, args.port, args.share) == ("0.0.0.0", 8080, True)
