@@ -12,10 +12,12 @@ from qa.config import PROJECT_ROOT, Settings
 from qa.errors import QAError
 from qa.precedent import (
     ProposalError,
+    Vocabulary,
     ask_heading,
     find_precedents,
     group_asks,
     leaf_asks,
+    proposal_theme,
     select_evidence,
 )
 from qa.records import Chunk, Draft, DraftSection, Precedent, Proposal
@@ -208,10 +210,12 @@ def extractive_sections(
     precedents: Sequence[Precedent],
     profile: Profile,
     filters: Filters | None = None,
+    theme: Sequence[str] = (),
 ) -> tuple[list[DraftSection], list[str]]:
     """One numbered section per ask (see group_asks), built from the precedent sentences that support it.
 
-    A group with several sub-asks becomes 一、 with （一）（二） sections below it, each with its own text.
+    A group with several sub-asks becomes 一、 with （一）（二） sections below it, each with its own text. Every
+    ask gets its section: one no passage supports on the proposal's `theme` (proposal_theme) gets a placeholder.
 
     Returns:
         The sections and the notes a person must act on (adapted paragraphs, asks no precedent covers).
@@ -219,14 +223,16 @@ def extractive_sections(
     preferred = [p.doc_id for p in precedents[:3]]
     leaves = leaf_asks(groups)
     used: set[str] = set()
+    vocabulary = Vocabulary.of(retriever)
     sections: list[DraftSection] = []
     notes: list[str] = []
 
     def answer(heading: str, ask: str) -> DraftSection:
         others = [a for a in leaves if a != ask]
         evidence = select_evidence(
-            ask, retriever=retriever, preferred=preferred, filters=filters, used=used, others=others
-        )
+            ask, retriever=retriever, preferred=preferred, filters=filters, used=used, others=others, theme=theme,
+            vocabulary=vocabulary,
+        )  # fmt: skip
         paragraphs, sources, adapted = _paragraphs(evidence, profile.place)
         if not paragraphs:
             paragraphs, sources = (
@@ -320,9 +326,10 @@ def draft_reply(
     precedents = find_precedents(proposal, retriever=retriever, k=k, filters=filters)
     groups = group_asks(proposal)
     profile = Profile.from_settings(settings, precedents)
+    theme = proposal_theme(proposal, Vocabulary.of(retriever))
     if generator is None or getattr(generator, "name", "") == "extractive":  # the offline answerer writes no drafts
         sections, notes = extractive_sections(
-            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters
+            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters, theme=theme
         )
         backend = "extractive"
     else:

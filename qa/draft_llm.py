@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import GeneratorError
-from qa.precedent import leaf_asks, select_evidence
+from qa.precedent import Vocabulary, leaf_asks, proposal_theme, select_evidence
 from qa.records import Chunk, DraftSection, Precedent, Proposal
 
 if TYPE_CHECKING:
@@ -20,13 +20,23 @@ MAX_SOURCES = 12
 
 
 def gather_sources(
-    asks: Sequence[str], *, retriever: Any, precedents: Sequence[Precedent], filters: Filters | None
+    asks: Sequence[str],
+    *,
+    retriever: Any,
+    precedents: Sequence[Precedent],
+    filters: Filters | None,
+    theme: Sequence[str] = (),
 ) -> list[Chunk]:
-    """The passages the model may use: each ask's evidence first, then the precedents' matched passages."""
+    """The passages the model may use: each ask's on-theme evidence first, then the precedents' matched passages."""
     preferred = [p.doc_id for p in precedents[:3]]
+    vocabulary = Vocabulary.of(retriever)
     seen: dict[str, Chunk] = {}
     for ask in asks:
-        for ev in select_evidence(ask, retriever=retriever, preferred=preferred, filters=filters, max_sentences=3):
+        evidence = select_evidence(
+            ask, retriever=retriever, preferred=preferred, filters=filters, max_sentences=3, theme=theme,
+            vocabulary=vocabulary,
+        )  # fmt: skip
+        for ev in evidence:
             seen.setdefault(ev.chunk.chunk_id, ev.chunk)
     for precedent in precedents[:3]:
         for chunk in precedent.matched_passages:
@@ -88,7 +98,8 @@ def llm_sections(
     directly; any other Generator gets it as the question of `generate(question, sources)`.
     """
     asks = leaf_asks(groups)
-    sources = gather_sources(asks, retriever=retriever, precedents=precedents, filters=filters)
+    theme = proposal_theme(proposal, Vocabulary.of(retriever))
+    sources = gather_sources(asks, retriever=retriever, precedents=precedents, filters=filters, theme=theme)
     prompt = build_prompt(proposal, asks, sources, profile)
     try:
         chat = getattr(generator, "llm", None)
@@ -103,7 +114,7 @@ def llm_sections(
 
         why = str(err) if isinstance(err, GeneratorError) else f"{type(err).__name__}: {str(err)[:200]}"
         sections, notes = extractive_sections(
-            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters
+            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters, theme=theme
         )
         return sections, [f"〔待核实：LLM 不可用，已改用离线模板起草（{why}）〕", *notes]
     sections = parse_sections(text, sources)

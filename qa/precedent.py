@@ -22,7 +22,14 @@ ASK_VERBS = (
     "建议", "加强", "开展", "设立", "推进", "完善", "建立", "加大", "提升", "优化", "鼓励", "增加", "增设", "落实",
     "强化", "推动", "支持", "制定", "出台", "实施", "引导", "扩大", "健全", "规范", "探索", "打造", "发挥", "提高",
     "设置", "组建", "搭建", "培养", "引进", "保障", "促进", "深化", "加快", "统筹", "争取", "将", "把",
+    "给予", "提供", "开设", "纳入", "开通", "配备", "创建", "确保",
 )  # fmt: skip
+# A request often opens with whom or where it concerns before its verb: 对托育机构给予…、在各街道设立…、为老年人提供…
+TARGET_RE = re.compile(
+    r"^(?:对于|对|为|在|向|针对|围绕|面向|给)[^，,。；;：:]{1,16}?(?="
+    + "|".join(v for v in ASK_VERBS if len(v) > 1)
+    + ")"
+)
 ENUMERATOR_RE = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|"
     r"一方面|另一方面|同时|此外|另外|其次|首先|最后)[，,：:、\s]*"
@@ -39,6 +46,11 @@ BOILERPLATE_RE = re.compile(r"收悉|如下[：:]|感谢|宝贵意见|建言献�
 GROUP_HEADING_RE = re.compile(r"^\s*[一二三四五六七八九十]+、\s*([^。；;！？!?\n]{2,30}?)[。：:]?\s*$")
 PROBLEM_RE = re.compile(r"问题|现状|困难|不足|原因|背景|情况")
 PLAN_RE = re.compile(r"下一步|将|计划|拟|持续|进一步")  # what the bureau will do
+# Words of a proposal that say how, not what, whatever their corpus share (a small corpus may lack them).
+GENERIC_WORDS = frozenset(
+    ("我区", "我市", "全区", "全市", "关于", "进一步", "工作", "问题", "情况", "方面", "相关", "有关", "部门", "政府",
+     "群众", "目前", "当前")
+)  # fmt: skip
 SENTENCE_RE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 
 
@@ -57,7 +69,8 @@ def _requests(text: str, *, suggesting: bool = False) -> list[str]:
         enumerated = bool(ENUMERATOR_RE.match(raw.strip()))
         clause = ENUMERATOR_RE.sub("", raw.strip()).strip("。；;！？!? ")
         core = ASK_PREFIX_RE.sub("", clause).strip("：:，, ")
-        is_ask = core.startswith(ASK_VERBS) or MODAL_RE.match(clause) or (enumerated and suggesting)
+        verb_first = TARGET_RE.sub("", core).startswith(ASK_VERBS)
+        is_ask = verb_first or MODAL_RE.match(clause) or (enumerated and suggesting)
         suggesting = suggesting or "建议" in raw
         if is_ask and len(core) >= 4 and core not in asks:
             asks.append(core)
@@ -152,6 +165,68 @@ def _coverage(ask: str, sentence: str) -> float:
     return min(1.0, len(need & _bigrams(sentence)) / min(len(need), 16)) if need else 0.0
 
 
+# --- what a proposal is about ---------------------------------------------------------------------------------
+
+
+class Vocabulary:
+    """How common a term is in the indexed passages: a word most passages hold (服务、建设、加强) names no topic."""
+
+    def __init__(self, texts: Sequence[str], *, max_share: float = 0.2) -> None:
+        """Args:
+        texts: the corpus passages; none makes every content word count as specific.
+        max_share: a word in more than this share of the passages is generic.
+        """
+        if not 0 < max_share <= 1:
+            raise ValueError(f"max_share must be in (0, 1]. Currently, it is {max_share}")
+        self.texts = list(texts)
+        self.max_share = max_share
+        self._shares: dict[str, float] = {}
+
+    @classmethod
+    def of(cls, retriever: Any) -> Vocabulary:
+        """The vocabulary of a qa.retrieve.Retriever's index (empty for a retriever without one)."""
+        chunks = getattr(getattr(retriever, "index", None), "chunks", None) or []
+        return cls([f"{' '.join(c.breadcrumb)} {c.text}" for c in chunks])
+
+    def share(self, term: str) -> float:
+        """The share of passages holding the term as a substring (托育 in 托育机构 too)."""
+        if term not in self._shares:
+            hits = sum(term in t for t in self.texts)
+            self._shares[term] = hits / len(self.texts) if self.texts else 0.0
+        return self._shares[term]
+
+    def terms(self, text: str) -> list[str]:
+        """The specific content words of a text, rarest first; if it has none, its rarest content word."""
+        words = [w for w in dict.fromkeys(_search_words(text)) if _is_content(w)]
+        words.sort(key=self.share)
+        specific = [w for w in words if self.share(w) <= self.max_share]
+        return specific or words[:1]
+
+
+def _search_words(text: str) -> list[str]:
+    """jieba's search-mode words (普惠托育 also as 普惠, 托育), a leading 对/为/向 taken off (对托育 → 托育)."""
+    return [re.sub(r"^[对为向给在把将]", "", w) if len(w) > 2 else w for w in jieba.lcut_for_search(text)]
+
+
+def _is_content(word: str) -> bool:
+    """A word that can name a topic: two or more CJK characters, not an action verb or a request formula."""
+    return (
+        len(word) > 1
+        and re.fullmatch(r"[\u4e00-\u9fa5]+", word) is not None
+        and word not in ASK_VERBS
+        and not ASK_PREFIX_RE.fullmatch(word)
+        and word not in GENERIC_WORDS
+    )
+
+
+def proposal_theme(proposal: Proposal, vocabulary: Vocabulary) -> list[str]:
+    """The proposal's key content terms: the title's specific words and those its body repeats (托育、托位…)."""
+    title = _title_core(proposal.title)
+    body_words = [w for w in _search_words(proposal.body) if _is_content(w)]
+    repeated = [w for w in dict.fromkeys(body_words) if body_words.count(w) > 1 and vocabulary.share(w) <= 0.2]
+    return list(dict.fromkeys(vocabulary.terms(title) + repeated))
+
+
 # --- precedents -----------------------------------------------------------------------------------------------
 
 
@@ -219,6 +294,21 @@ def find_precedents(
 # --- evidence for each ask ------------------------------------------------------------------------------------
 
 
+def _ask_terms(ask: str, theme: Sequence[str], vocabulary: Vocabulary) -> list[str]:
+    """The ask's own topic words: its specific words other than the theme's (运营、补贴 in 对托育机构给予运营补贴),
+    or the theme's when it says nothing more (加强托育服务)."""
+    terms = vocabulary.terms(ask)
+    own = [w for w in terms if not any(w in t or t in w for t in theme)]
+    return own or terms
+
+
+def _better_for(other: tuple[str, list[str]], sentence: str, coverage: float) -> bool:
+    """Whether a sentence answers another ask (with its topic words) clearly better than this one; only then is it
+    left for that ask's section, else a sentence that ask would reject anyway is lost to both."""
+    ask, terms = other
+    return _coverage(ask, sentence) > coverage * 1.2 and (not terms or any(t in sentence for t in terms))
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One precedent sentence chosen for a section, with the passage it comes from."""
@@ -253,22 +343,36 @@ def select_evidence(
     others: Sequence[str] = (),
     max_sentences: int = 4,
     min_coverage: float = 0.25,
+    theme: Sequence[str] = (),
+    vocabulary: Vocabulary | None = None,
+    min_relative: float = 0.5,
 ) -> list[Evidence]:
     """Sentences from retrieved passages that support one ask, best first, then put in reading order.
 
     Passages of the preferred (top precedent) documents get a bonus; passages under a 问题/困难 heading
     describe shortcomings, not what the bureau did, and are skipped. Sentences in `used` are not repeated, and
     a sentence that answers one of the `others` asks clearly better is left for that ask's section.
+
+    A sentence must be about the ask and about the proposal: it holds one of the ask's specific words (beyond the
+    theme, see Vocabulary.terms), and it, its section headings or its document's title hold a `theme` term
+    (proposal_theme). Shared generic words (从业人员、培训) put a 疫情监测 sentence under a 托育培训 ask before.
+    A sentence scoring under `min_relative` of the best one is left out: one good paragraph beats three loose ones.
     """
     used = set() if used is None else used
+    ask_terms = _ask_terms(ask, theme, vocabulary) if vocabulary is not None else []
+    other_terms = {o: _ask_terms(o, theme, vocabulary) if vocabulary is not None else [] for o in others}
     candidates: list[Evidence] = []
     for hit in retriever.search(ask, k=12, filters=filters):
         chunk = hit.chunk
         if any(w in h for h in chunk.breadcrumb[1:] for w in ("问题", "困难", "不足")):
             continue
+        context = " ".join([*chunk.breadcrumb, chunk.meta.title])
+        themed_context = any(t in context for t in theme)
         weight = 1.0 / math.sqrt(hit.rank) + (0.5 if chunk.doc_id in preferred else 0.0)
         for position, sentence in enumerate(_sentences(chunk.text)):
-            if sentence in used:
+            if sentence in used or (ask_terms and not any(t in sentence for t in ask_terms)):
+                continue
+            if theme and not themed_context and not any(t in sentence for t in theme):
                 continue
             # Plans (将…, 下一步…) answer "what will you do", which every section of a reply needs.
             plan = 0.1 if PLAN_RE.search(sentence) else 0.0
@@ -276,9 +380,10 @@ def select_evidence(
             # Another document's passage must match more closely than a top precedent's: off-topic passages
             # (the plan's 精神卫生 section for a 托育培训 ask) share only words such as 加强…培训…管理.
             floor = min_coverage if chunk.doc_id in preferred else min_coverage + 0.1
-            if coverage >= floor and all(_coverage(o, sentence) <= coverage * 1.2 for o in others):
+            if coverage >= floor and not any(_better_for(o, sentence, coverage) for o in other_terms.items()):
                 candidates.append(Evidence(sentence, chunk, position, coverage * weight + plan))
     candidates.sort(key=lambda e: -e.score)
+    candidates = [e for e in candidates if e.score >= min_relative * candidates[0].score]
     chosen: list[Evidence] = []
     for ev in candidates:
         if (

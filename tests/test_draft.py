@@ -261,13 +261,67 @@ def test_another_agencys_facts_are_adapted_and_flagged(toy_retriever) -> None:
 
 
 def test_an_ask_no_precedent_covers_gets_a_placeholder(toy_retriever) -> None:
+    # The title names both topics: a passage must be about the proposal's theme as well as its ask.
     proposal = make_proposal(
-        "关于航天育种的建议", "建议组织航天育种科普夏令营。建议加强托育从业人员保健培训和持证上岗管理。"
+        "关于航天育种科普和托育人员培训的建议",
+        "建议组织航天育种科普夏令营。建议加强托育从业人员保健培训和持证上岗管理。",
     )
     draft = draft_reply(proposal, retriever=toy_retriever)
     first, second = draft.sections
     assert first.paragraphs == ["〔待核实：本单位此项工作的开展情况和下一步安排〕"] and first.sources == [[]]
     assert second.sources[0] and "〔待核实：本单位此项工作的开展情况和下一步安排〕" in draft.placeholders
+
+
+PUHUI = make_proposal(
+    "关于加快发展普惠托育服务的建议",
+    "建议增加普惠性托位供给，支持幼儿园开设托班。加强托育从业人员培训。对托育机构给予运营补贴。",
+    proposers=["王芳"],
+    kind="区政协提案",
+)
+
+
+def test_every_ask_gets_a_section_even_without_a_verb_first() -> None:
+    """对托育机构给予运营补贴 opens with its target, not its verb: it is still a request with its own section."""
+    asks = ["增加普惠性托位供给，支持幼儿园开设托班", "加强托育从业人员培训", "对托育机构给予运营补贴"]
+    assert split_asks(PUHUI) == asks
+    body = "我区心理咨询需求大。建议为中小学生提供心理辅导。在各街道设立心理咨询室。"
+    other = make_proposal("关于心理健康的建议", body)
+    assert split_asks(other) == ["为中小学生提供心理辅导", "在各街道设立心理咨询室"]
+    assert split_asks(make_proposal("关于托育的建议", "对此群众十分关注。在我区，托位不足。")) == ["托育"]
+
+
+def test_each_ask_has_a_section_placeholdered_when_unsupported(toy_retriever) -> None:
+    draft = draft_reply(PUHUI, retriever=toy_retriever)
+    headings = [s.heading for s in draft.sections]
+    assert headings == [
+        "一、增加普惠性托位供给，支持幼儿园开设托班",
+        "二、加强托育从业人员培训",
+        "三、对托育机构给予运营补贴",
+    ]
+    lines = [line for line in draft.text.split("\n") if line]
+    assert all(h in lines for h in headings)
+    assert all(s.paragraphs for s in draft.sections)  # supported or 〔待核实：…〕, never missing
+
+
+def test_supporting_paragraphs_are_on_the_proposals_topic(toy_retriever) -> None:
+    """Each sourced paragraph holds one of the proposal's theme terms, in itself or its passage's headings/title.
+
+    Before, 二、加强托育从业人员培训 took 武昌's 冷链从业人员 monitoring and a hospital 人才培训 paragraph.
+    """
+    draft = draft_reply(PUHUI, retriever=toy_retriever)
+    theme = ("托育", "托位", "幼儿", "托班", "普惠")
+    sourced = 0
+    for section in draft.sections:
+        for paragraph, chunks in zip(section.paragraphs, section.sources, strict=True):
+            if not chunks:
+                continue
+            sourced += 1
+            context = paragraph + " ".join(h for c in chunks for h in (*c.breadcrumb, c.meta.title))
+            assert any(t in context for t in theme), (section.heading, paragraph)
+            assert "冷链" not in paragraph and "医疗机构" not in paragraph, paragraph
+    assert sourced >= 2
+    training = draft.sections[1]
+    assert training.sources[0] and "托育" in training.paragraphs[0]
 
 
 def test_precedents_put_replies_before_the_plan(toy_retriever) -> None:
