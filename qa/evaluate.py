@@ -541,13 +541,19 @@ def prepare_index(options: RunOptions, embedder: Any) -> Any:
     ignore = options.cache_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n", encoding="utf-8")  # the cache must never show up in `git status`
-    report = build_index(
-        [options.seeds_dir], options.cache_dir / "index", embedder, rebuild=options.rebuild, progress=options.progress
-    )
+    index_dir = options.cache_dir / "index"
+    report = build_index([options.seeds_dir], index_dir, embedder, rebuild=options.rebuild, progress=options.progress)
+    index = load_index(index_dir)
+    wanted = {p.name for p in options.seeds_dir.iterdir() if p.is_file()}
+    if {c.doc_id.split("#")[0] for c in index.chunks} - wanted:
+        # An incremental build keeps files indexed by an earlier run on another folder; the scores must cover
+        # exactly the seeds asked for. Rebuilding costs little: embeddings come from the cache.
+        report = build_index([options.seeds_dir], index_dir, embedder, rebuild=True, progress=options.progress)
+        index = load_index(index_dir)
     _say(f"index: {report.summary()}", options)
     for name, reason in report.errors:
         options.notes.append(f"file not indexed: {name}: {reason}")
-    return load_index(options.cache_dir / "index")
+    return index
 
 
 def machine_info() -> dict[str, Any]:

@@ -331,3 +331,25 @@ def test_qa_eval_command_is_registered() -> None:
     assert args.check and args.no_answers and not args.no_precedents
     assert args.write is None  # --check alone does not rewrite the committed report
     assert args.cache_dir == DEFAULT_CACHE_DIR
+
+
+@pytest.mark.slow
+def test_cached_index_covers_exactly_the_seeds_asked_for(tmp_path: Path) -> None:
+    from qa.config import Settings
+
+    gold = tmp_path / "gold.jsonl"
+    row = {"id": "q1", "question": "咸宁市已经组建了多少个家庭医生团队？", "type": "number", "doc_ids": [],
+           "evidence": ["857个"], "answer_keywords": ["857"], "answerable": True}  # fmt: skip
+    gold.write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
+    documents = []
+    for name in ("002_1f72599712e05cfe.txt", "001_884f6c705b95b4c7.txt"):
+        seeds = tmp_path / name.split("_")[0]
+        seeds.mkdir()
+        (seeds / name).write_text((SEEDS_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
+        cache = tmp_path / "cache"
+        options = RunOptions(seeds, cache, gold, answers=False, precedents=False, progress=False)
+        report = run_evaluation(Settings(), options)
+        documents.append(report["corpus"]["documents"])
+        found = report["retrieval"]["hybrid"]["ranks"]["q1"]
+        assert (found >= 1) == name.startswith("002")  # the 001 run must not see 002 left in the cache
+    assert documents == [1, 1]
