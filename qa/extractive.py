@@ -59,9 +59,21 @@ _SYNONYMS = {
     "上限": ("最高", "不超过"),
     "最多": ("最高", "不超过"),
     "接听": ("工作时间", "热线"),
+    "病人": ("患者",),
+    "查出": ("发现", "筛查"),
+    "心电图": ("心电",),
+    "写字楼": ("办公楼宇", "商务楼宇", "楼宇"),
+    "大医院": ("上级医院", "三级医院"),
+    "村医": ("乡村医生",),
+    "宝宝": ("婴幼儿", "幼儿"),
+    "没证": ("持证", "证书"),
+    "量血压": ("血压",),
 }
 # Everyday words whose official counterparts are worth adding to the retrieval query itself.
-_COLLOQUIAL = ("托管", "托儿所", "抽烟", "看病", "拿药", "上门", "小孩", "孩子", "老人", "监控", "倾诉", "收费", "花钱")
+_COLLOQUIAL_TEXT = (
+    "托管 托儿所 抽烟 看病 拿药 上门 小孩 孩子 老人 监控 倾诉 收费 花钱 病人 查出 写字楼 大医院 村医 宝宝 没证 量血压"
+)
+_COLLOQUIAL = tuple(_COLLOQUIAL_TEXT.split())
 
 
 def expand_query(question: str) -> str:
@@ -130,6 +142,7 @@ _NUMBER_Q_RE = re.compile(
     r"多少|几[个家名人项所支次位批类台例张]|多大|比例|百分之|占比|比率|几成|数量|多高|多长|多少钱"
 )
 _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
+_NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系统|什么平台")
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 # Sentences that speak to a reader or a model instead of reporting anything: data, never an answer.
 INSTRUCTION_RE = re.compile(
@@ -167,6 +180,8 @@ def classify(question: str) -> Intent:
         return Intent("date", cross_doc=cross)
     if _LIST_RE.search(q) or cross:
         return Intent("list", cross_doc=cross)
+    if _NAME_Q_RE.search(q) and not re.search(r"谁|哪位|院长|局长|主任|书记|负责人|姓名", q):
+        return Intent("name", cross_doc=cross)
     if _PERSON_Q_RE.search(q):
         return Intent("person", cross_doc=cross)
     return Intent("general", cross_doc=cross)
@@ -235,6 +250,8 @@ def _typed(intent: Intent, sentence: str) -> bool:
         return True
     if intent.kind == "date":
         return bool(_DATE_RE.search(sentence))
+    if intent.kind == "name":  # 叫什么: names are quoted in these documents (“银医通”系统, 《…方案》)
+        return bool(re.search(r"“[^”]{2,20}”|《[^》]{2,40}》", sentence))
     return True
 
 
@@ -243,7 +260,7 @@ def _type_bonus(intent: Intent, sentence: str) -> float:
         if _typed(intent, sentence):
             return 0.3 if intent.unit else 0.15
         return 0.05 if _ANY_NUMBER.search(sentence) else 0.0
-    if intent.kind == "date":
+    if intent.kind in ("date", "name"):
         return 0.25 if _typed(intent, sentence) else 0.0
     return 0.0
 
@@ -417,7 +434,9 @@ def sub_questions(question: str) -> list[str]:
     return asking if len(asking) >= 2 else [question]
 
 
-def _render(c: Candidate, intent: Intent, terms: list[str], sources: Sequence[Chunk]) -> str:
+def _render(
+    c: Candidate, intent: Intent, terms: list[str], sources: Sequence[Chunk], labelled: set[str] | None = None
+) -> str:
     """A picked sentence as an answer sentence: trimmed to the clauses that matter, labelled, cited."""
     text = sources[c.n - 1].text
     start, end = c.start, c.end
@@ -431,8 +450,12 @@ def _render(c: Candidate, intent: Intent, terms: list[str], sources: Sequence[Ch
         )
     clause = _trim(text[start:end])
     if intent.cross_doc:
+        # Each place is named once, before its first sentence: 江夏区：…[1]。…[2]。咸宁市：…[3]。
         place = place_of(sources[c.n - 1].meta)
-        clause = f"{place}：{clause}" if place and place not in clause[:8] else clause
+        seen = labelled if labelled is not None else set()
+        if place and place not in seen and place not in clause[:8]:
+            clause = f"{place}：{clause}"
+        seen.add(place)
     return f"{clause}[{c.n}]。"
 
 
@@ -488,7 +511,12 @@ def compose(question: str, sources: Sequence[Chunk], *, max_sentences: int = 4) 
     terms = sorted(question_terms(question), key=len, reverse=True)
     subs = sub_questions(question) if not intent.cross_doc else [question]
     if len(subs) == 1:
-        return "".join(_render(c, intent, terms, sources) for c in _pick(intent, ranked, sources, max_sentences))
+        picks = _pick(intent, ranked, sources, max_sentences)
+        if intent.cross_doc:  # sentences of one place together, in the order places first appear
+            order = list(dict.fromkeys(place_of(sources[c.n - 1].meta) for c in picks))
+            picks.sort(key=lambda c: order.index(place_of(sources[c.n - 1].meta)))
+        labelled: set[str] = set()
+        return "".join(_render(c, intent, terms, sources, labelled) for c in picks)
     # A many-part question: the best sentence for each part, in the order the parts were asked.
     parts: list[str] = []
     seen: set[tuple[int, int]] = set()
