@@ -13,6 +13,7 @@ import jieba
 
 from qa.errors import QAError
 from qa.records import Chunk, Precedent, Proposal
+from qa.tokenize import words
 
 if TYPE_CHECKING:  # the retriever is another stage's; only the shape of search() matters here
     from qa.retrieve import Filters
@@ -22,7 +23,7 @@ ASK_VERBS = (
     "建议", "加强", "开展", "设立", "推进", "完善", "建立", "加大", "提升", "优化", "鼓励", "增加", "增设", "落实",
     "强化", "推动", "支持", "制定", "出台", "实施", "引导", "扩大", "健全", "规范", "探索", "打造", "发挥", "提高",
     "设置", "组建", "搭建", "培养", "引进", "保障", "促进", "深化", "加快", "统筹", "争取", "将", "把",
-    "给予", "提供", "开设", "纳入", "开通", "配备", "创建", "确保",
+    "给予", "提供", "开设", "纳入", "开通", "配备", "创建", "确保", "做好", "做实",
 )  # fmt: skip
 # A request often opens with whom or where it concerns before its verb: 对托育机构给予…、在各街道设立…、为老年人提供…
 TARGET_RE = re.compile(
@@ -195,24 +196,43 @@ class Vocabulary:
             self._shares[term] = hits / len(self.texts) if self.texts else 0.0
         return self._shares[term]
 
-    def terms(self, text: str) -> list[str]:
+    def weight(self, term: str) -> float:
+        """The term's inverse passage frequency, log(n / (passages holding it + 1)) + 1: rarer says more."""
+        n = len(self.texts)
+        return math.log((n + 1) / (self.share(term) * n + 1)) + 1.0
+
+    def terms(self, text: str, *, parts: bool = False) -> list[str]:
         """The specific content words of a text, rarest first; if it has none, its rarest content word."""
-        words = [w for w in dict.fromkeys(_search_words(text)) if _is_content(w)]
+        words = [w for w in dict.fromkeys(_search_words(text, parts=parts)) if _is_content(w)]
         words.sort(key=self.share)
         specific = [w for w in words if self.share(w) <= self.max_share]
         return specific or words[:1]
 
 
-def _search_words(text: str) -> list[str]:
-    """jieba's search-mode words (普惠托育 also as 普惠, 托育), a leading 对/为/向 taken off (对托育 → 托育)."""
-    return [re.sub(r"^[对为向给在把将]", "", w) if len(w) > 2 else w for w in jieba.lcut_for_search(text)]
+def _search_words(text: str, *, parts: bool = False) -> list[str]:
+    """Words of a text by the index's own tokenizer (its domain dictionary knows 托育、医共体), a leading 对/为/向
+    taken off (对托育 → 托育), Latin acronyms (CT) and, with `parts`, the ends of longer words (普惠托育 → 普惠, 托育):
+    a theme term may be written shorter; an ask's own terms stay whole, or 服务中心 would stand for the whole ask.
+
+    The global jieba would depend on what other code loaded into it; qa.tokenize gives the same words every run.
+    """
+    out: list[str] = []
+    for word in words(text):
+        if not re.fullmatch(r"[\u4e00-\u9fa5]+", word):
+            continue
+        word = re.sub(r"^[对为向给在把将]", "", word) if len(word) > 2 else word
+        out.append(word)
+        if parts and len(word) > 2:  # 医共体 also as 医共 (医共同体), 家庭医生签约 as 家庭医生 and 签约
+            out += [word[:2], word[-2:]] + ([word[:4], word[-4:]] if len(word) > 5 else [])
+    return out + re.findall(r"[A-Za-z]{2,}", text)
 
 
 def _is_content(word: str) -> bool:
-    """A word that can name a topic: two or more CJK characters, not an action verb or a request formula."""
+    """A word that can name a topic: two or more CJK characters (or a Latin acronym: CT, DR), not an action verb or
+    a request formula."""
     return (
         len(word) > 1
-        and re.fullmatch(r"[\u4e00-\u9fa5]+", word) is not None
+        and (re.fullmatch(r"[\u4e00-\u9fa5]+", word) is not None or re.fullmatch(r"[A-Za-z]{2,}", word) is not None)
         and word not in ASK_VERBS
         and not ASK_PREFIX_RE.fullmatch(word)
         and word not in GENERIC_WORDS
@@ -222,9 +242,11 @@ def _is_content(word: str) -> bool:
 def proposal_theme(proposal: Proposal, vocabulary: Vocabulary) -> list[str]:
     """The proposal's key content terms: the title's specific words and those its body repeats (托育、托位…)."""
     title = _title_core(proposal.title)
-    body_words = [w for w in _search_words(proposal.body) if _is_content(w)]
-    repeated = [w for w in dict.fromkeys(body_words) if body_words.count(w) > 1 and vocabulary.share(w) <= 0.2]
-    return list(dict.fromkeys(vocabulary.terms(title) + repeated))
+    body_words = [w for w in _search_words(proposal.body) if _is_content(w)]  # whole words: 医共体内 is not 体内
+    repeated = " ".join(w for w in dict.fromkeys(body_words) if body_words.count(w) > 1)
+    # Only specific repeated words: the fallback to the rarest word is for the title, which always names a topic.
+    from_body = [w for w in vocabulary.terms(repeated, parts=True) if vocabulary.share(w) <= vocabulary.max_share]
+    return list(dict.fromkeys(vocabulary.terms(title, parts=True) + from_body))
 
 
 # --- precedents -----------------------------------------------------------------------------------------------
@@ -302,6 +324,14 @@ def _ask_terms(ask: str, theme: Sequence[str], vocabulary: Vocabulary) -> list[s
     return own or terms
 
 
+def _term_coverage(terms: Sequence[str], sentence: str, vocabulary: Vocabulary | None) -> float:
+    """The weighted share of the ask's topic words a sentence holds, in [0, 1]."""
+    if not terms or vocabulary is None:
+        return 0.0
+    total = sum(vocabulary.weight(t) for t in terms)
+    return sum(vocabulary.weight(t) for t in terms if t in sentence) / total
+
+
 def _better_for(other: tuple[str, list[str]], sentence: str, coverage: float) -> bool:
     """Whether a sentence answers another ask (with its topic words) clearly better than this one; only then is it
     left for that ask's section, else a sentence that ask would reject anyway is lost to both."""
@@ -346,6 +376,7 @@ def select_evidence(
     theme: Sequence[str] = (),
     vocabulary: Vocabulary | None = None,
     min_relative: float = 0.5,
+    min_terms: float = 0.3,
 ) -> list[Evidence]:
     """Sentences from retrieved passages that support one ask, best first, then put in reading order.
 
@@ -356,7 +387,8 @@ def select_evidence(
     A sentence must be about the ask and about the proposal: it holds one of the ask's specific words (beyond the
     theme, see Vocabulary.terms), and it, its section headings or its document's title hold a `theme` term
     (proposal_theme). Shared generic words (从业人员、培训) put a 疫情监测 sentence under a 托育培训 ask before.
-    A sentence scoring under `min_relative` of the best one is left out: one good paragraph beats three loose ones.
+    A sentence scoring under `min_relative` of the best one, or holding less than `min_terms` of the ask's topic
+    words (weighted by rarity), is left out: one good paragraph beats three loose ones.
     """
     used = set() if used is None else used
     ask_terms = _ask_terms(ask, theme, vocabulary) if vocabulary is not None else []
@@ -381,7 +413,12 @@ def select_evidence(
             # (the plan's 精神卫生 section for a 托育培训 ask) share only words such as 加强…培训…管理.
             floor = min_coverage if chunk.doc_id in preferred else min_coverage + 0.1
             if coverage >= floor and not any(_better_for(o, sentence, coverage) for o in other_terms.items()):
-                candidates.append(Evidence(sentence, chunk, position, coverage * weight + plan))
+                # The ask's rarer words count more: 流感 matters more than 接种 in 做好流感疫苗接种工作.
+                terms = _term_coverage(ask_terms, sentence, vocabulary)
+                if ask_terms and terms < min_terms:
+                    continue
+                relevance = (coverage + terms) / 2 if ask_terms else coverage
+                candidates.append(Evidence(sentence, chunk, position, relevance * weight + plan))
     candidates.sort(key=lambda e: -e.score)
     candidates = [e for e in candidates if e.score >= min_relative * candidates[0].score]
     chosen: list[Evidence] = []
