@@ -108,6 +108,12 @@ class Retriever:
         self._doc_rows: dict[str, list[int]] = {}
         for row, chunk in enumerate(self.index.chunks):
             self._doc_rows.setdefault(chunk.doc_id, []).append(row)
+        # named_documents runs on every query: normalise each document's 文号 once here, not per query, and
+        # do not rebuild index.documents() (a pass over every chunk) per query.
+        self._doc_numbers: list[tuple[str, str, str]] = [
+            (doc_id, _norm_doc_no(meta.doc_no) if meta.doc_no else "", meta.proposal_no)
+            for doc_id, meta in self.index.documents()
+        ]
 
     def search(self, query: str, k: int = 5, *, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         """The k best chunks for a query.
@@ -170,14 +176,14 @@ class Retriever:
         """Documents the query names by proposal number (第182号, 068号建议) or by 文号 (江卫函〔2024〕22号)."""
         q = _norm_doc_no(query)
         named: list[str] = []
-        for doc_id, meta in self.index.documents():
-            if meta.doc_no and _norm_doc_no(meta.doc_no) in q:
+        for doc_id, doc_no, _ in self._doc_numbers:
+            if doc_no and doc_no in q:
                 named.append(doc_id)
-                q = q.replace(_norm_doc_no(meta.doc_no), " ")  # its 号 is not also a proposal number
+                q = q.replace(doc_no, " ")  # its 号 is not also a proposal number
         numbers = _NUMBER.findall(q)
         if numbers:
-            for doc_id, meta in self.index.documents():
-                if doc_id not in named and any(proposal_number_matches(n, meta.proposal_no) for n in numbers):
+            for doc_id, _, proposal_no in self._doc_numbers:
+                if doc_id not in named and any(proposal_number_matches(n, proposal_no) for n in numbers):
                     named.append(doc_id)
         return named
 

@@ -128,6 +128,40 @@ def test_a_filter_nothing_matches_gives_no_hits(toy_retriever: Retriever) -> Non
     assert toy_retriever.search("托育", 5, filters=Filters(agency="不存在的机关")) == []
 
 
+def _named_by_scan(index: object, query: str) -> list[str]:
+    """named_documents as it was before its table was precomputed: a pass over index.documents() per query."""
+    from qa.retrieve import _NUMBER, _norm_doc_no
+
+    q = _norm_doc_no(query)
+    named: list[str] = []
+    for doc_id, meta in index.documents():  # type: ignore[attr-defined]
+        if meta.doc_no and _norm_doc_no(meta.doc_no) in q:
+            named.append(doc_id)
+            q = q.replace(_norm_doc_no(meta.doc_no), " ")
+    numbers = _NUMBER.findall(q)
+    for doc_id, meta in index.documents() if numbers else []:  # type: ignore[attr-defined]
+        if doc_id not in named and any(proposal_number_matches(n, meta.proposal_no) for n in numbers):
+            named.append(doc_id)
+    return named
+
+
+def test_named_documents_table_agrees_with_a_scan_of_every_document(toy_retriever: Retriever) -> None:
+    docs = toy_retriever.index.documents()
+    queries = ["托育机构有哪些", "6月30号的会议", "第 3 号", "第999号提案"]
+    for _, meta in docs:
+        if meta.doc_no:
+            queries += [meta.doc_no, f"{meta.doc_no}的答复", meta.doc_no.replace("〔", "[").replace("〕", "]")]
+        if meta.proposal_no:
+            queries += [f"第{meta.proposal_no}号", f"{int(meta.proposal_no[-4:])}号提案说了什么"]
+    assert any(meta.doc_no for _, meta in docs) and any(meta.proposal_no for _, meta in docs)
+    named_any = 0
+    for query in queries:
+        expected = _named_by_scan(toy_retriever.index, query)
+        assert toy_retriever.named_documents(query) == expected, query
+        named_any += bool(expected)
+    assert named_any >= 3  # the queries did name documents, so the comparison covered the matching paths
+
+
 def test_open_retriever_caches_until_the_index_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     toy = ToyEmbedder()
     monkeypatch.setattr("qa.retrieve.get_embedder", lambda _spec: toy)
