@@ -19,6 +19,7 @@ from qa.precedent import (
     leaf_asks,
     proposal_theme,
     select_evidence,
+    themed_precedents,
 )
 from qa.records import Chunk, Draft, DraftSection, Precedent, Proposal
 from qa.verify import find_quote, unsupported_facts
@@ -221,6 +222,7 @@ def extractive_sections(
         The sections and the notes a person must act on (adapted paragraphs, asks no precedent covers).
     """
     preferred = [p.doc_id for p in precedents[:3]]
+    themed = themed_precedents(precedents)
     leaves = leaf_asks(groups)
     used: set[str] = set()
     vocabulary = Vocabulary.of(retriever)
@@ -231,7 +233,7 @@ def extractive_sections(
         others = [a for a in leaves if a != ask]
         evidence = select_evidence(
             ask, retriever=retriever, preferred=preferred, filters=filters, used=used, others=others, theme=theme,
-            vocabulary=vocabulary,
+            vocabulary=vocabulary, themed_docs=themed,
         )  # fmt: skip
         paragraphs, sources, adapted = _paragraphs(evidence, profile.place)
         if not paragraphs:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import GeneratorError
-from qa.precedent import Vocabulary, leaf_asks, proposal_theme, select_evidence
+from qa.precedent import Vocabulary, leaf_asks, proposal_theme, select_evidence, themed_precedents
 from qa.records import Chunk, DraftSection, Precedent, Proposal
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def gather_sources(
     for ask in asks:
         evidence = select_evidence(
             ask, retriever=retriever, preferred=preferred, filters=filters, max_sentences=3, theme=theme,
-            vocabulary=vocabulary,
+            vocabulary=vocabulary, themed_docs=themed_precedents(precedents),
         )  # fmt: skip
         for ev in evidence:
             seen.setdefault(ev.chunk.chunk_id, ev.chunk)

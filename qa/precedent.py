@@ -38,6 +38,7 @@ ENUMERATOR_RE = re.compile(
 ASK_PREFIX_RE = re.compile(
     r"^(?:(?:建议|希望|恳请|要|应当|应该|应|需要|我区|我市|政府|相关部门|有关部门|区政府|市政府)[：:，,]?)+"
 )
+SHORTCOMING_RE = re.compile(r"不足|问题|困难|短板|滞后|薄弱|缺乏|较少|较低|不够|不高|不到位")
 # A clause that asks for something even when its verb is not in ASK_VERBS: 我区应当…、希望…、建议…
 MODAL_RE = re.compile(
     r"^(?:我区|我市|政府|相关部门|有关部门|区政府|市政府)?"
@@ -70,7 +71,9 @@ def _requests(text: str, *, suggesting: bool = False) -> list[str]:
         enumerated = bool(ENUMERATOR_RE.match(raw.strip()))
         clause = ENUMERATOR_RE.sub("", raw.strip()).strip("。；;！？!? ")
         core = ASK_PREFIX_RE.sub("", clause).strip("：:，, ")
-        verb_first = TARGET_RE.sub("", core).startswith(ASK_VERBS)
+        # 在推进分级诊疗中存在不足 also opens with a target and a verb: only after 建议, and never a shortcoming.
+        targeted = suggesting and not SHORTCOMING_RE.search(core) and TARGET_RE.sub("", core).startswith(ASK_VERBS)
+        verb_first = core.startswith(ASK_VERBS) or targeted
         is_ask = verb_first or MODAL_RE.match(clause) or (enumerated and suggesting)
         suggesting = suggesting or "建议" in raw
         if is_ask and len(core) >= 4 and core not in asks:
@@ -313,6 +316,15 @@ def find_precedents(
     return scored[:k]
 
 
+def themed_precedents(precedents: Sequence[Precedent], *, top: int = 3, ratio: float = 0.4) -> list[str]:
+    """The doc_ids of the top precedents scoring at least `ratio` of the best: replies to the same topic.
+
+    A distant second (武昌's 0.60 against 江夏's 托育 reply at 3.80) shares words, not the topic.
+    """
+    best = max((p.score for p in precedents[:top]), default=0.0)
+    return [p.doc_id for p in precedents[:top] if best > 0 and p.score >= ratio * best]
+
+
 # --- evidence for each ask ------------------------------------------------------------------------------------
 
 
@@ -322,6 +334,12 @@ def _ask_terms(ask: str, theme: Sequence[str], vocabulary: Vocabulary) -> list[s
     terms = vocabulary.terms(ask)
     own = [w for w in terms if not any(w in t or t in w for t in theme)]
     return own or terms
+
+
+def _clause_terms(ask: str, theme: Sequence[str], vocabulary: Vocabulary) -> list[list[str]]:
+    """_ask_terms of each clause of the ask: 完善双向转诊机制，畅通上转下转通道 is answered by a sentence on either."""
+    clauses = [c for c in re.split(r"[，,；;]", ask) if c.strip()]
+    return [t for t in (_ask_terms(c, theme, vocabulary) for c in clauses) if t]
 
 
 def _term_coverage(terms: Sequence[str], sentence: str, vocabulary: Vocabulary | None) -> float:
@@ -377,6 +395,7 @@ def select_evidence(
     vocabulary: Vocabulary | None = None,
     min_relative: float = 0.5,
     min_terms: float = 0.3,
+    themed_docs: Sequence[str] = (),
 ) -> list[Evidence]:
     """Sentences from retrieved passages that support one ask, best first, then put in reading order.
 
@@ -386,12 +405,15 @@ def select_evidence(
 
     A sentence must be about the ask and about the proposal: it holds one of the ask's specific words (beyond the
     theme, see Vocabulary.terms), and it, its section headings or its document's title hold a `theme` term
-    (proposal_theme). Shared generic words (从业人员、培训) put a 疫情监测 sentence under a 托育培训 ask before.
-    A sentence scoring under `min_relative` of the best one, or holding less than `min_terms` of the ask's topic
-    words (weighted by rarity), is left out: one good paragraph beats three loose ones.
+    (proposal_theme), or it comes from one of `themed_docs` (the precedents that answered a proposal like this
+    one, see themed_precedents: a reply may say 医共体 where the proposal says 医联体). Shared generic words
+    (从业人员、培训) put a 疫情监测 sentence under a 托育培训 ask before.
+    A sentence scoring under `min_relative` of the best one, or holding less than `min_terms` of the topic words
+    (weighted by rarity) of every clause of the ask, is left out: one good paragraph beats three loose ones.
     """
     used = set() if used is None else used
     ask_terms = _ask_terms(ask, theme, vocabulary) if vocabulary is not None else []
+    clause_terms = _clause_terms(ask, theme, vocabulary) if vocabulary is not None else []
     other_terms = {o: _ask_terms(o, theme, vocabulary) if vocabulary is not None else [] for o in others}
     candidates: list[Evidence] = []
     for hit in retriever.search(ask, k=12, filters=filters):
@@ -399,7 +421,7 @@ def select_evidence(
         if any(w in h for h in chunk.breadcrumb[1:] for w in ("问题", "困难", "不足")):
             continue
         context = " ".join([*chunk.breadcrumb, chunk.meta.title])
-        themed_context = any(t in context for t in theme)
+        themed_context = chunk.doc_id in themed_docs or any(t in context for t in theme)
         weight = 1.0 / math.sqrt(hit.rank) + (0.5 if chunk.doc_id in preferred else 0.0)
         for position, sentence in enumerate(_sentences(chunk.text)):
             if sentence in used or (ask_terms and not any(t in sentence for t in ask_terms)):
@@ -414,7 +436,7 @@ def select_evidence(
             floor = min_coverage if chunk.doc_id in preferred else min_coverage + 0.1
             if coverage >= floor and not any(_better_for(o, sentence, coverage) for o in other_terms.items()):
                 # The ask's rarer words count more: 流感 matters more than 接种 in 做好流感疫苗接种工作.
-                terms = _term_coverage(ask_terms, sentence, vocabulary)
+                terms = max((_term_coverage(c, sentence, vocabulary) for c in clause_terms), default=0.0)
                 if ask_terms and terms < min_terms:
                     continue
                 relevance = (coverage + terms) / 2 if ask_terms else coverage

@@ -288,6 +288,9 @@ def test_every_ask_gets_a_section_even_without_a_verb_first() -> None:
     other = make_proposal("关于心理健康的建议", body)
     assert split_asks(other) == ["为中小学生提供心理辅导", "在各街道设立心理咨询室"]
     assert split_asks(make_proposal("关于托育的建议", "对此群众十分关注。在我区，托位不足。")) == ["托育"]
+    # a shortcoming that opens with a target and a verb is not a request
+    shortcoming = make_proposal("关于分级诊疗的建议", "建议如下。在推进分级诊疗过程中基层能力不足。为基层配备设备。")
+    assert split_asks(shortcoming) == ["为基层配备设备"]
 
 
 def test_each_ask_has_a_section_placeholdered_when_unsupported(toy_retriever) -> None:
