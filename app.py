@@ -587,7 +587,10 @@ def build_app(service: Service) -> gr.Blocks:
                     )
                     up_btn = gr.Button("上传并索引", variant="primary")
                 with gr.Column():
-                    del_choice = gr.Dropdown(label="已上传的文件", choices=uploaded_names(), value=None)
+                    # Custom values allowed: another session may have uploaded the file; delete() checks the name.
+                    del_choice = gr.Dropdown(
+                        label="已上传的文件", choices=uploaded_names(), value=None, allow_custom_value=True
+                    )
                     del_btn = gr.Button("删除所选文件", variant="stop")
                     refresh = gr.Button("刷新")
             lib_msg = gr.Textbox(label="操作结果", interactive=False, lines=3)
