@@ -45,6 +45,7 @@ VERSIONS = "versions"
 CACHE = "cache"
 CACHE_FLUSH_EVERY = 64  # new embeddings written to the cache at least this often, so a crash loses little
 CACHE_MAX_SHARDS = 16
+VERSION_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss")  # bm25/ is absent for an index with no chunks
 
 
 @dataclass
@@ -390,10 +391,14 @@ def build_index(
         IndexMismatchError: the existing index was built with another embedder or format and rebuild is off.
     """
     started = time.perf_counter()
+    paths = list(paths)  # walked twice when nothing changed: once to check, once to build
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     report = BuildReport(index_dir=index_dir)
     with _build_lock(index_dir):
+        if not rebuild and _files_unchanged(index_dir, paths, embedder, hnsw_threshold, report):
+            report.seconds = time.perf_counter() - started
+            return report  # nothing changed: no need to load the index, the cache or any file's text
         previous: Index | None = None
         if not rebuild:
             try:
@@ -427,6 +432,48 @@ def build_index(
         report.swapped = True
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _files_unchanged(
+    index_dir: Path, paths: Iterable[Path | str], embedder: Embedder, hnsw_threshold: int, report: BuildReport
+) -> bool:
+    """Whether the live version already holds exactly these files (same bytes), embedder and tokenizer.
+
+    Reads only manifest.json and hashes the files, so `qa index` with nothing to do costs a directory walk and a
+    hash per file instead of loading chunks, vectors, BM25 and the embedding cache.
+    """
+    try:
+        version = index_dir / VERSIONS / current_version(index_dir)
+        manifest = json.loads((version / "manifest.json").read_text("utf-8"))
+    except (IndexMissingError, OSError, ValueError):
+        return False
+    if not all((version / name).exists() for name in VERSION_FILES):
+        return False  # a damaged version: the full path loads it and says to rebuild
+    if (
+        manifest.get("format") != FORMAT_VERSION
+        or manifest.get("embedder") != {"name": embedder.name, "dim": embedder.dim}
+        or manifest.get("tokenizer") != tokenize.fingerprint()
+        or manifest.get("dense") != ("hnsw" if int(manifest.get("chunk_count", 0)) > hnsw_threshold else "flat")
+    ):
+        return False
+    files, errors = collect_files(paths)
+    old: dict[str, dict[str, Any]] = manifest.get("files", {})
+    scope = {str(f) for f in files}
+    if errors or any(key not in scope and not Path(key).is_file() for key in old):
+        return False  # a named path is missing, or an indexed file was deleted
+    for path in files:
+        entry = old.get(str(path))
+        try:
+            if entry is None or entry.get("sha256") != hashlib.sha256(path.read_bytes()).hexdigest():
+                return False
+        except OSError:
+            return False
+    report.files = len(old)
+    report.files_unchanged = len(files)
+    report.chunks = report.cached = int(manifest.get("chunk_count", 0))
+    report.documents = int(manifest.get("document_count", 0))
+    report.dense_kind = manifest.get("dense", "")
+    return True
 
 
 def _unchanged(previous: Index, entries: dict[str, dict[str, Any]], chunks: list[Chunk], hnsw_threshold: int) -> bool:

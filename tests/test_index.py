@@ -88,6 +88,30 @@ def test_unchanged_files_are_not_reread_or_reembedded(corpus: Path, tmp_path: Pa
     assert current_version(tmp_path / "idx") == version
 
 
+def test_a_no_change_reindex_reads_only_the_manifest(corpus: Path, tmp_path: Path) -> None:
+    first = build_index([corpus], tmp_path / "idx", ToyEmbedder())
+    index = load_index(tmp_path / "idx")
+    # Were the chunk store parsed, this would fail to load; with nothing changed it must not even be read.
+    (index.path / "chunks.jsonl").write_text("not json\n", encoding="utf-8")
+    again = ToyEmbedder()
+    report = build_index(iter([corpus]), tmp_path / "idx", again)
+    assert not report.swapped and again.calls == 0 and report.errors == []
+    assert (report.files, report.files_unchanged, report.documents) == (2, 2, 2)
+    assert report.chunks == report.cached == first.chunks and report.dense_kind == "flat"
+
+
+def test_what_the_manifest_alone_cannot_vouch_for_goes_through_a_full_build(corpus: Path, tmp_path: Path) -> None:
+    build_index([corpus], tmp_path / "idx", ToyEmbedder())
+    version = current_version(tmp_path / "idx")
+    # Another dense kind is asked for: a new version with an HNSW index.
+    report = build_index([corpus], tmp_path / "idx", ToyEmbedder(), hnsw_threshold=5)
+    assert report.swapped and report.dense_kind == "hnsw" and current_version(tmp_path / "idx") != version
+    # A file added to the folder is indexed.
+    shutil.copy(SEEDS_DIR / "003_7d96d5533ae081cc.txt", corpus / "003_7d96d5533ae081cc.txt")
+    report = build_index([corpus], tmp_path / "idx", ToyEmbedder(), hnsw_threshold=5)
+    assert report.swapped and report.documents == 3
+
+
 def test_a_changed_file_is_reembedded_alone(corpus: Path, tmp_path: Path) -> None:
     first = build_index([corpus], tmp_path / "idx", ToyEmbedder())
     changed = corpus / SMALL_SEEDS[1]
