@@ -36,6 +36,11 @@ from qa.embed import Embedder, iter_batches
 from qa.errors import IndexMismatchError, IndexMissingError, QAError
 from qa.records import Chunk, DocMeta
 
+# A query is one small matrix-vector product: an OpenMP team only adds wake-up cost, and on a shared CPU its
+# spinning threads turned a ~8 ms exact search at 10k chunks into ~60 ms (docs/performance.md). Requests are
+# served concurrently instead; builds raise the count while they add vectors (_build_dense).
+faiss.omp_set_num_threads(int(os.environ.get("QA_FAISS_THREADS", "1")))
+
 FORMAT_VERSION = 1
 HNSW_THRESHOLD = 50_000  # above this many chunks exact search gets slow enough that HNSW pays for its build
 HNSW_M = 32
@@ -311,7 +316,12 @@ def _build_dense(vectors: np.ndarray, dim: int, hnsw_threshold: int) -> tuple[fa
         dense = faiss.IndexFlatIP(dim)
         kind = "flat"
     if len(vectors):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # HNSW insertion does parallelise
+        try:
+            dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        finally:
+            faiss.omp_set_num_threads(threads)
     return dense, kind
 
 

@@ -317,3 +317,12 @@ def test_bm25_is_rebuilt_from_the_chunk_store_when_the_term_rules_changed(
     manifest_path.write_text(json.dumps({**manifest, "tokenizer": "older-rules"}), encoding="utf-8")
     shutil.rmtree(index.path / "bm25")
     assert expected and load_index(tmp_path / "idx").bm25_search(["医联体"], 5) == expected
+
+
+def test_faiss_searches_on_one_thread_and_a_build_restores_it(corpus: Path, tmp_path: Path) -> None:
+    import faiss
+
+    assert os.environ.get("QA_FAISS_THREADS", "1") == "1"  # the default this test checks
+    assert faiss.omp_get_max_threads() == 1
+    build_index([corpus], tmp_path / "idx", ToyEmbedder(), hnsw_threshold=5)
+    assert faiss.omp_get_max_threads() == 1
