@@ -1,0 +1,161 @@
+"""The evaluation report: markdown (eval/report.md), JSON (eval/report.json) and the terminal summary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qa.metrics import QUESTION_TYPES, RETRIEVAL_METRICS, SYSTEMS
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}"
+
+
+def retrieval_table(report: dict[str, Any]) -> str:
+    """Systems side by side on the retrieval metrics (percent), as a markdown table."""
+    lines = ["| system | " + " | ".join(RETRIEVAL_METRICS) + " |", "|---" * (len(RETRIEVAL_METRICS) + 1) + "|"]
+    for system in SYSTEMS:
+        overall = report["retrieval"][system]["overall"]
+        lines.append(f"| {system} | " + " | ".join(_pct(overall[m]) for m in RETRIEVAL_METRICS) + " |")
+    return "\n".join(lines)
+
+
+def by_type_table(report: dict[str, Any], metric: str) -> str:
+    """One metric per question type, systems side by side."""
+    types = [t for t in QUESTION_TYPES if t in report["retrieval"][SYSTEMS[0]]["by_type"]]
+    lines = ["| type | n | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 2) + "|"]
+    for t in types:
+        n = report["retrieval"][SYSTEMS[0]]["by_type"][t]["n"]
+        cells = [_pct(report["retrieval"][s]["by_type"][t][metric]) for s in SYSTEMS]
+        lines.append(f"| {t} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _answers_section(answers: dict[str, Any]) -> list[str]:
+    if "skipped" in answers:
+        return [f"Not measured: {answers['skipped']}."]
+    return [
+        f"{answers['n_answerable']} answerable and {answers['n_unanswerable']} unanswerable questions.",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        f"| keyword coverage (answerable) | {_pct(answers['keyword_coverage'])}% |",
+        f"| citation precision | {_pct(answers['citation_precision'])}% |",
+        f"| citation recall | {_pct(answers['citation_recall'])}% |",
+        f"| refusal accuracy (unanswerable) | {_pct(answers['refusal_accuracy'])}% |",
+        f"| false-refusal rate (answerable) | {_pct(answers['false_refusal_rate'])}% |",
+        f"| latency p50 | {answers['latency_p50_ms']:.0f} ms |",
+        f"| latency p95 | {answers['latency_p95_ms']:.0f} ms |",
+    ]
+
+
+def _precedents_section(precedents: dict[str, Any]) -> list[str]:
+    if "skipped" in precedents:
+        return [f"Not measured: {precedents['skipped']}."]
+    lines = [
+        f"{precedents['n']} new proposals from eval/drafts.jsonl. "
+        f"Recall@1 {_pct(precedents['recall@1'])}%, Recall@3 {_pct(precedents['recall@3'])}%.",
+        "",
+        "| case | expected | ranked (top 3) |",
+        "|---|---|---|",
+    ]
+    for row in precedents["cases"]:
+        lines.append(f"| {row['id']} | {', '.join(row['expected'])} | {', '.join(row['ranked'][:3])} |")
+    return lines
+
+
+def misses(report: dict[str, Any], cutoff: int = 5) -> list[dict[str, Any]]:
+    """Answerable questions the hybrid does not bring up in its first `cutoff` hits, with every system's rank."""
+    ranks = {s: report["retrieval"][s]["ranks"] for s in SYSTEMS}
+    out = []
+    for qid, rank in ranks[SYSTEMS[0]].items():
+        if rank == 0 or rank > cutoff:
+            out.append({"id": qid, **report["questions"][qid], **{s: ranks[s][qid] for s in SYSTEMS}})
+    return out
+
+
+def render_markdown(report: dict[str, Any], failures: Sequence[str]) -> str:
+    """eval/report.md: how it was run, the tables, the gate result and the hybrid's misses."""
+    m = report["machine"]
+    c = report["corpus"]
+    g = report["gold"]
+    lines = [
+        "# Evaluation report",
+        "",
+        f"- command: `{report['command']}`",
+        f"- date: {report['date']}",
+        f"- machine: {m['cores']} cores, {m['processor']}, {m['platform']}, Python {m['python']}",
+        f"- embedder: {report['embedder']['name']} (dim {report['embedder']['dim']})",
+        f"- corpus: {c['files']} files, {c['documents']} documents, {c['chunks']} chunks "
+        f"(naive baseline: {c['naive_chunks']} raw pieces)",
+        f"- gold: {g['questions']} questions ({g['answerable']} answerable, {g['unanswerable']} unanswerable)",
+        f"- run time: {report['seconds']} s",
+        "",
+        "## Retrieval (answerable questions, percent)",
+        "",
+        retrieval_table(report),
+        "",
+        "### MRR@10 by question type",
+        "",
+        by_type_table(report, "mrr@10"),
+        "",
+        "### Recall@5 by question type",
+        "",
+        by_type_table(report, "recall@5"),
+        "",
+        "## Answers",
+        "",
+        *_answers_section(report["answers"]),
+        "",
+        "## Precedent search",
+        "",
+        *_precedents_section(report["precedents"]),
+        "",
+        "## Gate (eval/thresholds.json)",
+        "",
+        *([f"- FAIL: {f}" for f in failures] or ["All thresholds met; the hybrid beats every other system on MRR@10."]),
+        "",
+    ]
+    missed = misses(report)
+    lines += ["## Questions the hybrid misses in its top 5", ""]
+    if missed:
+        lines += ["Rank of the first relevant passage per system (0 = not in the top 10).", ""]
+        lines += ["| id | type | question | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 3) + "|"]
+        for row in missed:
+            ranks = " | ".join(str(row[s]) for s in SYSTEMS)
+            lines.append(f"| {row['id']} | {row['type']} | {row['question']} | {ranks} |")
+    else:
+        lines.append("None.")
+    if report["notes"]:
+        lines += ["", "## Notes", "", *[f"- {n}" for n in report["notes"]]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: dict[str, Any], failures: Sequence[str], md_path: Path, json_path: Path) -> None:
+    """Write the markdown and JSON reports."""
+    md_path.write_text(render_markdown(report, failures), encoding="utf-8")
+    payload = {**report, "gate_failures": list(failures)}
+    json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def summary(report: dict[str, Any]) -> str:
+    """What the terminal shows: the side-by-side retrieval table and the answer/precedent headline numbers."""
+    lines = [retrieval_table(report), ""]
+    answers, precedents = report["answers"], report["precedents"]
+    if "skipped" in answers:
+        lines.append(f"answers: not measured ({answers['skipped']})")
+    else:
+        lines.append(
+            f"answers: keywords {_pct(answers['keyword_coverage'])}%, citation P/R "
+            f"{_pct(answers['citation_precision'])}/{_pct(answers['citation_recall'])}%, refusal accuracy "
+            f"{_pct(answers['refusal_accuracy'])}%, false refusals {_pct(answers['false_refusal_rate'])}%, "
+            f"p50/p95 {answers['latency_p50_ms']:.0f}/{answers['latency_p95_ms']:.0f} ms"
+        )
+    if "skipped" in precedents:
+        lines.append(f"precedents: not measured ({precedents['skipped']})")
+    else:
+        lines.append(f"precedents: Recall@1 {_pct(precedents['recall@1'])}%, Recall@3 {_pct(precedents['recall@3'])}%")
+    return "\n".join(lines)
