@@ -5,6 +5,7 @@ Layout of an index directory::
     CURRENT                 name of the live version (replaced atomically: the commit point of a build)
     versions/<name>/        manifest.json, chunks.jsonl, vectors.npy, dense.faiss, bm25/
     cache/<embedder>/       embedding cache shards, keyed by a hash of the embedded text
+    cache/terms-<rules>/    BM25 term ids per text hash and their vocabulary (qa/terms.py)
     .build.lock             held while a build runs, so two builds never interleave
 
 A build writes a new version under a temporary name, renames it, then replaces CURRENT. A kill at any moment
@@ -35,6 +36,7 @@ from qa import tokenize
 from qa.embed import Embedder, iter_batches
 from qa.errors import IndexMismatchError, IndexMissingError, QAError
 from qa.records import Chunk, DocMeta
+from qa.terms import TermCache, build_bm25
 
 # A query is one small matrix-vector product: an OpenMP team only adds wake-up cost, and on a shared CPU its
 # spinning threads turned a ~8 ms exact search at 10k chunks into ~60 ms (docs/performance.md). Requests are
@@ -301,10 +303,9 @@ def check_embedder(index: Index, embedder: Embedder) -> None:
 # --------------------------------------------------------------------------------------------- building
 
 
-def _build_bm25(chunks: list[Chunk]) -> bm25s.BM25:
-    bm25 = bm25s.BM25()
-    bm25.index([tokenize.tokenize(c.indexed_text) for c in chunks], show_progress=False)
-    return bm25
+def _build_bm25(chunks: list[Chunk], cache_root: Path | None = None) -> bm25s.BM25:
+    """BM25 over the chunks' indexed text; term ids come from the term cache under cache_root when given."""
+    return build_bm25(((text_key(c), c.indexed_text) for c in chunks), TermCache(cache_root))
 
 
 def _build_dense(vectors: np.ndarray, dim: int, hnsw_threshold: int) -> tuple[faiss.Index, str]:
@@ -629,7 +630,7 @@ def _write_version(
     dense, kind = _build_dense(vectors, dim, hnsw_threshold)
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     if chunks:
-        _build_bm25(chunks).save(str(tmp / "bm25"), show_progress=False)
+        _build_bm25(chunks, index_dir / CACHE).save(str(tmp / "bm25"), show_progress=False)
     manifest = {
         **manifest,
         "dense": kind,

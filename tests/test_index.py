@@ -326,3 +326,66 @@ def test_faiss_searches_on_one_thread_and_a_build_restores_it(corpus: Path, tmp_
     assert faiss.omp_get_max_threads() == 1
     build_index([corpus], tmp_path / "idx", ToyEmbedder(), hnsw_threshold=5)
     assert faiss.omp_get_max_threads() == 1
+
+
+def _bm25_from_strings(chunks: list) -> object:
+    """The reference: bm25s over term strings, as the index built BM25 before term ids were cached."""
+    import bm25s
+
+    from qa.tokenize import tokenize
+
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(c.indexed_text) for c in chunks], show_progress=False)
+    return bm25
+
+
+BM25_QUERIES = (
+    "托育机构",
+    "医联体建设",
+    "家庭医生签约服务",
+    "第20240182号",
+    "流调队伍",
+    "新增 县域医共体",
+    "卫生健康局",
+)
+
+
+def test_an_incremental_build_ranks_bm25_as_a_full_rebuild_and_as_term_strings(corpus: Path, tmp_path: Path) -> None:
+    from qa.tokenize import tokenize
+
+    build_index([corpus], tmp_path / "inc", ToyEmbedder())
+    changed = corpus / SMALL_SEEDS[1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\n新增：全面推进紧密型县域医共体建设。\n", "utf-8")
+    shutil.copy(SEEDS_DIR / "003_7d96d5533ae081cc.txt", corpus / "003_7d96d5533ae081cc.txt")
+    (corpus / SMALL_SEEDS[0]).unlink()
+    assert build_index([corpus], tmp_path / "inc", ToyEmbedder()).swapped  # ids from the cache + new ones
+    build_index([corpus], tmp_path / "full", ToyEmbedder(), rebuild=True)  # a cache of its own, from scratch
+    inc, full = load_index(tmp_path / "inc"), load_index(tmp_path / "full")
+    assert [c.chunk_id for c in inc.chunks] == [c.chunk_id for c in full.chunks]
+    reference = _bm25_from_strings(inc.chunks)
+    assert len(inc.bm25.vocab_dict) == len(reference.vocab_dict)  # terms of removed files are not carried
+    for query in BM25_QUERIES:
+        terms = tokenize(query)
+        expected = np.asarray(reference.get_scores(terms), dtype=np.float32)
+        assert expected.max() > 0, query
+        np.testing.assert_allclose(inc.bm25.get_scores(terms), expected, rtol=1e-6)
+        np.testing.assert_allclose(full.bm25.get_scores(terms), expected, rtol=1e-6)
+        assert inc.bm25_search(terms, 10) == full.bm25_search(terms, 10)
+
+
+def test_the_term_cache_survives_a_cut_vocabulary_line_and_tokenises_only_new_text(tmp_path: Path) -> None:
+    from qa.terms import TermCache
+
+    cache = TermCache(tmp_path)
+    first = cache.ids("a", "社区托育机构建设")
+    cache.flush()
+    vocab_file = next(tmp_path.glob("terms-*/vocab.jsonl"))
+    with open(vocab_file, "a", encoding="utf-8") as fh:
+        fh.write('"half a lin')  # a build killed while appending
+    again = TermCache(tmp_path)
+    assert "a" in again and again.ids("a", "ignored: the key is cached").tolist() == first.tolist()
+    second = again.ids("b", "家庭医生签约服务")
+    again.flush()
+    reread = TermCache(tmp_path)
+    assert len(reread) == 2 and reread.ids("b", "").tolist() == second.tolist()
+    assert [t for t in reread.vocab] == [json.loads(line) for line in vocab_file.read_text("utf-8").splitlines()]
