@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from qa.config import OFFLINE_EMBEDDER
 from qa.errors import ConfigError
@@ -156,14 +155,29 @@ def embed_texts(embedder: Embedder, texts: list[str], *, batch_size: int = 16, p
     return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
-class LangchainEmbeddings(Embeddings):
-    """Our Embedder as a langchain `Embeddings`, for langchain components that want one."""
+@cache
+def _langchain_embeddings_class() -> type:
+    # langchain_core is imported on first use: `qa search` / `qa index` import this module and never need it.
+    from langchain_core.embeddings import Embeddings
 
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
+    class LangchainEmbeddings(Embeddings):
+        """Our Embedder as a langchain `Embeddings`, for langchain components that want one."""
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.embed_documents(list(texts)).tolist()
+        def __init__(self, embedder: Embedder) -> None:
+            self.embedder = embedder
 
-    def embed_query(self, text: str) -> list[float]:
-        return self.embedder.embed_query(text).tolist()
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return self.embedder.embed_documents(list(texts)).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.embedder.embed_query(text).tolist()
+
+    LangchainEmbeddings.__module__ = __name__
+    LangchainEmbeddings.__qualname__ = "LangchainEmbeddings"
+    return LangchainEmbeddings
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LangchainEmbeddings":
+        return _langchain_embeddings_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from qa import tokenize
 from qa.config import Settings, load_settings
@@ -19,6 +16,9 @@ from qa.embed import Embedder, get_embedder
 from qa.errors import QuestionError
 from qa.index import Index, check_embedder, current_version, load_index
 from qa.records import KINDS, Chunk, Hit
+
+if TYPE_CHECKING:
+    from langchain_core.documents import Document as LCDocument
 
 MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60  # the constant of Cormack et al.; it damps the difference between rank 1 and rank 2
@@ -246,10 +246,14 @@ def open_retriever(settings: Settings | None = None) -> Retriever:
 
 
 # --------------------------------------------------------------------------------------------- langchain edge
+# langchain_core is imported on first use, not with this module: with langsmith it costs ~1.4 s of start-up that
+# `qa search` and `qa index` never need. `from qa.retrieve import HybridRetriever` still works (module __getattr__).
 
 
 def hit_to_document(hit: Hit) -> LCDocument:
     """A langchain Document for a hit: the chunk text as content, Hit.to_dict() and the chunk as metadata."""
+    from langchain_core.documents import Document as LCDocument
+
     metadata = {k: v for k, v in hit.to_dict().items() if k != "text"}
     metadata["score"] = hit.score  # unrounded, so document_to_hit gives back the same Hit
     metadata["chunk"] = hit.chunk.to_dict()
@@ -267,21 +271,37 @@ def document_to_hit(doc: LCDocument) -> Hit:
     )
 
 
-class HybridRetriever(BaseRetriever):
-    """A langchain retriever over our Retriever, for chains that take a BaseRetriever."""
+@cache
+def _hybrid_retriever_class() -> type:
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.retrievers import BaseRetriever
+    from pydantic import ConfigDict
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    class HybridRetriever(BaseRetriever):
+        """A langchain retriever over our Retriever, for chains that take a BaseRetriever."""
 
-    retriever: Any  # qa.retrieve.Retriever (Any: pydantic need not validate our dataclass)
-    k: int = 5
-    filters: Filters | None = None
-    mode: str = "hybrid"
+        model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    def _get_relevant_documents(
-        self,
-        query: str,
-        *,
-        run_manager: CallbackManagerForRetrieverRun,  # noqa: ARG002 (langchain signature)
-    ) -> list[LCDocument]:
-        hits = self.retriever.search(query, self.k, filters=self.filters, mode=self.mode)
-        return [hit_to_document(h) for h in hits]
+        retriever: Any  # qa.retrieve.Retriever (Any: pydantic need not validate our dataclass)
+        k: int = 5
+        filters: Filters | None = None
+        mode: str = "hybrid"
+
+        def _get_relevant_documents(
+            self,
+            query: str,
+            *,
+            run_manager: CallbackManagerForRetrieverRun,  # noqa: ARG002 (langchain signature)
+        ) -> list[LCDocument]:
+            hits = self.retriever.search(query, self.k, filters=self.filters, mode=self.mode)
+            return [hit_to_document(h) for h in hits]
+
+    HybridRetriever.__module__ = __name__
+    HybridRetriever.__qualname__ = "HybridRetriever"
+    return HybridRetriever
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HybridRetriever":
+        return _hybrid_retriever_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -66,3 +66,34 @@ def test_english_is_lowercased() -> None:
 def test_fingerprint_is_stable() -> None:
     assert fingerprint() == fingerprint()
     assert len(fingerprint()) == 12
+
+
+def test_importing_the_module_loads_no_jieba_and_no_langchain() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qa.tokenize, qa.retrieve, qa.embed; "
+        "print(sorted(m for m in ('jieba', 'langchain_core') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_pos_tagging_shares_the_domain_dictionary_and_leaves_the_global_one_unloaded() -> None:
+    from qa.tokenize import jieba_tokenizer, pos_tokenizer
+
+    pos = pos_tokenizer()
+    assert pos.tokenizer is jieba_tokenizer()
+    tagged = [(w, f) for w, f in pos.lcut("武汉市江夏区卫生健康局关于东西湖区托育机构的答复")]
+    assert ("卫生健康局", "n") in tagged and ("东西湖区", "ns") in tagged and ("江夏区", "ns") in tagged
+    assert "托育机构" in [w for w, _ in tagged]  # a userdict word, whole
+
+
+def test_pos_tagging_does_not_load_the_global_jieba_dictionary() -> None:
+    import subprocess
+    import sys
+
+    code = "import jieba, qa.tokenize; qa.tokenize.pos_tokenizer().lcut('江夏区托育机构'); print(jieba.dt.initialized)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
