@@ -32,6 +32,8 @@ class Settings:
     agency_leader_phone: str = ""
     agency_handler: str = ""
     agency_handler_phone: str = ""
+    # Dense search: "faiss" (in the index), "qdrant" (in-process), "qdrant:/folder" or "qdrant+http://host:6333"
+    vector_backend: str = "faiss"
 
     def __post_init__(self) -> None:
         if self.max_question_chars <= 0:
@@ -40,6 +42,12 @@ class Settings:
             )
         if self.upload_max_mb <= 0:
             raise ConfigError(f"QA_UPLOAD_MAX_MB must be greater than 0. Currently, it is {self.upload_max_mb}")
+        backend = self.vector_backend.strip()
+        if backend not in ("faiss", "qdrant") and not backend.startswith(("qdrant:", "qdrant+")):
+            raise ConfigError(
+                f"QA_VECTOR_BACKEND must be 'faiss', 'qdrant', 'qdrant:/path/to/folder' or "
+                f"'qdrant+http://host:6333'. Currently, it is {self.vector_backend!r}"
+            )
         if self.llm_timeout <= 0:
             raise ConfigError(f"QA_LLM_TIMEOUT must be greater than 0. Currently, it is {self.llm_timeout}")
 

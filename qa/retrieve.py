@@ -215,7 +215,7 @@ def rrf(
 
 # --------------------------------------------------------------------------------------------- per-process cache
 
-_OPEN: dict[tuple[str, str, str], Retriever] = {}
+_OPEN: dict[tuple[str, str, str, str], Retriever] = {}
 _OPEN_LOCK = threading.Lock()
 
 
@@ -228,14 +228,18 @@ def open_retriever(settings: Settings | None = None) -> Retriever:
     Raises:
         IndexMissingError: no index was built yet.
         IndexMismatchError: the index was built by another embedder or format.
+        ConfigError: the vector backend setting names a backend that is not installed.
     """
+    from qa.backends import backend_spec, with_backend
+
     settings = settings or load_settings()
     index_dir = settings.index_dir.resolve()
-    key = (str(index_dir), current_version(index_dir), settings.embed_model)
+    spec = backend_spec(settings)
+    key = (str(index_dir), current_version(index_dir), settings.embed_model, spec)
     with _OPEN_LOCK:
         if key not in _OPEN:
             retriever = Retriever(
-                load_index(index_dir),
+                with_backend(load_index(index_dir), spec),  # dense search through FAISS, or Qdrant when configured
                 get_embedder(settings.embed_model),
                 max_question_chars=settings.max_question_chars,
             )

@@ -181,6 +181,36 @@ def test_open_retriever_caches_until_the_index_is_rebuilt(tmp_path: Path, monkey
     assert len(first.index.documents()) == 1  # a reader holding the old one keeps it
 
 
+def test_open_retriever_searches_through_the_backend_the_settings_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("qdrant_client")
+    from qa.backends import BackendIndex
+    from qa.config import load_settings
+    from qa.errors import ConfigError
+
+    toy = ToyEmbedder()
+    monkeypatch.setattr("qa.retrieve.get_embedder", lambda _spec: toy)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("001_884f6c705b95b4c7.txt", "002_1f72599712e05cfe.txt"):
+        shutil.copy(SEEDS_DIR / name, folder)
+    build_index([folder], tmp_path / "idx", toy)
+    plain = open_retriever(Settings(index_dir=tmp_path / "idx"))
+    env = {"QA_INDEX_DIR": str(tmp_path / "idx"), "QA_VECTOR_BACKEND": "qdrant"}
+    settings = load_settings(config_file=tmp_path / "none.toml", env=env)
+    assert settings.vector_backend == "qdrant"
+    backed = open_retriever(settings)
+    assert isinstance(backed.index, BackendIndex) and backed.index.backend.name == "qdrant"
+    assert not isinstance(plain.index, BackendIndex)
+    for query in ("医联体建设", "068号建议的答复"):
+        for mode in ("dense", "hybrid"):
+            expected = [h.chunk.chunk_id for h in plain.search(query, 5, mode=mode)]
+            assert [h.chunk.chunk_id for h in backed.search(query, 5, mode=mode)] == expected
+    with pytest.raises(ConfigError, match=r"QA_VECTOR_BACKEND.*'pinecone'"):
+        load_settings(config_file=tmp_path / "none.toml", env={**env, "QA_VECTOR_BACKEND": "pinecone"})
+
+
 # ------------------------------------------------------------------------------------------------ real seeds
 
 

@@ -2,13 +2,12 @@
 
 A backend answers dense kNN with a metadata filter over the vectors of a built index; rows are the index's
 chunk rows, so hits from any backend fuse with BM25 exactly as FAISS hits do. Select one with the spec string
-`QA_VECTOR_BACKEND` (or the `vector_backend` setting, when present): "faiss", "qdrant" (in-process, in memory),
+the `vector_backend` setting (QA_VECTOR_BACKEND): "faiss", "qdrant" (in-process, in memory),
 "qdrant:/path/to/dir" (in-process, on disk) or "qdrant+http://host:6333" (a Qdrant server or cluster).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -47,9 +46,15 @@ class VectorBackend(Protocol):
 
 
 def backend_spec(settings: Settings | None = None) -> str:
-    """The configured backend spec: the `vector_backend` setting if it exists, else QA_VECTOR_BACKEND, else faiss."""
-    spec = getattr(settings, "vector_backend", "") if settings is not None else ""
-    return (spec or os.environ.get("QA_VECTOR_BACKEND", "") or DEFAULT_BACKEND).strip()
+    """The configured backend spec: the `vector_backend` setting (QA_VECTOR_BACKEND or qa.toml), else faiss.
+
+    Args:
+        settings: the effective settings; loaded from the environment and config file when omitted.
+    """
+    from qa.config import load_settings
+
+    settings = settings or load_settings()
+    return (settings.vector_backend or DEFAULT_BACKEND).strip()
 
 
 def open_backend(index: Index, spec: str = DEFAULT_BACKEND) -> VectorBackend:
