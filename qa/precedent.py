@@ -213,9 +213,10 @@ class Vocabulary:
 
 
 def _search_words(text: str, *, parts: bool = False) -> list[str]:
-    """Words of a text by the index's own tokenizer (its domain dictionary knows 托育、医共体), a leading 对/为/向
-    taken off (对托育 → 托育), Latin acronyms (CT) and, with `parts`, the ends of longer words (普惠托育 → 普惠, 托育):
-    a theme term may be written shorter; an ask's own terms stay whole, or 服务中心 would stand for the whole ask.
+    """Words of a text by the index's own tokenizer (its domain dictionary knows 托育、医共体), a leading 对/为/由…
+    taken off (对托育 → 托育, 由疾控 → 疾控), Latin acronyms (CT) and, with `parts`, the ends of longer words
+    (普惠托育 → 普惠, 托育): a theme term may be written shorter; an ask's own terms stay whole, or 服务中心 would
+    stand for the whole ask.
 
     The global jieba would depend on what other code loaded into it; qa.tokenize gives the same words every run.
     """
@@ -223,7 +224,7 @@ def _search_words(text: str, *, parts: bool = False) -> list[str]:
     for word in words(text):
         if not re.fullmatch(r"[\u4e00-\u9fa5]+", word):
             continue
-        word = re.sub(r"^[对为向给在把将]", "", word) if len(word) > 2 else word
+        word = re.sub(r"^[对为向给在把将由从与和及]", "", word) if len(word) > 2 else word
         out.append(word)
         if parts and len(word) > 2:  # 医共体 also as 医共 (医共同体), 家庭医生签约 as 家庭医生 and 签约
             out += [word[:2], word[-2:]] + ([word[:4], word[-4:]] if len(word) > 5 else [])
@@ -336,10 +337,12 @@ def _ask_terms(ask: str, theme: Sequence[str], vocabulary: Vocabulary) -> list[s
     return own or terms
 
 
-def _clause_terms(ask: str, theme: Sequence[str], vocabulary: Vocabulary) -> list[list[str]]:
-    """_ask_terms of each clause of the ask: 完善双向转诊机制，畅通上转下转通道 is answered by a sentence on either."""
+def _clause_terms(ask: str, vocabulary: Vocabulary) -> list[list[str]]:
+    """The specific words of each clause of the ask: 完善双向转诊机制，畅通上转下转通道 is answered by a sentence on
+    either."""
     clauses = [c for c in re.split(r"[，,；;]", ask) if c.strip()]
-    return [t for t in (_ask_terms(c, theme, vocabulary) for c in clauses) if t]
+    # Theme words count here (流调 in 组建流调队伍 when the body repeats 流调); _ask_terms decides membership.
+    return [t for t in (vocabulary.terms(c) for c in clauses) if t]
 
 
 def _term_coverage(terms: Sequence[str], sentence: str, vocabulary: Vocabulary | None) -> float:
@@ -413,7 +416,7 @@ def select_evidence(
     """
     used = set() if used is None else used
     ask_terms = _ask_terms(ask, theme, vocabulary) if vocabulary is not None else []
-    clause_terms = _clause_terms(ask, theme, vocabulary) if vocabulary is not None else []
+    clause_terms = _clause_terms(ask, vocabulary) if vocabulary is not None else []
     other_terms = {o: _ask_terms(o, theme, vocabulary) if vocabulary is not None else [] for o in others}
     candidates: list[Evidence] = []
     for hit in retriever.search(ask, k=12, filters=filters):
