@@ -44,18 +44,26 @@ class TermCache:
         vocab_file = self.dir / "vocab.jsonl"
         if not vocab_file.is_file():
             return
-        good = 0
-        with open(vocab_file, "rb") as fh:
-            for line in fh:
+        raw = vocab_file.read_bytes()
+        lines = raw.split(b"\n")[:-1]  # the part after the last newline is a line cut short by a killed build
+        try:  # one parse for the whole file: per-line json.loads costs seconds at 100k chunks' vocabulary
+            terms = json.loads(b"[" + b",".join(lines) + b"]")
+        except ValueError:
+            terms = None
+        if not isinstance(terms, list) or len(set(terms)) != len(terms) or not all(isinstance(t, str) for t in terms):
+            terms, seen = [], set()
+            for line in lines:  # a damaged line: keep what precedes it
                 try:
-                    term = json.loads(line) if line.endswith(b"\n") else None
+                    term = json.loads(line)
                 except ValueError:
-                    term = None
-                if not isinstance(term, str) or term in self.vocab:
-                    break  # a line cut short by a killed build: keep what precedes it
-                self.vocab[term] = len(self.vocab)
-                good += len(line)
-        if good != vocab_file.stat().st_size:
+                    break
+                if not isinstance(term, str) or term in seen:
+                    break
+                terms.append(term)
+                seen.add(term)
+        self.vocab = {term: i for i, term in enumerate(terms)}
+        good = sum(len(line) + 1 for line in lines[: len(terms)])
+        if good != len(raw):
             os.truncate(vocab_file, good)  # the build lock is held: no one else appends now
         for shard in sorted(self.dir.glob("shard-*.npz")):
             try:

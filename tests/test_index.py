@@ -389,3 +389,18 @@ def test_the_term_cache_survives_a_cut_vocabulary_line_and_tokenises_only_new_te
     reread = TermCache(tmp_path)
     assert len(reread) == 2 and reread.ids("b", "").tolist() == second.tolist()
     assert [t for t in reread.vocab] == [json.loads(line) for line in vocab_file.read_text("utf-8").splitlines()]
+
+
+def test_a_garbled_vocabulary_line_drops_the_terms_after_it_and_the_shards_that_use_them(tmp_path: Path) -> None:
+    from qa.terms import TermCache
+
+    cache = TermCache(tmp_path)
+    cache.ids("a", "社区托育机构建设")
+    cache.flush()
+    vocab_file = next(tmp_path.glob("terms-*/vocab.jsonl"))
+    lines = vocab_file.read_text("utf-8").splitlines()
+    vocab_file.write_text("\n".join([*lines[:2], "{garbled", *lines[3:]]) + "\n", "utf-8")
+    again = TermCache(tmp_path)
+    assert list(again.vocab) == [json.loads(line) for line in lines[:2]]
+    assert "a" not in again  # its shard names term ids that were lost: re-tokenised when next asked for
+    assert vocab_file.read_text("utf-8").splitlines() == lines[:2]
