@@ -292,7 +292,9 @@ def _targets(r: dict[str, Any]) -> list[str]:
 
 def _profile(r: dict[str, Any]) -> list[str]:
     scale = r.get("scale") or {}
-    largest = max((int(s) for s in scale), default=0)
+    # The largest size whose search was profiled (a merged report may carry a larger size from another run).
+    profiled = [int(s) for s in scale if any(_get(scale, s, "search", mode, "profile") for mode in MODES)]
+    largest = max(profiled, default=0)
     lines: list[str] = []
     for size in sorted(int(s) for s in scale):
         text = _get(scale, str(size), "build", "reindex_1pct", "profile")
