@@ -22,13 +22,11 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
 
+import app
 from qa import ui_format as fmt
 from qa.config import PROJECT_ROOT, Settings
 from qa.errors import ConfigError, IngestError
 from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
-
-sys.path.insert(0, str(PROJECT_ROOT))  # app.py is the top-level script, not part of the qa package
-import app
 
 META = DocMeta(
     agency="武汉市江夏区卫生健康局",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,11 +11,9 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
+from test_app import AppServer, message_text, running_app, seeds_index_dir
 
 from qa.config import PROJECT_ROOT
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the app launcher lives beside this file
-from test_app import AppServer, message_text, running_app, seeds_index_dir
 
 CONCURRENT = 20
 

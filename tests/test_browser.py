@@ -6,16 +6,13 @@ import json
 import os
 import re
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_app import AppServer, running_app, seeds_index_dir
 
 from qa.config import PROJECT_ROOT
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the app launcher lives beside this file
-from test_app import AppServer, running_app, seeds_index_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
