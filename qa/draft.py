@@ -76,7 +76,8 @@ def make_proposal(
         raise ProposalError("a proposal needs a title (--title) or a body (--body / --body-file)")
     names = tuple(n for p in proposers for n in re.split(r"[、,，;；\s]+", p.strip()) if n)
     number = re.sub(r"\s+", "", number).removeprefix("第").removesuffix("号")
-    return Proposal(title or body[:30], body, names, normalize_kind(kind), meeting.strip(), number)
+    level = kind.strip()[:1] if kind.strip()[:1] in ("区", "市") else ""
+    return Proposal(title or body[:30], body, names, normalize_kind(kind), meeting.strip(), number, level)
 
 
 def load_template(name: str) -> str:
@@ -262,9 +263,9 @@ def extractive_sections(
 def _frame(proposal: Proposal, profile: Profile) -> tuple[str, str, str]:
     """Header (agency, title line, salutation), opening and closing (thanks, contacts, 抄送) from prompts/."""
     npc = proposal.kind == "人大建议"
-    # 区 or 市 committees: from the meeting as typed, else from the configured agency (never from a precedent's).
+    # 区 or 市 committees: from the meeting or kind as typed, else from the configured agency (never a precedent's).
     meeting_level = proposal.meeting[:1] if proposal.meeting[:1] in "区市" else ""
-    level = meeting_level or ("市" if home_place(profile.agency).endswith("市") else "区")
+    level = meeting_level or proposal.level or ("市" if home_place(profile.agency).endswith("市") else "区")
     you = "你们" if len(proposal.proposers) > 1 else "您"
     values = {
         "agency": profile.agency,

@@ -233,6 +233,7 @@ class Proposal:
     kind: str = "政协提案"  # 政协提案 or 人大建议
     meeting: str = ""
     number: str = ""
+    level: str = ""  # 区 or 市 when the user said so (区政协提案, 市人大代表建议); picks the 抄送 committees
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,10 @@ def test_profile_and_npc_kind_fill_the_frame(toy_retriever) -> None:
     city = make_proposal(YILIANTI.title, YILIANTI.body, proposers=["许国欣"], kind="建议", meeting="市六届人大三次会议")
     lines = [line for line in draft_reply(city, retriever=toy_retriever).text.split("\n") if line]
     assert lines[2] == "许国欣代表：" and lines[-2:] == ["抄送：市人大常委会代工委（1份）", "市政府办公室（1份）"]
+    # With no meeting typed, the 市 of "市人大代表建议" still picks the city committees.
+    typed = make_proposal(YILIANTI.title, YILIANTI.body, proposers=["许国欣"], kind="市人大代表建议")
+    lines = [line for line in draft_reply(typed, retriever=toy_retriever, settings=PROFILE).text.split("\n") if line]
+    assert lines[-2:] == ["抄送：市人大常委会代工委（1份）", "市政府办公室（1份）"]
 
 
 def test_every_number_is_in_a_cited_passage(toy_retriever) -> None:
