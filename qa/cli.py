@@ -7,9 +7,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings, load_settings
 from qa.errors import QAError
+
+if TYPE_CHECKING:  # the retriever pulls in numpy and FAISS: imported by the commands that search
+    from qa.retrieve import Filters
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -115,13 +119,45 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_question_arguments(parser: argparse.ArgumentParser, *, k: int, k_help: str) -> None:
+    """The question, -k and the metadata filters that `search` and `ask` share."""
     parser.add_argument("question", help="the question; '-' reads one question per line from stdin, one JSON line out")
-    parser.add_argument("-k", type=int, default=5, help="hits to show (default 5)")
-    parser.add_argument("--json", action="store_true", help="print hits as JSON (Hit.to_dict())")
+    parser.add_argument("-k", type=int, default=k, help=f"{k_help} (default {k})")
     parser.add_argument("--agency", default="", help="only documents whose agency contains this, e.g. 江夏")
     parser.add_argument("--year", default="", help="only documents of this year, e.g. 2024")
     parser.add_argument("--kind", default="", help="only this kind: 政协提案 / 人大建议 / 规划 / 其他")
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    from qa.errors import ConfigError
+    from qa.retrieve import Filters
+
+    if args.k <= 0:
+        raise ConfigError(f"-k must be greater than 0. Currently, it is {args.k}")
+    return Filters(agency=args.agency, year=args.year, kind=args.kind)
+
+
+def _answer_stdin(respond: Callable[[str], dict[str, Any]], empty: dict[str, Any]) -> int:
+    """One JSON line per stdin question; a bad line is reported in its row and does not stop the batch."""
+    from qa.errors import QuestionError
+
+    failed = 0
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            continue
+        try:
+            row = respond(question)
+        except QuestionError as err:
+            failed += 1
+            row = {"question": question[:200], **empty, "error": str(err)}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_question_arguments(parser, k=5, k_help="hits to show")
+    parser.add_argument("--json", action="store_true", help="print hits as JSON (Hit.to_dict())")
     parser.add_argument(
         "--mode", choices=("hybrid", "dense", "bm25"), default="hybrid", help="retriever (default hybrid)"
     )
@@ -129,12 +165,9 @@ def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """Show the passages retrieved for a question (or for each stdin line with '-')."""
-    from qa.errors import ConfigError, QuestionError
-    from qa.retrieve import Filters, open_retriever
+    from qa.retrieve import open_retriever
 
-    if args.k <= 0:
-        raise ConfigError(f"-k must be greater than 0. Currently, it is {args.k}")
-    filters = Filters(agency=args.agency, year=args.year, kind=args.kind)
+    filters = _filters(args)
     retriever = open_retriever(settings)
     if args.question != "-":
         hits = retriever.search(args.question, args.k, filters=filters, mode=args.mode)
@@ -146,19 +179,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         if not hits and not args.json:
             print("没有找到相关内容")
         return 0
-    failed = 0
-    for line in sys.stdin:
-        question = line.strip()
-        if not question:
-            continue
-        try:
-            hits = retriever.search(question, args.k, filters=filters, mode=args.mode)
-            row = {"question": question, "hits": [h.to_dict() for h in hits]}
-        except QuestionError as err:  # one bad line must not stop a batch
-            failed += 1
-            row = {"question": question[:200], "hits": [], "error": str(err)}
-        print(json.dumps(row, ensure_ascii=False), flush=True)
-    return 1 if failed else 0
+
+    def search(question: str) -> dict[str, Any]:
+        hits = retriever.search(question, args.k, filters=filters, mode=args.mode)
+        return {"question": question, "hits": [h.to_dict() for h in hits]}
+
+    return _answer_stdin(search, {"hits": []})
 
 
 def _add_docs_arguments(parser: argparse.ArgumentParser) -> None:
@@ -186,42 +212,26 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _add_ask_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("question", help="the question; '-' reads one question per line from stdin, one JSON line out")
+    _add_question_arguments(parser, k=6, k_help="passages to retrieve and cite from")
     parser.add_argument("--json", action="store_true", help="print the answer as JSON (Answer.to_dict())")
-    parser.add_argument("--agency", default="", help="only documents whose agency contains this, e.g. 江夏")
-    parser.add_argument("--year", default="", help="only documents of this year, e.g. 2024")
-    parser.add_argument("--kind", default="", help="only this kind: 政协提案 / 人大建议 / 规划 / 其他")
-    parser.add_argument("-k", type=int, default=6, help="passages to retrieve and cite from (default 6)")
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer a question (or each stdin line with '-') with cited sources, or refuse."""
     from qa.answer import ask, format_answer
-    from qa.errors import ConfigError, QuestionError
     from qa.generate import get_generator
-    from qa.retrieve import Filters, open_retriever
+    from qa.retrieve import open_retriever
 
-    if args.k <= 0:
-        raise ConfigError(f"-k must be greater than 0. Currently, it is {args.k}")
-    filters = Filters(agency=args.agency, year=args.year, kind=args.kind)
+    filters = _filters(args)
     retriever = open_retriever(settings)
     generator = get_generator(settings)
     if args.question != "-":
         answer = ask(args.question, retriever=retriever, filters=filters, generator=generator, k=args.k)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
         return 0
-    failed = 0
-    for line in sys.stdin:
-        question = line.strip()
-        if not question:
-            continue
-        try:
-            row = ask(question, retriever=retriever, filters=filters, generator=generator, k=args.k).to_dict()
-        except QuestionError as err:  # one bad line must not stop a batch
-            failed += 1
-            row = {"question": question[:200], "error": str(err)}
-        print(json.dumps(row, ensure_ascii=False), flush=True)
-    return 1 if failed else 0
+    return _answer_stdin(
+        lambda q: ask(q, retriever=retriever, filters=filters, generator=generator, k=args.k).to_dict(), {}
+    )
 
 
 def _add_draft_arguments(parser: argparse.ArgumentParser) -> None:
