@@ -15,9 +15,11 @@ from qa.extractive import (
     ExtractiveGenerator,
     best_candidate,
     classify,
+    counted_noun,
     expand_query,
     question_terms,
     rank_sentences,
+    states_count,
 )
 from qa.generate import Generator, refusal_text
 from qa.records import Answer, Chunk, Hit
@@ -60,9 +62,9 @@ def is_followup(question: str) -> bool:
 
 
 def _places(text: str) -> list[str]:
-    import jieba.posseg as pseg
+    from qa.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
-    words = [w for w, f in pseg.lcut(text) if f == "ns" and len(w) >= 2]
+    words = [w for w, f in pos_tokenizer().lcut(text) if f == "ns" and len(w) >= 2]
     return words or _PLACE.findall(text)
 
 
@@ -178,6 +180,9 @@ def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy, doc_texts: M
     chunks = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
     texts = doc_texts or {}
     evidence = evidence_text(chunks) + "".join(texts.get(d, "") for d in dict.fromkeys(c.doc_id for c in chunks))
+    noun = counted_noun(question) if intent.kind == "number" and not intent.cross_doc else ()
+    if noun and not any(states_count(c.text, noun, intent.unit) for c in ranked[:5] if c.typed and c.n == best.n):
+        return Gate(sources, f"no retrieved sentence counts {''.join(noun)}", coverage)
     reason = refusal_reason(
         question,
         evidence=evidence,

@@ -29,7 +29,7 @@ _QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
 # Everywhere in this corpus: they neither find nor rule out an answer.
 _GENERIC_TEXT = """
 工作 情况 建设 问题 服务 医疗 卫生 健康 机构 我区 全区 推进 加强 提升 开展 措施 举措 做法 内容
-卫健 部门 单位 地区 地方
+卫健 部门 单位 地区 地方 不足 短缺 缺乏 问题 办法 帮扶 帮助 支持 区里 市里 政府
 """
 _GENERIC = frozenset(_GENERIC_TEXT.split())
 # Words people type and the words the documents use for them (colloquial → official, and variants).
@@ -68,6 +68,9 @@ _SYNONYMS = {
     "宝宝": ("婴幼儿", "幼儿"),
     "没证": ("持证", "证书"),
     "量血压": ("血压",),
+    "牵头": ("龙头", "牵头医院", "牵头单位"),
+    "龙头": ("牵头",),
+    "压力": ("心理", "情绪"),
 }
 # Everyday words whose official counterparts are worth adding to the retrieval query itself.
 _COLLOQUIAL_TEXT = (
@@ -95,7 +98,7 @@ _UNIT_ALIASES = {
     "所": "所|家|个",
     "张": "张|份",
     "份": "份|张",
-    "元": "元|万元|亿元",
+    "元": "元|万元|亿元|万|亿",  # 投入不低于500万: a sum of money often drops its 元
     "万": "万",
 }
 _NUMBER_UNIT = r"\d[\d,.]*\s*(?:万|亿)?\s*(?:余|多)?\s*(?:{unit})"
@@ -144,6 +147,12 @@ _NUMBER_Q_RE = re.compile(
 _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
 _NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系统|什么平台")
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
+# The formal frame of a reply (收悉, 现答复如下, thanks, 请多提宝贵意见): it says what was received and that an
+# answer follows, never what was done. Only metadata questions (who proposed what) may quote it.
+BOILERPLATE_RE = re.compile(
+    r"收悉|(?:函复|答复|汇报|回复)如下|(?:非常|再次|首先)?感谢.{0,40}(?:关心|关注|支持|建议|提议)|"
+    r"多提宝贵意见|建言献策|(?:高度|非常)重视(?:您|你们|委员|代表)|(?:您|你们)提出的建议(?:非常|很)有意义"
+)
 # Sentences that speak to a reader or a model instead of reporting anything: data, never an answer.
 INSTRUCTION_RE = re.compile(
     r"忽略(?:以上|上述|之前|前面|所有)|无视(?:以上|上述|之前)|(?:你|您)现在是|请(?:直接)?回答[:：]|系统提示|提示词|"
@@ -170,17 +179,21 @@ def classify(question: str) -> Intent:
     if "热线" not in q:
         fields = tuple(name for name, pattern in _META_PATTERNS if pattern.search(q))
         if fields:
+            # 主管领导有哪些: the values of many documents, so retrieval must reach many of them
+            cross = cross or (bool(_META_LIST_RE.search(q)) and fields[0] in ("contacts", "agency"))
             return Intent("meta", meta_field=fields[0], meta_fields=fields, cross_doc=cross)
     if _NUMBER_Q_RE.search(q) or _UNIT_RE.search(q):
         m = _UNIT_RE.search(q)
         # 比例 / 占比 ask for a percentage; a bare 率 may be 0.83 or ≤9/10万 (any figure will do).
         unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率", q) else "")
+        if not unit and re.search(r"多少钱|花了多少|投资多少|投入多少|拨了?多少|资金多少|费用多少|工资|多少经费", q):
+            unit = "元"  # a sum of money is stated in 元 / 万元, not in 亩 or 人
         return Intent("number", unit=unit, cross_doc=cross)
     if _DATE_Q_RE.search(q):
         return Intent("date", cross_doc=cross)
     if _LIST_RE.search(q) or cross:
         return Intent("list", cross_doc=cross)
-    if _NAME_Q_RE.search(q) and not re.search(r"谁|哪位|院长|局长|主任|书记|负责人|姓名", q):
+    if _NAME_Q_RE.search(q) and not re.search(r"谁|哪位|院长|园长|校长|局长|主任|书记|负责人|姓名", q):
         return Intent("name", cross_doc=cross)
     if _PERSON_Q_RE.search(q):
         return Intent("person", cross_doc=cross)
@@ -226,6 +239,8 @@ class Candidate:
     sentence_coverage: float  # the same share in the sentence alone
     topic_coverage: float  # that share counting only topic words (not places, years or other numbers)
     typed: bool  # holds the kind of value asked for (see _typed)
+    topics: frozenset[str] = frozenset()  # the question's content nouns it holds (托育, 心理), not 措施 or 不足
+    boilerplate: bool = False  # the reply's formal frame (收悉, 现答复如下, thanks): no information
 
 
 def _context(chunk: Chunk) -> str:
@@ -253,6 +268,38 @@ def _typed(intent: Intent, sentence: str) -> bool:
     if intent.kind == "name":  # 叫什么: names are quoted in these documents (“银医通”系统, 《…方案》)
         return bool(re.search(r"“[^”]{2,20}”|《[^》]{2,40}》", sentence))
     return True
+
+
+def counted_noun(question: str) -> tuple[str, ...]:
+    """The words of the noun a 多少/几 + measure word question counts: 多少家三甲医院 → (三甲医院,), or ()."""
+    from qa.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    pairs = [(w, f) for w, f in pos_tokenizer().lcut(normalize(question)) if w.strip()]
+    for i in range(len(pairs) - 2):
+        if pairs[i][0] in ("多少", "几") and pairs[i + 1][1] == "q":
+            noun: list[str] = []
+            for w, f in pairs[i + 2 :]:
+                if not f.startswith(("n", "a", "b", "j")) or f == "nr" or w in _QUESTION_WORDS:
+                    break
+                noun.append(w)
+            return tuple(noun)
+    return ()
+
+
+def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
+    """Whether the sentence gives a count of that noun: 3家三甲医院, not 1家部省属或市级三甲医院帮扶 (which counts
+    helpers per 医共体). The noun's first or last word must follow the figure and its measure word closely."""
+    if not noun or "\t" in sentence:  # a table row's figure belongs to its label
+        return True
+    units = _UNIT_ALIASES.get(unit, re.escape(unit)) if unit else r"[\u4e00-\u9fa5]"
+    text = normalize(sentence)
+    heads = {noun[0], noun[-1], *(_SYNONYMS.get(noun[-1], ()))}
+    words = "|".join(map(re.escape, heads))
+    figure = _NUMBER_UNIT.format(unit=units)
+    # 3家三甲医院 (figure, noun) or 组建家庭医生团队857个 (noun, figure)
+    # A figure counts a noun it closely precedes, or one it follows within the same phrase (新增…达标单位18家).
+    whole = re.escape("".join(noun))  # before the figure only the whole noun: 区人民医院成立了1个… counts no 民营医院
+    return bool(re.search(rf"{figure}[\u4e00-\u9fa5]{{0,2}}(?:{words})|{whole}[\u4e00-\u9fa5]{{0,8}}{figure}", text))
 
 
 def _type_bonus(intent: Intent, sentence: str) -> float:
@@ -312,6 +359,13 @@ def rank_sentences(
     # A figure asked for a year is the one whose passage states that year (2025年 target, not the 2019 value).
     years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(question))
     dated = [all(y in normalize(c.text) or f"{y[2:]}年" in normalize(c.text) for y in years) for c in sources]
+    # A question about one place is answered by that place's documents: 江汉区的医联体 is not 东西湖's.
+    places = [t for t in terms if re.fullmatch(r"[\u4e00-\u9fa5]{2,}[区县市]", t)]
+    elsewhere = [
+        bool(places) and not all(t in ctx or t[:-1] in ctx for t in places)
+        for ctx in (normalize(f"{c.meta.agency}{c.meta.title}{c.meta.heading}{c.text}") for c in sources)
+    ]
+    content = {t for t in topic_weights if t not in _GENERIC}
     out = []
     for (n, s, e), text in zip(spans, texts, strict=True):
         ctx = contexts[n - 1]
@@ -322,6 +376,7 @@ def rank_sentences(
         coverage = in_context / weight_sum
         # Headings and fragments (short, no full stop) name a topic but rarely answer anything.
         short = 0.12 if _is_heading(text) else 0.0
+        frame = intent.kind != "meta" and bool(BOILERPLATE_RE.search(text))
         score = (
             0.45 * in_sentence / weight_sum
             + 0.25 * coverage
@@ -330,11 +385,16 @@ def rank_sentences(
             + 0.08 / n
             + year_bonus
             - short
+            - (0.6 if frame else 0.0)
+            - (0.25 if elsewhere[n - 1] else 0.0)
         )
         typed = _typed(intent, text)
         topic = sum(w for t, w in topic_weights.items() if _present(t, text)) / topic_sum
+        held = frozenset(t for t in content if _present(t, text))
         out.append(
-            Candidate(n, s, e, sources[n - 1].text[s:e], score, coverage, in_sentence / weight_sum, topic, typed)
+            Candidate(
+                n, s, e, sources[n - 1].text[s:e], score, coverage, in_sentence / weight_sum, topic, typed, held, frame
+            )
         )
     out.sort(key=lambda c: (-c.score, c.n, c.start))
     return out
@@ -345,9 +405,13 @@ def best_candidate(ranked: Sequence[Candidate], intent: Intent, *, window: int =
 
     None when a figure or date is asked for and none of the leading sentences holds one.
     """
+    informative = [c for c in ranked if not c.boilerplate] or list(ranked)
     if intent.kind in ("number", "date"):
-        return next((c for c in ranked[:window] if c.typed), None)
-    return ranked[0] if ranked else None
+        return next((c for c in informative[:window] if c.typed), None)
+    if not informative:
+        return None
+    # Lead with a sentence about the question's subject (托育), not one sharing only its frame (不足, 措施).
+    return next((c for c in informative[: 2 * window] if c.topics), informative[0])
 
 
 def _is_heading(text: str) -> bool:
@@ -424,6 +488,50 @@ def _meta_source(question: str, sources: Sequence[Chunk]) -> int:
     return best
 
 
+_META_LIST_RE = re.compile(r"哪些|有哪|有谁|都有谁|都是谁|分别|各是|哪几")
+# Words that name a metadata field or the kind of document, not a topic: 主管领导有哪些 asks about no topic.
+_META_WORDS_TEXT = """
+主管 领导 主管领导 经办人 经办 联系人 联系 电话 号码 联系电话 委员 代表 提案 建议 答复 回复
+卫健局 卫健委 卫生健康局 文号 编号 单位 部门 局 政协 人大 会议
+"""
+_META_WORDS = frozenset(_META_WORDS_TEXT.split())
+
+
+def meta_list_answer(field_name: str, question: str, sources: Sequence[Chunk]) -> str:
+    """The distinct values of one metadata field across the documents a question names (江夏区卫健局的主管领导有哪些),
+    each cited; "" when the question is about one document's topic or the field has fewer than two values."""
+    q = normalize(question)
+    if field_name not in ("contacts", "proposers", "agency") or not _META_LIST_RE.search(q):
+        return ""
+    terms = question_terms(question)
+    if any(t not in _META_WORDS and not _is_entity(t) for t in terms):
+        return ""  # 托育那个提案是哪几位委员提的: one document's answer, from meta_answer
+    places = [t for t in terms if _is_entity(t) and not t.isdigit()]
+    values: dict[str, list[int]] = {}
+    label = ""
+    for n, chunk in enumerate(sources, 1):
+        meta = chunk.meta
+        where = normalize(f"{meta.agency}{meta.heading}{meta.title}")
+        if places and not all(p in where or p[:-1] in where for p in places):
+            continue
+        if field_name == "contacts":
+            wanted = [c for c in meta.contacts if c[0] and c[0][:2] in q]
+            label = wanted[0][0] if wanted else label
+            found = [person for _role, person, _phone in wanted]
+        elif field_name == "proposers":
+            label, found = f"提出{_role_of(meta)}", list(meta.proposers)
+        else:
+            label, found = "答复单位", [meta.agency] if meta.agency else []
+        for value in found:
+            cited = values.setdefault(value, [])
+            if n not in cited:
+                cited.append(n)
+    if len(values) < 2:
+        return ""
+    parts = "、".join(f"{value}{''.join(f'[{n}]' for n in cited[:2])}" for value, cited in values.items())
+    return f"{label}有：{parts}。"
+
+
 _ASKING_RE = re.compile(r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|是否|吗")
 
 
@@ -432,6 +540,33 @@ def sub_questions(question: str) -> list[str]:
     parts = [p for p in re.split(r"[，,；;？?。]", question) if p.strip()]
     asking = [p for p in parts if _ASKING_RE.search(p)]
     return asking if len(asking) >= 2 else [question]
+
+
+def table_row(text: str, start: int, end: int) -> str:
+    """A table row as "label：header value，header value", from the header row above it, or "" if it is not one.
+
+    人均预期寿命（岁） 80.81 82.4 under 指标名称 2019年 2025年 (tab-separated) → 人均预期寿命（岁）：2019年80.81，
+    2025年82.4. The header is the first tab-separated line of the passage; rows of a table cut from their header
+    stay as they are.
+    """
+    row = _line_of(text, start, end)  # the whole line: a sentence span drops the row's leading empty cell
+    if "\t" not in row:
+        return ""
+    header_line = next((line for line in text[: text.rfind("\n", 0, start) + 1].split("\n") if "\t" in line), "")
+    if not header_line:
+        return ""
+    header = [normalize(h) for h in header_line.split("\t")]
+    cells = [cell.strip() for cell in row.split("\t")]
+    if len(cells) != len(header):
+        return ""
+    value_cols = [i for i, h in enumerate(header) if h and i > 0 and re.search(r"\d", h)]
+    if not value_cols:
+        return ""
+    label = next((cells[i] for i in range(value_cols[0] - 1, -1, -1) if cells[i]), "")
+    values = [f"{header[i]}{cells[i]}" for i in value_cols if cells[i] and cells[i] not in "-—"]
+    if not label or not values:
+        return ""
+    return f"{label}：{'，'.join(values)}"
 
 
 def _render(
@@ -448,7 +583,7 @@ def _render(
         start, end = clause_window(
             text, start, end, [normalize(f) for f in terms], primary=[normalize(p) for p in primary]
         )
-    clause = _trim(text[start:end])
+    clause = table_row(text, start, end) or _trim(text[start:end])
     if intent.cross_doc:
         # Each place is named once, before its first sentence: 江夏区：…[1]。…[2]。咸宁市：…[3]。
         place = place_of(sources[c.n - 1].meta)
@@ -467,7 +602,12 @@ def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], mos
         seen_docs = {sources[top.n - 1].doc_id}
         for c in ranked:
             doc = sources[c.n - 1].doc_id
-            wanted = (c.typed or intent.kind not in ("number", "date")) and not _is_heading(c.text)
+            wanted = (
+                (c.typed or intent.kind not in ("number", "date"))
+                and not _is_heading(c.text)
+                and not c.boilerplate
+                and (c.topics or not top.topics)
+            )
             if doc not in seen_docs and wanted and c.score >= 0.4 * top.score and c.coverage >= 0.5 * top.coverage:
                 picks.append(c)
                 seen_docs.add(doc)
@@ -486,7 +626,15 @@ def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], mos
             or any(_similar(c.text, p.text) for p in picks)
         ):
             continue
-        if intent.kind in ("number", "date") and not c.typed:
+        if intent.kind in ("number", "date") and (not c.typed or not c.topics >= top.topics):
+            continue
+        # Each added sentence must be about the question's subject, not merely share its generic words; another
+        # document's sentence only when it is about that subject at least as much as the leading one.
+        if c.boilerplate or (top.topics and not c.topics):
+            continue
+        other_doc = sources[c.n - 1].doc_id != sources[top.n - 1].doc_id
+        close = c.topics >= top.topics or c.topic_coverage >= top.topic_coverage or c.score >= 0.85 * top.score
+        if other_doc and not (top.topics and close):
             continue
         # A figure asked about one place comes from one document; a figure from another would mislead.
         if intent.kind in ("number", "date", "person") and sources[c.n - 1].doc_id != sources[top.n - 1].doc_id:
@@ -501,6 +649,9 @@ def compose(question: str, sources: Sequence[Chunk], *, max_sentences: int = 4) 
         return ""
     intent = classify(question)
     if intent.kind == "meta":
+        listed = meta_list_answer(intent.meta_field, question, sources)
+        if listed:
+            return listed
         n = _meta_source(question, sources)
         text = "".join(meta_answer(f, question, sources[n - 1], n) for f in intent.meta_fields)
         if text:

@@ -145,11 +145,14 @@ def _bigrams(text: str) -> set[str]:
 def find_quote(sentence: str, chunk: Chunk) -> str:
     """The exact span of the chunk that best supports the sentence: the one holding its figures, else most overlap."""
     numbers, names = extract_facts(sentence)
+    # Years label a figure (2025年4.25); the figure itself decides the quote, not a table header of years.
+    years = set(_YEAR_RE.findall(normalize(strip_citations(sentence))))
+    figures = numbers - years or numbers
     grams = _bigrams(strip_citations(sentence))
     best, best_score = (0, 0), -1.0
     for s, e in split_sentences(chunk.text):
         piece = normalize(chunk.text[s:e])
-        facts = sum(1 for n in numbers if n in _numbers(piece)) + sum(1 for n in names if n in piece)
+        facts = sum(1 for n in figures if n in _numbers(piece)) + sum(1 for n in names if n in piece)
         overlap = len(grams & _bigrams(piece)) / (len(grams) or 1)
         score = facts * 2 + overlap
         if score > best_score:
@@ -219,11 +222,11 @@ def verify_answer(text: str, sources: Sequence[Chunk], *, check_facts: bool = Tr
 
 def question_entities(question: str) -> list[str]:
     """Places (…区/县/市), years (20xx年), people (…委员/代表) and proposal numbers (第182号) a question names."""
-    import jieba.posseg as pseg  # imported here: loading jieba's dictionary is slow and only needed here
+    from qa.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     q = normalize(question)
     found: list[str] = [m.group(1) for m in _YEAR_RE.finditer(q)]
-    for word, flag in pseg.lcut(q):
+    for word, flag in pos_tokenizer().lcut(q):
         if flag == "ns" and len(word) >= 2 and word[-1] in "区县市省":
             found.append(word)
     found += [m.group(1) for m in _PERSON_RE.finditer(q) if not re.search(r"[哪几各位些的是该这那名]", m.group(1))]
@@ -231,14 +234,14 @@ def question_entities(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_ROLE_RE = re.compile(r"院长|局长|主任|书记|负责人|校长|部长|主席|科长|所长|站长|领导")
+_ROLE_RE = re.compile(r"院长|园长|局长|主任|书记|负责人|校长|部长|主席|科长|所长|站长|领导")
 
 
 def names_a_person(sentence: str) -> bool:
     """Whether a sentence names someone (jieba tags a person name): 院长是谁 needs a name, not 业务副院长."""
-    import jieba.posseg as pseg
+    from qa.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
-    return any(flag == "nr" and len(word) >= 2 for word, flag in pseg.lcut(normalize(sentence)))
+    return any(flag == "nr" and len(word) >= 2 for word, flag in pos_tokenizer().lcut(normalize(sentence)))
 
 
 def person_missing(question: str, sentence: str) -> bool:

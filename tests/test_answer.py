@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,71 @@ def test_cli_ask_human_json_and_stdin(seeds_index: Path, monkeypatch, capsys) ->
 
     assert main(["ask", "-k", "0", WUCHANG]) == 1
     assert "-k must be greater than 0" in capsys.readouterr().err
+
+
+# ---- answer quality: sentence roles, topic, tables, metadata lists, counted nouns ------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("失业的人心理压力大，区里有什么帮扶？", "心理"),
+        ("乌龙泉街卫生院要建什么？", "乌龙泉"),
+        ("针对幼儿托育机构不足，卫健部门采取了哪些措施？", "托"),
+    ],
+)
+def test_content_answers_quote_no_reply_boilerplate_and_stay_on_topic(
+    seeds_retriever: Retriever, question: str, topic: str
+) -> None:
+    answer = ask(question, retriever=seeds_retriever)
+    assert not answer.refused, answer.text
+    for sentence in re.findall(r"[^。]+。", answer.text):
+        assert not re.search(r"收悉|(?:函复|答复|汇报)如下|感谢", sentence), sentence
+    # The leading sentence is about the question's subject, not only its generic words (不足, 措施).
+    assert topic in answer.text.split("。")[0], answer.text
+
+
+@pytest.mark.slow
+def test_lead_hospital_question_is_answered_from_the_named_districts_reply(seeds_retriever: Retriever) -> None:
+    answer = ask("江汉区的医联体是哪家医院牵头的？", retriever=seeds_retriever)
+    assert not answer.refused
+    assert "协和医院" in answer.text
+    assert any(c.chunk.doc_id.startswith("001_") for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_table_row_answers_carry_the_header_labels(seeds_retriever: Retriever) -> None:
+    answer = ask("东西湖区每千人口执业（助理）医师数2025年目标是多少？", retriever=seeds_retriever)
+    assert not answer.refused
+    first = answer.text.split("。")[0]
+    assert "\t" not in first and "2025年4.25" in first.replace(" ", ""), first
+    cited = answer.citations[0]
+    assert cited.quote in cited.chunk.text and "4.25" in cited.quote
+
+
+@pytest.mark.slow
+def test_metadata_list_questions_list_every_documents_value(seeds_retriever: Retriever) -> None:
+    answer = ask("江夏区卫健局的主管领导有哪些？", retriever=seeds_retriever)
+    assert not answer.refused
+    for name in ("吴伟", "李萍", "朱海山"):
+        assert re.search(rf"{name}(?:\[\d+\])+", answer.text), answer.text
+    # A question about one proposal still names that proposal's own people only.
+    single = ask("托育机构那个提案是哪几位委员提的？", retriever=seeds_retriever)
+    assert "汤英" in single.text and "吴伟" not in single.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["咸宁有多少家三甲医院？", "东西湖区有多少家民营医院？"])
+def test_figures_counting_something_else_are_refused(seeds_retriever: Retriever, question: str) -> None:
+    assert ask(question, retriever=seeds_retriever).refused
+
+
+def test_counted_noun_needs_the_figure_next_to_it() -> None:
+    from qa.extractive import counted_noun, states_count
+
+    noun = counted_noun("咸宁有多少家三甲医院？")
+    assert noun == ("三甲医院",)
+    assert not states_count("每个县域医共体至少有1家部省属或市级三甲医院帮扶、托管", noun, "家")
+    assert states_count("全市共有3家三甲医院", noun, "家")
+    assert states_count("已组建家庭医生团队857个", counted_noun("组建了多少个家庭医生团队？"), "个")
