@@ -68,6 +68,8 @@ _SYNONYMS = {
     "宝宝": ("婴幼儿", "幼儿"),
     "没证": ("持证", "证书"),
     "量血压": ("血压",),
+    "一个月": ("/月", "每月", "月/"),
+    "每月": ("/月", "月/"),
     "牵头": ("龙头", "牵头医院", "牵头单位"),
     "龙头": ("牵头",),
     "压力": ("心理", "情绪"),
@@ -186,6 +188,8 @@ def classify(question: str) -> Intent:
         m = _UNIT_RE.search(q)
         # 比例 / 占比 ask for a percentage; a bare 率 may be 0.83 or ≤9/10万 (any figure will do).
         unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率", q) else "")
+        if unit == "个" and re.search(r"几个[^，。？?]{0,6}(?:人员|医生|医师|专家|护士|老师|委员|代表)", q):
+            unit = "名"  # 几个疾控技术人员 is answered by 1名…人员: people are counted in 名
         if not unit and re.search(r"多少钱|花了多少|投资多少|投入多少|拨了?多少|资金多少|费用多少|工资|多少经费", q):
             unit = "元"  # a sum of money is stated in 元 / 万元, not in 亩 or 人
         return Intent("number", unit=unit, cross_doc=cross)

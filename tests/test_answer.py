@@ -337,3 +337,11 @@ def test_counted_noun_needs_the_figure_next_to_it() -> None:
     assert not states_count("每个县域医共体至少有1家部省属或市级三甲医院帮扶、托管", noun, "家")
     assert states_count("全市共有3家三甲医院", noun, "家")
     assert states_count("已组建家庭医生团队857个", counted_noun("组建了多少个家庭医生团队？"), "个")
+
+
+def test_people_and_money_questions_ask_for_their_own_measure_words() -> None:
+    from qa.extractive import classify
+
+    assert classify("武昌区每个街道配几个疾控技术人员当联络员？").unit == "名"
+    assert classify("武昌区推广疫苗温控系统计划投入多少钱？").unit == "元"
+    assert classify("江夏区改造了多少个幼儿园托育班？").unit == "个"
