@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 KINDS = ("政协提案", "人大建议", "规划", "其他")
@@ -44,7 +44,9 @@ class DocMeta:
         return ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Fields are flat strings and tuples: a shallow read is enough, and dataclasses.asdict's recursive deep
+        # copy was a fifth of a 100k-chunk re-index (writing every chunk's metadata).
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         data["proposers"] = list(self.proposers)
         data["contacts"] = [list(c) for c in self.contacts]
         data["display_title"] = self.display_title
