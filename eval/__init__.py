@@ -1,1 +1,1 @@
-"""Gold sets, thresholds and reports; `python -m eval` runs qa.evaluate on them."""
+"""Gold sets, thresholds and reports; `python -m eval` runs qa.evaluation.runner on them."""

@@ -52,7 +52,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     from pathlib import Path
 
-    from qa.evaluate import DEFAULT_CACHE_DIR
+    from qa.evaluation.runner import DEFAULT_CACHE_DIR
 
     parser.add_argument("--check", action="store_true", help="gate: exit 1 when a metric misses eval/thresholds.json")
     parser.add_argument(
@@ -76,7 +76,7 @@ def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Evaluate retrieval, answers and precedents on eval/gold.jsonl and eval/drafts.jsonl; write the report."""
-    from qa.evaluate import RunOptions, run_cli
+    from qa.evaluation.runner import RunOptions, run_cli
 
     options = RunOptions(
         seeds_dir=args.seeds or settings.seeds_dir,
@@ -101,8 +101,8 @@ def _add_index_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Build or update the index; print a summary and the files that could not be read."""
-    from qa.embed import get_embedder
-    from qa.index import build_index
+    from qa.index.embed import get_embedder
+    from qa.index.store import build_index
 
     paths = list(args.paths) or [settings.seeds_dir]
     if not args.paths and (settings.data_dir / "uploads").is_dir():
@@ -195,7 +195,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     """List the indexed documents with their metadata."""
     from collections import Counter
 
-    from qa.index import load_index
+    from qa.index.store import load_index
 
     index = load_index(settings.index_dir)
     counts = Counter(c.doc_id for c in index.chunks)
@@ -218,8 +218,8 @@ def _add_ask_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer a question (or each stdin line with '-') with cited sources, or refuse."""
-    from qa.answer import ask, format_answer
-    from qa.generate import get_generator
+    from qa.answer.chain import ask, format_answer
+    from qa.answer.generate import get_generator
     from qa.retrieve import open_retriever
 
     filters = _filters(args)
@@ -252,13 +252,13 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     """Draft a reply to a new proposal from precedent: Markdown with 依据 on stdout, or a file, or JSON."""
     from pathlib import Path
 
-    from qa.draft import draft_reply, make_proposal, render_markdown, write_draft
+    from qa.draft.compose import draft_reply, make_proposal, render_markdown, write_draft
     from qa.retrieve import Filters, open_retriever
 
     body = args.body
     if args.body_file:
-        from qa.clean import clean_text
-        from qa.ingest import read_text
+        from qa.ingest.clean import clean_text
+        from qa.ingest.read import read_text
 
         body = clean_text(read_text(Path(args.body_file)))  # IngestError names the file and what is wrong
     proposal = make_proposal(
@@ -266,7 +266,7 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     )
     generator = None
     if settings.llm_configured:
-        from qa.generate import get_generator
+        from qa.answer.generate import get_generator
 
         generator = get_generator(settings)
     filters = Filters(agency=args.agency) if args.agency else None

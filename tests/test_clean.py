@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.clean import clean_text
-from qa.ingest import read_text
+from qa.ingest.clean import clean_text
+from qa.ingest.read import read_text
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

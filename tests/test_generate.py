@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer.extractive import ExtractiveGenerator, classify, compose, question_terms
+from qa.answer.generate import Generator, OpenAIGenerator, format_context, get_generator, load_prompt, refusal_text
 from qa.config import Settings
 from qa.errors import ConfigError, GeneratorError
-from qa.extractive import ExtractiveGenerator, classify, compose, question_terms
-from qa.generate import Generator, OpenAIGenerator, format_context, get_generator, load_prompt, refusal_text
+from qa.ingest.split import split_document
+from qa.ingest.structure import load_documents
 from qa.records import Chunk
-from qa.split import split_document
-from qa.structure import load_documents
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

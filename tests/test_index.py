@@ -12,7 +12,7 @@ import pytest
 from conftest import SEEDS_DIR, ToyEmbedder
 
 from qa.errors import IndexMismatchError, IndexMissingError
-from qa.index import (
+from qa.index.store import (
     CACHE,
     POINTER,
     VERSIONS,
@@ -209,10 +209,10 @@ def test_a_kill_at_the_commit_point_leaves_the_old_index(
             raise KeyboardInterrupt  # the process dies after the new version is written, before it goes live
         real_replace(src, dst)
 
-    monkeypatch.setattr("qa.index.os.replace", killed_at_pointer)
+    monkeypatch.setattr("qa.index.store.os.replace", killed_at_pointer)
     with pytest.raises(KeyboardInterrupt):
         build_index([corpus], index_dir, ToyEmbedder())
-    monkeypatch.setattr("qa.index.os.replace", real_replace)
+    monkeypatch.setattr("qa.index.store.os.replace", real_replace)
 
     assert current_version(index_dir) == version
     assert [d for d, _ in load_index(index_dir).documents()] == [SMALL_SEEDS[0]]
@@ -332,7 +332,7 @@ def _bm25_from_strings(chunks: list) -> object:
     """The reference: bm25s over term strings, as the index built BM25 before term ids were cached."""
     import bm25s
 
-    from qa.tokenize import tokenize
+    from qa.index.tokenize import tokenize
 
     bm25 = bm25s.BM25()
     bm25.index([tokenize(c.indexed_text) for c in chunks], show_progress=False)
@@ -351,7 +351,7 @@ BM25_QUERIES = (
 
 
 def test_an_incremental_build_ranks_bm25_as_a_full_rebuild_and_as_term_strings(corpus: Path, tmp_path: Path) -> None:
-    from qa.tokenize import tokenize
+    from qa.index.tokenize import tokenize
 
     build_index([corpus], tmp_path / "inc", ToyEmbedder())
     changed = corpus / SMALL_SEEDS[1]
@@ -374,7 +374,7 @@ def test_an_incremental_build_ranks_bm25_as_a_full_rebuild_and_as_term_strings(c
 
 
 def test_the_term_cache_survives_a_cut_vocabulary_line_and_tokenises_only_new_text(tmp_path: Path) -> None:
-    from qa.terms import TermCache
+    from qa.index.terms import TermCache
 
     cache = TermCache(tmp_path)
     first = cache.ids("a", "社区托育机构建设")
@@ -392,7 +392,7 @@ def test_the_term_cache_survives_a_cut_vocabulary_line_and_tokenises_only_new_te
 
 
 def test_a_garbled_vocabulary_line_drops_the_terms_after_it_and_the_shards_that_use_them(tmp_path: Path) -> None:
-    from qa.terms import TermCache
+    from qa.index.terms import TermCache
 
     cache = TermCache(tmp_path)
     cache.ids("a", "社区托育机构建设")

@@ -11,7 +11,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from qa.errors import IngestError
-from qa.ingest import SUPPORTED_SUFFIXES, read_text
+from qa.ingest.read import SUPPORTED_SUFFIXES, read_text
 
 SAMPLE = "对区政协六届三次会议第20240080号提案的答复\n汤英、宗小青委员：\n您提出的《关于优化区域幼儿托育机构》收悉。"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer.verify import normalize
 from qa.errors import QAError
-from qa.evaluate import load_thresholds
-from qa.metrics import (
+from qa.evaluation.metrics import (
     DRAFTS_FILE,
     GOLD_FILE,
     QUESTION_TYPES,
@@ -33,7 +33,7 @@ from qa.metrics import (
     reciprocal_rank,
     score_ranking,
 )
-from qa.verify import normalize
+from qa.evaluation.runner import load_thresholds
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 MISS: frozenset[str] = frozenset()
@@ -194,7 +194,7 @@ def test_bad_files_raise_readable_errors(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def seed_documents() -> dict[str, str]:
     """doc_id → normalised cleaned text plus metadata of every seed document, through the project's own parsing."""
-    from qa.structure import load_documents
+    from qa.ingest.structure import load_documents
 
     out = {}
     for path in sorted(SEEDS_DIR.iterdir()):
@@ -213,8 +213,8 @@ def test_gold_set_shape() -> None:
 
 
 def test_every_gold_evidence_occurs_in_its_document(seed_documents: dict[str, str]) -> None:
-    from qa.clean import clean_text
-    from qa.ingest import read_text
+    from qa.ingest.clean import clean_text
+    from qa.ingest.read import read_text
 
     cleaned = "".join(normalize(clean_text(read_text(p))) for p in sorted(SEEDS_DIR.iterdir()))
     problems = []

@@ -13,7 +13,8 @@ from rank_bm25 import BM25Okapi
 
 from qa.config import Settings
 from qa.errors import QuestionError
-from qa.index import build_index, load_index
+from qa.index.store import build_index, load_index
+from qa.index.tokenize import tokenize
 from qa.records import Chunk, DocMeta
 from qa.retrieve import (
     Filters,
@@ -25,7 +26,6 @@ from qa.retrieve import (
     proposal_number_matches,
     rrf,
 )
-from qa.tokenize import tokenize
 
 # ------------------------------------------------------------------------------------------------ pure functions
 
@@ -185,9 +185,9 @@ def test_open_retriever_searches_through_the_backend_the_settings_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("qdrant_client")
-    from qa.backends import BackendIndex
     from qa.config import load_settings
     from qa.errors import ConfigError
+    from qa.index.backends import BackendIndex
 
     toy = ToyEmbedder()
     monkeypatch.setattr("qa.retrieve.get_embedder", lambda _spec: toy)

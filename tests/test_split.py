@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.clean import clean_text
-from qa.ingest import read_text
+from qa.ingest.clean import clean_text
+from qa.ingest.read import read_text
+from qa.ingest.split import MAX_CHARS, split_document
+from qa.ingest.structure import load_documents, parse_documents
 from qa.records import Chunk, Document
-from qa.split import MAX_CHARS, split_document
-from qa.structure import load_documents, parse_documents
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 HARD_LIMIT = 700

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.clean import clean_text
 from qa.errors import IngestError
+from qa.ingest.clean import clean_text
+from qa.ingest.structure import load_documents, parse_documents
 from qa.records import Document
-from qa.structure import load_documents, parse_documents
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

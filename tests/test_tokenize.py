@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.tokenize import USERDICT, bigrams, fingerprint, number_variants, stopwords, tokenize, words
+from qa.index.tokenize import USERDICT, bigrams, fingerprint, number_variants, stopwords, tokenize, words
 
 # Terms the issue names; each must survive jieba as one word.
 DOMAIN_TERMS = [
@@ -73,7 +73,7 @@ def test_importing_the_module_loads_no_jieba_and_no_langchain() -> None:
     import sys
 
     code = (
-        "import sys, qa.tokenize, qa.retrieve, qa.embed; "
+        "import sys, qa.index.tokenize, qa.retrieve, qa.index.embed; "
         "print(sorted(m for m in ('jieba', 'langchain_core') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -81,7 +81,7 @@ def test_importing_the_module_loads_no_jieba_and_no_langchain() -> None:
 
 
 def test_pos_tagging_shares_the_domain_dictionary_and_leaves_the_global_one_unloaded() -> None:
-    from qa.tokenize import jieba_tokenizer, pos_tokenizer
+    from qa.index.tokenize import jieba_tokenizer, pos_tokenizer
 
     pos = pos_tokenizer()
     assert pos.tokenizer is jieba_tokenizer()
@@ -94,6 +94,9 @@ def test_pos_tagging_does_not_load_the_global_jieba_dictionary() -> None:
     import subprocess
     import sys
 
-    code = "import jieba, qa.tokenize; qa.tokenize.pos_tokenizer().lcut('江夏区托育机构'); print(jieba.dt.initialized)"
+    code = (
+        "import jieba, qa.index.tokenize; qa.index.tokenize.pos_tokenizer().lcut('江夏区托育机构'); "
+        "print(jieba.dt.initialized)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -6,10 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.records import Chunk
-from qa.split import split_document
-from qa.structure import load_documents
-from qa.verify import (
+from qa.answer.verify import (
     RefusalPolicy,
     answer_sentences,
     evidence_text,
@@ -24,6 +21,9 @@ from qa.verify import (
     verify_answer,
     year_conflict,
 )
+from qa.ingest.split import split_document
+from qa.ingest.structure import load_documents
+from qa.records import Chunk
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

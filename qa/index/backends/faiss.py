@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from qa.index import Index
+    from qa.index.store import Index
     from qa.retrieve import Filters
 
 

@@ -32,11 +32,11 @@ import bm25s
 import faiss
 import numpy as np
 
-from qa import tokenize
-from qa.embed import Embedder, iter_batches
+from qa.index import tokenize
+from qa.index.embed import Embedder, iter_batches
 from qa.errors import IndexMismatchError, IndexMissingError, QAError
 from qa.records import Chunk, DocMeta
-from qa.terms import TermCache, build_bm25
+from qa.index.terms import TermCache, build_bm25
 
 # A query is one small matrix-vector product: an OpenMP team only adds wake-up cost, and on a shared CPU its
 # spinning threads turned a ~8 ms exact search at 10k chunks into ~60 ms (docs/performance.md). Requests are
@@ -328,8 +328,8 @@ def _build_dense(vectors: np.ndarray, dim: int, hnsw_threshold: int) -> tuple[fa
 
 def _load_chunks(path: Path) -> list[Chunk]:
     """Read, clean, structure and split one file (the ingest stages' public functions)."""
-    from qa.split import split_document
-    from qa.structure import load_documents
+    from qa.ingest.split import split_document
+    from qa.ingest.structure import load_documents
 
     return [chunk for doc in load_documents(path) for chunk in split_document(doc)]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from qa import tokenize
+from qa.index import tokenize
 
 FLUSH_EVERY = 2_000  # chunks tokenised between shard writes, so a killed build keeps most of its work
 MAX_SHARDS = 16

@@ -17,7 +17,7 @@ from qa.errors import ConfigError
 
 if TYPE_CHECKING:
     from qa.config import Settings
-    from qa.index import Index
+    from qa.index.store import Index
     from qa.retrieve import Filters
 
 DEFAULT_BACKEND = "faiss"
@@ -69,11 +69,11 @@ def open_backend(index: Index, spec: str = DEFAULT_BACKEND) -> VectorBackend:
     """
     spec = spec.strip()
     if spec in ("", "faiss"):
-        from qa.backends.faiss import FaissBackend
+        from qa.index.backends.faiss import FaissBackend
 
         return FaissBackend(index)
     if spec == "qdrant" or spec.startswith(("qdrant:", "qdrant+")):
-        from qa.backends.qdrant import QdrantBackend
+        from qa.index.backends.qdrant import QdrantBackend
 
         return QdrantBackend.from_index(index, location=_qdrant_location(spec))
     raise ConfigError(

@@ -12,7 +12,7 @@ from typing import Any
 from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-# Placeholders a person still has to fill in: 〔…〕 as qa.draft writes them, plus 【…】 and ＿＿＿ people type.
+# Placeholders a person still has to fill in: 〔…〕 as qa.draft.compose writes them, plus 【…】 and ＿＿＿ people type.
 _PLACEHOLDER = re.compile(r"〔[^〔〕\n]{0,40}〕|【[^】\n]{0,40}】|[_＿]{3,}")
 
 DOC_COLUMNS = ["标题", "发文机关", "类别", "会议", "编号", "提出人", "日期", "来源文件"]

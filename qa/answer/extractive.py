@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, normalize, split_sentences
+from qa.index.tokenize import words
 from qa.records import Chunk, DocMeta
-from qa.tokenize import words
-from qa.verify import MAX_QUOTE_CHARS, clause_window, normalize, split_sentences
 
 # Words that say what kind of answer is wanted but not what it is about.
 _QUESTION_WORDS_TEXT = """
@@ -276,7 +276,7 @@ def _typed(intent: Intent, sentence: str) -> bool:
 
 def counted_noun(question: str) -> tuple[str, ...]:
     """The words of the noun a 多少/几 + measure word question counts: 多少家三甲医院 → (三甲医院,), or ()."""
-    from qa.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     pairs = [(w, f) for w, f in pos_tokenizer().lcut(normalize(question)) if w.strip()]
     for i in range(len(pairs) - 2):

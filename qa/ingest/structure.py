@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from qa.clean import CJK, clean_text, heading_kind
 from qa.errors import IngestError
-from qa.ingest import read_text
+from qa.ingest.clean import CJK, clean_text, heading_kind
+from qa.ingest.read import read_text
 from qa.records import DocMeta, Document, Section
 
 # A reply's own heading: 对区政协六届三次会议第20240080号提案的答复 / 对市六届人大三次会议第068号建议的答复.
@@ -71,7 +71,7 @@ def parse_documents(text: str, source: str) -> list[Document]:
     """Split the cleaned text of one file into Documents with metadata and section trees.
 
     Args:
-        text: output of `qa.clean.clean_text`.
+        text: output of `qa.ingest.clean.clean_text`.
         source: the file name, stored as `DocMeta.source` and used for doc ids.
 
     Returns:

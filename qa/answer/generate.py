@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from qa.config import PROJECT_ROOT, Settings
+from qa.answer.extractive import INSTRUCTION_RE, ExtractiveGenerator
+from qa.config import Settings
 from qa.errors import ConfigError, GeneratorError
-from qa.extractive import INSTRUCTION_RE, ExtractiveGenerator
 from qa.records import Chunk
 
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
 
 @runtime_checkable

@@ -1,6 +1,7 @@
 """The evaluation run: build the seeds index, score every system on the gold sets, and gate on the thresholds.
 
-The metrics live in qa.metrics, the naive baseline in qa.baseline, the report rendering in qa.eval_report.
+The metrics live in qa.evaluation.metrics, the naive baseline in qa.evaluation.baseline, the report rendering
+in qa.evaluation.report.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qa.baseline import build_naive_baseline, cached_embeddings, document_texts
 from qa.config import PROJECT_ROOT, Settings
-from qa.eval_report import summary, write_report
-from qa.metrics import (
+from qa.evaluation.baseline import build_naive_baseline, cached_embeddings, document_texts
+from qa.evaluation.metrics import (
     DEPTH,
     DRAFTS_FILE,
     EVAL_DIR,
@@ -34,6 +34,7 @@ from qa.metrics import (
     load_drafts,
     load_gold,
 )
+from qa.evaluation.report import summary, write_report
 
 THRESHOLDS_FILE = EVAL_DIR / "thresholds.json"
 REPORT_MD = EVAL_DIR / "report.md"
@@ -66,7 +67,7 @@ def _say(message: str, options: RunOptions) -> None:
 
 def prepare_index(options: RunOptions, embedder: Any) -> Any:
     """Build (incrementally) and load the seeds index in the cache directory."""
-    from qa.index import build_index, load_index
+    from qa.index.store import build_index, load_index
 
     options.cache_dir.mkdir(parents=True, exist_ok=True)
     ignore = options.cache_dir / ".gitignore"
@@ -109,9 +110,9 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
         "metrics" map that thresholds refer to.
     """
     # Imported here, not at the top: `qa --help` imports this module for its defaults and must stay fast.
-    from qa.answer import ask
-    from qa.embed import get_embedder
-    from qa.precedent import find_precedents
+    from qa.answer.chain import ask
+    from qa.draft.precedent import find_precedents
+    from qa.index.embed import get_embedder
     from qa.retrieve import Retriever
 
     items = load_gold(options.gold_file)

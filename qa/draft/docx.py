@@ -95,7 +95,7 @@ def write_docx(draft: Draft, path: Path, *, with_sources: bool = True) -> Path:
     Raises:
         QAError: the file cannot be written.
     """
-    from qa.draft import (
+    from qa.draft.compose import (
         draft_sources,
         source_line,
         source_quotes,

@@ -222,7 +222,7 @@ def verify_answer(text: str, sources: Sequence[Chunk], *, check_facts: bool = Tr
 
 def question_entities(question: str) -> list[str]:
     """Places (…区/县/市), years (20xx年), people (…委员/代表) and proposal numbers (第182号) a question names."""
-    from qa.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     q = normalize(question)
     found: list[str] = [m.group(1) for m in _YEAR_RE.finditer(q)]
@@ -239,7 +239,7 @@ _ROLE_RE = re.compile(r"院长|园长|局长|主任|书记|负责人|校长|部�
 
 def names_a_person(sentence: str) -> bool:
     """Whether a sentence names someone (jieba tags a person name): 院长是谁 needs a name, not 业务副院长."""
-    from qa.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     return any(flag == "nr" and len(word) >= 2 for word, flag in pos_tokenizer().lcut(normalize(sentence)))
 
@@ -282,7 +282,7 @@ def year_conflict(question: str, sentence: str) -> str:
 
 @dataclass(frozen=True)
 class RefusalPolicy:
-    """Thresholds below which the answer is refused; calibrated on eval/gold.jsonl (see README of qa.answer)."""
+    """Thresholds below which the answer is refused; calibrated on eval/gold.jsonl (see README of qa.answer.chain)."""
 
     min_coverage: float = 0.12  # share of the question's content terms in the best sentences with their context
     min_figure_coverage: float = 0.23  # for 多少/何时: share of its topic words in the sentence holding the figure

@@ -16,7 +16,7 @@ import numpy as np
 from qa.errors import ConfigError
 
 if TYPE_CHECKING:
-    from qa.index import Index
+    from qa.index.store import Index
     from qa.records import Chunk
     from qa.retrieve import Filters
 

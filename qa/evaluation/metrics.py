@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.answer.verify import normalize
 from qa.config import PROJECT_ROOT
 from qa.errors import QAError
 from qa.records import Chunk, DocMeta, Proposal
-from qa.verify import normalize
 
 EVAL_DIR = PROJECT_ROOT / "eval"
 GOLD_FILE = EVAL_DIR / "gold.jsonl"
@@ -162,7 +162,7 @@ def load_drafts(path: Path = DRAFTS_FILE) -> list[DraftCase]:
 
 # --- relevance ------------------------------------------------------------------------------------------------
 
-# Evidence is matched in qa.verify's comparison form (NFKC width-folding, all whitespace dropped), so page-break
+# Evidence is matched in qa.answer.verify's comparison form (NFKC width-folding, all whitespace dropped), so page-break
 # splits and `第 2024 号` spacing do not matter.
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.ingest.structure import CLOSING_HEADINGS
 from qa.records import Chunk, Document, Section
-from qa.structure import CLOSING_HEADINGS
 
 TARGET_CHARS = 500  # a long section is cut into pieces of about this size
 MAX_CHARS = 600  # a section (or group of small sections) up to this size stays one chunk

@@ -72,7 +72,7 @@ def clean_text(raw: str) -> str:
     """Turn raw extracted text into clean paragraphs.
 
     Args:
-        raw: text as read by `qa.ingest.read_text`.
+        raw: text as read by `qa.ingest.read.read_text`.
 
     Returns:
         One paragraph per line (table rows as tab-separated lines), no blank lines, no page artifacts or TOC.

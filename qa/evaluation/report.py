@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.metrics import QUESTION_TYPES, RETRIEVAL_METRICS, SYSTEMS
+from qa.evaluation.metrics import QUESTION_TYPES, RETRIEVAL_METRICS, SYSTEMS
 
 
 def _pct(value: float) -> str:

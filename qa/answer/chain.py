@@ -10,8 +10,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
-from qa.errors import GeneratorError
-from qa.extractive import (
+from qa.answer.extractive import (
     ExtractiveGenerator,
     best_candidate,
     classify,
@@ -21,10 +20,11 @@ from qa.extractive import (
     rank_sentences,
     states_count,
 )
-from qa.generate import Generator, refusal_text
+from qa.answer.generate import Generator, refusal_text
+from qa.answer.verify import RefusalPolicy, evidence_text, normalize, refusal_reason, verify_answer
+from qa.errors import GeneratorError
 from qa.records import Answer, Chunk, Hit
 from qa.retrieve import Filters, HybridRetriever, Retriever, check_question, document_to_hit
-from qa.verify import RefusalPolicy, evidence_text, normalize, refusal_reason, verify_answer
 
 DEFAULT_K = 6
 CROSS_DOC_K = 10
@@ -62,7 +62,7 @@ def is_followup(question: str) -> bool:
 
 
 def _places(text: str) -> list[str]:
-    from qa.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     words = [w for w, f in pos_tokenizer().lcut(text) if f == "ns" and len(w) >= 2]
     return words or _PLACE.findall(text)

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.metrics import DEPTH, EvalError, Passage
+from qa.answer.verify import normalize
+from qa.evaluation.metrics import DEPTH, EvalError, Passage
 from qa.records import Chunk
-from qa.verify import normalize
 
 NAIVE_CHUNK_SIZE = 500
 NAIVE_CHUNK_OVERLAP = 100
@@ -66,7 +66,7 @@ def build_naive_baseline(
     from langchain_core.documents import Document as LcDocument
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from qa.ingest import read_text
+    from qa.ingest.read import read_text
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=NAIVE_CHUNK_SIZE, chunk_overlap=NAIVE_CHUNK_OVERLAP)
     pieces: list[LcDocument] = []
@@ -88,7 +88,7 @@ def cached_embeddings(embedder: Any, cache_dir: Path) -> Any:
     from langchain_classic.embeddings import CacheBackedEmbeddings
     from langchain_classic.storage import LocalFileStore
 
-    from qa.embed import LangchainEmbeddings
+    from qa.index.embed import LangchainEmbeddings
 
     store = LocalFileStore(str(cache_dir / "naive-embeddings"))
     return CacheBackedEmbeddings.from_bytes_store(

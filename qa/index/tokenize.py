@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import jieba
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 USERDICT = DATA_DIR / "userdict.txt"
 STOPWORDS = DATA_DIR / "stopwords.txt"
 
@@ -32,7 +32,7 @@ def jieba_tokenizer() -> jieba.Tokenizer:
     should reuse it rather than load jieba's global dictionary a second time:
     `jieba.posseg.POSTokenizer(jieba_tokenizer())` — its tags then also see the domain words.
     """
-    import jieba  # here, not at the top: importing qa.tokenize (every CLI command) must not cost jieba's load
+    import jieba  # here, not at the top: importing qa.index.tokenize (every CLI command) must not cost jieba's load
 
     jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary-loading chatter at INFO
     tokenizer = jieba.Tokenizer()

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import jieba
 
 from qa.errors import QAError
+from qa.index.tokenize import words
 from qa.records import Chunk, Precedent, Proposal
-from qa.tokenize import words
 
 if TYPE_CHECKING:  # the retriever is another stage's; only the shape of search() matters here
     from qa.retrieve import Filters
@@ -218,7 +218,7 @@ def _search_words(text: str, *, parts: bool = False) -> list[str]:
     (普惠托育 → 普惠, 托育): a theme term may be written shorter; an ask's own terms stay whole, or 服务中心 would
     stand for the whole ask.
 
-    The global jieba would depend on what other code loaded into it; qa.tokenize gives the same words every run.
+    The global jieba would depend on what other code loaded into it; qa.index.tokenize gives the same words every run.
     """
     out: list[str] = []
     for word in words(text):

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.config import PROJECT_ROOT, Settings
-from qa.errors import QAError
-from qa.precedent import (
+from qa.answer.verify import find_quote, unsupported_facts
+from qa.config import Settings
+from qa.draft.precedent import (
     ProposalError,
     Vocabulary,
     ask_heading,
@@ -21,13 +21,13 @@ from qa.precedent import (
     select_evidence,
     themed_precedents,
 )
+from qa.errors import QAError
 from qa.records import Chunk, Draft, DraftSection, Precedent, Proposal
-from qa.verify import find_quote, unsupported_facts
 
 if TYPE_CHECKING:
     from qa.retrieve import Filters
 
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 NUMERALS = "一二三四五六七八九十"
 PLACEHOLDER_RE = re.compile(r"〔[^〔〕]*〕")
 # A figure as a reply writes it: 2024年1月, 3-5, 11.84, 100%; adapted sentences show it as 〔待核实：…〕.
@@ -320,7 +320,7 @@ def draft_reply(
     Args:
         proposal: the new proposal (see make_proposal).
         retriever: qa.retrieve.Retriever (anything with `search(query, k, *, filters)`).
-        generator: an OpenAI-compatible qa.generate.Generator; None drafts offline from templates and extracts.
+        generator: an OpenAI-compatible qa.answer.generate.Generator; None drafts offline from templates and extracts.
         settings: the agency profile (agency_name, agency_leader, …); None leaves every field a placeholder.
         filters: restrict precedents and passages, e.g. Filters(agency=…).
         k: how many precedents to report.
@@ -336,7 +336,7 @@ def draft_reply(
         )
         backend = "extractive"
     else:
-        from qa.draft_llm import llm_sections  # the LLM path pulls in the prompt machinery only when used
+        from qa.draft.llm import llm_sections  # the LLM path pulls in the prompt machinery only when used
 
         sections, notes = llm_sections(
             proposal, groups, retriever=retriever, precedents=precedents, profile=profile, generator=generator,
@@ -420,7 +420,7 @@ def write_draft(draft: Draft, path: Path) -> Path:
     """Write the draft by suffix: .docx (official layout), .md (with 依据), anything else the clean text."""
     path = Path(path)
     if path.suffix.lower() == ".docx":
-        from qa.docx_export import write_docx
+        from qa.draft.docx import write_docx
 
         return write_docx(draft, path)
     content = render_markdown(draft) if path.suffix.lower() == ".md" else draft.text + "\n"
@@ -432,8 +432,8 @@ def write_draft(draft: Draft, path: Path) -> Path:
 
 
 def write_docx(draft: Draft, path: Path) -> Path:
-    """Write the draft as a .docx in 公文 layout (see qa.docx_export)."""
-    from qa.docx_export import write_docx as _write
+    """Write the draft as a .docx in 公文 layout (see qa.draft.docx)."""
+    from qa.draft.docx import write_docx as _write
 
     return _write(draft, path)
 

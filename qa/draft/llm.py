@@ -6,12 +6,12 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from qa.draft.precedent import Vocabulary, leaf_asks, proposal_theme, select_evidence, themed_precedents
 from qa.errors import GeneratorError
-from qa.precedent import Vocabulary, leaf_asks, proposal_theme, select_evidence, themed_precedents
 from qa.records import Chunk, DraftSection, Precedent, Proposal
 
 if TYPE_CHECKING:
-    from qa.draft import Profile
+    from qa.draft.compose import Profile
     from qa.retrieve import Filters
 
 MARK_RE = re.compile(r"\s*〔依据([\d,，、\s]+)〕")
@@ -46,8 +46,8 @@ def gather_sources(
 
 def build_prompt(proposal: Proposal, asks: Sequence[str], sources: Sequence[Chunk], profile: Profile) -> str:
     """prompts/draft_llm.txt filled with the proposal, its asks and the numbered passages."""
-    from qa.draft import load_template
-    from qa.generate import format_context
+    from qa.answer.generate import format_context
+    from qa.draft.compose import load_template
 
     return load_template("draft_llm.txt").format(
         place=profile.place or "本地",
@@ -94,7 +94,7 @@ def llm_sections(
 ) -> tuple[list[DraftSection], list[str]]:
     """Ask the model for the body; on endpoint failure fall back to the offline extractive sections.
 
-    A generator with a langchain chat model (`.llm`, as qa.generate.OpenAIGenerator has) gets the draft prompt
+    A generator with a langchain chat model (`.llm`, as qa.answer.generate.OpenAIGenerator has) gets the draft prompt
     directly; any other Generator gets it as the question of `generate(question, sources)`.
     """
     asks = leaf_asks(groups)
@@ -110,7 +110,7 @@ def llm_sections(
         else:
             text = generator.generate(prompt, sources)
     except Exception as err:  # GeneratorError or any client error: the endpoint gave no draft, so draft offline
-        from qa.draft import extractive_sections
+        from qa.draft.compose import extractive_sections
 
         why = str(err) if isinstance(err, GeneratorError) else f"{type(err).__name__}: {str(err)[:200]}"
         sections, notes = extractive_sections(

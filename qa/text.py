@@ -1,0 +1,51 @@
+"""Text helpers every stage shares: normalisation for matching, sentence spans, character bigrams, places.
+
+One definition each; stage modules import from here instead of keeping their own copies.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK ideographs (basic, extension A, compatibility): the characters a Chinese word is made of.
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A place name as documents write it before its level: 江夏区, 咸宁市, 青岚县.
+PLACE_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}?(?:区|县|市)")
+# Sentence ends inside source passages; "；" ends a clause that often carries one figure on its own.
+SENTENCE_ENDS = "。！？!?；;\n"
+_NOT_WORD_CHAR = re.compile(r"[^\u4e00-\u9fa5A-Za-z0-9]")
+
+
+def normalize(text: str) -> str:
+    """Full-width digits and letters to ASCII, whitespace removed: the form figures and quotes are compared in."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def char_bigrams(text: str) -> set[str]:
+    """The character bigrams of a text's Chinese characters, letters and digits (punctuation and spaces dropped)."""
+    chars = _NOT_WORD_CHAR.sub("", text)
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+def split_sentences(text: str, *, ends: str = SENTENCE_ENDS) -> list[tuple[int, int]]:
+    """Spans (start, end) of the sentences of a passage, surrounding whitespace excluded.
+
+    Spans index the original text, so `text[start:end]` is an exact quote.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in ends:
+            spans.append((start, i + 1 if ch != "\n" else i))
+            start = i + 1
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s >= 2:
+            out.append((s, e))
+    return out
