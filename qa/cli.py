@@ -13,7 +13,7 @@ from qa.config import Settings, load_settings
 from qa.errors import QAError
 
 if TYPE_CHECKING:  # the retriever pulls in numpy and FAISS: imported by the commands that search
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -130,7 +130,7 @@ def _add_question_arguments(parser: argparse.ArgumentParser, *, k: int, k_help: 
 
 def _filters(args: argparse.Namespace) -> Filters:
     from qa.errors import ConfigError
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
     if args.k <= 0:
         raise ConfigError(f"-k must be greater than 0. Currently, it is {args.k}")
@@ -253,7 +253,8 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from qa.draft.compose import draft_reply, make_proposal, render_markdown, write_draft
-    from qa.retrieve import Filters, open_retriever
+    from qa.records import Filters
+    from qa.retrieve import open_retriever
 
     body = args.body
     if args.body_file:

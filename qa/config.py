@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from qa.errors import ConfigError
@@ -100,3 +102,17 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
         if key in env and env[key] != "":
             values[f.name] = _coerce(f.name, env[key])
     return replace(Settings(), **values)  # type: ignore[arg-type]
+
+
+@cache
+def load_prompt(name: str) -> str:
+    """The text of the packaged prompt `qa/prompts/<name>` (`.txt` added when the name has no suffix).
+
+    Raises:
+        ConfigError: the prompt file is missing from the installed package.
+    """
+    filename = name if "." in name else f"{name}.txt"
+    resource = resources.files("qa").joinpath("prompts", filename)
+    if not resource.is_file():
+        raise ConfigError(f"prompt file qa/prompts/{filename} is missing; reinstall the package")
+    return resource.read_text(encoding="utf-8").strip()

@@ -15,7 +15,7 @@ from qa.errors import QuestionError
 from qa.index import tokenize
 from qa.index.embed import Embedder, get_embedder
 from qa.index.store import Index, check_embedder, current_version, load_index
-from qa.records import KINDS, Chunk, Hit
+from qa.records import Chunk, Filters, Hit
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document as LCDocument
@@ -43,36 +43,6 @@ def check_question(question: str, max_chars: int = 2000) -> str:
             f"the question is {len(text)} characters long; the limit is {max_chars} (QA_MAX_QUESTION_CHARS)"
         )
     return text
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Metadata a hit must have. Empty fields do not filter."""
-
-    agency: str = ""  # substring of DocMeta.agency, e.g. 江夏
-    year: str = ""  # four digits, compared with DocMeta.year
-    kind: str = ""  # one of records.KINDS
-    doc_ids: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.year and not (len(self.year) == 4 and self.year.isdigit()):
-            raise QuestionError(f"year filter must be four digits like 2024. Currently, it is {self.year!r}")
-        if self.kind and self.kind not in KINDS:
-            raise QuestionError(f"kind filter must be one of {', '.join(KINDS)}. Currently, it is {self.kind!r}")
-        object.__setattr__(self, "doc_ids", tuple(self.doc_ids))
-
-    @property
-    def empty(self) -> bool:
-        return not (self.agency or self.year or self.kind or self.doc_ids)
-
-    def matches(self, chunk: Chunk) -> bool:
-        meta = chunk.meta
-        return (
-            (not self.agency or self.agency in meta.agency)
-            and (not self.year or meta.year == self.year)
-            and (not self.kind or meta.kind == self.kind)
-            and (not self.doc_ids or chunk.doc_id in self.doc_ids)
-        )
 
 
 def proposal_number_matches(asked: str, printed: str) -> bool:

@@ -11,8 +11,8 @@ from qa.answer.chain import ask, ask_stream, condense_question, format_answer, i
 from qa.answer.generate import OpenAIGenerator, refusal_text
 from qa.errors import QuestionError
 from qa.index.store import build_index, load_index
-from qa.records import Answer
-from qa.retrieve import Filters, Retriever
+from qa.records import Answer, Filters
+from qa.retrieve import Retriever
 
 # ---- follow-ups (no index) -----------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from qa.errors import ConfigError
 from qa.index.backends import BackendIndex, backend_spec, open_backend, with_backend
 from qa.index.backends.qdrant import QdrantBackend, payload
 from qa.index.store import Index, build_index, load_index
-from qa.retrieve import Filters, Retriever
+from qa.records import Filters
+from qa.retrieve import Retriever
 
 QUERIES = [
     "推进中医药文化进校园有哪些措施",

@@ -23,8 +23,8 @@ from qa.answer.extractive import (
 from qa.answer.generate import Generator, refusal_text
 from qa.answer.verify import RefusalPolicy, evidence_text, normalize, refusal_reason, verify_answer
 from qa.errors import GeneratorError
-from qa.records import Answer, Chunk, Hit
-from qa.retrieve import Filters, HybridRetriever, Retriever, check_question, document_to_hit
+from qa.records import Answer, Chunk, Filters, Hit
+from qa.retrieve import HybridRetriever, Retriever, check_question, document_to_hit
 
 DEFAULT_K = 6
 CROSS_DOC_K = 10

@@ -25,7 +25,7 @@ from qa.errors import QAError
 from qa.records import Chunk, Draft, DraftSection, Precedent, Proposal
 
 if TYPE_CHECKING:
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 NUMERALS = "一二三四五六七八九十"

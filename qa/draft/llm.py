@@ -12,7 +12,7 @@ from qa.records import Chunk, DraftSection, Precedent, Proposal
 
 if TYPE_CHECKING:
     from qa.draft.compose import Profile
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
 MARK_RE = re.compile(r"\s*〔依据([\d,，、\s]+)〕")
 HEADING_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]).{1,60}$")

@@ -16,7 +16,7 @@ from qa.index.tokenize import words
 from qa.records import Chunk, Precedent, Proposal
 
 if TYPE_CHECKING:  # the retriever is another stage's; only the shape of search() matters here
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
 REPLY_KINDS = ("政协提案", "人大建议")
 ASK_VERBS = (

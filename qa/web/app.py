@@ -221,7 +221,7 @@ def _choices(everything: str, values: list[str]) -> list[tuple[str, str]]:
 
 
 def _filters(agency: str, kind: str, year: str) -> Any:
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
     return Filters(agency=agency or "", year=year or "", kind=kind or "")
 

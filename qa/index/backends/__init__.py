@@ -18,7 +18,7 @@ from qa.errors import ConfigError
 if TYPE_CHECKING:
     from qa.config import Settings
     from qa.index.store import Index
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
 DEFAULT_BACKEND = "faiss"
 

@@ -8,7 +8,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from qa.index.store import Index
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
 
 class FaissBackend:

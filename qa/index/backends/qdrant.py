@@ -18,7 +18,7 @@ from qa.errors import ConfigError
 if TYPE_CHECKING:
     from qa.index.store import Index
     from qa.records import Chunk
-    from qa.retrieve import Filters
+    from qa.records import Filters
 
 UPLOAD_BATCH = 256
 
