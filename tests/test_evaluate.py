@@ -76,7 +76,8 @@ def test_run_evaluation_end_to_end(tmp_path: Path) -> None:
     report = run_evaluation(Settings(), options)
 
     assert (tmp_path / "cache" / ".gitignore").read_text() == "*\n"
-    assert report["gold"] == {"questions": 2, "answerable": 1, "unanswerable": 1}
+    assert report["gold"] == {"questions": 2, "answerable": 1, "unanswerable": 1, "sets": {"tuning-seeds": 2}}
+    assert report["corpus"]["varied_files"] == 0  # a named gold file is asked on the seeds alone
     for system in ("hybrid", "dense", "bm25", "naive"):
         assert report["retrieval"][system]["overall"]["n"] == 1
         assert 0 <= report["metrics"][f"{system}.mrr@10"] <= 1

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ QUESTION_TYPES = (
     "paraphrase",
     "colloquial",
     "multi_doc",
+    "multi_part",  # several questions in one: every keyword must be stated, like any question's
     "unanswerable",
 )
 SYSTEMS = ("hybrid", "dense", "bm25", "naive")  # the first is ours; the gate wants it ahead of the others
@@ -56,6 +56,9 @@ class GoldItem:
     evidence: tuple[str, ...]
     answer_keywords: tuple[str, ...]  # "a|b" accepts either spelling, e.g. a date written two ways
     answerable: bool
+    conversation: str = ""  # questions of one conversation are asked in turn order, earlier turns as history
+    turn: int = 0
+    split: str = ""  # which gold set it came from (tuning-seeds, fresh-varied, …), set by the runner
 
     @property
     def units(self) -> tuple[str, ...]:
@@ -123,6 +126,8 @@ def load_gold(path: Path) -> list[GoldItem]:
             evidence=tuple(_field(data, "evidence", where, list)),
             answer_keywords=tuple(_field(data, "answer_keywords", where, list)),
             answerable=_field(data, "answerable", where, bool),
+            conversation=str(data.get("conversation", "")),
+            turn=int(data.get("turn", 0)),
         )
         if item.id in seen:
             raise EvalError(f"{where}: id {item.id!r} is used twice; ids must be unique")
@@ -283,12 +288,15 @@ def percentile(values: Sequence[float], q: float) -> float:
 SearchFn = Callable[[str], list[Passage]]
 
 
-def evaluate_retrieval(items: Sequence[GoldItem], search: SearchFn) -> dict[str, Any]:
+def evaluate_retrieval(
+    items: Sequence[GoldItem], search: SearchFn, queries: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Score one retrieval system on the answerable questions, overall and per question type.
 
     Args:
         items: gold questions; unanswerable ones are skipped (they feed the refusal metrics).
         search: question → ranked passages (at least DEPTH of them when the corpus allows).
+        queries: question id → what to search for instead of the question (a follow-up made standalone).
 
     Returns:
         {"overall": {metric: mean}, "by_type": {type: {metric: mean, "n": count}}, "ranks": {id: first rank}}.
@@ -298,7 +306,7 @@ def evaluate_retrieval(items: Sequence[GoldItem], search: SearchFn) -> dict[str,
     for item in items:
         if not item.answerable:
             continue
-        passages = search(item.question)[:DEPTH]
+        passages = search((queries or {}).get(item.id, item.question))[:DEPTH]
         scores = score_ranking(item, passages)
         per_type[item.type].append(scores)
         ranks[item.id] = first_relevant_rank(item, passages)
@@ -311,75 +319,6 @@ def evaluate_retrieval(items: Sequence[GoldItem], search: SearchFn) -> dict[str,
         if per_type.get(t)
     }
     return {"overall": overall, "by_type": by_type, "ranks": ranks}
-
-
-# --- answer metrics -------------------------------------------------------------------------------------------
-
-
-def keyword_coverage(answer_text: str, keywords: Sequence[str]) -> float:
-    """Share of keywords the answer states; `a|b` counts when either spelling appears."""
-    if not keywords:
-        return 1.0
-    text = normalize(answer_text)
-    return mean(1.0 if any(normalize(alt) in text for alt in kw.split("|")) else 0.0 for kw in keywords)
-
-
-def citation_scores(item: GoldItem, cited: Sequence[Passage]) -> tuple[float, float]:
-    """(precision, recall) of an answer's citations: precision = share of cited passages holding the evidence;
-    recall = share of the question's units some citation supports. No citations scores (0, 0)."""
-    if not cited:
-        return 0.0, 0.0
-    covered = [covered_units(p, item) for p in cited]
-    precision = mean(1.0 if units else 0.0 for units in covered)
-    found: set[str] = set().union(*covered)
-    return precision, len(found) / len(item.units)
-
-
-def evaluate_answers(items: Sequence[GoldItem], ask: Callable[[str], Any]) -> dict[str, Any]:
-    """Ask every gold question and score the answers.
-
-    Args:
-        items: gold questions, answerable and not.
-        ask: question → qa.records.Answer.
-
-    Returns:
-        Flat metrics: keyword_coverage, citation_precision, citation_recall (over answered answerable
-        questions), false_refusal_rate (answerable), refusal_accuracy (unanswerable), latency p50/p95 in ms,
-        plus per-question rows.
-    """
-    coverage, precision, recall, refused_answerable, refused_trap, latencies = [], [], [], [], [], []
-    rows = []
-    for item in items:
-        started = time.perf_counter()
-        answer = ask(item.question)
-        latency = answer.latency_ms or (time.perf_counter() - started) * 1000
-        latencies.append(latency)
-        row: dict[str, Any] = {"id": item.id, "refused": answer.refused, "latency_ms": round(latency, 1)}
-        if item.answerable:
-            refused_answerable.append(1.0 if answer.refused else 0.0)
-            cov = 0.0 if answer.refused else keyword_coverage(answer.text, item.answer_keywords)
-            coverage.append(cov)
-            row["keyword_coverage"] = cov
-            if not answer.refused:
-                p, r = citation_scores(item, [chunk_passage(c.chunk) for c in answer.citations])
-                precision.append(p)
-                recall.append(r)
-                row["citation_precision"], row["citation_recall"] = p, r
-        else:
-            refused_trap.append(1.0 if answer.refused else 0.0)
-        rows.append(row)
-    return {
-        "keyword_coverage": mean(coverage),
-        "citation_precision": mean(precision),
-        "citation_recall": mean(recall),
-        "false_refusal_rate": mean(refused_answerable),
-        "refusal_accuracy": mean(refused_trap),
-        "latency_p50_ms": percentile(latencies, 50),
-        "latency_p95_ms": percentile(latencies, 95),
-        "n_answerable": len(coverage),
-        "n_unanswerable": len(refused_trap),
-        "questions": rows,
-    }
 
 
 # --- precedent metrics ----------------------------------------------------------------------------------------

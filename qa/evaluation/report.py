@@ -52,11 +52,47 @@ def _answers_section(answers: dict[str, Any]) -> list[str]:
     ]
 
 
+SPLIT_ORDER = ("tuning-seeds", "tuning-varied", "tuning", "fresh-seeds", "fresh-varied", "fresh")
+
+
+def split_tables(report: dict[str, Any]) -> list[str]:
+    """Retrieval (hybrid) and answers per gold set and per total, as two markdown tables."""
+    splits = report.get("splits", {})
+    names = [n for n in SPLIT_ORDER if n in splits]
+    if not names:
+        return []
+    lines = [
+        "| set | answerable | hybrid Recall@1 | Recall@5 | MRR@10 | nDCG@10 | naive MRR@10 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in names:
+        r = splits[name]["retrieval"]
+        hybrid = r[SYSTEMS[0]]
+        cells = [_pct(hybrid[m]) for m in RETRIEVAL_METRICS] + [_pct(r["naive"]["mrr@10"]) if "naive" in r else "-"]
+        lines.append(f"| {name} | {hybrid['n']} | " + " | ".join(cells) + " |")
+    if all("answers" in splits[n] for n in names):
+        lines += [
+            "",
+            "| set | answerable / traps | all keywords | keyword coverage | evidence cited | citation P / R "
+            "| false refusals | traps answered | p50 / p95 ms |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name in names:
+            a = splits[name]["answers"]
+            lines.append(
+                f"| {name} | {a['n_answerable']} / {a['n_unanswerable']} | {_pct(a['all_keywords'])} | "
+                f"{_pct(a['keyword_coverage'])} | {_pct(a['evidence_cited'])} | {_pct(a['citation_precision'])} / "
+                f"{_pct(a['citation_recall'])} | {a['false_refusals']} | {a['traps_answered']} | "
+                f"{a['latency_p50_ms']:.0f} / {a['latency_p95_ms']:.0f} |"
+            )
+    return lines
+
+
 def _precedents_section(precedents: dict[str, Any]) -> list[str]:
     if "skipped" in precedents:
         return [f"Not measured: {precedents['skipped']}."]
     lines = [
-        f"{precedents['n']} new proposals from eval/drafts.jsonl. "
+        f"{precedents['n']} new proposals from eval/{precedents.get('file', 'drafts.jsonl')}. "
         f"Recall@1 {_pct(precedents['recall@1'])}%, Recall@3 {_pct(precedents['recall@3'])}%.",
         "",
         "| case | expected | ranked (top 3) |",
@@ -65,6 +101,10 @@ def _precedents_section(precedents: dict[str, Any]) -> list[str]:
     for row in precedents["cases"]:
         lines.append(f"| {row['id']} | {', '.join(row['expected'])} | {', '.join(row['ranked'][:3])} |")
     return lines
+
+
+def _precedent_sets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(report.get("precedent_sets", {}).values()) or [report["precedents"]]
 
 
 def misses(report: dict[str, Any], cutoff: int = 5) -> list[dict[str, Any]]:
@@ -94,7 +134,11 @@ def render_markdown(report: dict[str, Any], failures: Sequence[str]) -> str:
         f"- gold: {g['questions']} questions ({g['answerable']} answerable, {g['unanswerable']} unanswerable)",
         f"- run time: {report['seconds']} s",
         "",
-        "## Retrieval (answerable questions, percent)",
+        "## By gold set (percent; tuning = gold + varied_tuning, fresh = fresh_seeds + fresh_varied)",
+        "",
+        *split_tables(report),
+        "",
+        "## Retrieval on tuning-seeds (eval/gold.jsonl; answerable questions, percent)",
         "",
         retrieval_table(report),
         "",
@@ -106,14 +150,13 @@ def render_markdown(report: dict[str, Any], failures: Sequence[str]) -> str:
         "",
         by_type_table(report, "recall@5"),
         "",
-        "## Answers",
+        "## Answers on tuning-seeds",
         "",
         *_answers_section(report["answers"]),
         "",
         "## Precedent search",
         "",
-        *_precedents_section(report["precedents"]),
-        "",
+        *[line for result in _precedent_sets(report) for line in [*_precedents_section(result), ""]],
         "## Gate (eval/thresholds.json)",
         "",
         *([f"- FAIL: {f}" for f in failures] or ["All thresholds met; the hybrid beats every other system on MRR@10."]),
@@ -143,19 +186,24 @@ def write_report(report: dict[str, Any], failures: Sequence[str], md_path: Path,
 
 def summary(report: dict[str, Any]) -> str:
     """What the terminal shows: the side-by-side retrieval table and the answer/precedent headline numbers."""
-    lines = [retrieval_table(report), ""]
+    lines = ["tuning-seeds (eval/gold.jsonl):", retrieval_table(report), ""]
     answers, precedents = report["answers"], report["precedents"]
     if "skipped" in answers:
         lines.append(f"answers: not measured ({answers['skipped']})")
     else:
         lines.append(
-            f"answers: keywords {_pct(answers['keyword_coverage'])}%, citation P/R "
+            f"answers (tuning-seeds): keywords {_pct(answers['keyword_coverage'])}%, citation P/R "
             f"{_pct(answers['citation_precision'])}/{_pct(answers['citation_recall'])}%, refusal accuracy "
             f"{_pct(answers['refusal_accuracy'])}%, false refusals {_pct(answers['false_refusal_rate'])}%, "
             f"p50/p95 {answers['latency_p50_ms']:.0f}/{answers['latency_p95_ms']:.0f} ms"
         )
     if "skipped" in precedents:
         lines.append(f"precedents: not measured ({precedents['skipped']})")
-    else:
-        lines.append(f"precedents: Recall@1 {_pct(precedents['recall@1'])}%, Recall@3 {_pct(precedents['recall@3'])}%")
-    return "\n".join(lines)
+    for result in _precedent_sets(report):
+        if "skipped" not in result:
+            lines.append(
+                f"precedents ({result.get('file', 'drafts.jsonl')}): Recall@1 {_pct(result['recall@1'])}%, "
+                f"Recall@3 {_pct(result['recall@3'])}%"
+            )
+    tables = split_tables(report)
+    return "\n".join([*lines, *(["", *tables] if tables else [])])

@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from qa.config import Settings
 from qa.errors import ConfigError
+from qa.evaluation.answers import evaluate_answers, summarize
 from qa.evaluation.baseline import build_naive_baseline, cached_embeddings, document_texts
 from qa.evaluation.metrics import (
     DEPTH,
@@ -29,13 +31,21 @@ from qa.evaluation.metrics import (
     EvalError,
     SearchFn,
     chunk_passage,
-    evaluate_answers,
     evaluate_precedents,
     evaluate_retrieval,
     load_drafts,
-    load_gold,
 )
 from qa.evaluation.report import summary, write_report
+from qa.evaluation.splits import (
+    FRESH,
+    GOLD_SETS,
+    PRECEDENT_SETS,
+    TOTALS,
+    groups,
+    load_sets,
+    standalone_queries,
+    varied_files,
+)
 
 THRESHOLDS_NAME = "thresholds.json"
 REPORT_NAMES = ("report.md", "report.json")
@@ -81,8 +91,8 @@ def _say(message: str, options: RunOptions) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def prepare_index(options: RunOptions, embedder: Any) -> Any:
-    """Build (incrementally) and load the seeds index in the cache directory."""
+def prepare_index(options: RunOptions, embedder: Any, extra: Sequence[Path] = ()) -> Any:
+    """Build (incrementally) and load the evaluation index (the seeds plus `extra` files) in the cache directory."""
     from qa.index.build import build_index
     from qa.index.store import load_index
 
@@ -91,13 +101,14 @@ def prepare_index(options: RunOptions, embedder: Any) -> Any:
     if not ignore.exists():
         ignore.write_text("*\n", encoding="utf-8")  # the cache must never show up in `git status`
     index_dir = options.cache_dir / "index"
-    report = build_index([options.seeds_dir], index_dir, embedder, rebuild=options.rebuild, progress=options.progress)
+    paths = [options.seeds_dir, *extra]
+    report = build_index(paths, index_dir, embedder, rebuild=options.rebuild, progress=options.progress)
     index = load_index(index_dir)
-    wanted = {p.name for p in options.seeds_dir.iterdir() if p.is_file()}
+    wanted = {p.name for p in options.seeds_dir.iterdir() if p.is_file()} | {p.name for p in extra}
     if {c.doc_id.split("#")[0] for c in index.chunks} - wanted:
         # An incremental build keeps files indexed by an earlier run on another folder; the scores must cover
-        # exactly the seeds asked for. Rebuilding costs little: embeddings come from the cache.
-        report = build_index([options.seeds_dir], index_dir, embedder, rebuild=True, progress=options.progress)
+        # exactly the documents asked for. Rebuilding costs little: embeddings come from the cache.
+        report = build_index(paths, index_dir, embedder, rebuild=True, progress=options.progress)
         index = load_index(index_dir)
     _say(f"index: {report.summary()}", options)
     for name, reason in report.errors:
@@ -115,73 +126,128 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+ANSWER_KEYS = (
+    "keyword_coverage",
+    "all_keywords",
+    "evidence_cited",
+    "citation_precision",
+    "citation_recall",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "false_refusals",
+    "traps_answered",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+
+
+def _flat_metrics(retrieval: dict[str, Any], splits: dict[str, Any], precedents: dict[str, Any]) -> dict[str, float]:
+    """The flat map thresholds refer to. Unprefixed keys (hybrid.mrr@10, answers.keyword_coverage, precedents.…)
+    are the tuning-seeds set (eval/gold.jsonl) and eval/drafts.jsonl, as before the other sets existed; every
+    split and total also has its own: fresh-varied.answers.all_keywords, tuning.hybrid.recall@5, …"""
+    metrics: dict[str, float] = {}
+    for system, result in retrieval.items():
+        metrics.update({f"{system}.{m}": result["overall"][m] for m in RETRIEVAL_METRICS})
+    for name, split in splits.items():
+        for system, overall in split["retrieval"].items():
+            metrics.update({f"{name}.{system}.{m}": overall[m] for m in RETRIEVAL_METRICS})
+        answers = split.get("answers", {})
+        metrics.update({f"{name}.answers.{k}": answers[k] for k in ANSWER_KEYS if k in answers})
+    first = splits.get(GOLD_SETS[0].name, {}).get("answers", {})
+    metrics.update({f"answers.{k}": first[k] for k in ANSWER_KEYS if k in first})
+    for prefix, result in precedents.items():
+        metrics.update({f"{prefix}.{k}": result[k] for k in ("recall@1", "recall@3") if k in result})
+    return metrics
+
+
 def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
     """Evaluate retrieval (hybrid, dense, BM25, naive), answers and precedents on the gold sets.
 
     Args:
         settings: the effective settings (embedder, eval_dir for the gold sets options do not name).
-        options: paths and what to run.
+        options: paths and what to run. With options.gold_file only that file is asked (as tuning-seeds) on the
+            seeds alone; otherwise the four sets of qa.evaluation.splits on the seeds plus the varied corpus.
 
     Returns:
-        The report: run facts, per-system retrieval results, answer and precedent metrics, and a flat
-        "metrics" map that thresholds refer to.
+        The report: run facts, per-system retrieval results on tuning-seeds, every split's retrieval and answer
+        metrics, precedent metrics, and a flat "metrics" map that thresholds refer to.
     """
     # Imported here, not at the top: `qa --help` imports this module for its defaults and must stay fast.
-    from qa.answer.chain import ask
+    from qa.answer.chain import ask, rewrite_followup
     from qa.draft.precedent import find_precedents
     from qa.index.embed import get_embedder
     from qa.retrieve import Retriever
 
-    items = load_gold(options.gold_file or eval_dir(settings) / GOLD_NAME)
+    single = options.gold_file is not None
+    folder = None if single else eval_dir(settings)
+    items = load_sets(folder or Path("."), options.gold_file)
+    extra = [] if folder is None else varied_files(folder)
     started = time.perf_counter()
     embedder = get_embedder(settings.embed_model)
-    index = prepare_index(options, embedder)
+    index = prepare_index(options, embedder, extra)
     retriever = Retriever(index, embedder)
 
-    files = sorted(p for p in options.seeds_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    seeds = sorted(p for p in options.seeds_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = [*seeds, *extra]
     _say(f"naive baseline: splitting and embedding {len(files)} raw files (cached after the first run)", options)
     naive, naive_chunks = build_naive_baseline(
         files, cached_embeddings(embedder, options.cache_dir), document_texts(index.chunks)
     )
 
+    queries = standalone_queries(items, lambda q, before: rewrite_followup(q, before))
     searches: dict[str, SearchFn] = {
         mode: (lambda q, m=mode: [chunk_passage(h.chunk) for h in retriever.search(q, k=DEPTH, mode=m)])
         for mode in ("hybrid", "dense", "bm25")
     }
     searches["naive"] = naive.search
-    retrieval = {}
+    grouped = groups(items)
+    retrieval_by: dict[str, dict[str, Any]] = {name: {} for name in grouped}
     for system in SYSTEMS:
         _say(f"retrieval: {system}", options)
-        retrieval[system] = evaluate_retrieval(items, searches[system])
+        memo: dict[str, list[Any]] = {}  # the totals re-score the splits' questions: search each once
 
-    answers: dict[str, Any] = {"skipped": "--no-answers"}
+        def search(query: str, s: str = system, memo: dict[str, list[Any]] = memo) -> list[Any]:
+            if query not in memo:
+                memo[query] = searches[s](query)
+            return memo[query]
+
+        for name, chosen in grouped.items():
+            retrieval_by[name][system] = evaluate_retrieval(chosen, search, queries)
+    retrieval = retrieval_by.get(GOLD_SETS[0].name, {})
+    splits: dict[str, dict[str, Any]] = {
+        name: {"retrieval": {s: r["overall"] for s, r in by_system.items()}, "n": len(grouped[name])}
+        for name, by_system in retrieval_by.items()
+    }
+
     if options.answers:
         _say(f"answers: asking {len(items)} questions", options)
-        answers = evaluate_answers(items, lambda q: ask(q, retriever=retriever))
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for gold_set in GOLD_SETS:
+            chosen = grouped.get(gold_set.name)
+            if chosen:
+                result = evaluate_answers(chosen, lambda q, history: ask(q, retriever=retriever, history=history))
+                rows[gold_set.name] = result.pop("questions")
+                splits[gold_set.name]["answers"] = result
+        for total in TOTALS:
+            if total in splits:
+                members = [r for s in GOLD_SETS if s.total == total for r in rows.get(s.name, [])]
+                splits[total]["answers"] = summarize(members)
+        answers: dict[str, Any] = {**splits[GOLD_SETS[0].name]["answers"], "questions": rows}
+    else:
+        answers = {"skipped": "--no-answers"}
 
-    precedents: dict[str, Any] = {"skipped": "--no-precedents"}
+    precedents: dict[str, Any] = {}
     if options.precedents:
-        cases = load_drafts(options.drafts_file or eval_dir(settings) / DRAFTS_NAME)
-        _say(f"precedents: {len(cases)} proposals", options)
-        precedents = evaluate_precedents(cases, lambda p: find_precedents(p, retriever=retriever, k=5))
-
-    metrics: dict[str, float] = {}
-    for system, result in retrieval.items():
-        metrics.update({f"{system}.{m}": result["overall"][m] for m in RETRIEVAL_METRICS})
-    for key in (
-        "keyword_coverage",
-        "citation_precision",
-        "citation_recall",
-        "refusal_accuracy",
-        "false_refusal_rate",
-        "latency_p50_ms",
-        "latency_p95_ms",
-    ):
-        if key in answers:
-            metrics[f"answers.{key}"] = answers[key]
-    for key in ("recall@1", "recall@3"):
-        if key in precedents:
-            metrics[f"precedents.{key}"] = precedents[key]
+        for prefix, name in PRECEDENT_SETS[: 1 if single else None]:
+            path = options.drafts_file if (options.drafts_file and prefix == "precedents") else None
+            path = path or (folder or eval_dir(settings)) / name
+            if prefix != "precedents" and not path.is_file():
+                continue
+            cases = load_drafts(path)
+            _say(f"{prefix}: {len(cases)} proposals", options)
+            found = evaluate_precedents(cases, lambda p: find_precedents(p, retriever=retriever, k=5))
+            precedents[prefix] = {**found, "file": name}
+    metrics = _flat_metrics(retrieval, splits, precedents)
     return {
         "command": options.command,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -189,6 +255,8 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
         "embedder": {"name": embedder.name, "dim": embedder.dim},
         "corpus": {
             "files": len(files),
+            "seed_files": len(seeds),
+            "varied_files": len(extra),
             "documents": len(index.documents()),
             "chunks": len(index.chunks),
             "naive_chunks": naive_chunks,
@@ -197,14 +265,21 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
             "questions": len(items),
             "answerable": sum(i.answerable for i in items),
             "unanswerable": sum(not i.answerable for i in items),
+            "sets": {name: len(chosen) for name, chosen in grouped.items() if name not in TOTALS},
         },
         "seconds": round(time.perf_counter() - started, 1),
         "retrieval": retrieval,
+        "splits": splits,
         "answers": answers,
-        "precedents": precedents,
+        "precedents": precedents.get("precedents", {"skipped": "--no-precedents"}),
+        "precedent_sets": precedents,
         "metrics": metrics,
         "notes": options.notes,
-        "questions": {i.id: {"type": i.type, "question": i.question} for i in items},
+        # Fresh questions are reported by id and type only: nobody tunes on what they do not read.
+        "questions": {
+            i.id: {"type": i.type, "split": i.split, **({} if i.split in FRESH else {"question": i.question})}
+            for i in items
+        },
     }
 
 

@@ -1,0 +1,105 @@
+"""The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
+
+Four sets, scored separately and as two totals:
+
+- tuning-seeds (eval/gold.jsonl) and tuning-varied (eval/varied_tuning.jsonl): the code may be read against and
+  tuned on these;
+- fresh-seeds (eval/fresh_seeds.jsonl) and fresh-varied (eval/fresh_varied.jsonl): committed before the changes
+  they measure and never edited; only their aggregate numbers are looked at.
+
+The evaluation index holds the seeds folder plus the varied corpus (eval/varied/v*.txt and v*.html — not its
+README), so every question competes with every document. Precedent search is scored on eval/drafts.jsonl and
+eval/drafts_varied.jsonl.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.evaluation.metrics import GoldItem, load_gold
+
+VARIED_DIR = "varied"
+VARIED_SUFFIXES = (".txt", ".html")
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    name: str  # tuning-seeds, tuning-varied, fresh-seeds, fresh-varied
+    file: str  # in the eval folder
+    total: str  # tuning | fresh
+
+
+GOLD_SETS = (
+    GoldSet("tuning-seeds", "gold.jsonl", "tuning"),
+    GoldSet("tuning-varied", "varied_tuning.jsonl", "tuning"),
+    GoldSet("fresh-seeds", "fresh_seeds.jsonl", "fresh"),
+    GoldSet("fresh-varied", "fresh_varied.jsonl", "fresh"),
+)
+TOTALS = ("tuning", "fresh")
+# Metric-key prefix of each precedent set; "precedents" keeps its meaning from before the varied corpus.
+PRECEDENT_SETS = (("precedents", "drafts.jsonl"), ("precedents-varied", "drafts_varied.jsonl"))
+FRESH = frozenset(s.name for s in GOLD_SETS if s.total == "fresh")
+
+
+def varied_files(eval_folder: Path) -> list[Path]:
+    """The varied corpus's documents (v*.txt, v*.html), sorted; [] when the folder is absent."""
+    folder = eval_folder / VARIED_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.startswith("v") and p.suffix in VARIED_SUFFIXES)
+
+
+def load_sets(eval_folder: Path, gold_file: Path | None = None) -> list[GoldItem]:
+    """Every question of the four sets, each marked with its split; only `gold_file` (as tuning-seeds) if given.
+
+    Raises:
+        EvalError: a set is missing or malformed, or two sets share a question id.
+    """
+    from qa.evaluation.metrics import EvalError
+
+    if gold_file is not None:
+        return [dataclasses.replace(i, split=GOLD_SETS[0].name) for i in load_gold(gold_file)]
+    items: list[GoldItem] = []
+    seen: set[str] = set()
+    for gold_set in GOLD_SETS:
+        for item in load_gold(eval_folder / gold_set.file):
+            if item.id in seen:
+                raise EvalError(f"{gold_set.file}: id {item.id!r} is used by another gold set; ids must be unique")
+            seen.add(item.id)
+            items.append(dataclasses.replace(item, split=gold_set.name))
+    return items
+
+
+def groups(items: Sequence[GoldItem]) -> dict[str, list[GoldItem]]:
+    """Split name → its items, then total name → the items of its splits; splits with no items are left out."""
+    out: dict[str, list[GoldItem]] = {}
+    for gold_set in GOLD_SETS:
+        chosen = [i for i in items if i.split == gold_set.name]
+        if chosen:
+            out[gold_set.name] = chosen
+    for total in TOTALS:
+        names = [s.name for s in GOLD_SETS if s.total == total]
+        chosen = [i for i in items if i.split in names]
+        if chosen and sum(1 for n in names if n in out) > 1:
+            out[total] = chosen
+    return out
+
+
+def standalone_queries(items: Sequence[GoldItem], rewrite: Callable[[str, list[str]], str]) -> dict[str, str]:
+    """Question id → what retrieval is asked: a conversation's later turns made standalone from its earlier
+    questions by `rewrite(question, earlier questions)` (the answer stage's own rule), other questions as written."""
+    from qa.evaluation.answers import asking_order
+
+    earlier: dict[str, list[str]] = {}
+    out = {}
+    for item in asking_order(items):
+        if not item.conversation:
+            out[item.id] = item.question
+            continue
+        before = earlier.setdefault(item.conversation, [])
+        out[item.id] = rewrite(item.question, list(before)) if before else item.question
+        before.append(item.question)
+    return out
