@@ -1,0 +1,139 @@
+"""Reply headings: `[agency]关于|对 [meeting] 第N号 提案|建议|议案 <reply ending>`, on one line or over up to three.
+
+All patterns run on the matching copy of a line (`qa.ingest.normalize.for_matching`). The word lists (agency
+suffixes, reply endings, kind words) are data: qa/data/*.tsv.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from qa.data import word_map, word_set
+from qa.ingest.clean import CJK, heading_kind
+
+_MAX_PART = 50  # a line longer than this is a sentence, not part of a heading split over lines
+_MAX_HEADING = 90
+_NAMES = rf"[{CJK}\*＊]"
+
+
+def _alternation(words: frozenset[str] | set[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def kind_words() -> dict[str, str]:
+    """提案 → 政协提案, 建议 → 人大建议, 委员 → 政协提案 …, from qa/data/proposal_kinds.tsv."""
+    return {word: kinds[0] for word, kinds in word_map("proposal_kinds").items()}
+
+
+@cache
+def agency_pattern() -> re.Pattern[str]:
+    """A line that is only the name of a body that can write a reply (…卫生健康局, …委员会)."""
+    return re.compile(rf"^[{CJK}][{CJK}（）]{{0,29}}?(?:{_alternation(word_set('agency_suffixes'))})$")
+
+
+@cache
+def _heading_pattern() -> re.Pattern[str]:
+    paper = "意见建议|提案|建议|议案"
+    return re.compile(
+        rf"^(?P<agency>[{CJK}][{CJK}（）]{{1,29}}?)?(?:关于|对)(?P<middle>[^。；：:，,！？《》“”]{{0,60}}?)"
+        rf"(?P<paper>{paper})?(?P<ending>{_alternation(word_set('reply_endings'))})"
+    )
+
+
+# What may follow a heading on the same line: a web page title's site name (…的答复_某县人民政府).
+_SITE_SUFFIX = re.compile(r"^\s*(?:[_｜|]|\s[-—–]\s).{1,40}$")
+_SALUTATION_START = re.compile(rf"^(?:尊敬的)?[^：，。；]{{2,40}}?(?:委员|代表|同志)们?[：:]?|^[{CJK}]{{2,30}}[：:]")
+_NUMBER = re.compile(r"第\s*([0-9A-Za-z]+(?:\s*[\-－—–]\s*[0-9A-Za-z]+)*)\s*号")
+_MEETING = re.compile(r"^(?P<meeting>.*?会议)")
+
+
+@dataclass(frozen=True)
+class ReplyHeading:
+    """A reply heading found at lines[start:end] (end exclusive) with what it states."""
+
+    start: int
+    end: int
+    text: str  # the heading as written (lines joined, site suffix dropped)
+    agency: str
+    meeting: str
+    proposal_no: str
+    paper: str  # 提案 / 建议 / 意见建议 / 议案, or "" for a reply to something else (a 询问, a letter)
+    rest: str = ""  # text glued after the heading on its last line (a salutation), for the caller to split off
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.proposal_no, self.paper, self.meeting)
+
+
+def normalize_number(text: str) -> str:
+    """`3 - 2 - 017` → `3-2-017`; full-width dashes become ASCII."""
+    return re.sub(r"\s+", "", re.sub(r"[－—–]", "-", text))
+
+
+def match_heading(text: str, *, allow_rest: bool = False) -> ReplyHeading | None:
+    """The reply heading `text` is (or starts with, when `allow_rest` and a salutation follows), else None."""
+    compact = re.sub(r"\s+", "", text)
+    if len(compact) > _MAX_HEADING and not allow_rest:
+        return None
+    m = _heading_pattern().match(compact)
+    if m is None:
+        return None
+    rest = compact[m.end() :]
+    if rest and not _SITE_SUFFIX.match(rest):
+        if not (allow_rest and _SALUTATION_START.match(rest)):
+            return None
+    else:
+        rest = ""
+    agency = m.group("agency") or ""
+    if agency and not agency_pattern().match(agency):
+        return None
+    middle = m.group("middle")
+    number = _NUMBER.search(middle)
+    meeting = _MEETING.match(middle[: number.start()] if number else middle)
+    return ReplyHeading(
+        start=0,
+        end=1,
+        text=compact[: m.end()],
+        agency=agency,
+        meeting=meeting.group("meeting") if meeting and len(meeting.group("meeting")) <= 40 else "",
+        proposal_no=normalize_number(number.group(1)) if number else "",
+        paper=m.group("paper") or "",
+        rest=rest,
+    )
+
+
+def _can_continue(line: str) -> bool:
+    return len(line) <= _MAX_PART and not heading_kind(line) and not re.search(r"[。；！？：:]", line)
+
+
+def find_headings(lines: list[str]) -> list[ReplyHeading]:
+    """Every reply heading in the matching copy of a file's lines, in order.
+
+    A heading may be split over two or three short lines; a line that is only an agency name stays a header
+    line above the heading, as in most replies.
+    """
+    found: list[ReplyHeading] = []
+    i = 0
+    while i < len(lines):
+        hit = match_heading(lines[i], allow_rest=True)
+        span = 1
+        # A heading split over lines starts on the line holding 关于/对 (an agency-only line above it is a header).
+        first = lines[i]
+        if hit is None and _can_continue(first) and ("关于" in first or first.startswith("对")):
+            for span_ in (2, 3):
+                parts = lines[i : i + span_]
+                if len(parts) < span_ or not all(_can_continue(p) for p in parts[:-1]):
+                    break
+                hit = match_heading("".join(parts), allow_rest=True)
+                if hit is not None:
+                    span = span_
+                    break
+        if hit is None:
+            i += 1
+            continue
+        found.append(ReplyHeading(i, i + span, hit.text, hit.agency, hit.meeting, hit.proposal_no, hit.paper, hit.rest))
+        i += span
+    return found
