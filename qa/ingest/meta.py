@@ -1,0 +1,252 @@
+"""Document metadata chosen field by field from the cues that support it, each field recording its cue.
+
+A field left empty is better than a wrong value: a field is only filled from a place that states it (the
+heading, the header lines above it, an info table, the salutation, the acknowledgement sentence, the signature
+block, the contact lines), in a fixed order of trust, and `DocMeta.cues` says which place gave it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.ingest import cues as cue
+from qa.ingest.clean import heading_kind
+from qa.ingest.heading import ReplyHeading, agency_pattern, kind_words, normalize_number
+from qa.ingest.normalize import for_matching, is_date_line, parse_date
+from qa.records import DocMeta
+
+_CLOSING_LINES = 12
+_OPENING_LINES = 4
+# How the title of a plan, report or notice ends; a title page line ending so is the document's heading.
+_PLAN_WORDS = re.compile(r"(?:规划|方案|计划|意见|办法|通知|报告|纲要|细则|指南|情况|总结|要点|说明|复函)$")
+# A publisher of web pages (a government or its office, a portal) is not the body that wrote the reply.
+_PUBLISHER = re.compile(r"(?:人民政府|政府|办公室|办公厅)$|门户|网站")
+
+
+def body_start(lines: list[str], heading: ReplyHeading | None) -> int:
+    """Index of the first line of the letter itself (salutation, a sentence, a section heading) after the
+    heading and the header/info lines; everything before it is the preamble."""
+    for i in range(heading.end if heading else 0, len(lines)):
+        line = lines[i]
+        if cue.is_info_line(line):
+            continue
+        if cue.salutation(line) or heading_kind(line) or "。" in line or len(line) > 60:
+            return i
+    return len(lines)
+
+
+def is_preamble_info(lines: list[str], heading: ReplyHeading | None, i: int) -> bool:
+    """Whether lines[i] is an info-table line of the preamble (kept out of the body)."""
+    return i < body_start(lines, heading) and cue.is_info_line(lines[i])
+
+
+def extract_meta(lines: list[str], source: str, heading: ReplyHeading | None = None) -> DocMeta:
+    """Read what a document states about itself; anything it does not state stays empty.
+
+    Args:
+        lines: the cleaned lines of one document (original text; a matching copy is made here).
+        source: the file name.
+        heading: the document's reply heading, positions relative to `lines`, when it has one.
+    """
+    m = [for_matching(x) for x in lines]
+    start = body_start(m, heading)
+    head_lines = range(heading.start, heading.end) if heading else range(0)
+    preamble = [x for i, x in enumerate(m[:start]) if i not in head_lines]
+    info = cue.info_table(preamble)
+    chosen: dict[str, tuple[object, str]] = {}
+
+    def choose(field: str, *candidates: tuple[object, str]) -> None:
+        for value, name in candidates:
+            if value:
+                chosen[field] = (value, name)
+                return
+
+    # The salutation and the acknowledgement sentence open the letter.
+    opening = m[start : start + _OPENING_LINES]
+    greeting = next((s for s in map(cue.salutation, opening[:2]) if s), None)
+    names, role, org = greeting or ((), "", "")
+    ack_at = next((i for i, x in enumerate(opening) if "收悉" in x or "提出" in x or "《" in x), None)
+    ack = opening[ack_at] if ack_at is not None else ""
+    if greeting and ack_at is None and opening and "：" in opening[0]:
+        ack = opening[0].split("：", 1)[1]  # salutation and sentence on one flattened line
+    ack_names, ack_role = cue.proposed_by(ack)
+    ack_no, ack_paper = cue.acknowledged_number(ack)
+
+    hd = heading or ReplyHeading(0, 0, "", "", "", "", "")
+    choose(
+        "meeting",
+        (hd.meeting, "heading"),
+        (info.get("meeting", ""), "info_table"),
+        (cue.meeting_said(ack), "acknowledgement"),
+    )
+    meeting, meeting_cue = chosen.get("meeting", ("", ""))
+    choose(
+        "proposal_no",
+        (hd.proposal_no, "heading"),
+        (_number_of(info.get("proposal_no", "")), "info_table"),
+        (ack_no, "acknowledgement"),
+    )
+    choose(
+        "kind",
+        (kind_words().get(hd.paper, ""), "heading"),
+        (_kind_of_meeting(str(meeting)), meeting_cue),
+        (kind_words().get(role, ""), "salutation"),
+        (kind_words().get(ack_role, "") or kind_words().get(ack_paper, ""), "acknowledgement"),
+        (_kind_of_labels(preamble), "info_table"),
+    )
+    listed = cue.lead_and_seconders(" ".join(opening))
+    collective = (org,) if org and cue.is_collective(org) and not ack_names else ()
+    choose(
+        "proposers",
+        (listed, "acknowledgement"),
+        (names, "salutation"),
+        (ack_names, "acknowledgement"),
+        (cue.split_names(info.get("proposers", "")), "info_table"),
+        (collective, "salutation"),
+    )
+    closing = m[max(start, len(m) - _CLOSING_LINES) :]
+    signed_by, signed_on = cue.signature(closing)
+    choose(
+        "agency",
+        (hd.agency, "heading"),
+        (_header_agency(m, heading, start), "header"),
+        (signed_by, "signature"),
+        (info.get("agency", ""), "info_table"),
+        (_agency_of_publisher(info.get("publisher", "")), "info_table"),
+    )
+    choose(
+        "doc_no",
+        (next((cue.doc_number(x) for x in preamble if cue.doc_number(x) and "。" not in x), ""), "preamble"),
+        (cue.doc_number(info.get("doc_no", "")), "info_table"),
+        (next((cue.doc_number(x) for x in m[start:] if cue.is_doc_number_line(x)), ""), "doc_no_line"),
+    )
+    choose(
+        "date",
+        (signed_on, "signature"),
+        (parse_date(info.get("written", "")), "info_table"),
+        (next((parse_date(x) for x in preamble if is_date_line(x)), ""), "preamble"),
+        (parse_date(info.get("published", "")), "info_table"),
+    )
+    choose("reply_class", (cue.reply_class(info.get("reply_class", "")), "info_table"))
+    received = next((x for x in m[: (heading.end if heading else 0) + 8] if "收悉" in x), "") or ack
+    choose(
+        "title",
+        (cue.quoted_title(received), "acknowledgement"),
+        (info.get("title", ""), "info_table"),
+        (cue.title_phrase(received), "acknowledgement"),
+    )
+    choose("contacts", (cue.contacts(m[start:]), "contacts"))
+    choose("index_no", (info.get("index_no", ""), "info_table"))
+
+    title_line = hd.text
+    if heading is None:
+        title_line = _plan_title(_plan_preamble(m)) or info.get("heading", "")
+        if not chosen.get("kind"):
+            choose("kind", ("规划" if "规划" in title_line else ("其他" if title_line else ""), "heading"))
+    if title_line:
+        chosen["heading"] = (title_line, "heading")
+    if not chosen.get("agency") and heading is None:
+        choose("agency", (next((x for x in _plan_preamble(m) if _is_agency(x)), ""), "header"))
+    original = _restorer(lines, m)
+    value = {field: _restore(field, v, original) for field, (v, _) in chosen.items()}
+    return DocMeta(
+        agency=str(value.get("agency", "")),
+        doc_no=str(value.get("doc_no", "")),
+        kind=str(value.get("kind", "")) or "其他",
+        meeting=str(value.get("meeting", "")),
+        proposal_no=str(value.get("proposal_no", "")),
+        proposers=tuple(value.get("proposers", ())),  # type: ignore[arg-type]
+        title=str(value.get("title", "")),
+        heading=str(value.get("heading", "")),
+        date=str(value.get("date", "")),
+        index_no=str(value.get("index_no", "")),
+        contacts=tuple(value.get("contacts", ())),  # type: ignore[arg-type]
+        reply_class=str(value.get("reply_class", "")),
+        cues=tuple((field, name) for field, (_, name) in chosen.items()),
+        source=source,
+    )
+
+
+_AS_WRITTEN = ("agency", "doc_no", "meeting", "title", "heading", "proposers", "contacts")
+
+
+def _restorer(lines: list[str], m: list[str]) -> dict[str, str]:
+    """Simplified → the traditional character this document wrote, from the aligned original and matching
+    lines: values are read on the matching copy and shown as the document prints them (蘅溪縣衛生健康局)."""
+    table: dict[str, str] = {}
+    for line, copy in zip(lines, m, strict=True):
+        if line != copy and len(line) == len(copy):
+            for a, b in zip(line, copy, strict=True):
+                if a != b and b not in table and "\u3400" <= a <= "\u9fff":
+                    table[b] = a
+    return table
+
+
+def _restore(field: str, value: object, table: dict[str, str]) -> object:
+    if not table or field not in _AS_WRITTEN:
+        return value
+    if field == "proposers":
+        return tuple(str(p).translate(str.maketrans(table)) for p in value)  # type: ignore[attr-defined]
+    if field == "contacts":
+        return tuple((r, n.translate(str.maketrans(table)), p) for r, n, p in value)  # type: ignore[attr-defined]
+    return str(value).translate(str.maketrans(table))
+
+
+def _number_of(text: str) -> str:
+    m = re.search(r"([0-9A-Za-z]+(?:[\-－—–][0-9A-Za-z]+)*)", text)
+    return normalize_number(m.group(1)) if m else ""
+
+
+def _kind_of_meeting(meeting: str) -> str:
+    return "政协提案" if "政协" in meeting else ("人大建议" if "人大" in meeting else "")
+
+
+def _kind_of_labels(preamble: list[str]) -> str:
+    """A handling form's labels say what it handles: 建议编号 / 领衔代表 → 人大建议, 提案编号 → 政协提案."""
+    for line in preamble:
+        label = re.match(r"^(建议|意见建议|议案|提案)(?:编号|名称)|^领衔(代表|委员)", line)
+        if label:
+            return kind_words().get(label.group(1) or label.group(2), "")
+    return ""
+
+
+def _is_agency(line: str) -> bool:
+    return bool(agency_pattern().match(line))
+
+
+def _header_agency(m: list[str], heading: ReplyHeading | None, start: int) -> str:
+    """An agency line just above the heading (or below it, before the letter starts)."""
+    if heading is None:
+        return ""
+    above = [x for x in m[max(0, heading.start - 3) : heading.start] if not cue.is_info_line(x)]
+    below = m[heading.end : start]
+    return next((x for x in (*reversed(above), *below) if _is_agency(x)), "")
+
+
+def _agency_of_publisher(publisher: str) -> str:
+    """A page's 发布机构 counts only when it is a body that writes replies, not a government office or portal."""
+    return publisher if publisher and _is_agency(publisher) and not _PUBLISHER.search(publisher) else ""
+
+
+def _plan_preamble(lines: list[str]) -> list[str]:
+    """The title-page lines of a plan or other document: short lines before the first heading or sentence."""
+    out: list[str] = []
+    for line in lines[:10]:
+        if heading_kind(line) or len(line) > 40 or line.endswith("。"):
+            break
+        out.append(line)
+    return out
+
+
+def _plan_title(preamble: list[str]) -> str:
+    """`东西湖区“十四五”` + `卫生健康事业发展规划` → one title; only lines before the agency/date lines count."""
+    parts: list[str] = []
+    for line in preamble:
+        if _is_agency(line) or is_date_line(line) or re.search(r"[：:]", line):
+            if parts:
+                break
+            continue
+        parts.append(line)
+        if _PLAN_WORDS.search(line):
+            return "".join(parts)
+    return ""
