@@ -21,11 +21,12 @@ _LAZY_NAME = rf"(?:[{CJK}]{{1,3}}[\*＊]{{1,3}}|[{CJK}]{{2,4}}?)"
 _NAME_LIST = rf"{_NAME}(?:[、，,]{_NAME})*"
 _COUNT = r"等[\d一二三四五六七八九十]+[位名个]?"
 _ROLE = "委员|代表"
+_SALUTED = "委员|代表|同志"  # 同志 names a person without saying which body they sit in
 # Words that make a would-be name a group or an office (区人大代表, 各位委员), not a person.
 _NOT_A_NAME = re.compile(r"人大|政协|各位|全体|广大|我们|你们|您|提出|会议|关于|部分|有关|相关|联名")
-DOC_NO = re.compile(rf"[{CJK}]{{1,12}}\s*[〔\[［【（(]\s*((?:19|20)\d{{2}})\s*[〕\]］】）)]\s*(\d{{1,5}})\s*号")
+DOC_NO = re.compile(rf"[{CJK}]{{1,12}}\s*[〔\[［【（(]\s*((?:19|20)\d{{2}})\s*[〕\]］】）)]\s*第?\s*(\d{{1,5}})\s*号")
 _SALUTATION = re.compile(
-    rf"^(?:尊敬的)?(?P<names>{_NAME_LIST})(?:{_COUNT})?(?P<role>{_ROLE})们?(?:[：:]|$)"
+    rf"^(?:尊敬的)?(?P<names>{_NAME_LIST})(?:{_COUNT})?(?P<role>{_SALUTED})们?(?:[：:]|$)"
     rf"|^(?:尊敬的)?(?P<org>[{CJK}（）]{{2,30}})[：:]$"
 )
 _PROPOSED = re.compile(
@@ -104,7 +105,7 @@ def split_names(text: str) -> tuple[str, ...]:
 def salutation(line: str) -> tuple[tuple[str, ...], str, str] | None:
     """(names, role, organisation) of a salutation line: `王建国委员：`, `周蕾、钱伟委员：`, `谢芳等5位委员：`,
     `尊敬的陈立群代表：`, `邹明亮委员` (no colon), `农工党某区委员会：` (an organisation); else None."""
-    m = _SALUTATION.match(line)
+    m = _SALUTATION.match(re.sub(rf"(?:{_SALUTED})(?=[、，,]{_NAME})", "", line))  # 张三委员、李四委员：
     if m is None:
         return None
     if m.group("names"):
@@ -178,6 +179,11 @@ def reply_class(text: str) -> str:
     """A/B/C of `答复类别：A类` (the value of the label)."""
     m = _REPLY_CLASS.search(text) or re.fullmatch(r"\s*([ABC])\s*", text)
     return m.group(1).translate(str.maketrans("ＡＢＣ", "ABC")) + "类" if m else ""
+
+
+def is_class_line(line: str) -> bool:
+    """A line that only states the class: `A类`, `（B类）`."""
+    return bool(re.fullmatch(r"\s*[（(【\[]?\s*[ABCＡＢＣ]\s*类\s*[）)】\]]?\s*", line))
 
 
 def agency_name(line: str) -> str:

@@ -14,7 +14,7 @@ from qa.data import word_map, word_set
 from qa.ingest.clean import CJK, heading_kind
 
 _MAX_PART = 50  # a line longer than this is a sentence, not part of a heading split over lines
-_MAX_HEADING = 90
+_MAX_HEADING = 130
 _NAMES = rf"[{CJK}\*＊]"
 
 
@@ -24,8 +24,8 @@ def _alternation(words: frozenset[str] | set[str]) -> str:
 
 @cache
 def kind_words() -> dict[str, str]:
-    """提案 → 政协提案, 建议 → 人大建议, 委员 → 政协提案 …, from qa/data/proposal_kinds.tsv."""
-    return {word: kinds[0] for word, kinds in word_map("proposal_kinds").items()}
+    """提案 → 政协提案, 建议 → 人大建议, 委员 → 政协提案 …, from qa/data/proposal_kinds.tsv (`-`: no kind)."""
+    return {word: kinds[0] for word, kinds in word_map("proposal_kinds").items() if kinds[0] != "-"}
 
 
 @cache
@@ -38,7 +38,7 @@ def agency_pattern() -> re.Pattern[str]:
 def _heading_pattern() -> re.Pattern[str]:
     paper = "意见建议|提案|建议|议案"
     return re.compile(
-        rf"^(?P<agency>[{CJK}][{CJK}（）]{{1,29}}?)?(?:关于|对)(?P<middle>[^。；：:，,！？《》“”]{{0,60}}?)"
+        rf"^(?P<agency>[{CJK}][{CJK}（）]{{1,29}}?)?(?:关于对|关于|对)(?P<middle>[^。；：:！？]{{0,100}}?)"
         rf"(?P<paper>{paper})?(?P<ending>{_alternation(word_set('reply_endings'))})"
     )
 
@@ -46,7 +46,8 @@ def _heading_pattern() -> re.Pattern[str]:
 # What may follow a heading on the same line: a web page title's site name (…的答复_某县人民政府).
 _SITE_SUFFIX = re.compile(r"^\s*(?:[_｜|]|\s[-—–]\s).{1,40}$")
 _SALUTATION_START = re.compile(rf"^(?:尊敬的)?[^：，。；]{{2,40}}?(?:委员|代表|同志)们?[：:]?|^[{CJK}]{{2,30}}[：:]")
-_NUMBER = re.compile(r"第\s*([0-9A-Za-z]+(?:\s*[\-－—–]\s*[0-9A-Za-z]+)*)\s*号")
+_NUMBER = re.compile(r"(?:第|会议|^)\s*([0-9A-Za-z]+(?:\s*[\-－—–]\s*[0-9A-Za-z]+)*)\s*号")
+_QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
 _MEETING = re.compile(r"^(?P<meeting>.*?会议)")
 
 
@@ -91,8 +92,10 @@ def match_heading(text: str, *, allow_rest: bool = False) -> ReplyHeading | None
     if agency and not agency_pattern().match(agency):
         return None
     middle = m.group("middle")
-    number = _NUMBER.search(middle)
-    meeting = _MEETING.match(middle[: number.start()] if number else middle)
+    bare = _QUOTED.sub("", middle)  # a quoted title (《关于…的建议》) says nothing about the paper's number or kind
+    number = _NUMBER.search(bare)
+    paper = m.group("paper") or next((w for w in ("意见建议", "提案", "建议", "议案") if w in bare), "")
+    meeting = _MEETING.match(bare[: number.start()] if number else bare)
     return ReplyHeading(
         start=0,
         end=1,
@@ -100,7 +103,7 @@ def match_heading(text: str, *, allow_rest: bool = False) -> ReplyHeading | None
         agency=agency,
         meeting=meeting.group("meeting") if meeting and len(meeting.group("meeting")) <= 40 else "",
         proposal_no=normalize_number(number.group(1)) if number else "",
-        paper=m.group("paper") or "",
+        paper=paper,
         rest=rest,
     )
 

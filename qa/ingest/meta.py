@@ -116,7 +116,7 @@ def extract_meta(lines: list[str], source: str, heading: ReplyHeading | None = N
     )
     choose(
         "doc_no",
-        (next((cue.doc_number(x) for x in preamble if cue.doc_number(x) and "。" not in x), ""), "preamble"),
+        (next((cue.doc_number(x) for x in preamble if _own_number_line(x)), ""), "preamble"),
         (cue.doc_number(info.get("doc_no", "")), "info_table"),
         (next((cue.doc_number(x) for x in m[start:] if cue.is_doc_number_line(x)), ""), "doc_no_line"),
     )
@@ -127,7 +127,11 @@ def extract_meta(lines: list[str], source: str, heading: ReplyHeading | None = N
         (next((parse_date(x) for x in preamble if is_date_line(x)), ""), "preamble"),
         (parse_date(info.get("published", "")), "info_table"),
     )
-    choose("reply_class", (cue.reply_class(info.get("reply_class", "")), "info_table"))
+    choose(
+        "reply_class",
+        (cue.reply_class(info.get("reply_class", "")), "info_table"),
+        (next((cue.reply_class(x) for x in preamble if cue.is_class_line(x)), ""), "preamble"),
+    )
     received = next((x for x in m[: (heading.end if heading else 0) + 8] if "收悉" in x), "") or ack
     choose(
         "title",
@@ -135,7 +139,7 @@ def extract_meta(lines: list[str], source: str, heading: ReplyHeading | None = N
         (info.get("title", ""), "info_table"),
         (cue.title_phrase(received), "acknowledgement"),
     )
-    choose("contacts", (cue.contacts(m[start:]), "contacts"))
+    choose("contacts", (cue.contacts(m), "contacts"))
     choose("index_no", (info.get("index_no", ""), "info_table"))
 
     title_line = hd.text
@@ -192,13 +196,19 @@ def _restore(field: str, value: object, table: dict[str, str]) -> object:
     return str(value).translate(str.maketrans(table))
 
 
+def _own_number_line(line: str) -> bool:
+    """A header line holding the reply's 文号 (not a sentence citing one, not an info-table row)."""
+    return bool(cue.doc_number(line)) and "。" not in line and not cue.is_info_line(line)
+
+
 def _number_of(text: str) -> str:
     m = re.search(r"([0-9A-Za-z]+(?:[\-－—–][0-9A-Za-z]+)*)", text)
     return normalize_number(m.group(1)) if m else ""
 
 
 def _kind_of_meeting(meeting: str) -> str:
-    return "政协提案" if "政协" in meeting else ("人大建议" if "人大" in meeting else "")
+    """县政协十届二次会议 → 政协提案; 市十七届人大三次会议, 县第十七届人民代表大会第三次会议 → 人大建议."""
+    return cue.kind_of_word(meeting) if meeting else ""
 
 
 def _kind_of_labels(preamble: list[str]) -> str:

@@ -14,10 +14,12 @@ from pathlib import Path
 _PUNCT = str.maketrans(
     {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？", "「": "“", "」": "”"}
 )
-_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# A year in numerals is sometimes typed with a Latin O or a full-width zero for 〇 (二O二二年).
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "０": 0}
+_CN_DIGIT |= {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 _CN_NUM = "一二三四五六七八九十"
 _CN_DATE = re.compile(
-    rf"([〇○零一二三四五六七八九]{{4}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月(?:\s*([{_CN_NUM}]{{1,3}})\s*日)?"
+    rf"([〇○零OoＯ０一二三四五六七八九]{{4}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月(?:\s*([{_CN_NUM}]{{1,3}})\s*日)?"
 )
 # 2022年7月8日, 2024年09月03日, 2022-07-08, 2022.7.8, 2022/7/8, 2021. 07 (a title page's month).
 DATE = re.compile(
