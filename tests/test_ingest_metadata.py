@@ -291,3 +291,90 @@ def test_seed_metadata_matches_what_the_tests_state() -> None:
 
     result = evaluate(ROOT / "seeds", SEEDS_GOLD)
     assert result.found == result.expected == 12 and result.overall == 1.0, result.errors
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "某某县卫生健康局关于对县政协十届二次会议第118号提案的答复\n王五委员：\n您提出的《关于X的提案》收悉。\n",
+            {"agency": "某某县卫生健康局", "meeting": "县政协十届二次会议", "proposal_no": "118"},
+        ),
+        (
+            "云州市卫生健康委关于市十四届人大四次会议第0123号代表建议的答复\n李四代表：\n您提出的关于Y的建议收悉。\n",
+            {"agency": "云州市卫生健康委", "kind": "人大建议", "proposal_no": "0123", "title": "关于Y的建议"},
+        ),
+        (
+            "关于《关于加强基层人才队伍建设的提案》的答复\n赵六委员：\n您提出的提案收悉，现答复如下：\n",
+            {"title": "关于加强基层人才队伍建设的提案", "proposal_no": "", "kind": "政协提案"},
+        ),
+        (
+            "青川县卫生健康局对县政协提案第15号的答复\n钱七委员：\n来信收悉。\n",
+            {"proposal_no": "15", "kind": "政协提案", "agency": "青川县卫生健康局"},
+        ),
+        (
+            "关于县十八届人大二次会议第9号建议的答复\n尊敬的王五代表：您好！您提出的《关于Z的建议》收悉。\n",
+            {"proposers": ("王五",), "title": "关于Z的建议"},
+        ),
+        (
+            "关于县政协一届一次会议第3号提案的答复\n答复类别：A（已解决或采纳）\n孙八委员：\n您的提案收悉。\n",
+            {"reply_class": "A类"},
+        ),
+        (
+            "关于县政协一届一次会议第4号提案的答复\n孙八委员：\n收悉。\n联系人\t王小二\t联系电话\t0731-1234567\n",
+            {"contacts": (("联系人", "王小二", "0731-1234567"),)},
+        ),
+        (
+            "关于县第十七届人民代表大会第三次会议第12号建议的答复\n周九代表：\n您的建议收悉。\n",
+            {"meeting": "县第十七届人民代表大会第三次会议", "kind": "人大建议"},
+        ),
+        (
+            "关于政治协商会议某县第十届委员会第二次会议第7号提案的答复\n某某委员：\n收悉。\n",
+            {"meeting": "政治协商会议某县第十届委员会第二次会议", "kind": "政协提案"},
+        ),
+        (
+            "关于县政协一届一次会议第6号提案的答复\n甲乙委员：\n收悉。\n某县卫生健康局 2022年7月8日\n",
+            {"agency": "某县卫生健康局", "date": "2022-07-08"},
+        ),
+        (
+            "关于县政协一届一次会议第6号提案的答复\n甲乙委员：\n您提出的提案收悉。根据《关于某问题的答复》要求办理。\n",
+            {"title": ""},  # a document cited in the sentence is not the proposal's title
+        ),
+        (
+            "关于王五代表在县十八届人大二次会议上所提第9号建议的答复\n县人大常委会：\n现将办理情况报告如下：\n",
+            {"proposers": ("王五",), "meeting": "县十八届人大二次会议"},
+        ),
+        (
+            "青川县卫生健康局文件\n青卫函〔2022〕31号\n对县政协十届二次会议第118号提案的答复\n王五委员：\n收悉。\n",
+            {"agency": "青川县卫生健康局", "doc_no": "青卫函〔2022〕31号"},
+        ),
+        (
+            "关于县政协十届二次会议第118号提案的答复函\n王五委员：\n收悉。\n",
+            {"proposal_no": "118", "heading": "关于县政协十届二次会议第118号提案的答复函"},
+        ),
+        (
+            "关于县政协十届二次会议第118\n号提案的答复\n王五委员：\n收悉。\n",  # a PDF line break inside the number
+            {"proposal_no": "118", "heading": "关于县政协十届二次会议第118号提案的答复"},
+        ),
+    ],
+    ids=[
+        "guanyu-dui",
+        "wei-short",
+        "quoted-title",
+        "number-after-paper",
+        "nihao-glued",
+        "class-with-gloss",
+        "contact-table-row",
+        "congress-in-full",
+        "cppcc-in-full",
+        "signature-one-line",
+        "cited-title",
+        "proposer-in-heading",
+        "letterhead",
+        "dafuhan",
+        "number-split-over-lines",
+    ],
+)
+def test_heading_and_cue_variants(text: str, expected: dict[str, object]) -> None:
+    meta = one(text)
+    assert {field: getattr(meta, field) for field in expected} == expected

@@ -31,11 +31,14 @@ _SALUTATION = re.compile(
 )
 _PROPOSED = re.compile(
     rf"(?:^|[。，；、：（])(?P<names>{_NAME_LIST})(?:{_COUNT})?(?P<role>{_ROLE})"
-    rf"(?:[在于][^，。；]{{2,40}}?(?:期间|上))?[所]?(?:提出|提交|领衔提出)的"
+    rf"(?:[在于][^，。；]{{2,40}}?(?:期间|上))?[所]?(?:提出|提交|领衔提出|提)的?(?=[《第关])"
 )
 _LIST = re.compile(rf"(?P<which>领衔|附议)(?:{_ROLE}|人)?[：:]\s*(?P<names>{_NAME_LIST})")
-_MEETING_SAID = re.compile(r"在(?P<meeting>[^，。；《》]{2,40}?会议)(?:期间|上)?(?:所)?(?:提出|提交)")
-_QUOTED_TITLE = re.compile(r"《(关于[^》]{2,80})》")
+_MEETING_SAID = re.compile(r"在(?P<meeting>[^，。；《》]{2,40}会议)(?:期间|上)?(?:所)?(?:提出|提交)")
+# The proposal's own title is the quoted one that was "提出" or "收悉"; another 《关于…》 in the sentence is cited.
+_QUOTED_TITLE = re.compile(
+    r"(?:提出|所提|提交|领衔)的?《(关于[^》]{2,80})》|《(关于[^》]{2,80})》\s*(?:[（(][^）)]{0,30}[）)])?\s*(?:已)?收悉"
+)
 _TITLE_PHRASE = re.compile(r"(关于[^，。《》]{2,80}?(?:意见和建议|意见建议|提案|建议|议案))(?:已)?收悉")
 _ACK_NUMBER = re.compile(r"(?:^|[（(《》\s])第\s*([0-9A-Za-z]+(?:[\-－—–][0-9A-Za-z]+)*)\s*号\s*(提案|建议|议案)?")
 _REPLY_CLASS = re.compile(r"([ABCＡＢＣ])\s*类")
@@ -145,7 +148,7 @@ def meeting_said(text: str) -> str:
 def quoted_title(text: str) -> str:
     """The proposal's title quoted in an acknowledgement sentence: 《关于…》."""
     m = _QUOTED_TITLE.search(text)
-    return m.group(1) if m else ""
+    return (m.group(1) or m.group(2)) if m else ""
 
 
 def title_phrase(text: str) -> str:
@@ -177,7 +180,7 @@ def doc_number(text: str) -> str:
 
 def reply_class(text: str) -> str:
     """A/B/C of `答复类别：A类` (the value of the label)."""
-    m = _REPLY_CLASS.search(text) or re.fullmatch(r"\s*([ABC])\s*", text)
+    m = _REPLY_CLASS.search(text) or re.match(r"\s*([ABC])(?![A-Za-z0-9])", text)
     return m.group(1).translate(str.maketrans("ＡＢＣ", "ABC")) + "类" if m else ""
 
 

@@ -7,7 +7,7 @@ suffixes, reply endings, kind words) are data: qa/data/*.tsv.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from qa.data import word_map, word_set
@@ -48,7 +48,7 @@ _SITE_SUFFIX = re.compile(r"^\s*(?:[_｜|]|\s[-—–]\s).{1,40}$")
 _SALUTATION_START = re.compile(rf"^(?:尊敬的)?[^：，。；]{{2,40}}?(?:委员|代表|同志)们?[：:]?|^[{CJK}]{{2,30}}[：:]")
 _NUMBER = re.compile(r"(?:第|会议|^)\s*([0-9A-Za-z]+(?:\s*[\-－—–]\s*[0-9A-Za-z]+)*)\s*号")
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
-_MEETING = re.compile(r"^(?P<meeting>.*?会议)")
+_MEETING = re.compile(r"^(?P<meeting>.*会议)")  # greedy: 政治协商会议某县第十届委员会第二次会议 is one meeting
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class ReplyHeading:
     proposal_no: str
     paper: str  # 提案 / 建议 / 意见建议 / 议案, or "" for a reply to something else (a 询问, a letter)
     rest: str = ""  # text glued after the heading on its last line (a salutation), for the caller to split off
+    title: str = ""  # a proposal title quoted in the heading: 关于《关于…的提案》的答复
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -96,15 +97,17 @@ def match_heading(text: str, *, allow_rest: bool = False) -> ReplyHeading | None
     number = _NUMBER.search(bare)
     paper = m.group("paper") or next((w for w in ("意见建议", "提案", "建议", "议案") if w in bare), "")
     meeting = _MEETING.match(bare[: number.start()] if number else bare)
+    said = meeting.group("meeting").rsplit("在", 1)[-1] if meeting else ""  # 王五代表在县…会议上所提…
     return ReplyHeading(
         start=0,
         end=1,
         text=compact[: m.end()],
         agency=agency,
-        meeting=meeting.group("meeting") if meeting and len(meeting.group("meeting")) <= 40 else "",
+        meeting=said if len(said) <= 40 else "",
         proposal_no=normalize_number(number.group(1)) if number else "",
         paper=paper,
         rest=rest,
+        title=next(iter(re.findall(r"《(关于[^》]{2,80})》", middle)), ""),
     )
 
 
@@ -137,6 +140,6 @@ def find_headings(lines: list[str]) -> list[ReplyHeading]:
         if hit is None:
             i += 1
             continue
-        found.append(ReplyHeading(i, i + span, hit.text, hit.agency, hit.meeting, hit.proposal_no, hit.paper, hit.rest))
+        found.append(replace(hit, start=i, end=i + span))
         i += span
     return found

@@ -101,6 +101,7 @@ def extract_meta(lines: list[str], source: str, heading: ReplyHeading | None = N
         (listed, "acknowledgement"),
         (names, "salutation"),
         (ack_names, "acknowledgement"),
+        (cue.proposed_by(re.sub(r"^.*?(?:关于对|关于|对)", "，", hd.text, count=1))[0], "heading"),
         (cue.split_names(info.get("proposers", "")), "info_table"),
         (collective, "salutation"),
     )
@@ -136,6 +137,7 @@ def extract_meta(lines: list[str], source: str, heading: ReplyHeading | None = N
     choose(
         "title",
         (cue.quoted_title(received), "acknowledgement"),
+        (hd.title, "heading"),
         (info.get("title", ""), "info_table"),
         (cue.title_phrase(received), "acknowledgement"),
     )
@@ -230,7 +232,9 @@ def _header_agency(m: list[str], heading: ReplyHeading | None, start: int) -> st
         return ""
     above = [x for x in m[max(0, heading.start - 3) : heading.start] if not cue.is_info_line(x)]
     below = m[heading.end : start]
-    return next((x for x in (*reversed(above), *below) if _is_agency(x)), "")
+    # A letterhead names the agency with 文件 after it (某县卫生健康局文件).
+    candidates = [x[:-2] if x.endswith("文件") else x for x in (*reversed(above), *below)]
+    return next((x for x in candidates if _is_agency(x)), "")
 
 
 def _agency_of_publisher(publisher: str) -> str:
