@@ -141,11 +141,17 @@ def _web_words() -> dict[str, str]:
     return {word: kind for word, kind in read_table("web_residue", fields=2)}
 
 
+@cache
+def _web_marker() -> re.Pattern[str]:
+    words = sorted((w for w in _web_words() if len(w) > 1), key=len, reverse=True)
+    return re.compile("|".join([*map(re.escape, words), "[>»|｜]", "[打關关扫掃]"]))
+
+
 def is_web_residue(line: str) -> bool:
     """A line of a web page's frame, not of the document: share/print/close buttons, a breadcrumb
     (首页 > 政务公开 > …, or any three short parts joined by > or |), a lone menu item 首页."""
-    if "\t" in line:
-        return False  # a table row
+    if "\t" in line or len(line) > 200 or not _web_marker().search(line):
+        return False  # a table row, a paragraph, or no button word and no > | separator
     words = _web_words()
     line = to_simplified(line)
     tokens = [t for t in re.split(r"[\s|｜>»【】\[\]：:，,/]+", line) if t]

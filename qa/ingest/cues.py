@@ -165,6 +165,8 @@ def acknowledged_number(text: str) -> tuple[str, str]:
 
 def is_doc_number_line(text: str) -> bool:
     """A line that is only a 文号: the reply's own (a cited 文号 sits inside a sentence)."""
+    if len(text) > 40 or "号" not in text:
+        return False
     m = DOC_NO.search(text)
     return bool(m) and not (text[: m.start()] + text[m.end() :]).strip()
 

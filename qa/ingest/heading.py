@@ -111,6 +111,11 @@ def match_heading(text: str, *, allow_rest: bool = False) -> ReplyHeading | None
     )
 
 
+def could_be_heading(line: str) -> bool:
+    """Cheap test before the heading pattern: 关于 or 对 opens the line or follows an agency name (≤30 chars)."""
+    return 0 <= line.find("关于") <= 32 or 0 <= line.find("对") <= 32
+
+
 def _can_continue(line: str) -> bool:
     return len(line) <= _MAX_PART and not heading_kind(line) and not re.search(r"[。；！？：:]", line)
 
@@ -124,6 +129,9 @@ def find_headings(lines: list[str]) -> list[ReplyHeading]:
     found: list[ReplyHeading] = []
     i = 0
     while i < len(lines):
+        if not could_be_heading(lines[i]):
+            i += 1  # every heading (and the first line of a split one) holds 关于 or 对 near its start
+            continue
         hit = match_heading(lines[i], allow_rest=True)
         span = 1
         # A heading split over lines starts on the line holding 关于/对 (an agency-only line above it is a header).

@@ -35,20 +35,23 @@ def body_start(lines: list[str], heading: ReplyHeading | None) -> int:
     return len(lines)
 
 
-def is_preamble_info(lines: list[str], heading: ReplyHeading | None, i: int) -> bool:
-    """Whether lines[i] is an info-table line of the preamble (kept out of the body)."""
-    return i < body_start(lines, heading) and cue.is_info_line(lines[i])
+def preamble_info(lines: list[str], heading: ReplyHeading | None) -> set[int]:
+    """Indexes of the info-table lines of the preamble (metadata, kept out of the body)."""
+    return {i for i in range(body_start(lines, heading)) if cue.is_info_line(lines[i])}
 
 
-def extract_meta(lines: list[str], source: str, heading: ReplyHeading | None = None) -> DocMeta:
+def extract_meta(
+    lines: list[str], source: str, heading: ReplyHeading | None = None, matching: list[str] | None = None
+) -> DocMeta:
     """Read what a document states about itself; anything it does not state stays empty.
 
     Args:
         lines: the cleaned lines of one document (original text; a matching copy is made here).
         source: the file name.
         heading: the document's reply heading, positions relative to `lines`, when it has one.
+        matching: the lines' matching copies when the caller has them.
     """
-    m = [for_matching(x) for x in lines]
+    m = matching if matching is not None else [for_matching(x) for x in lines]
     start = body_start(m, heading)
     head_lines = range(heading.start, heading.end) if heading else range(0)
     preamble = [x for i, x in enumerate(m[:start]) if i not in head_lines]

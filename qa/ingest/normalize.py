@@ -17,6 +17,7 @@ _PUNCT = str.maketrans(
 # A year in numerals is sometimes typed with a Latin O or a full-width zero for 〇 (二O二二年).
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "０": 0}
 _CN_DIGIT |= {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+_HALF = re.compile(r"[,:;()!?「」]")
 _CN_NUM = "一二三四五六七八九十"
 _CN_DATE = re.compile(
     rf"([〇○零OoＯ０一二三四五六七八九]{{4}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月(?:\s*([{_CN_NUM}]{{1,3}})\s*日)?"
@@ -40,7 +41,7 @@ def _converter():
 
 @cache
 def _traditional_chars() -> frozenset[str]:
-    """Characters that only traditional text uses: a line without any of them is converted for free."""
+    """Characters that only traditional text uses: a line without any of them is left as is, at no cost."""
     try:
         import opencc
     except ImportError:  # pragma: no cover
@@ -70,7 +71,8 @@ def to_simplified(text: str) -> str:
 
 def for_matching(line: str) -> str:
     """The line as patterns expect it: simplified characters and full-width punctuation, same length."""
-    return to_simplified(line).translate(_PUNCT)
+    line = to_simplified(line)
+    return line.translate(_PUNCT) if _HALF.search(line) else line
 
 
 def cn_date_to_digits(text: str) -> str:

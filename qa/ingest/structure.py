@@ -9,8 +9,8 @@ from pathlib import Path
 from qa.errors import IngestError
 from qa.ingest.clean import clean_text, heading_kind
 from qa.ingest.cues import salutation
-from qa.ingest.heading import ReplyHeading, agency_pattern, find_headings, match_heading
-from qa.ingest.meta import extract_meta, is_preamble_info
+from qa.ingest.heading import ReplyHeading, agency_pattern, could_be_heading, find_headings, match_heading
+from qa.ingest.meta import extract_meta, preamble_info
 from qa.ingest.normalize import for_matching, is_date_line
 from qa.ingest.read import read_text
 from qa.records import Document, Section
@@ -63,10 +63,9 @@ def parse_documents(text: str, source: str) -> list[Document]:
     Returns:
         The documents in file order; a file with several reply headings gives one document per reply.
     """
-    lines = _prepare([line for line in text.split("\n") if line.strip()])
+    lines, matching = _prepare([line for line in text.split("\n") if line.strip()])
     if not lines:
         return []
-    matching = [for_matching(line) for line in lines]
     headings = _own_headings(matching)
     starts = _document_starts(matching, headings)
     spans = [(s, e) for s, e in zip(starts, [*starts[1:], len(lines)], strict=True)]
@@ -76,29 +75,37 @@ def parse_documents(text: str, source: str) -> list[Document]:
         if heading is not None:
             heading = replace(heading, start=heading.start - start, end=heading.end - start)
         doc_lines = lines[start:end]
-        meta = extract_meta(doc_lines, source, heading)
         match = matching[start:end]
-        body = [x for i, x in enumerate(doc_lines) if not is_preamble_info(match, heading, i)]
+        meta = extract_meta(doc_lines, source, heading, match)
+        info = preamble_info(match, heading)
+        body = [x for i, x in enumerate(doc_lines) if i not in info]
         root = build_sections(body)
         doc_id = Document.make_id(source, ordinal, len(spans))
         docs.append(Document(doc_id=doc_id, meta=meta, root=root, text="\n".join(body)))
     return docs
 
 
-def _prepare(lines: list[str]) -> list[str]:
-    """Drop separator lines between replies; split a heading glued to its salutation by flattened HTML."""
+def _prepare(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Drop separator lines between replies; split a heading glued to its salutation by flattened HTML.
+
+    Returns the lines and their matching copies (`for_matching`), aligned.
+    """
     out: list[str] = []
+    copies: list[str] = []
     for line in lines:
         if _SEPARATOR.match(line):
             continue
-        hit = match_heading(for_matching(line), allow_rest=True)
-        if hit is not None and hit.rest and line.endswith(line[-len(hit.rest) :]):
+        copy = for_matching(line)
+        hit = match_heading(copy, allow_rest=True) if could_be_heading(copy) else None
+        if hit is not None and hit.rest:
             cut = len(line) - len(hit.rest)
-            if for_matching(line[cut:]).replace(" ", "") == hit.rest:
+            if cut > 0 and for_matching(line[cut:]).replace(" ", "") == hit.rest:
                 out.extend([line[:cut].rstrip(), line[cut:].lstrip()])
+                copies.extend([for_matching(x) for x in out[-2:]])
                 continue
         out.append(line)
-    return out
+        copies.append(copy)
+    return out, copies
 
 
 def _own_headings(matching: list[str]) -> list[ReplyHeading]:
