@@ -22,8 +22,6 @@ _NAME_LIST = rf"{_NAME}(?:[、，,]{_NAME})*"
 _COUNT = r"等[\d一二三四五六七八九十]+[位名个]?"
 _ROLE = "委员|代表"
 _SALUTED = "委员|代表|同志"  # 同志 names a person without saying which body they sit in
-# Words that make a would-be name a group or an office (区人大代表, 各位委员), not a person.
-_NOT_A_NAME = re.compile(r"人大|政协|各位|全体|广大|我们|你们|您|提出|会议|关于|部分|有关|相关|联名")
 DOC_NO = re.compile(rf"[{CJK}]{{1,12}}\s*[〔\[［【（(]\s*((?:19|20)\d{{2}})\s*[〕\]］】）)]\s*第?\s*(\d{{1,5}})\s*号")
 _SALUTATION = re.compile(
     rf"^(?:尊敬的)?(?P<names>{_NAME_LIST})(?:{_COUNT})?(?P<role>{_SALUTED})们?(?:[：:]|$)"
@@ -97,10 +95,16 @@ def kind_of_word(word: str) -> str:
     return ""
 
 
+@cache
+def _not_a_name() -> re.Pattern[str]:
+    """Words that make a would-be name a group or an office (区人大代表, 各位委员): qa/data/not_names.tsv."""
+    return re.compile(_alternation(word_set("not_names")))
+
+
 def split_names(text: str) -> tuple[str, ...]:
     """`周蕾、钱伟` → ("周蕾", "钱伟"); a group word (区人大, 各位) is not a name."""
     names = tuple(n for n in re.split(r"[、，,\s]+", text) if n)
-    if any(_NOT_A_NAME.search(n) for n in names):
+    if any(_not_a_name().search(n) for n in names):
         return ()
     return names
 
@@ -250,7 +254,7 @@ def contacts(lines: list[str]) -> tuple[tuple[str, str, str], ...]:
             continue
         for m in pattern.finditer(line):
             name = m.group("name") or ""
-            if not name or _NOT_A_NAME.search(name):
+            if not name or _not_a_name().search(name):
                 continue
             phone = _phones(m.group("tail"))
             if not phone and i + 1 < len(lines):

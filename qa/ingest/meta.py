@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from qa.data import read_table
 from qa.ingest import cues as cue
 from qa.ingest.clean import heading_kind
 from qa.ingest.heading import ReplyHeading, agency_pattern, kind_words, normalize_number
@@ -19,8 +20,6 @@ _CLOSING_LINES = 12
 _OPENING_LINES = 4
 # How the title of a plan, report or notice ends; a title page line ending so is the document's heading.
 _PLAN_WORDS = re.compile(r"(?:规划|方案|计划|意见|办法|通知|报告|纲要|细则|指南|情况|总结|要点|说明|复函)$")
-# A publisher of web pages (a government or its office, a portal) is not the body that wrote the reply.
-_PUBLISHER = re.compile(r"(?:人民政府|政府|办公室|办公厅)$|门户|网站")
 
 
 def body_start(lines: list[str], heading: ReplyHeading | None) -> int:
@@ -242,7 +241,12 @@ def _header_agency(m: list[str], heading: ReplyHeading | None, start: int) -> st
 
 def _agency_of_publisher(publisher: str) -> str:
     """A page's 发布机构 counts only when it is a body that writes replies, not a government office or portal."""
-    return publisher if publisher and _is_agency(publisher) and not _PUBLISHER.search(publisher) else ""
+    if not publisher or not _is_agency(publisher):
+        return ""
+    for word, where in read_table("publishers", fields=2):
+        if publisher.endswith(word) or (where == "part" and word in publisher):
+            return ""
+    return publisher
 
 
 def _plan_preamble(lines: list[str]) -> list[str]:
