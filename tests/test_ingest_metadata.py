@@ -378,3 +378,44 @@ def test_seed_metadata_matches_what_the_tests_state() -> None:
 def test_heading_and_cue_variants(text: str, expected: dict[str, object]) -> None:
     meta = one(text)
     assert {field: getattr(meta, field) for field in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "某县卫生健康局关于县政协十届二次会议第5号提案的答复 - 某县人民政府网\n王五委员：\n收悉。\n",
+            {"agency": "某县卫生健康局", "proposal_no": "5", "cues": {"agency": "heading"}},
+        ),
+        (
+            "索引号：\nSP-1\n发布机构：\n某县人民政府办公室\n文号：\n某卫函〔2022〕3号\n"
+            "关于县政协十届二次会议第5号提案的答复\n王五委员：\n收悉。\n",
+            {"agency": "", "index_no": "SP-1", "doc_no": "某卫函〔2022〕3号", "cues": {"doc_no": "info_table"}},
+        ),
+        (
+            "索引号\t文号\t发布日期\nSP-1\t某卫函〔2022〕3号\t2022-05-01\n"
+            "关于县政协十届二次会议第5号提案的答复\n王五委员：\n收悉。\n",
+            {"doc_no": "某卫函〔2022〕3号", "date": "2022-05-01", "index_no": "SP-1"},
+        ),
+        (
+            "来源：某县卫生健康局 发布时间：2022-08-01\n王五委员：\n"
+            "您在县政协十届二次会议期间提出的《关于X的提案》（第5号）收悉。\n",
+            {"agency": "某县卫生健康局", "date": "2022-08-01", "meeting": "县政协十届二次会议", "proposal_no": "5"},
+        ),
+        (
+            "标题：关于县政协十届二次会议第5号提案的答复\n发布机构：某县卫生健康局\n王五委员：\n您提出的《关于X的提案》收悉。\n",
+            {"proposal_no": "5", "agency": "某县卫生健康局", "cues": {"proposal_no": "info_table"}},
+        ),
+        (
+            "某卫函〔2022〕31号 签发人：张三\n关于县政协十届二次会议第5号提案的答复\n王五委员：\n收悉。\n"
+            "联系单位：医政科；联系人：李四；联系电话：（0731）8886666\n",
+            {"doc_no": "某卫函〔2022〕31号", "contacts": (("签发人", "张三", ""), ("联系人", "李四", "0731-8886666"))},
+        ),
+    ],
+    ids=["site-suffix", "label-value-lines", "header-row-table", "source-field", "title-field", "fields-on-one-line"],
+)
+def test_web_and_form_variants(text: str, expected: dict[str, object]) -> None:
+    meta = one(text)
+    got = {field: getattr(meta, field) for field in expected if field != "cues"}
+    got |= {"cues": {f: c for f, c in meta.cues if f in expected["cues"]}} if "cues" in expected else {}
+    assert got == expected

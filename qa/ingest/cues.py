@@ -41,7 +41,10 @@ _TITLE_PHRASE = re.compile(r"(关于[^，。《》]{2,80}?(?:意见和建议|意
 _ACK_NUMBER = re.compile(r"(?:^|[（(《》\s])第\s*([0-9A-Za-z]+(?:[\-－—–][0-9A-Za-z]+)*)\s*号\s*(提案|建议|议案)?")
 _REPLY_CLASS = re.compile(r"([ABCＡＢＣ])\s*类")
 _SEAL = re.compile(rf"^[（(]?(?P<agency>[{CJK}]{{2,30}}?)[（(]?(?:盖章|印章|公章)[）)]?[）)]?$")
-_PHONE = r"(?:\d{3,4}[\-－—]\d{7,8}(?:[\-－—]\d{1,4})?|1\d{10}|\d{7,8})"
+_PHONE = (  # (0731)8886666, 0731-8886666(-801), 0731 8886666, 138…, 8795602
+    r"(?:[（(]0\d{2,3}[）)]\s*\d{7,8}|0\d{2,3}\s*[\-－—]?\s*\d{7,8}(?:[\-－—]\d{1,4})?"
+    r"|\d{3,4}[\-－—]\d{7,8}|1\d{10}|\d{7,8})"
+)
 _PHONES = re.compile(rf"{_PHONE}(?:\s*[、，,/；;]\s*{_PHONE})*")
 _PHONE_LABEL = re.compile(r"^[，,；;\s]*(?:联系|办公|手机)?(?:电话|手机|号码)(?:号码)?[：:\s]*")
 
@@ -53,6 +56,11 @@ def _info_labels() -> tuple[dict[str, str], re.Pattern[str], re.Pattern[str]]:
     fields = re.compile(rf"(?P<label>{alt})\s*[：:]\s*(?P<value>.*?)(?=\s*[|｜]?\s*(?:{alt})\s*[：:]|\s*[|｜]|$)")
     line_start = re.compile(rf"^[（(]?\s*(?:{alt})\s*(?:[：:\t]|$)")
     return labels, fields, line_start
+
+
+def is_bare_label(line: str) -> bool:
+    """A label alone on its line (`发布机构：`): its value is the next line."""
+    return line.strip(" ：:\t（(") in _info_labels()[0]
 
 
 def is_info_line(line: str) -> bool:
@@ -72,12 +80,24 @@ def info_table(lines: list[str]) -> dict[str, str]:
         if field != "-" and value and field not in out:
             out[field] = value
 
-    for line in lines:
+    def is_label(cell: str) -> bool:
+        return cell.strip(" ：:") in labels
+
+    for i, line in enumerate(lines):
+        after = lines[i + 1] if i + 1 < len(lines) else ""
         if "\t" in line:
             cells = [c.strip() for c in line.split("\t")]
-            for label, value in itertools.pairwise(cells):
-                if label.strip(" ：:") in labels:
+            below = [c.strip() for c in after.split("\t")]
+            if all(map(is_label, cells)) and len(below) == len(cells) and not any(map(is_label, below)):
+                for label, value in zip(cells, below, strict=True):  # a header row over a value row
                     put(label, value)
+                continue
+            for label, value in itertools.pairwise(cells):
+                if is_label(label):
+                    put(label, value)
+            continue
+        if is_label(line) and after and not is_info_line(after):
+            put(line, after)  # label and value in two elements of a page, one per line
             continue
         for m in fields.finditer(line):
             put(m.group("label"), m.group("value"))
@@ -232,6 +252,9 @@ def signature(lines: list[str]) -> tuple[str, str]:
     return agency, date
 
 
+_LATER_LABEL = re.compile(r"(?:\s|[；;，,）)])((?:联系人|承办人|经办人|分管领导|主管领导|签发人|办理人)[：:\s])")
+
+
 @cache
 def _contact_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     roles = {label: role for label, role in read_table("contact_labels", fields=2)}
@@ -251,7 +274,11 @@ def contacts(lines: list[str]) -> tuple[tuple[str, str, str], ...]:
     for i, raw in enumerate(lines):
         line = raw.strip().lstrip("（(").rstrip("）)")
         if not line.startswith(tuple(roles)):
-            continue
+            # A contact after other fields of a short line: `某卫函〔2022〕31号 签发人：张三`, `联系单位：…；联系人：…`.
+            at = _LATER_LABEL.search(line) if len(line) <= 100 else None
+            if at is None or not line[at.start(1) :].startswith(tuple(roles)):
+                continue
+            line = line[at.start(1) :]
         for m in pattern.finditer(line):
             name = m.group("name") or ""
             if not name or _not_a_name().search(name):
@@ -269,7 +296,11 @@ def contacts(lines: list[str]) -> tuple[tuple[str, str, str], ...]:
 def _phones(text: str) -> str:
     """The first phone number of `電話：0738-2216654、138…` (a contact record holds one), dashes as ASCII."""
     m = _PHONES.search(text)
-    return re.sub(r"[－—]", "-", re.match(_PHONE, m.group()).group()) if m else ""  # type: ignore[union-attr]
+    if m is None:
+        return ""
+    phone = re.match(_PHONE, m.group()).group()  # type: ignore[union-attr]
+    area = re.fullmatch(r"[（(]?(0\d{2,3})[）)]?\s*[\-－—]?\s*(\d{7,8}(?:[\-－—]\d{1,4})?)", phone)
+    return f"{area.group(1)}-{area.group(2)}".replace("－", "-").replace("—", "-") if area else phone
 
 
 def kind_map() -> dict[str, tuple[str, ...]]:

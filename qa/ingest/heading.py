@@ -44,7 +44,7 @@ def _heading_pattern() -> re.Pattern[str]:
 
 
 # What may follow a heading on the same line: a web page title's site name (…的答复_某县人民政府).
-_SITE_SUFFIX = re.compile(r"^\s*(?:[_｜|]|\s[-—–]\s).{1,40}$")
+_SITE_SUFFIX = re.compile(r"^\s*[_｜|\-—–]+.{1,40}$")  # compacted: "… - 某县人民政府" is "…-某县人民政府" here
 _SALUTATION_START = re.compile(rf"^(?:尊敬的)?[^：，。；]{{2,40}}?(?:委员|代表|同志)们?[：:]?|^[{CJK}]{{2,30}}[：:]")
 _NUMBER = re.compile(r"(?:第|会议|^)\s*([0-9A-Za-z]+(?:\s*[\-－—–]\s*[0-9A-Za-z]+)*)\s*号")
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”")

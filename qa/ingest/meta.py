@@ -12,7 +12,7 @@ import re
 from qa.data import read_table
 from qa.ingest import cues as cue
 from qa.ingest.clean import heading_kind
-from qa.ingest.heading import ReplyHeading, agency_pattern, kind_words, normalize_number
+from qa.ingest.heading import ReplyHeading, agency_pattern, kind_words, match_heading, normalize_number
 from qa.ingest.normalize import for_matching, is_date_line, parse_date
 from qa.records import DocMeta
 
@@ -35,8 +35,15 @@ def body_start(lines: list[str], heading: ReplyHeading | None) -> int:
 
 
 def preamble_info(lines: list[str], heading: ReplyHeading | None) -> set[int]:
-    """Indexes of the info-table lines of the preamble (metadata, kept out of the body)."""
-    return {i for i in range(body_start(lines, heading)) if cue.is_info_line(lines[i])}
+    """Indexes of the info-table lines of the preamble (metadata, kept out of the body), with the value line
+    under a bare label line (`发布机构：` then `某县人民政府办公室`)."""
+    out: set[int] = set()
+    for i in range(body_start(lines, heading)):
+        if cue.is_info_line(lines[i]):
+            out.add(i)
+            if cue.is_bare_label(lines[i]) and i + 1 < len(lines) and not cue.is_info_line(lines[i + 1]):
+                out.add(i + 1)
+    return out
 
 
 def extract_meta(
@@ -55,6 +62,8 @@ def extract_meta(
     head_lines = range(heading.start, heading.end) if heading else range(0)
     preamble = [x for i, x in enumerate(m[:start]) if i not in head_lines]
     info = cue.info_table(preamble)
+    info_at = preamble_info(m, heading)
+    header = [x for i, x in enumerate(m[:start]) if i not in head_lines and i not in info_at]  # not the table
     chosen: dict[str, tuple[object, str]] = {}
 
     def choose(field: str, *candidates: tuple[object, str]) -> None:
@@ -74,23 +83,24 @@ def extract_meta(
     ack_names, ack_role = cue.proposed_by(ack)
     ack_no, ack_paper = cue.acknowledged_number(ack)
 
-    hd = heading or ReplyHeading(0, 0, "", "", "", "", "")
+    hd = heading or _info_heading(info.get("heading", ""))
+    head = "heading" if heading else "info_table"  # the cue of what the heading states
     choose(
         "meeting",
-        (hd.meeting, "heading"),
+        (hd.meeting, head),
         (info.get("meeting", ""), "info_table"),
         (cue.meeting_said(ack), "acknowledgement"),
     )
     meeting, meeting_cue = chosen.get("meeting", ("", ""))
     choose(
         "proposal_no",
-        (hd.proposal_no, "heading"),
+        (hd.proposal_no, head),
         (_number_of(info.get("proposal_no", "")), "info_table"),
         (ack_no, "acknowledgement"),
     )
     choose(
         "kind",
-        (kind_words().get(hd.paper, ""), "heading"),
+        (kind_words().get(hd.paper, ""), head),
         (_kind_of_meeting(str(meeting)), meeting_cue),
         (kind_words().get(role, ""), "salutation"),
         (kind_words().get(ack_role, "") or kind_words().get(ack_paper, ""), "acknowledgement"),
@@ -103,7 +113,7 @@ def extract_meta(
         (listed, "acknowledgement"),
         (names, "salutation"),
         (ack_names, "acknowledgement"),
-        (cue.proposed_by(re.sub(r"^.*?(?:关于对|关于|对)", "，", hd.text, count=1))[0], "heading"),
+        (cue.proposed_by(re.sub(r"^.*?(?:关于对|关于|对)", "，", hd.text, count=1))[0], head),
         (cue.split_names(info.get("proposers", "")), "info_table"),
         (collective, "salutation"),
     )
@@ -111,15 +121,16 @@ def extract_meta(
     signed_by, signed_on = cue.signature(closing)
     choose(
         "agency",
-        (hd.agency, "heading"),
+        (hd.agency, head),
         (_header_agency(m, heading, start), "header"),
         (signed_by, "signature"),
         (info.get("agency", ""), "info_table"),
         (_agency_of_publisher(info.get("publisher", "")), "info_table"),
+        (_agency_of_publisher(info.get("source", "")), "info_table"),
     )
     choose(
         "doc_no",
-        (next((cue.doc_number(x) for x in preamble if _own_number_line(x)), ""), "preamble"),
+        (next((cue.doc_number(x) for x in header if _own_number_line(x)), ""), "preamble"),
         (cue.doc_number(info.get("doc_no", "")), "info_table"),
         (next((cue.doc_number(x) for x in m[start:] if cue.is_doc_number_line(x)), ""), "doc_no_line"),
     )
@@ -127,19 +138,19 @@ def extract_meta(
         "date",
         (signed_on, "signature"),
         (parse_date(info.get("written", "")), "info_table"),
-        (next((parse_date(x) for x in preamble if is_date_line(x)), ""), "preamble"),
+        (next((parse_date(x) for x in header if is_date_line(x)), ""), "preamble"),
         (parse_date(info.get("published", "")), "info_table"),
     )
     choose(
         "reply_class",
         (cue.reply_class(info.get("reply_class", "")), "info_table"),
-        (next((cue.reply_class(x) for x in preamble if cue.is_class_line(x)), ""), "preamble"),
+        (next((cue.reply_class(x) for x in header if cue.is_class_line(x)), ""), "preamble"),
     )
     received = next((x for x in m[: (heading.end if heading else 0) + 8] if "收悉" in x), "") or ack
     choose(
         "title",
         (cue.quoted_title(received), "acknowledgement"),
-        (hd.title, "heading"),
+        (hd.title, head),
         (info.get("title", ""), "info_table"),
         (cue.title_phrase(received), "acknowledgement"),
     )
@@ -205,6 +216,12 @@ def _own_number_line(line: str) -> bool:
     return bool(cue.doc_number(line)) and "。" not in line and not cue.is_info_line(line)
 
 
+def _info_heading(text: str) -> ReplyHeading:
+    """The info table's 名称/标题 read as a heading when the body has none (its cues are then the heading's)."""
+    found = match_heading(for_matching(text)) if text else None
+    return found or ReplyHeading(0, 0, "", "", "", "", "")
+
+
 def _number_of(text: str) -> str:
     m = re.search(r"([0-9A-Za-z]+(?:[\-－—–][0-9A-Za-z]+)*)", text)
     return normalize_number(m.group(1)) if m else ""
@@ -232,7 +249,8 @@ def _header_agency(m: list[str], heading: ReplyHeading | None, start: int) -> st
     """An agency line just above the heading (or below it, before the letter starts)."""
     if heading is None:
         return ""
-    above = [x for x in m[max(0, heading.start - 3) : heading.start] if not cue.is_info_line(x)]
+    info = preamble_info(m, heading)
+    above = [m[i] for i in range(max(0, heading.start - 3), heading.start) if i not in info]
     below = m[heading.end : start]
     # A letterhead names the agency with 文件 after it (某县卫生健康局文件).
     candidates = [x[:-2] if x.endswith("文件") else x for x in (*reversed(above), *below)]
