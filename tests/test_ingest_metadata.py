@@ -419,3 +419,11 @@ def test_web_and_form_variants(text: str, expected: dict[str, object]) -> None:
     got = {field: getattr(meta, field) for field in expected if field != "cues"}
     got |= {"cues": {f: c for f, c in meta.cues if f in expected["cues"]}} if "cues" in expected else {}
     assert got == expected
+
+
+def test_running_page_header_repeating_the_heading_is_not_a_new_reply() -> None:
+    heading = "关于县政协十届二次会议第5号提案的答复"
+    (doc,) = parse(
+        f"{heading}\n王五委员：\n您提出的提案收悉，现答复如下：\n一、现状。已建成站点7个。\n{heading}\n二、下一步。再建3个。\n"
+    )
+    assert doc.meta.proposal_no == "5" and "再建3个" in doc.text

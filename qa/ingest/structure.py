@@ -109,14 +109,22 @@ def _prepare(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _own_headings(matching: list[str]) -> list[ReplyHeading]:
-    """The reply headings of a file, less repeats: a page title or info-table 名称 repeating the heading of the
-    same reply (same number, paper and meeting) with no letter text between them is one reply."""
+    """The reply headings of a file, less repeats of one reply's heading: a page title or info-table 名称 before
+    the letter, or a running page header inside it (same number, paper and meeting, same or no agency)."""
     out: list[ReplyHeading] = []
     for h in find_headings(matching):
         if out and out[-1].key == h.key and not _letter_between(matching, out[-1].end, h.start):
             continue
+        if any(_same_reply(h, seen) for seen in out):
+            continue
         out.append(h)
     return out
+
+
+def _same_reply(a: ReplyHeading, b: ReplyHeading) -> bool:
+    if a.text == b.text:
+        return True
+    return bool(a.proposal_no) and a.key == b.key and (a.agency == b.agency or not (a.agency and b.agency))
 
 
 def _letter_between(lines: list[str], start: int, end: int) -> bool:
