@@ -146,7 +146,8 @@ def extract_meta(
         (cue.reply_class(info.get("reply_class", "")), "info_table"),
         (next((cue.reply_class(x) for x in header if cue.is_class_line(x)), ""), "preamble"),
     )
-    received = next((x for x in m[: (heading.end if heading else 0) + 8] if "收悉" in x), "") or ack
+    near = max(start + _OPENING_LINES, (heading.end if heading else 0) + 8)  # a page may have a long preamble
+    received = next((x for x in m[:near] if "收悉" in x), "") or ack
     choose(
         "title",
         (cue.quoted_title(received), "acknowledgement"),
