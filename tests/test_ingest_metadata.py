@@ -427,3 +427,24 @@ def test_running_page_header_repeating_the_heading_is_not_a_new_reply() -> None:
         f"{heading}\n王五委员：\n您提出的提案收悉，现答复如下：\n一、现状。已建成站点7个。\n{heading}\n二、下一步。再建3个。\n"
     )
     assert doc.meta.proposal_no == "5" and "再建3个" in doc.text
+
+
+def test_header_block_with_signer_and_pdf_page_break() -> None:
+    meta = one(
+        "松原县卫生健康局\n\n松卫提复〔2023〕5号　　　签发人：王大海\n\n"
+        "关于县政协十一届二次会议第38号提案的答复\n\n"
+        "刘洋委员：\n\n您提出的《关于加强县域医共体建设的提案》收悉。现答复如下：\n\n一、基本情况\n\n全县组建医共体2个，覆盖\n"
+        "\f\n- 2 -\n全部乡镇卫生院。\n\n松原县卫生健康局\n\n2023年6月15日\n\n（联系人：钱多多，电话：0431-6612345）\n"
+    )
+    assert meta.agency == "松原县卫生健康局" and dict(meta.cues)["agency"] == "header"
+    assert meta.doc_no == "松卫提复〔2023〕5号" and meta.date == "2023-06-15"
+    assert meta.contacts == (("签发人", "王大海", ""), ("联系人", "钱多多", "0431-6612345"))
+
+
+def test_a_block_signed_by_two_bodies_names_the_first() -> None:
+    meta = one(
+        "关于市政协九届二次会议第88号提案的答复\n民进平阳市委员会：\n你们提出的《关于加强校园健康教育的提案》收悉。"
+        "经商市教育局，现答复如下：\n健康教育纳入课程。\n平阳市卫生健康委员会\n平阳市教育局\n2023年7月1日\n"
+    )
+    assert meta.agency == "平阳市卫生健康委员会" and meta.date == "2023-07-01"
+    assert meta.proposers == ("民进平阳市委员会",)

@@ -233,8 +233,8 @@ def seal_agency(line: str) -> str:
 
 
 def signature(lines: list[str]) -> tuple[str, str]:
-    """(agency, date) of the signature block: the last agency line (or seal line) near the end and the date
-    line after it; a date alone at the end counts when no agency line precedes it."""
+    """(agency, date) of the signature block: the last agency line (or seal line) near the end, the first of
+    several stacked ones, and the date line after it; a date alone at the end counts when no agency precedes it."""
     agency, date = "", ""
     for i in range(len(lines) - 1, -1, -1):
         line = lines[i]
@@ -246,6 +246,9 @@ def signature(lines: list[str]) -> tuple[str, str]:
             if not date:
                 after = next((x for x in lines[i + 1 : i + 3] if is_date_line(x)), "")
                 date = parse_date(after)
+            while i > 0 and agency_pattern().match(lines[i - 1]):
+                i -= 1
+                agency = lines[i]  # a block signed by several bodies: the lead signs first
             break
     if not date:
         date = next((parse_date(x) for x in reversed(lines) if is_date_line(x)), "")
