@@ -448,3 +448,11 @@ def test_a_block_signed_by_two_bodies_names_the_first() -> None:
     )
     assert meta.agency == "平阳市卫生健康委员会" and meta.date == "2023-07-01"
     assert meta.proposers == ("民进平阳市委员会",)
+
+
+def test_distribution_list_after_the_signature_names_other_bodies() -> None:
+    meta = one(
+        "关于县政协一届一次会议第2号提案的答复\n甲乙委员：\n您提出的《关于X的提案》收悉。\n已落实。\n"
+        "北湖县卫生健康局\n2022年5月6日\n抄送：\n县政协提案委\n县人民政府督查室\n"
+    )
+    assert meta.agency == "北湖县卫生健康局" and meta.date == "2022-05-06"

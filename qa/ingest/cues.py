@@ -236,6 +236,9 @@ def signature(lines: list[str]) -> tuple[str, str]:
     """(agency, date) of the signature block: the last agency line (or seal line) near the end, the first of
     several stacked ones, and the date line after it; a date alone at the end counts when no agency precedes it."""
     agency, date = "", ""
+    # A distribution list (抄送：…, one body a line) follows the signature and names other bodies.
+    cut = next((i for i, x in enumerate(lines) if x.startswith(("抄送", "抄报", "主送", "分送"))), len(lines))
+    lines = lines[:cut]
     for i in range(len(lines) - 1, -1, -1):
         line = lines[i]
         name = agency_name(line) or seal_agency(line)
