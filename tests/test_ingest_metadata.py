@@ -456,3 +456,16 @@ def test_distribution_list_after_the_signature_names_other_bodies() -> None:
         "北湖县卫生健康局\n2022年5月6日\n抄送：\n县政协提案委\n县人民政府督查室\n"
     )
     assert meta.agency == "北湖县卫生健康局" and meta.date == "2022-05-06"
+
+
+def test_a_sub_heading_shaped_like_a_reply_heading_does_not_split_the_reply() -> None:
+    (doc,) = parse(
+        "关于县政协一届一次会议第2号提案的答复\n甲乙委员：\n您提出的《关于X的提案》收悉，现就三条建议答复如下：\n"
+        "关于第一条建议的答复\n已落实。\n关于第二条建议的答复\n正在推进。\n北湖县卫生健康局\n2022年5月6日\n"
+    )
+    assert doc.meta.proposal_no == "2" and "正在推进" in doc.text and doc.meta.date == "2022-05-06"
+
+
+def test_a_sub_heading_in_a_letter_without_heading_is_not_its_heading() -> None:
+    meta = one("甲乙委员：\n您提出的《关于X的提案》收悉，现答复如下：\n关于第一条建议的答复\n已落实。\n")
+    assert meta.heading == "" and meta.kind == "政协提案" and dict(meta.cues)["kind"] == "salutation"

@@ -117,8 +117,23 @@ def _own_headings(matching: list[str]) -> list[ReplyHeading]:
             continue
         if any(_same_reply(h, seen) for seen in out):
             continue
+        weak = not (h.proposal_no or h.meeting or h.agency)
+        if weak and not _ends_a_reply(matching, h.start) and _letter_between(matching, 0, h.start):
+            continue  # `关于第一条建议的答复` inside a letter is a sub-heading, not the start of a reply
         out.append(h)
     return out
+
+
+def _ends_a_reply(lines: list[str], i: int) -> bool:
+    """Whether the line before lines[i] can end a reply: a date, a contact, an agency, a closer or a rule."""
+    before = lines[i - 1] if i > 0 else ""
+    return (
+        not before
+        or is_date_line(before)
+        or bool(_CLOSING_CONTACT.match(before.lstrip("（(")))
+        or bool(agency_pattern().match(before))
+        or before.startswith(("此复", "特此", "（此件", "此件"))
+    )
 
 
 def _same_reply(a: ReplyHeading, b: ReplyHeading) -> bool:
