@@ -469,3 +469,9 @@ def test_a_sub_heading_shaped_like_a_reply_heading_does_not_split_the_reply() ->
 def test_a_sub_heading_in_a_letter_without_heading_is_not_its_heading() -> None:
     meta = one("甲乙委员：\n您提出的《关于X的提案》收悉，现答复如下：\n关于第一条建议的答复\n已落实。\n")
     assert meta.heading == "" and meta.kind == "政协提案" and dict(meta.cues)["kind"] == "salutation"
+
+
+def test_number_named_in_the_acknowledgement_sentence() -> None:
+    meta = one("甲乙委员：\n您在县政协二届一次会议上提出的第12号提案《关于X的提案》收悉，现答复如下：\n已落实。\n")
+    assert (meta.proposal_no, meta.meeting, meta.kind) == ("12", "县政协二届一次会议", "政协提案")
+    assert meta.title == "关于X的提案"
