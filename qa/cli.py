@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings, load_settings
 from qa.errors import QAError
+from qa.web import add_serve_arguments
 
 if TYPE_CHECKING:  # the retriever pulls in numpy and FAISS: imported by the commands that search
     from qa.records import Filters
@@ -24,29 +25,11 @@ def cmd_config(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _load_app_module():
-    """app.py lives at the project root (it is the UI edge, not part of the package); load it by path."""
-    import importlib.util
-
-    from qa.config import PROJECT_ROOT
-
-    spec = importlib.util.spec_from_file_location("qa_app", PROJECT_ROOT / "app.py")
-    if spec is None or spec.loader is None:
-        raise QAError(f"cannot find the web app at {PROJECT_ROOT / 'app.py'}; run qa serve from a source checkout")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    parser.add_argument("--share", action="store_true", help="create a public gradio.live link (off by default)")
-
-
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Start the Gradio app (builds the index from the seeds first when it is missing)."""
-    return _load_app_module().serve(args.host, args.port, args.share, settings=settings)
+    from qa.web.app import serve  # gradio loads only for this command
+
+    return serve(args.host, args.port, args.share, settings=settings)
 
 
 def _add_eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,8 +84,8 @@ def _add_index_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Build or update the index; print a summary and the files that could not be read."""
+    from qa.index.build import build_index
     from qa.index.embed import get_embedder
-    from qa.index.store import build_index
 
     paths = list(args.paths) or [settings.seeds_dir]
     if not args.paths and (settings.data_dir / "uploads").is_dir():
@@ -291,7 +274,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("index", "build or update the index from files and folders", _add_index_arguments, cmd_index),
     ("search", "show the passages retrieved for a question", _add_search_arguments, cmd_search),
     ("docs", "list the indexed documents and their metadata", _add_docs_arguments, cmd_docs),
-    ("serve", "start the web app (问答 / 起草答复 / 文档库)", _add_serve_arguments, cmd_serve),
+    ("serve", "start the web app (问答 / 起草答复 / 文档库)", add_serve_arguments, cmd_serve),
     ("ask", "answer a question with cited sources (问答)", _add_ask_arguments, cmd_ask),
     ("eval", "evaluate retrieval, answers and precedents on the gold sets", _add_eval_arguments, cmd_eval),
 ]

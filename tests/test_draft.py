@@ -13,19 +13,12 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
 from qa.config import Settings
-from qa.draft.compose import (
-    adapt_sentence,
-    draft_reply,
-    draft_sources,
-    find_precedents,
-    home_place,
-    make_proposal,
-    normalize_kind,
-    render_markdown,
-    write_draft,
-)
+from qa.draft.compose import adapt_sentence, draft_reply, render_markdown, write_draft
 from qa.draft.docx import docx_text, write_docx
-from qa.draft.precedent import ProposalError, group_asks, split_asks, title_similarity
+from qa.draft.precedent import find_precedents, title_similarity
+from qa.draft.profile import home_place
+from qa.draft.proposal import ProposalError, group_asks, make_proposal, normalize_kind, split_asks
+from qa.draft.sources import draft_sources
 from qa.errors import GeneratorError
 
 TUOYU = make_proposal(
@@ -73,7 +66,8 @@ def numbers(text: str) -> set[str]:
 @pytest.fixture(scope="module")
 def toy_retriever(tmp_path_factory: pytest.TempPathFactory):
     """The real seeds parsed, split and BM25-indexed, with the toy embedder for speed."""
-    from qa.index.store import build_index, load_index
+    from qa.index.build import build_index
+    from qa.index.store import load_index
     from qa.retrieve import Retriever
 
     embedder = ToyEmbedder()

@@ -16,7 +16,7 @@ from qa.index.embed import (
     embed_texts,
     get_embedder,
     iter_batches,
-    normalize,
+    l2_normalize,
 )
 
 
@@ -86,8 +86,8 @@ def test_iter_batches_rejects_a_bad_size() -> None:
         list(iter_batches(["a"], 0))
 
 
-def test_normalize_leaves_zero_rows_alone() -> None:
-    out = normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+def test_l2_normalize_leaves_zero_rows_alone() -> None:
+    out = l2_normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
     np.testing.assert_allclose(out, [[0.6, 0.8], [0.0, 0.0]])
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from qa.evaluation.report import render_markdown
-from qa.evaluation.runner import THRESHOLDS_FILE, RunOptions, check_report, load_thresholds, run_evaluation
+from qa.evaluation.runner import THRESHOLDS_NAME, RunOptions, check_report, eval_dir, load_thresholds, run_evaluation
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+EVAL_DIR = SEEDS_DIR.parent / "eval"
 
 
 # --- thresholds and gate --------------------------------------------------------------------------------------
@@ -32,9 +33,24 @@ def test_check_report_names_each_failure() -> None:
 
 
 def test_shipped_thresholds_are_valid() -> None:
-    thresholds = load_thresholds(THRESHOLDS_FILE)
+    thresholds = load_thresholds(EVAL_DIR / THRESHOLDS_NAME)
     assert thresholds["min"], "the gate needs at least one floor"
     assert all(0 <= v <= 1 for k, v in thresholds["min"].items() if not k.endswith("_ms"))
+
+
+def test_eval_folder_is_the_working_directorys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`qa eval` reads eval/ of the project it runs in; without one it says so before any slow work."""
+    from qa.config import load_settings
+    from qa.errors import ConfigError
+    from qa.evaluation.runner import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    with pytest.raises(ConfigError, match=r"no evaluation folder at .*eval: run from the project root"):
+        run_cli(RunOptions(seeds_dir=tmp_path), settings, check=True, write=False)
+    (tmp_path / "eval").mkdir()
+    assert eval_dir(settings) == tmp_path / "eval"
+    assert eval_dir(load_settings(env={"QA_EVAL_DIR": str(EVAL_DIR)})) == EVAL_DIR
 
 
 # --- the runner on a small corpus with the real embedder ---------------------------------------------------------

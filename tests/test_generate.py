@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer.extractive import ExtractiveGenerator, classify, compose, question_terms
+from qa.answer.compose import compose
+from qa.answer.extractive import ExtractiveGenerator
 from qa.answer.generate import Generator, OpenAIGenerator, format_context, get_generator, load_prompt, refusal_text
+from qa.answer.question import classify, question_terms
 from qa.config import Settings
 from qa.errors import ConfigError, GeneratorError
 from qa.ingest.split import split_document

@@ -12,13 +12,12 @@ import pytest
 from conftest import SEEDS_DIR, ToyEmbedder
 
 from qa.errors import IndexMismatchError, IndexMissingError
+from qa.index.build import build_index, collect_files
 from qa.index.store import (
     CACHE,
     POINTER,
     VERSIONS,
-    build_index,
     check_embedder,
-    collect_files,
     current_version,
     load_index,
 )
@@ -209,10 +208,10 @@ def test_a_kill_at_the_commit_point_leaves_the_old_index(
             raise KeyboardInterrupt  # the process dies after the new version is written, before it goes live
         real_replace(src, dst)
 
-    monkeypatch.setattr("qa.index.store.os.replace", killed_at_pointer)
+    monkeypatch.setattr("qa.index.write.os.replace", killed_at_pointer)
     with pytest.raises(KeyboardInterrupt):
         build_index([corpus], index_dir, ToyEmbedder())
-    monkeypatch.setattr("qa.index.store.os.replace", real_replace)
+    monkeypatch.setattr("qa.index.write.os.replace", real_replace)
 
     assert current_version(index_dir) == version
     assert [d for d, _ in load_index(index_dir).documents()] == [SMALL_SEEDS[0]]
@@ -371,36 +370,3 @@ def test_an_incremental_build_ranks_bm25_as_a_full_rebuild_and_as_term_strings(c
         np.testing.assert_allclose(inc.bm25.get_scores(terms), expected, rtol=1e-6)
         np.testing.assert_allclose(full.bm25.get_scores(terms), expected, rtol=1e-6)
         assert inc.bm25_search(terms, 10) == full.bm25_search(terms, 10)
-
-
-def test_the_term_cache_survives_a_cut_vocabulary_line_and_tokenises_only_new_text(tmp_path: Path) -> None:
-    from qa.index.terms import TermCache
-
-    cache = TermCache(tmp_path)
-    first = cache.ids("a", "社区托育机构建设")
-    cache.flush()
-    vocab_file = next(tmp_path.glob("terms-*/vocab.jsonl"))
-    with open(vocab_file, "a", encoding="utf-8") as fh:
-        fh.write('"half a lin')  # a build killed while appending
-    again = TermCache(tmp_path)
-    assert "a" in again and again.ids("a", "ignored: the key is cached").tolist() == first.tolist()
-    second = again.ids("b", "家庭医生签约服务")
-    again.flush()
-    reread = TermCache(tmp_path)
-    assert len(reread) == 2 and reread.ids("b", "").tolist() == second.tolist()
-    assert [t for t in reread.vocab] == [json.loads(line) for line in vocab_file.read_text("utf-8").splitlines()]
-
-
-def test_a_garbled_vocabulary_line_drops_the_terms_after_it_and_the_shards_that_use_them(tmp_path: Path) -> None:
-    from qa.index.terms import TermCache
-
-    cache = TermCache(tmp_path)
-    cache.ids("a", "社区托育机构建设")
-    cache.flush()
-    vocab_file = next(tmp_path.glob("terms-*/vocab.jsonl"))
-    lines = vocab_file.read_text("utf-8").splitlines()
-    vocab_file.write_text("\n".join([*lines[:2], "{garbled", *lines[3:]]) + "\n", "utf-8")
-    again = TermCache(tmp_path)
-    assert list(again.vocab) == [json.loads(line) for line in lines[:2]]
-    assert "a" not in again  # its shard names term ids that were lost: re-tokenised when next asked for
-    assert vocab_file.read_text("utf-8").splitlines() == lines[:2]

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer.verify import normalize
 from qa.errors import QAError
 from qa.evaluation.metrics import (
-    DRAFTS_FILE,
-    GOLD_FILE,
+    DRAFTS_NAME,
+    GOLD_NAME,
     QUESTION_TYPES,
     DraftCase,
     EvalError,
@@ -34,8 +33,11 @@ from qa.evaluation.metrics import (
     score_ranking,
 )
 from qa.evaluation.runner import load_thresholds
+from qa.text import normalize
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+GOLD_FILE = SEEDS_DIR.parent / "eval" / GOLD_NAME
+DRAFTS_FILE = SEEDS_DIR.parent / "eval" / DRAFTS_NAME
 MISS: frozenset[str] = frozenset()
 A = frozenset({"a"})
 B = frozenset({"b"})
@@ -204,7 +206,7 @@ def seed_documents() -> dict[str, str]:
 
 
 def test_gold_set_shape() -> None:
-    items = load_gold()
+    items = load_gold(GOLD_FILE)
     assert len(items) >= 70
     assert sum(not i.answerable for i in items) >= 10
     assert {i.type for i in items} == set(QUESTION_TYPES)
@@ -233,7 +235,7 @@ def test_every_gold_evidence_occurs_in_its_document(seed_documents: dict[str, st
 
 
 def test_every_seed_document_is_asked_about(seed_documents: dict[str, str]) -> None:
-    asked = {d for gold in load_gold() for d in gold.doc_ids}
+    asked = {d for gold in load_gold(GOLD_FILE) for d in gold.doc_ids}
     assert asked == set(seed_documents)
 
 

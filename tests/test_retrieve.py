@@ -13,7 +13,8 @@ from rank_bm25 import BM25Okapi
 
 from qa.config import Settings
 from qa.errors import QuestionError
-from qa.index.store import build_index, load_index
+from qa.index.build import build_index
+from qa.index.store import load_index
 from qa.index.tokenize import tokenize
 from qa.records import Chunk, DocMeta
 from qa.retrieve import (

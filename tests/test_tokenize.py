@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.index.tokenize import USERDICT, bigrams, fingerprint, number_variants, stopwords, tokenize, words
+from qa.index.tokenize import bigrams, fingerprint, number_variants, stopwords, tokenize, userdict, words
 
 # Terms the issue names; each must survive jieba as one word.
 DOMAIN_TERMS = [
@@ -19,8 +19,35 @@ def test_domain_terms_stay_whole(term: str) -> None:
 
 
 def test_every_issue_term_is_in_the_user_dictionary() -> None:
-    listed = {line.split()[0] for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip()}
+    listed = {word for word, _, _ in userdict()}
     assert set(DOMAIN_TERMS) <= listed
+
+
+def test_the_user_dictionary_table_loads_as_jieba_load_userdict_would(tmp_path) -> None:
+    """The reasoned table gives jieba the same words, frequencies and tags, in the same order, as a plain user
+    dictionary file ("word freq tag" per line) read by jieba's own load_userdict."""
+    import jieba
+    import jieba.posseg
+
+    from qa.index.tokenize import jieba_tokenizer, pos_tokenizer
+
+    entries = userdict()
+    assert entries and all(freq.isdigit() and tag.isalpha() for _, freq, tag in entries)
+    assert len({word for word, _, _ in entries}) == len(entries)
+    plain = tmp_path / "userdict.txt"
+    plain.write_text("".join(f"{word} {freq} {tag}\n" for word, freq, tag in entries), encoding="utf-8")
+    reference = jieba.Tokenizer()
+    reference.load_userdict(str(plain))
+    ours = jieba_tokenizer()
+    assert ours.total == reference.total
+    assert ours.FREQ == reference.FREQ
+    text = "武汉市江夏区卫生健康局关于紧密型县域医共体、普惠托育和互联网+医疗健康的答复"
+    assert ours.lcut(text) == reference.lcut(text)
+    # POS tagging takes the user tags over from the tokenizer on first use (jieba.posseg moves them into its own
+    # table), so the tags are compared where tagging reads them.
+    reference_pos = jieba.posseg.POSTokenizer(reference)
+    assert pos_tokenizer().lcut(text) == reference_pos.lcut(text)
+    assert all(pos_tokenizer().word_tag_tab[word] == tag for word, _, tag in entries)
 
 
 def test_stopwords_and_punctuation_are_dropped() -> None:

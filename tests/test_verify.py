@@ -16,7 +16,6 @@ from qa.answer.verify import (
     person_missing,
     question_entities,
     refusal_reason,
-    split_sentences,
     unsupported_facts,
     verify_answer,
     year_conflict,
@@ -24,6 +23,7 @@ from qa.answer.verify import (
 from qa.ingest.split import split_document
 from qa.ingest.structure import load_documents
 from qa.records import Chunk
+from qa.text import split_sentences
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

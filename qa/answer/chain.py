@@ -10,21 +10,15 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
-from qa.answer.extractive import (
-    ExtractiveGenerator,
-    best_candidate,
-    classify,
-    counted_noun,
-    expand_query,
-    question_terms,
-    rank_sentences,
-    states_count,
-)
+from qa.answer.extractive import ExtractiveGenerator
 from qa.answer.generate import Generator, refusal_text
-from qa.answer.verify import RefusalPolicy, evidence_text, normalize, refusal_reason, verify_answer
+from qa.answer.question import classify, counted_noun, expand_query, question_terms
+from qa.answer.select import best_candidate, rank_sentences, states_count
+from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason, verify_answer
 from qa.errors import GeneratorError
 from qa.records import Answer, Chunk, Filters, Hit
 from qa.retrieve import HybridRetriever, Retriever, check_question, document_to_hit
+from qa.text import PLACE_RE, normalize, table_pattern
 
 DEFAULT_K = 6
 CROSS_DOC_K = 10
@@ -33,9 +27,8 @@ History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} mess
 
 # ---- follow-up questions -----------------------------------------------------------------------------------
 
-_FOLLOWUP_START = ("那么", "那", "还有", "另外", "再问", "再说说", "那要是", "如果是", "换成")
-_PRONOUNS = re.compile(r"它|其|该|这些|那些|上述|他们|这个|那个|这方面|这项")
-_PLACE = re.compile(r"[\u4e00-\u9fa5]{2,4}?(?:区|县|市)")
+_FOLLOWUP_START = table_pattern("followup_starts", literal=True)
+_PRONOUNS = table_pattern("followup_pronouns", literal=True)
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 
 
@@ -58,14 +51,14 @@ def is_followup(question: str) -> bool:
     q = normalize(question).rstrip("？?。！!")
     if len(q) > 20:
         return False
-    return q.startswith(_FOLLOWUP_START) or q.endswith("呢") or bool(_PRONOUNS.search(q))
+    return bool(_FOLLOWUP_START.match(q)) or q.endswith("呢") or bool(_PRONOUNS.search(q))
 
 
 def _places(text: str) -> list[str]:
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     words = [w for w, f in pos_tokenizer().lcut(text) if f == "ns" and len(w) >= 2]
-    return words or _PLACE.findall(text)
+    return words or PLACE_RE.findall(text)
 
 
 def _rewrite(question: str, previous: str) -> str:
@@ -85,7 +78,7 @@ def _rewrite(question: str, previous: str) -> str:
         return rewritten
     # No entity to swap (还有哪些措施？/ 它的电话呢？): ask the new question about the previous topic.
     topic = "".join(question_terms(prev))
-    rest = re.sub(rf"^(?:{'|'.join(_FOLLOWUP_START)})", "", q)
+    rest = re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q)
     rest = _PRONOUNS.sub("", rest)
     return f"{topic}{rest}"
 

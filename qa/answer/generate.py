@@ -13,7 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from qa.answer.extractive import INSTRUCTION_RE, ExtractiveGenerator
+from qa.answer.extractive import ExtractiveGenerator
+from qa.answer.lexicon import INSTRUCTION_RE
 from qa.config import Settings
 from qa.errors import ConfigError, GeneratorError
 from qa.records import Chunk

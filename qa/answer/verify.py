@@ -3,56 +3,25 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from qa.records import Chunk, Citation
+from qa.text import char_bigrams, normalize, split_sentences, table_pattern
 
 CITE_RE = re.compile(r"\[(\d+)\]")
 # A sentence of an answer: its body, its end punctuation, then any [n] markers written after the full stop.
 _ANSWER_SENTENCE_RE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+)?(?:\s*\[\d+\])*")
-# Sentence ends inside source passages; "；" ends a clause that often carries one figure on its own.
-_SOURCE_END = "。！？!?；;\n"
 _NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?")
 _QUOTED_RE = re.compile(r"《([^》]{2,60})》|“([^”]{2,40})”|\"([^\"]{2,40})\"|「([^」]{2,40})」")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年)")
-_PLACE_RE = re.compile(r"([\u4e00-\u9fa5]{2,4}?(?:区|县|市))")
 _PERSON_RE = re.compile(r"([\u4e00-\u9fa5]{2,3})(?:委员|代表)")
 _PROPOSAL_NO_RE = re.compile(r"第\s*(\d{3,8})\s*号|(?<!\d)(\d{3,8})\s*号(?:提案|建议)")
 MAX_QUOTE_CHARS = 160
 
 
-def normalize(text: str) -> str:
-    """Full-width digits and letters to ASCII, whitespace removed: the form figures are compared in."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 def strip_citations(text: str) -> str:
     return CITE_RE.sub("", text)
-
-
-def split_sentences(text: str, *, ends: str = _SOURCE_END) -> list[tuple[int, int]]:
-    """Spans (start, end) of the sentences of a passage, surrounding whitespace excluded.
-
-    Spans index the original text, so `text[start:end]` is an exact quote.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for i, ch in enumerate(text):
-        if ch in ends:
-            spans.append((start, i + 1 if ch != "\n" else i))
-            start = i + 1
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e - s >= 2:
-            out.append((s, e))
-    return out
 
 
 def answer_sentences(text: str) -> list[tuple[str, list[int]]]:
@@ -137,23 +106,18 @@ def clause_window(
     return s, e
 
 
-def _bigrams(text: str) -> set[str]:
-    t = normalize(text)
-    return {t[i : i + 2] for i in range(len(t) - 1)}
-
-
 def find_quote(sentence: str, chunk: Chunk) -> str:
     """The exact span of the chunk that best supports the sentence: the one holding its figures, else most overlap."""
     numbers, names = extract_facts(sentence)
     # Years label a figure (2025年4.25); the figure itself decides the quote, not a table header of years.
     years = set(_YEAR_RE.findall(normalize(strip_citations(sentence))))
     figures = numbers - years or numbers
-    grams = _bigrams(strip_citations(sentence))
+    grams = char_bigrams(normalize(strip_citations(sentence)), every_char=True)
     best, best_score = (0, 0), -1.0
     for s, e in split_sentences(chunk.text):
         piece = normalize(chunk.text[s:e])
         facts = sum(1 for n in figures if n in _numbers(piece)) + sum(1 for n in names if n in piece)
-        overlap = len(grams & _bigrams(piece)) / (len(grams) or 1)
+        overlap = len(grams & char_bigrams(piece, every_char=True)) / (len(grams) or 1)
         score = facts * 2 + overlap
         if score > best_score:
             best, best_score = (s, e), score
@@ -234,7 +198,7 @@ def question_entities(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_ROLE_RE = re.compile(r"院长|园长|局长|主任|书记|负责人|校长|部长|主席|科长|所长|站长|领导")
+_ROLE_RE = table_pattern("posts", literal=True)
 
 
 def names_a_person(sentence: str) -> bool:

@@ -4,32 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer.verify import find_quote, unsupported_facts
-from qa.config import Settings
+from qa.answer.verify import unsupported_facts
+from qa.config import Settings, load_prompt
+from qa.data import read_table
+from qa.draft.docx import write_docx
+from qa.draft.llm import llm_sections
 from qa.draft.precedent import (
-    ProposalError,
     Vocabulary,
-    ask_heading,
     find_precedents,
-    group_asks,
-    leaf_asks,
     proposal_theme,
     select_evidence,
     themed_precedents,
 )
+from qa.draft.profile import Profile, home_place
+from qa.draft.proposal import ProposalError, ask_heading, group_asks, leaf_asks, make_proposal, normalize_kind
+from qa.draft.sources import PLACEHOLDER_RE, draft_sources, source_line, source_quotes
 from qa.errors import QAError
 from qa.records import Chunk, Draft, DraftSection, Precedent, Proposal
 
 if TYPE_CHECKING:
     from qa.records import Filters
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 NUMERALS = "一二三四五六七八九十"
-PLACEHOLDER_RE = re.compile(r"〔[^〔〕]*〕")
 # A figure as a reply writes it: 2024年1月, 3-5, 11.84, 100%; adapted sentences show it as 〔待核实：…〕.
 FIGURE_RE = re.compile(
     r"\d+(?:\.\d+)?(?:\s*(?:年|月|日)?\s*(?:至|-|—|～|~|年|月)\s*\d+(?:\.\d+)?)*\s*(?:%|％|年|月|日)?"
@@ -37,108 +36,10 @@ FIGURE_RE = re.compile(
 LOCAL_FIGURE = "〔待核实：本地数据，参考值"
 # Spans a figure must not be taken out of: placeholders, and quoted names (《…2024年…通知》, “1+4+2+2”模式).
 KEEP_RE = re.compile(r"(〔[^〔〕]*〕|《[^《》]*》|“[^“”]*”)")
-PLACE_RE = re.compile(r"[\u4e00-\u9fa5]{1,4}?(?:省|市|区|县)")
 # A place name followed closely by an institution word names that institution, which 我区 cannot replace.
-INSTITUTION_AHEAD = r"(?![^，。；、]{0,8}?(?:医院|中心|卫生院|委员会|局|站))"
-
-
-def normalize_kind(raw: str) -> str:
-    """Map what users type (区政协提案, 市人大代表建议, 提案, 建议, 人大, 政协) to 政协提案 or 人大建议.
-
-    Raises:
-        ProposalError: the text names neither kind.
-    """
-    text = raw.strip()
-    if "人大" in text or "代表" in text or text == "建议":
-        return "人大建议"
-    if "政协" in text or "提案" in text or "委员" in text:
-        return "政协提案"
-    raise ProposalError(f"unknown proposal kind {raw!r}: use 政协提案 (提案/政协) or 人大建议 (建议/人大)")
-
-
-def make_proposal(
-    title: str,
-    body: str = "",
-    *,
-    proposers: Sequence[str] = (),
-    kind: str = "政协提案",
-    meeting: str = "",
-    number: str = "",
-) -> Proposal:
-    """A Proposal from user input: kind normalised, 《》 and 第…号 stripped, names split on 、,，.
-
-    Raises:
-        ProposalError: title and body are both empty, or the kind is unknown.
-    """
-    title = title.strip().strip("《》").strip()
-    body = body.strip()
-    if not title and not body:
-        raise ProposalError("a proposal needs a title (--title) or a body (--body / --body-file)")
-    names = tuple(n for p in proposers for n in re.split(r"[、,，;；\s]+", p.strip()) if n)
-    number = re.sub(r"\s+", "", number).removeprefix("第").removesuffix("号")
-    level = kind.strip()[:1] if kind.strip()[:1] in ("区", "市") else ""
-    return Proposal(title or body[:30], body, names, normalize_kind(kind), meeting.strip(), number, level)
-
-
-def load_template(name: str) -> str:
-    """A text or prompt template from prompts/; a missing file is an error the user can fix."""
-    path = PROMPTS_DIR / name
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError as err:
-        raise QAError(f"template {path} cannot be read ({err}); restore it from the repository") from err
-
-
-# --- who is replying ------------------------------------------------------------------------------------------
-
-
-def home_place(agency: str) -> str:
-    """The district or city an agency serves: 武汉市江夏区卫生健康局 → 江夏区; "" when it names none."""
-    places = PLACE_RE.findall(agency)
-    return places[-1] if places else ""
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The replying bureau: from Settings, with 〔待填写：…〕 for whatever is not configured."""
-
-    agency: str
-    place: str  # the district/city whose facts the draft may state as its own, e.g. 江夏区
-    leader: str
-    leader_phone: str
-    handler: str
-    handler_phone: str
-
-    @classmethod
-    def from_settings(cls, settings: Settings, precedents: Sequence[Precedent]) -> Profile:
-        """Missing fields become placeholders. Without a configured agency the draft takes the top reply's
-        district as home for adapting facts (the archive is most likely the user's own), never for the header."""
-        place = home_place(settings.agency_name)
-        if not place:
-            replies = [p for p in precedents if p.meta.agency]
-            place = home_place(replies[0].meta.agency) if replies else ""
-
-        def fill(value: str, what: str) -> str:
-            return value.strip() or f"〔待填写：{what}〕"
-
-        return cls(
-            agency=fill(settings.agency_name, "单位名称"),
-            place=place,
-            leader=fill(settings.agency_leader, "主管领导"),
-            leader_phone=fill(settings.agency_leader_phone, "主管领导电话"),
-            handler=fill(settings.agency_handler, "经办人"),
-            handler_phone=fill(settings.agency_handler_phone, "经办人电话"),
-        )
-
-    @property
-    def we(self) -> str:
-        """我区 / 我市 / 我县: how the reply names its own territory."""
-        return "我" + (self.place[-1] if self.place else "区")
-
-    @property
-    def org(self) -> str:
-        """局 or 委: how the reply names its own bureau."""
-        return "委" if re.search(r"委员会|卫健委$", self.agency) else "局"
+INSTITUTION_AHEAD = r"(?![^，。；、]{0,8}?(?:" + "|".join(word for (word,) in read_table("institution_words")) + "))"
+# (kind, level) → the committee a reply is copied to (抄送), from qa/data/cc_committees.tsv.
+CC_COMMITTEES = {(kind, level): committee for kind, level, committee in read_table("cc_committees", fields=3)}
 
 
 # --- adapting another agency's sentences ----------------------------------------------------------------------
@@ -261,7 +162,7 @@ def extractive_sections(
 
 
 def _frame(proposal: Proposal, profile: Profile) -> tuple[str, str, str]:
-    """Header (agency, title line, salutation), opening and closing (thanks, contacts, 抄送) from prompts/."""
+    """Header (agency, title line, salutation), opening and closing (thanks, contacts, 抄送) from qa/prompts/."""
     npc = proposal.kind == "人大建议"
     # 区 or 市 committees: from the meeting or kind as typed, else from the configured agency (never a precedent's).
     meeting_level = proposal.meeting[:1] if proposal.meeting[:1] in "区市" else ""
@@ -282,12 +183,10 @@ def _frame(proposal: Proposal, profile: Profile) -> tuple[str, str, str]:
         "leader_phone": profile.leader_phone,
         "handler": profile.handler,
         "handler_phone": profile.handler_phone,
-        "cc_committee": (f"{level}人大代表工委" if level == "区" else "市人大常委会代工委")
-        if npc
-        else f"{level}政协提案委",
+        "cc_committee": CC_COMMITTEES["人大建议" if npc else "政协提案", level],
         "cc_office": f"{level}政府办公室",
     }
-    return tuple(load_template(f"draft_{part}.txt").format(**values) for part in ("header", "opening", "closing"))  # type: ignore[return-value]
+    return tuple(load_prompt(f"draft_{part}.txt").format(**values) for part in ("header", "opening", "closing"))  # type: ignore[return-value]
 
 
 def _lines(block: str) -> list[str]:
@@ -336,14 +235,18 @@ def draft_reply(
         )
         backend = "extractive"
     else:
-        from qa.draft.llm import llm_sections  # the LLM path pulls in the prompt machinery only when used
-
-        sections, notes = llm_sections(
+        written = llm_sections(
             proposal, groups, retriever=retriever, precedents=precedents, profile=profile, generator=generator,
-            filters=filters,
+            filters=filters, theme=theme,
         )  # fmt: skip
-        fell_back = any(n.startswith("〔待核实：LLM 不可用") for n in notes)
-        backend = "extractive" if fell_back else str(getattr(generator, "name", type(generator).__name__))
+        sections, notes = written.sections, []
+        backend = str(getattr(generator, "name", type(generator).__name__))
+        if written.failure:  # the endpoint gave no draft: draft offline, and say so first
+            sections, notes = extractive_sections(
+                groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters, theme=theme
+            )
+            notes = [f"〔待核实：LLM 不可用，已改用离线模板起草（{written.failure}）〕", *notes]
+            backend = "extractive"
     text = assemble(proposal, profile, sections)
     unsupported = [
         s
@@ -358,35 +261,6 @@ def draft_reply(
 
 
 # --- views ----------------------------------------------------------------------------------------------------
-
-
-def draft_sources(draft: Draft) -> list[Chunk]:
-    """Every passage the draft rests on, numbered by first use (依据1 is the first)."""
-    seen: dict[str, Chunk] = {}
-    for section in draft.sections:
-        for chunks in section.sources:
-            for chunk in chunks:
-                seen.setdefault(chunk.chunk_id, chunk)
-    return list(seen.values())
-
-
-def source_quotes(draft: Draft) -> dict[str, str]:
-    """For each cited passage, the exact spans of it that the draft's paragraphs rest on (joined with …)."""
-    spans: dict[str, list[str]] = {}
-    for section in draft.sections:
-        for paragraph, chunks in zip(section.paragraphs, section.sources, strict=True):
-            for chunk in chunks:
-                quote = find_quote(PLACEHOLDER_RE.sub("", paragraph), chunk)
-                if quote and quote not in spans.setdefault(chunk.chunk_id, []):
-                    spans[chunk.chunk_id].append(quote)
-    return {cid: "…".join(q) for cid, q in spans.items()}
-
-
-def source_line(chunk: Chunk, quote: str = "") -> str:
-    """One 依据 entry: agency, document, section path and the supporting quote (else the passage's start)."""
-    where = "".join(f" › {h}" for h in chunk.breadcrumb[1:])
-    text = quote or (chunk.text[:200] + ("…" if len(chunk.text) > 200 else ""))
-    return f"{chunk.meta.agency or chunk.meta.source}《{chunk.meta.display_title}》{where}：{text}"
 
 
 def render_markdown(draft: Draft) -> str:
@@ -417,11 +291,9 @@ def render_markdown(draft: Draft) -> str:
 
 
 def write_draft(draft: Draft, path: Path) -> Path:
-    """Write the draft by suffix: .docx (official layout), .md (with 依据), anything else the clean text."""
+    """Write the draft by suffix: .docx (official layout, see qa.draft.docx), .md (with 依据), else the clean text."""
     path = Path(path)
     if path.suffix.lower() == ".docx":
-        from qa.draft.docx import write_docx
-
         return write_docx(draft, path)
     content = render_markdown(draft) if path.suffix.lower() == ".md" else draft.text + "\n"
     try:
@@ -429,13 +301,6 @@ def write_draft(draft: Draft, path: Path) -> Path:
     except OSError as err:
         raise QAError(f"cannot write {path}: {err}; choose a writable --out path") from err
     return path
-
-
-def write_docx(draft: Draft, path: Path) -> Path:
-    """Write the draft as a .docx in 公文 layout (see qa.draft.docx)."""
-    from qa.draft.docx import write_docx as _write
-
-    return _write(draft, path)
 
 
 __all__ = [

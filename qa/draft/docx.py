@@ -1,4 +1,8 @@
-"""Write a Draft as a .docx in the layout of a 公文 (GB/T 9704-like) that opens in WPS and Word."""
+"""Write a Draft as a .docx in the layout of a 公文 (GB/T 9704-like) that opens in WPS and Word.
+
+Each line of the draft's text gets the font, size and indent of its role (agency, title, salutation, 一、/（一）
+headings, body, contacts, 抄送); the 依据 (qa.draft.sources) and what is left to fill in follow on a new page.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from qa.draft.sources import draft_sources, source_line, source_quotes
 from qa.errors import QAError
 from qa.records import Draft
 
@@ -95,12 +100,6 @@ def write_docx(draft: Draft, path: Path, *, with_sources: bool = True) -> Path:
     Raises:
         QAError: the file cannot be written.
     """
-    from qa.draft.compose import (
-        draft_sources,
-        source_line,
-        source_quotes,
-    )  # draft imports this module lazily; import back the same way
-
     path = Path(path)
     document = new_document()
     section = document.sections[0]

@@ -1,17 +1,25 @@
-"""The draft body written by an OpenAI-compatible LLM from the same asks and precedent passages."""
+"""The draft body written by an OpenAI-compatible LLM from the same asks and precedent passages.
+
+llm_sections returns an LLMDraft: the sections the model wrote, or why the endpoint gave none (`failure`), for
+qa.draft.compose to draft offline instead.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qa.draft.precedent import Vocabulary, leaf_asks, proposal_theme, select_evidence, themed_precedents
+from qa.answer.generate import format_context
+from qa.config import load_prompt
+from qa.draft.precedent import Vocabulary, proposal_theme, select_evidence, themed_precedents
+from qa.draft.profile import Profile
+from qa.draft.proposal import leaf_asks
 from qa.errors import GeneratorError
 from qa.records import Chunk, DraftSection, Precedent, Proposal
 
 if TYPE_CHECKING:
-    from qa.draft.compose import Profile
     from qa.records import Filters
 
 MARK_RE = re.compile(r"\s*〔依据([\d,，、\s]+)〕")
@@ -45,11 +53,8 @@ def gather_sources(
 
 
 def build_prompt(proposal: Proposal, asks: Sequence[str], sources: Sequence[Chunk], profile: Profile) -> str:
-    """prompts/draft_llm.txt filled with the proposal, its asks and the numbered passages."""
-    from qa.answer.generate import format_context
-    from qa.draft.compose import load_template
-
-    return load_template("draft_llm.txt").format(
+    """qa/prompts/draft_llm.txt filled with the proposal, its asks and the numbered passages."""
+    return load_prompt("draft_llm").format(
         place=profile.place or "本地",
         agency=profile.agency,
         kind=proposal.kind,
@@ -82,6 +87,14 @@ def parse_sections(text: str, sources: Sequence[Chunk]) -> list[DraftSection]:
     return [s for s in sections if s.paragraphs or s.heading]
 
 
+@dataclass(frozen=True)
+class LLMDraft:
+    """What the model wrote: its sections, or why the endpoint gave no draft (then `sections` is empty)."""
+
+    sections: list[DraftSection]
+    failure: str = ""  # the endpoint's error as a user reads it; "" when the model answered
+
+
 def llm_sections(
     proposal: Proposal,
     groups: Sequence[tuple[str, list[str]]],
@@ -91,33 +104,34 @@ def llm_sections(
     profile: Profile,
     generator: Any,
     filters: Filters | None = None,
-) -> tuple[list[DraftSection], list[str]]:
-    """Ask the model for the body; on endpoint failure fall back to the offline extractive sections.
+    theme: Sequence[str] | None = None,
+) -> LLMDraft:
+    """Ask the model for the body from the asks and the on-`theme` passages (None: the proposal's, proposal_theme).
 
     A generator with a langchain chat model (`.llm`, as qa.answer.generate.OpenAIGenerator has) gets the draft prompt
-    directly; any other Generator gets it as the question of `generate(question, sources)`.
+    directly; any other Generator gets it as the question of `generate(question, sources)`. An endpoint that fails
+    (GeneratorError or any client error) gives an LLMDraft with `failure` set: the caller drafts offline instead.
+
+    Raises:
+        GeneratorError: the model answered with no section text at all.
     """
     asks = leaf_asks(groups)
-    theme = proposal_theme(proposal, Vocabulary.of(retriever))
+    if theme is None:
+        theme = proposal_theme(proposal, Vocabulary.of(retriever))
     sources = gather_sources(asks, retriever=retriever, precedents=precedents, filters=filters, theme=theme)
     prompt = build_prompt(proposal, asks, sources, profile)
     try:
         chat = getattr(generator, "llm", None)
         if chat is not None:
-            from langchain_core.output_parsers import StrOutputParser
+            from langchain_core.output_parsers import StrOutputParser  # langchain loads only when a model is used
 
             text = (chat | StrOutputParser()).invoke(prompt)
         else:
             text = generator.generate(prompt, sources)
-    except Exception as err:  # GeneratorError or any client error: the endpoint gave no draft, so draft offline
-        from qa.draft.compose import extractive_sections
-
+    except Exception as err:  # GeneratorError or any client error: the endpoint gave no draft
         why = str(err) if isinstance(err, GeneratorError) else f"{type(err).__name__}: {str(err)[:200]}"
-        sections, notes = extractive_sections(
-            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters, theme=theme
-        )
-        return sections, [f"〔待核实：LLM 不可用，已改用离线模板起草（{why}）〕", *notes]
+        return LLMDraft([], failure=why)
     sections = parse_sections(text, sources)
     if not sections:
         raise GeneratorError("LLM returned an empty draft; check QA_LLM_MODEL or draft offline (unset QA_LLM_BASE_URL)")
-    return sections, []
+    return LLMDraft(sections)

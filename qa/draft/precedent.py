@@ -11,139 +11,32 @@ from typing import TYPE_CHECKING, Any
 
 import jieba
 
-from qa.errors import QAError
+from qa.data import word_set
+from qa.draft.proposal import (
+    ASK_PREFIX_RE,
+    ASK_VERBS,
+    ENUMERATOR_RE,
+    SENTENCE_RE,
+    ProposalError,
+    split_asks,
+    title_core,
+)
 from qa.index.tokenize import words
 from qa.records import Chunk, Precedent, Proposal
+from qa.text import BOILERPLATE_RE, char_bigrams, table_pattern
 
 if TYPE_CHECKING:  # the retriever is another stage's; only the shape of search() matters here
     from qa.records import Filters
 
+# DocMeta.kind of a reply to a proposal: it shows how the bureau answered and in what form.
 REPLY_KINDS = ("政协提案", "人大建议")
-ASK_VERBS = (
-    "建议", "加强", "开展", "设立", "推进", "完善", "建立", "加大", "提升", "优化", "鼓励", "增加", "增设", "落实",
-    "强化", "推动", "支持", "制定", "出台", "实施", "引导", "扩大", "健全", "规范", "探索", "打造", "发挥", "提高",
-    "设置", "组建", "搭建", "培养", "引进", "保障", "促进", "深化", "加快", "统筹", "争取", "将", "把",
-    "给予", "提供", "开设", "纳入", "开通", "配备", "创建", "确保", "做好", "做实",
-)  # fmt: skip
-# A request often opens with whom or where it concerns before its verb: 对托育机构给予…、在各街道设立…、为老年人提供…
-TARGET_RE = re.compile(
-    r"^(?:对于|对|为|在|向|针对|围绕|面向|给)[^，,。；;：:]{1,16}?(?="
-    + "|".join(v for v in ASK_VERBS if len(v) > 1)
-    + ")"
-)
-ENUMERATOR_RE = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|"
-    r"一方面|另一方面|同时|此外|另外|其次|首先|最后)[，,：:、\s]*"
-)
-ASK_PREFIX_RE = re.compile(
-    r"^(?:(?:建议|希望|恳请|要|应当|应该|应|需要|我区|我市|政府|相关部门|有关部门|区政府|市政府)[：:，,]?)+"
-)
-SHORTCOMING_RE = re.compile(r"不足|问题|困难|短板|滞后|薄弱|缺乏|较少|较低|不够|不高|不到位")
-# A clause that asks for something even when its verb is not in ASK_VERBS: 我区应当…、希望…、建议…
-MODAL_RE = re.compile(
-    r"^(?:我区|我市|政府|相关部门|有关部门|区政府|市政府)?"
-    r"(?:建议|希望|恳请|要(?![求素])|应当|应该|应(?![对用急届])|需要)"  # not 要求、应对、应急
-)
-BOILERPLATE_RE = re.compile(r"收悉|如下[：:]|感谢|宝贵意见|建言献策|(?:委员|代表)[：:]")
-GROUP_HEADING_RE = re.compile(r"^\s*[一二三四五六七八九十]+、\s*([^。；;！？!?\n]{2,30}?)[。：:]?\s*$")
-PROBLEM_RE = re.compile(r"问题|现状|困难|不足|原因|背景|情况")
-PLAN_RE = re.compile(r"下一步|将|计划|拟|持续|进一步")  # what the bureau will do
 # Words of a proposal that say how, not what, whatever their corpus share (a small corpus may lack them).
-GENERIC_WORDS = frozenset(
-    ("我区", "我市", "全区", "全市", "关于", "进一步", "工作", "问题", "情况", "方面", "相关", "有关", "部门", "政府",
-     "群众", "目前", "当前")
-)  # fmt: skip
-SENTENCE_RE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
-
-
-class ProposalError(QAError):
-    """A new proposal lacks what a draft needs, names an unknown kind, or asks for a bad option."""
-
-
-# --- the proposal's asks --------------------------------------------------------------------------------------
-
-
-def _requests(text: str, *, suggesting: bool = False) -> list[str]:
-    """The request clauses of a text, in order, without repeats (see split_asks)."""
-    asks: list[str] = []
-    text = re.sub(r"[一二三四五六七八九十]+是", lambda m: "\n" + m.group(0), text)
-    for raw in SENTENCE_RE.findall(text):
-        enumerated = bool(ENUMERATOR_RE.match(raw.strip()))
-        clause = ENUMERATOR_RE.sub("", raw.strip()).strip("。；;！？!? ")
-        core = ASK_PREFIX_RE.sub("", clause).strip("：:，, ")
-        # 在推进分级诊疗中存在不足 also opens with a target and a verb: only after 建议, and never a shortcoming.
-        targeted = suggesting and not SHORTCOMING_RE.search(core) and TARGET_RE.sub("", core).startswith(ASK_VERBS)
-        verb_first = core.startswith(ASK_VERBS) or targeted
-        is_ask = verb_first or MODAL_RE.match(clause) or (enumerated and suggesting)
-        suggesting = suggesting or "建议" in raw
-        if is_ask and len(core) >= 4 and core not in asks:
-            asks.append(core)
-    return asks
-
-
-def split_asks(proposal: Proposal, *, limit: int = 6) -> list[str]:
-    """The proposal's requests, one clause each, in the order it makes them.
-
-    A clause is a request when it starts with an action verb (加强…、开展…、设立…), says 建议/希望/应当…, or is
-    an enumerated item (一是…、1.…) after the body has said 建议. A body without any yields the title alone, so
-    a draft always has one section.
-    """
-    return _requests(proposal.body)[:limit] or [ASK_PREFIX_RE.sub("", _title_core(proposal.title)) or proposal.title]
-
-
-def group_asks(proposal: Proposal, *, limit: int = 6) -> list[tuple[str, list[str]]]:
-    """The asks under the proposal's own 一、二、 heading lines: (heading, sub-asks) pairs.
-
-    A reply follows the proposal's structure, so a heading with several requests under it becomes a section
-    with （一）（二） below. A body without such headings gives (ask, []) per ask. Headings of problem statements
-    (存在的问题) holding no request are left out; the requests under a bare 建议/对策 heading stand on their own.
-    """
-    groups: list[tuple[str, list[str]]] = []
-    for line in proposal.body.splitlines():
-        m = GROUP_HEADING_RE.match(line)
-        if m:
-            groups.append((m.group(1).strip(), []))
-        elif groups:
-            groups[-1][1].append(line)
-    if len(groups) < 2:
-        return [(ask, []) for ask in split_asks(proposal, limit=limit)]
-    out: list[tuple[str, list[str]]] = []
-    for heading, lines in groups:
-        subs = _requests("\n".join(lines), suggesting=True)
-        if re.fullmatch(r"(?:几点|相关|意见和)?(?:建议|对策|措施|对策建议)", heading):
-            out += [(ask, []) for ask in subs]
-        elif subs or not PROBLEM_RE.search(heading):
-            out.append((ASK_PREFIX_RE.sub("", heading), subs))
-    return out[:limit] or [(ask, []) for ask in split_asks(proposal, limit=limit)]
-
-
-def leaf_asks(groups: Sequence[tuple[str, list[str]]]) -> list[str]:
-    """One ask per section that gets text: a group's sub-asks when it has several, else the group itself."""
-    leaves: list[str] = []
-    for heading, subs in groups:
-        leaves += subs if len(subs) > 1 else [f"{heading}，{subs[0]}" if subs else heading]
-    return leaves
-
-
-def ask_heading(ask: str, *, max_chars: int = 30) -> str:
-    """A section heading from an ask: the whole ask when short, else its first clause (cut only past 36 chars)."""
-    head = re.split(r"[，,：:]", ask)[0] if len(ask) > max_chars else ask
-    return head[:36].rstrip("的和与及、")
+GENERIC_WORDS = word_set("theme_stopwords")
+PLAN_RE = table_pattern("plan_words", literal=True)  # what the bureau will do
+SHORTCOMING_SECTIONS = word_set("shortcoming_sections")  # headings whose passages state problems
 
 
 # --- similarity -----------------------------------------------------------------------------------------------
-
-
-def _title_core(title: str) -> str:
-    core = re.sub(r"[《》“”\"\s（）()]", "", title).removeprefix("关于")
-    for suffix in ("的提案", "的建议", "的议案", "提案", "建议", "的意见和建议", "的意见"):
-        core = core.removesuffix(suffix)
-    return core
-
-
-def _bigrams(text: str) -> set[str]:
-    chars = re.sub(r"[^\u4e00-\u9fa5A-Za-z0-9]", "", text)
-    return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 
 def _words(text: str) -> set[str]:
@@ -152,8 +45,8 @@ def _words(text: str) -> set[str]:
 
 def title_similarity(a: str, b: str) -> float:
     """Mean of character-bigram Dice and jieba word Jaccard between two proposal titles, in [0, 1]."""
-    a, b = _title_core(a), _title_core(b)
-    ba, bb = _bigrams(a), _bigrams(b)
+    a, b = title_core(a), title_core(b)
+    ba, bb = char_bigrams(a), char_bigrams(b)
     wa, wb = _words(a), _words(b)
     dice = 2 * len(ba & bb) / (len(ba) + len(bb)) if ba and bb else 0.0
     jaccard = len(wa & wb) / len(wa | wb) if wa and wb else 0.0
@@ -165,8 +58,8 @@ def _coverage(ask: str, sentence: str) -> float:
 
     The denominator is capped at 16 bigrams: a long ask of two clauses is answered by a sentence matching one.
     """
-    need = _bigrams(ask)
-    return min(1.0, len(need & _bigrams(sentence)) / min(len(need), 16)) if need else 0.0
+    need = char_bigrams(ask)
+    return min(1.0, len(need & char_bigrams(sentence)) / min(len(need), 16)) if need else 0.0
 
 
 # --- what a proposal is about ---------------------------------------------------------------------------------
@@ -245,7 +138,7 @@ def _is_content(word: str) -> bool:
 
 def proposal_theme(proposal: Proposal, vocabulary: Vocabulary) -> list[str]:
     """The proposal's key content terms: the title's specific words and those its body repeats (托育、托位…)."""
-    title = _title_core(proposal.title)
+    title = title_core(proposal.title)
     body_words = [w for w in _search_words(proposal.body) if _is_content(w)]  # whole words: 医共体内 is not 体内
     repeated = " ".join(w for w in dict.fromkeys(body_words) if body_words.count(w) > 1)
     # Only specific repeated words: the fallback to the rarest word is for the title, which always names a topic.
@@ -421,7 +314,7 @@ def select_evidence(
     candidates: list[Evidence] = []
     for hit in retriever.search(ask, k=12, filters=filters):
         chunk = hit.chunk
-        if any(w in h for h in chunk.breadcrumb[1:] for w in ("问题", "困难", "不足")):
+        if any(w in h for h in chunk.breadcrumb[1:] for w in SHORTCOMING_SECTIONS):
             continue
         context = " ".join([*chunk.breadcrumb, chunk.meta.title])
         themed_context = chunk.doc_id in themed_docs or any(t in context for t in theme)

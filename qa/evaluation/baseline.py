@@ -1,4 +1,9 @@
-"""The naive retrieval baseline: raw files, langchain's RecursiveCharacterTextSplitter and FAISS store."""
+"""The naive retrieval baseline: raw files, langchain's RecursiveCharacterTextSplitter and FAISS store.
+
+What a first attempt looks like, with the same embedder as ours: no cleaning, no structure, no metadata, no BM25,
+no incremental re-index (any change means a full rebuild). The evaluation scores it (build_naive_baseline) and the
+benchmarks time it (naive_pieces, naive_store, load_naive_store).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.answer.verify import normalize
 from qa.evaluation.metrics import DEPTH, EvalError, Passage
 from qa.records import Chunk
+from qa.text import normalize
 
 NAIVE_CHUNK_SIZE = 500
 NAIVE_CHUNK_OVERLAP = 100
@@ -49,10 +54,69 @@ class NaiveBaseline:
         return [Passage(d.metadata["normalised"], tuple(d.metadata["doc_ids"])) for d in docs]
 
 
+def naive_pieces(files: Sequence[Path], documents: dict[str, dict[str, str]] | None = None) -> list[Any]:
+    """Each file's raw text (qa.ingest.read.read_text) cut into 500-character pieces with 100 characters of overlap.
+
+    Args:
+        files: the files, as they are.
+        documents: file name → {doc_id: normalised document text}: label each piece with its normalised text and
+            the documents it came from (see assign_documents), as the evaluation needs. None leaves only the source
+            file's name, as the benchmarks time it.
+
+    Returns:
+        langchain `Document`s, in file order.
+    """
+    from langchain_core.documents import Document as LcDocument
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from qa.ingest.read import read_text
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=NAIVE_CHUNK_SIZE, chunk_overlap=NAIVE_CHUNK_OVERLAP)
+    pieces: list[LcDocument] = []
+    for path in files:
+        texts = splitter.split_text(read_text(path))
+        if documents is None:
+            pieces += [LcDocument(page_content=text, metadata={"source": path.name}) for text in texts]
+            continue
+        windows = {doc_id: _shingles(text) for doc_id, text in documents.get(path.name, {}).items()}
+        for text in texts:
+            norm = normalize(text)
+            doc_ids = assign_documents(norm, windows) if windows else (path.name,)
+            meta = {"source": path.name, "doc_ids": list(doc_ids), "normalised": norm}
+            pieces.append(LcDocument(page_content=text, metadata=meta))
+    return pieces
+
+
+def naive_store(pieces: Sequence[Any], embeddings: Any) -> Any:
+    """langchain_community's FAISS.from_documents over the pieces: embeds them all into a flat inner-product index.
+
+    Args:
+        pieces: from naive_pieces.
+        embeddings: a langchain `Embeddings` (qa.index.embed.LangchainEmbeddings, or cached_embeddings).
+    """
+    from langchain_community.vectorstores import FAISS
+
+    return FAISS.from_documents(list(pieces), embeddings)
+
+
+def load_naive_store(folder: Path, embeddings: Any) -> Any:
+    """A store saved with `save_local` (it pickles the docstore, hence the explicit opt-in: we wrote it ourselves)."""
+    from langchain_community.vectorstores import FAISS
+
+    return FAISS.load_local(str(folder), embeddings, allow_dangerous_deserialization=True)
+
+
+def warm_imports() -> None:
+    """Import the langchain modules the baseline uses before timing it (FAISS's wrapper alone takes seconds)."""
+    from langchain_community.vectorstores import FAISS  # noqa: F401
+    from langchain_core.documents import Document  # noqa: F401
+    from langchain_text_splitters import RecursiveCharacterTextSplitter  # noqa: F401
+
+
 def build_naive_baseline(
     files: Sequence[Path], embeddings: Any, documents: dict[str, dict[str, str]]
 ) -> tuple[NaiveBaseline, int]:
-    """Split the raw files and put the pieces in a langchain FAISS store.
+    """Split the raw files, label each piece with its documents, and put the pieces in a langchain FAISS store.
 
     Args:
         files: the seed files.
@@ -62,24 +126,10 @@ def build_naive_baseline(
     Returns:
         The baseline and how many pieces it holds.
     """
-    from langchain_community.vectorstores import FAISS
-    from langchain_core.documents import Document as LcDocument
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from qa.ingest.read import read_text
-
-    splitter = RecursiveCharacterTextSplitter(chunk_size=NAIVE_CHUNK_SIZE, chunk_overlap=NAIVE_CHUNK_OVERLAP)
-    pieces: list[LcDocument] = []
-    for path in files:
-        windows = {doc_id: _shingles(text) for doc_id, text in documents.get(path.name, {}).items()}
-        for text in splitter.split_text(read_text(path)):
-            norm = normalize(text)
-            doc_ids = assign_documents(norm, windows) if windows else (path.name,)
-            meta = {"source": path.name, "doc_ids": list(doc_ids), "normalised": norm}
-            pieces.append(LcDocument(page_content=text, metadata=meta))
+    pieces = naive_pieces(files, documents)
     if not pieces:
         raise EvalError(f"no text in {', '.join(str(f) for f in files)}; the naive baseline has nothing to index")
-    return NaiveBaseline(FAISS.from_documents(pieces, embeddings)), len(pieces)
+    return NaiveBaseline(naive_store(pieces, embeddings)), len(pieces)
 
 
 def cached_embeddings(embedder: Any, cache_dir: Path) -> Any:

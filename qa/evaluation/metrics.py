@@ -1,6 +1,6 @@
 """Evaluation metrics: the gold sets, what counts as a relevant passage, and retrieval, answer and precedent scores.
 
-Pure functions: the only I/O is reading eval/gold.jsonl and eval/drafts.jsonl.
+Pure functions: the only I/O is reading the gold sets (eval/gold.jsonl and eval/drafts.jsonl) from given paths.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.answer.verify import normalize
-from qa.config import PROJECT_ROOT
 from qa.errors import QAError
 from qa.records import Chunk, DocMeta, Proposal
+from qa.text import normalize
 
-EVAL_DIR = PROJECT_ROOT / "eval"
-GOLD_FILE = EVAL_DIR / "gold.jsonl"
-DRAFTS_FILE = EVAL_DIR / "drafts.jsonl"
+# The gold sets' names in the project's eval/ folder (Settings.eval_dir, found by qa.evaluation.runner).
+GOLD_NAME = "gold.jsonl"
+DRAFTS_NAME = "drafts.jsonl"
 
 QUESTION_TYPES = (
     "factoid",
@@ -105,7 +104,7 @@ def _field(data: dict[str, Any], key: str, where: str, kind: type) -> Any:
     return value
 
 
-def load_gold(path: Path = GOLD_FILE) -> list[GoldItem]:
+def load_gold(path: Path) -> list[GoldItem]:
     """Read and validate the gold questions.
 
     Raises:
@@ -140,7 +139,7 @@ def load_gold(path: Path = GOLD_FILE) -> list[GoldItem]:
     return items
 
 
-def load_drafts(path: Path = DRAFTS_FILE) -> list[DraftCase]:
+def load_drafts(path: Path) -> list[DraftCase]:
     """Read and validate the precedent-search cases."""
     cases = []
     for lineno, data in _read_jsonl(path):

@@ -1,7 +1,8 @@
 """The evaluation run: build the seeds index, score every system on the gold sets, and gate on the thresholds.
 
 The metrics live in qa.evaluation.metrics, the naive baseline in qa.evaluation.baseline, the report rendering
-in qa.evaluation.report.
+in qa.evaluation.report. Gold sets, thresholds and reports are in the eval/ folder of the project being evaluated
+(Settings.eval_dir: ./eval of the working directory unless QA_EVAL_DIR says otherwise).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qa.config import PROJECT_ROOT, Settings
+from qa.config import Settings
+from qa.errors import ConfigError
 from qa.evaluation.baseline import build_naive_baseline, cached_embeddings, document_texts
 from qa.evaluation.metrics import (
     DEPTH,
-    DRAFTS_FILE,
-    EVAL_DIR,
-    GOLD_FILE,
+    DRAFTS_NAME,
+    GOLD_NAME,
     RETRIEVAL_METRICS,
     SYSTEMS,
     EvalError,
@@ -36,10 +37,25 @@ from qa.evaluation.metrics import (
 )
 from qa.evaluation.report import summary, write_report
 
-THRESHOLDS_FILE = EVAL_DIR / "thresholds.json"
-REPORT_MD = EVAL_DIR / "report.md"
-REPORT_JSON = EVAL_DIR / "report.json"
-DEFAULT_CACHE_DIR = PROJECT_ROOT / ".cache" / "eval-index"
+THRESHOLDS_NAME = "thresholds.json"
+REPORT_NAMES = ("report.md", "report.json")
+DEFAULT_CACHE_DIR = Path(".cache") / "eval-index"  # in the working directory, like eval/
+
+
+def eval_dir(settings: Settings) -> Path:
+    """The folder holding the gold sets and thresholds, where the reports are written (Settings.eval_dir).
+
+    Raises:
+        ConfigError: there is no such folder.
+    """
+    folder = settings.eval_dir
+    if not folder.is_dir():
+        raise ConfigError(
+            f"no evaluation folder at {folder}: run from the project root (its eval/ holds {GOLD_NAME}, "
+            f"{DRAFTS_NAME} and {THRESHOLDS_NAME}) or set QA_EVAL_DIR"
+        )
+    return folder
+
 
 # --- the run --------------------------------------------------------------------------------------------------
 
@@ -50,8 +66,8 @@ class RunOptions:
 
     seeds_dir: Path
     cache_dir: Path = DEFAULT_CACHE_DIR
-    gold_file: Path = GOLD_FILE
-    drafts_file: Path = DRAFTS_FILE
+    gold_file: Path | None = None  # None: eval_dir/gold.jsonl
+    drafts_file: Path | None = None  # None: eval_dir/drafts.jsonl
     answers: bool = True
     precedents: bool = True
     rebuild: bool = False
@@ -67,7 +83,8 @@ def _say(message: str, options: RunOptions) -> None:
 
 def prepare_index(options: RunOptions, embedder: Any) -> Any:
     """Build (incrementally) and load the seeds index in the cache directory."""
-    from qa.index.store import build_index, load_index
+    from qa.index.build import build_index
+    from qa.index.store import load_index
 
     options.cache_dir.mkdir(parents=True, exist_ok=True)
     ignore = options.cache_dir / ".gitignore"
@@ -102,7 +119,7 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
     """Evaluate retrieval (hybrid, dense, BM25, naive), answers and precedents on the gold sets.
 
     Args:
-        settings: the effective settings (embedder).
+        settings: the effective settings (embedder, eval_dir for the gold sets options do not name).
         options: paths and what to run.
 
     Returns:
@@ -115,7 +132,7 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
     from qa.index.embed import get_embedder
     from qa.retrieve import Retriever
 
-    items = load_gold(options.gold_file)
+    items = load_gold(options.gold_file or eval_dir(settings) / GOLD_NAME)
     started = time.perf_counter()
     embedder = get_embedder(settings.embed_model)
     index = prepare_index(options, embedder)
@@ -144,7 +161,7 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
 
     precedents: dict[str, Any] = {"skipped": "--no-precedents"}
     if options.precedents:
-        cases = load_drafts(options.drafts_file)
+        cases = load_drafts(options.drafts_file or eval_dir(settings) / DRAFTS_NAME)
         _say(f"precedents: {len(cases)} proposals", options)
         precedents = evaluate_precedents(cases, lambda p: find_precedents(p, retriever=retriever, k=5))
 
@@ -194,7 +211,7 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
 # --- thresholds -----------------------------------------------------------------------------------------------
 
 
-def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, dict[str, float]]:
+def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
     """{"min": {metric: floor}, "max": {metric: ceiling}} from eval/thresholds.json."""
     if not path.is_file():
         raise EvalError(f"{path} not found; it ships with the project (eval/), restore it with git")
@@ -236,13 +253,16 @@ def check_report(report: dict[str, Any], thresholds: dict[str, dict[str, float]]
 
 def run_cli(options: RunOptions, settings: Settings, *, check: bool, write: bool) -> int:
     """Run, print, write the reports, compare with the thresholds; 1 when --check and anything fails."""
-    thresholds = load_thresholds()  # before the slow part: a broken thresholds file should fail at once
+    folder = eval_dir(settings)
+    thresholds = load_thresholds(folder / THRESHOLDS_NAME)  # before the slow part: a broken file should fail at once
     report = run_evaluation(settings, options)
     failures = check_report(report, thresholds)
     print(summary(report))
     if write:
-        write_report(report, failures, REPORT_MD, REPORT_JSON)
-        print(f"wrote {REPORT_MD.relative_to(PROJECT_ROOT)} and {REPORT_JSON.relative_to(PROJECT_ROOT)}")
+        md, js = (folder / name for name in REPORT_NAMES)
+        write_report(report, failures, md, js)
+        shown = [p.relative_to(Path.cwd()) if p.is_relative_to(Path.cwd()) else p for p in (md, js)]
+        print(f"wrote {shown[0]} and {shown[1]}")
     for failure in failures:
         print(f"{'FAIL' if check else 'below threshold'}: {failure}", file=sys.stderr)
     if not failures:

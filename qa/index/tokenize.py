@@ -6,15 +6,12 @@ import hashlib
 import logging
 import re
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from qa.data import read_table, word_set
 
 if TYPE_CHECKING:
     import jieba
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-USERDICT = DATA_DIR / "userdict.txt"
-STOPWORDS = DATA_DIR / "stopwords.txt"
 
 # Bump when the term rules change, so a saved BM25 state built with the old rules is rebuilt at load.
 TOKENIZER_VERSION = "2"
@@ -36,11 +33,10 @@ def jieba_tokenizer() -> jieba.Tokenizer:
 
     jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary-loading chatter at INFO
     tokenizer = jieba.Tokenizer()
-    tokenizer.load_userdict(str(USERDICT))
+    tokenizer.check_initialized()  # as load_userdict does before its first word
+    for word, freq, tag in userdict():  # in file order, with the file's frequency and tag: load_userdict's calls
+        tokenizer.add_word(word, int(freq), tag)
     return tokenizer
-
-
-_jieba = jieba_tokenizer  # the name other modules used before it was public
 
 
 @cache
@@ -55,19 +51,28 @@ def pos_tokenizer() -> jieba.posseg.POSTokenizer:
     return jieba.posseg.POSTokenizer(jieba_tokenizer())
 
 
+def userdict() -> tuple[tuple[str, str, str], ...]:
+    """The domain dictionary (qa/data/userdict.tsv) as (word, frequency, jieba tag), in file order."""
+    return tuple((word, freq, tag) for word, freq, tag in read_table("userdict", fields=3))
+
+
 @cache
 def stopwords() -> frozenset[str]:
-    """The stop-word list: function words and question words that say nothing about a topic."""
-    lines = STOPWORDS.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    """The stop-words (qa/data/stopwords.tsv): function words and question words that say nothing about a topic."""
+    return word_set("stopwords")
 
 
 @cache
 def fingerprint() -> str:
-    """A short hash of the term rules and word lists; a saved BM25 state is only valid for the same one."""
+    """A short hash of the term rules and word lists; a saved BM25 state is only valid for the same one.
+
+    The lists are hashed as the entries alone, written the way the former userdict.txt / stopwords.txt held them
+    ("word freq tag" and "word", one a line): a changed reason rebuilds nothing, and indexes built before the
+    lists became reasoned tables stay valid.
+    """
     digest = hashlib.sha1(TOKENIZER_VERSION.encode())
-    for path in (USERDICT, STOPWORDS):
-        digest.update(path.read_bytes())
+    digest.update("".join(f"{word} {freq} {tag}\n" for word, freq, tag in userdict()).encode("utf-8"))
+    digest.update("".join(f"{row[0]}\n" for row in read_table("stopwords")).encode("utf-8"))
     return digest.hexdigest()[:12]
 
 
@@ -92,7 +97,7 @@ def words(text: str) -> list[str]:
     """jieba words, lower-cased, without stop-words and punctuation, with short forms of numbers added."""
     stop = stopwords()
     out: list[str] = []
-    for raw in _jieba().lcut(text):
+    for raw in jieba_tokenizer().lcut(text):
         word = raw.strip().lower()
         if not word or word in stop or not _WORD.search(word):
             continue

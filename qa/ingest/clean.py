@@ -10,25 +10,9 @@ import re
 from functools import cache
 
 from qa.data import read_table
-from qa.ingest.normalize import to_simplified
-
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Full-width punctuation and quotes that sit between Chinese characters.
-CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’…—·"
-CN_NUM = "一二三四五六七八九十百零〇两"
-
-# Heading markers, from outermost to innermost. A line is a heading when it starts with one of them.
-HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("part", re.compile(rf"^第[{CN_NUM}\d]+[篇部](?:分)?(?=\s|[{CJK}“])")),
-    ("chapter", re.compile(rf"^第[{CN_NUM}\d]+章")),
-    ("section", re.compile(rf"^第[{CN_NUM}\d]+节")),
-    ("cn", re.compile(rf"^[{CN_NUM}]+、")),
-    ("paren", re.compile(rf"^（[{CN_NUM}]+）")),
-    ("box", re.compile(r"^专栏\s*\d+")),
-    ("num", re.compile(r"^[1-9]\d?(?:、|[.．](?!\d))")),
-    ("item", re.compile(r"^0\d[.．、](?!\d)")),
-    ("shi", re.compile(rf"^[{CN_NUM}]+是(?=[{CJK}“])")),
-)
+from qa.ingest.heading import match_heading
+from qa.ingest.markers import CJK, CJK_PUNCT, heading_kind
+from qa.ingest.normalize import for_matching, to_simplified
 
 _TERMINAL = tuple("。！？；：!?;…")
 _CLOSE_QUOTES = tuple("”’」』")
@@ -211,16 +195,6 @@ def _is_cjk_punct(ch: str) -> bool:
     return bool(_CJK_PUNCT_RE.match(ch))
 
 
-def heading_kind(line: str) -> str:
-    """The kind of heading marker a line starts with ("chapter", "cn", "paren", ...), or "" for none."""
-    if "\t" in line:
-        return ""
-    for kind, pattern in HEADING_PATTERNS:
-        if pattern.match(line):
-            return kind
-    return ""
-
-
 def is_pure_heading(line: str) -> bool:
     """A short heading line with no sentence after it, e.g. `一、基本情况` (never joined with the next line)."""
     if is_reply_heading(line):
@@ -233,9 +207,6 @@ def is_reply_heading(line: str) -> bool:
     """A whole reply heading on one line (qa.ingest.heading), in any script or punctuation width."""
     if len(line) > 100 or not ("关于" in line or "对" in line or "關於" in line):
         return False
-    from qa.ingest.heading import match_heading  # heading patterns build on this module's character classes
-    from qa.ingest.normalize import for_matching
-
     return match_heading(for_matching(line)) is not None
 
 

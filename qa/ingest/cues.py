@@ -12,8 +12,8 @@ import re
 from functools import cache
 
 from qa.data import read_table, word_map, word_set
-from qa.ingest.clean import CJK
 from qa.ingest.heading import _alternation, agency_pattern, normalize_number
+from qa.ingest.markers import CJK
 from qa.ingest.normalize import cn_date_to_digits, is_date_line, parse_date
 
 _NAME = rf"(?:[{CJK}]{{1,3}}[\*＊]{{1,3}}|[{CJK}]{{2,4}})"  # 王建国, 欧阳明月, masked 王** / 李*
@@ -310,4 +310,4 @@ def _phones(text: str) -> str:
 
 
 def kind_map() -> dict[str, tuple[str, ...]]:
-    return word_map("proposal_kinds")
+    return word_map("document_kinds")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from qa.data import word_map, word_set
-from qa.ingest.clean import CJK, heading_kind
+from qa.ingest.markers import CJK, heading_kind
 
 _MAX_PART = 50  # a line longer than this is a sentence, not part of a heading split over lines
 _MAX_HEADING = 130
@@ -24,8 +24,8 @@ def _alternation(words: frozenset[str] | set[str]) -> str:
 
 @cache
 def kind_words() -> dict[str, str]:
-    """提案 → 政协提案, 建议 → 人大建议, 委员 → 政协提案 …, from qa/data/proposal_kinds.tsv (`-`: no kind)."""
-    return {word: kinds[0] for word, kinds in word_map("proposal_kinds").items() if kinds[0] != "-"}
+    """提案 → 政协提案, 建议 → 人大建议, 委员 → 政协提案 …, from qa/data/document_kinds.tsv (`-`: no kind)."""
+    return {word: kinds[0] for word, kinds in word_map("document_kinds").items() if kinds[0] != "-"}
 
 
 @cache

@@ -11,8 +11,8 @@ import re
 
 from qa.data import read_table
 from qa.ingest import cues as cue
-from qa.ingest.clean import heading_kind
 from qa.ingest.heading import ReplyHeading, agency_pattern, kind_words, match_heading, normalize_number
+from qa.ingest.markers import heading_kind
 from qa.ingest.normalize import for_matching, is_date_line, parse_date
 from qa.records import DocMeta
 

@@ -7,9 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.errors import IngestError
-from qa.ingest.clean import clean_text, heading_kind
+from qa.ingest.clean import clean_text
 from qa.ingest.cues import salutation
 from qa.ingest.heading import ReplyHeading, agency_pattern, could_be_heading, find_headings, match_heading
+from qa.ingest.markers import heading_kind
 from qa.ingest.meta import extract_meta, preamble_info
 from qa.ingest.normalize import for_matching, is_date_line
 from qa.ingest.read import read_text

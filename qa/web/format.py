@@ -17,6 +17,7 @@ _PLACEHOLDER = re.compile(r"〔[^〔〕\n]{0,40}〕|【[^】\n]{0,40}】|[_＿]{
 
 DOC_COLUMNS = ["标题", "发文机关", "类别", "会议", "编号", "提出人", "日期", "来源文件"]
 DOC_COLUMN_WIDTHS = ["30%", "14%", "7%", "12%", "7%", "10%", "8%", "12%"]
+ALL = ""  # the filter value meaning "no restriction"
 
 
 def link_citations(text: str, numbers: Iterable[int]) -> str:
@@ -251,6 +252,11 @@ def filter_choices(documents: Iterable[tuple[str, DocMeta]]) -> dict[str, list[s
         if meta.year:
             years.add(meta.year)
     return {"agency": sorted(agencies), "kind": sorted(kinds), "year": sorted(years, reverse=True)}
+
+
+def dropdown_choices(everything: str, values: Iterable[str]) -> list[tuple[str, str]]:
+    """(label, value) choices of a filter dropdown: ``everything`` (the value ALL) first, then each value."""
+    return [(everything, ALL)] + [(v, v) for v in values]
 
 
 def index_status_markdown(manifest: dict[str, Any], n_docs: int, n_chunks: int) -> str:

@@ -1,9 +1,14 @@
 """Dense vector backends behind one interface: in-process FAISS (default) or Qdrant (the city-wide scale path).
 
-A backend answers dense kNN with a metadata filter over the vectors of a built index; rows are the index's
-chunk rows, so hits from any backend fuse with BM25 exactly as FAISS hits do. Select one with the spec string
-the `vector_backend` setting (QA_VECTOR_BACKEND): "faiss", "qdrant" (in-process, in memory),
-"qdrant:/path/to/dir" (in-process, on disk) or "qdrant+http://host:6333" (a Qdrant server or cluster).
+In: a loaded Index (qa.index.store: its chunk rows, vectors and metadata) and a spec string, the
+`vector_backend` setting (QA_VECTOR_BACKEND): "faiss", "qdrant" (in-process, in memory), "qdrant:/path/to/dir"
+(in-process, on disk) or "qdrant+http://host:6333" (a Qdrant server or cluster). Out: a VectorBackend that
+answers dense kNN with a metadata filter (qa.records.Filters) applied before the top-k cut, and, for the
+retriever, `with_backend(index, spec)`: the Index itself, or a BackendIndex whose dense search goes through the
+backend. Rows are the index's chunk rows, so hits from any backend fuse with BM25 exactly as FAISS hits do.
+
+Modules: this one (the protocol, spec parsing, BackendIndex), faiss (the Index's own FAISS structure) and
+qdrant (a Qdrant collection whose point ids are rows; qdrant-client is imported only when it is chosen).
 """
 
 from __future__ import annotations

@@ -17,8 +17,7 @@ from qa.errors import ConfigError
 
 if TYPE_CHECKING:
     from qa.index.store import Index
-    from qa.records import Chunk
-    from qa.records import Filters
+    from qa.records import Chunk, Filters
 
 UPLOAD_BATCH = 256
 

@@ -1,0 +1,192 @@
+"""An extractive answer: the picked sentences of the sources, trimmed to the clauses that matter, each cited.
+
+compose() answers metadata questions from DocMeta (qa.answer.metadata); otherwise it ranks the sentences
+(qa.answer.select), picks the best one and others close to it (one per document for a cross-document question,
+one per part for a many-part question) and renders each as an answer clause with its [n] marker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.answer.lexicon import figure_pattern, present, unit_alternatives
+from qa.answer.metadata import metadata_answer, place_of
+from qa.answer.question import Intent, classify, is_entity, question_terms, sub_questions
+from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
+from qa.answer.verify import MAX_QUOTE_CHARS, clause_window
+from qa.records import Chunk
+from qa.text import char_bigrams, normalize
+
+
+def _similar(a: str, b: str) -> bool:
+    ga, gb = char_bigrams(a), char_bigrams(b)
+    return bool(ga and gb) and len(ga & gb) / min(len(ga), len(gb)) > 0.6
+
+
+def _trim(text: str) -> str:
+    """A sentence as an answer clause: no trailing punctuation, no leading enumerator such as 一是 / （二）."""
+    text = text.strip().rstrip("。；;，,：:")
+    return re.sub(r"^(?:[（(]?[一二三四五六七八九十\d]+[）)、.．]|[一二三四五六七八九十]+是)\s*", "", text)
+
+
+def table_row(text: str, start: int, end: int) -> str:
+    """A table row as "label：header value，header value", from the header row above it, or "" if it is not one.
+
+    人均预期寿命（岁） 80.81 82.4 under 指标名称 2019年 2025年 (tab-separated) → 人均预期寿命（岁）：2019年80.81，
+    2025年82.4. The header is the first tab-separated line of the passage; rows of a table cut from their header
+    stay as they are.
+    """
+    row = line_of(text, start, end)  # the whole line: a sentence span drops the row's leading empty cell
+    if "\t" not in row:
+        return ""
+    header_line = next((line for line in text[: text.rfind("\n", 0, start) + 1].split("\n") if "\t" in line), "")
+    if not header_line:
+        return ""
+    header = [normalize(h) for h in header_line.split("\t")]
+    cells = [cell.strip() for cell in row.split("\t")]
+    if len(cells) != len(header):
+        return ""
+    value_cols = [i for i, h in enumerate(header) if h and i > 0 and re.search(r"\d", h)]
+    if not value_cols:
+        return ""
+    label = next((cells[i] for i in range(value_cols[0] - 1, -1, -1) if cells[i]), "")
+    values = [f"{header[i]}{cells[i]}" for i in value_cols if cells[i] and cells[i] not in "-—"]
+    if not label or not values:
+        return ""
+    return f"{label}：{'，'.join(values)}"
+
+
+def render(
+    c: Candidate, intent: Intent, terms: list[str], sources: Sequence[Chunk], labelled: set[str] | None = None
+) -> str:
+    """A picked sentence as an answer sentence: trimmed to the clauses that matter, labelled, cited.
+
+    Args:
+        c: the sentence.
+        intent: the question's answer type; a figure in the asked unit decides which clauses of a long sentence stay.
+        terms: the question's content terms, longest first; the clauses holding most of them stay.
+        sources: the retrieved chunks c.n counts over.
+        labelled: for a cross-document answer, the places already named (updated).
+    """
+    text = sources[c.n - 1].text
+    start, end = c.start, c.end
+    if end - start > MAX_QUOTE_CHARS:
+        primary: list[str] = []
+        if intent.kind == "number" and intent.unit and intent.unit != "%":
+            primary = re.findall(figure_pattern(unit_alternatives(intent.unit)), c.text)
+        start, end = clause_window(
+            text, start, end, [normalize(f) for f in terms], primary=[normalize(p) for p in primary]
+        )
+    clause = table_row(text, start, end) or _trim(text[start:end])
+    if intent.cross_doc:
+        # Each place is named once, before its first sentence: 江夏区：…[1]。…[2]。咸宁市：…[3]。
+        place = place_of(sources[c.n - 1].meta)
+        seen = labelled if labelled is not None else set()
+        if place and place not in seen and place not in clause[:8]:
+            clause = f"{place}：{clause}"
+        seen.add(place)
+    return f"{clause}[{c.n}]。"
+
+
+def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], most: int) -> list[Candidate]:
+    """The sentences an answer quotes: the best one, then others close to it (one per document if cross-document)."""
+    top = best_candidate(ranked, intent) or ranked[0]
+    picks: list[Candidate] = [top]
+    if intent.cross_doc:
+        seen_docs = {sources[top.n - 1].doc_id}
+        for c in ranked:
+            doc = sources[c.n - 1].doc_id
+            wanted = (
+                (c.typed or intent.kind not in ("number", "date"))
+                and not is_heading(c.text)
+                and not c.boilerplate
+                and (c.topics or not top.topics)
+            )
+            if doc not in seen_docs and wanted and c.score >= 0.4 * top.score and c.coverage >= 0.5 * top.coverage:
+                picks.append(c)
+                seen_docs.add(doc)
+            if len(picks) >= most + 1:
+                break
+        return picks
+    limit = {"number": 2, "date": 2, "person": 2, "meta": 2, "list": most}.get(intent.kind, 3)
+    ratio = 0.6 if intent.kind == "list" else 0.8
+    for c in ranked:
+        if len(picks) >= limit:
+            break
+        if (
+            c is top
+            or c.score < ratio * top.score
+            or is_heading(c.text)
+            or any(_similar(c.text, p.text) for p in picks)
+        ):
+            continue
+        if intent.kind in ("number", "date") and (not c.typed or not c.topics >= top.topics):
+            continue
+        # Each added sentence must be about the question's subject, not merely share its generic words; another
+        # document's sentence only when it is about that subject at least as much as the leading one.
+        if c.boilerplate or (top.topics and not c.topics):
+            continue
+        other_doc = sources[c.n - 1].doc_id != sources[top.n - 1].doc_id
+        close = c.topics >= top.topics or c.topic_coverage >= top.topic_coverage or c.score >= 0.85 * top.score
+        if other_doc and not (top.topics and close):
+            continue
+        # A figure asked about one place comes from one document; a figure from another would mislead.
+        if intent.kind in ("number", "date", "person") and sources[c.n - 1].doc_id != sources[top.n - 1].doc_id:
+            continue
+        picks.append(c)
+    return picks
+
+
+def _many_parts(question: str, subs: list[str], terms: list[str], sources: Sequence[Chunk]) -> list[str]:
+    """A many-part question: the best sentence for each part, in the order the parts were asked, rendered."""
+    parts: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for sub in subs:
+        sub_intent = classify(sub)
+        if sub_intent.kind == "meta":
+            sub_intent = Intent("general")
+        sub_ranked = rank_sentences(question, sources, sub_intent, focus=sub)
+        best = best_candidate(sub_ranked, sub_intent)
+        if best is not None and (best.n, best.start) in seen:
+            # Already quoted for an earlier part: take the next sentence that speaks to this part, if any.
+            own = [t for t in question_terms(sub) if not is_entity(t)]
+            best = next(
+                (
+                    c
+                    for c in sub_ranked[:8]
+                    if (c.n, c.start) not in seen
+                    and (c.typed or sub_intent.kind not in ("number", "date"))
+                    and any(present(t, normalize(c.text)) for t in own)
+                ),
+                None,
+            )
+        if best is not None:
+            seen.add((best.n, best.start))
+            parts.append(render(best, sub_intent, [*question_terms(sub), *terms], sources))
+    return parts
+
+
+def compose(question: str, sources: Sequence[Chunk], *, max_sentences: int = 4) -> str:
+    """A short answer with [n] markers built from the sources' own sentences ("" when there are no sources)."""
+    if not sources:
+        return ""
+    intent = classify(question)
+    if intent.kind == "meta":
+        text = metadata_answer(question, intent.meta_fields, sources)
+        if text:
+            return text
+    ranked = rank_sentences(question, sources, intent)
+    if not ranked:
+        return ""
+    terms = sorted(question_terms(question), key=len, reverse=True)
+    subs = sub_questions(question) if not intent.cross_doc else [question]
+    if len(subs) == 1:
+        picks = _pick(intent, ranked, sources, max_sentences)
+        if intent.cross_doc:  # sentences of one place together, in the order places first appear
+            order = list(dict.fromkeys(place_of(sources[c.n - 1].meta) for c in picks))
+            picks.sort(key=lambda c: order.index(place_of(sources[c.n - 1].meta)))
+        labelled: set[str] = set()
+        return "".join(render(c, intent, terms, sources, labelled) for c in picks)
+    parts = _many_parts(question, subs, terms, sources)
+    return "".join(parts[:max_sentences]) or render(ranked[0], intent, terms, sources)

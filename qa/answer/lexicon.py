@@ -1,0 +1,46 @@
+"""The answer stage's vocabulary, loaded from the reviewable tables in qa/data (each entry with its reason).
+
+Question words, corpus-wide generic words, colloquial → official synonyms, measure words and the measure words
+that answer for each other, metadata words, and the phrases of planted instructions. The modules of qa.answer
+read them from here; none keeps its own copy.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.data import read_table, word_map, word_set
+from qa.text import table_pattern
+
+# Words that say what kind of answer is wanted but not what it is about (多少, 哪些, 请问, 的).
+QUESTION_WORDS = word_set("question_words")
+# Everywhere in this corpus (工作, 措施, 我区): they neither find nor rule out an answer.
+GENERIC = word_set("generic")
+# Words people type and the words the documents use for them (colloquial → official, and variants).
+SYNONYMS = word_map("synonyms")
+# Everyday words whose official counterparts are worth adding to the retrieval query itself, in table order.
+COLLOQUIAL = tuple(word for (word,) in read_table("colloquial"))
+# Measure word → the measure words that answer for it: 多少人 is answered by 1261名, 多少个中心 by 8个 or 8家.
+UNITS = word_map("units")
+# Words that name a metadata field or the kind of document, not a topic: 主管领导有哪些 asks about no topic.
+META_WORDS = word_set("meta_words")
+# Lines that speak to a reader or a model instead of reporting anything: data, never an answer.
+INSTRUCTION_RE = table_pattern("instructions", flags=re.IGNORECASE)
+
+# A figure with its measure word: 20亩, 5-12个 (the 12个), 10万余张, 500万.
+_NUMBER_UNIT = r"\d[\d,.]*\s*(?:万|亿)?\s*(?:余|多)?\s*(?:{unit})"
+
+
+def present(term: str, text: str) -> bool:
+    """Whether a text holds a question's term or one of the documents' words for it."""
+    return term in text or any(s in text for s in SYNONYMS.get(term, ()))
+
+
+def unit_alternatives(unit: str) -> str:
+    """A regex alternation of the measure words that answer for `unit` (人 → 人|名|位)."""
+    return "|".join(UNITS[unit]) if unit in UNITS else re.escape(unit)
+
+
+def figure_pattern(units: str) -> str:
+    """A regex for a figure followed by one of `units` (a regex alternation, see unit_alternatives)."""
+    return _NUMBER_UNIT.format(unit=units)

@@ -1,0 +1,114 @@
+"""Answers from the documents' metadata (DocMeta): 文号, 提案号, 提案人, 题目, 会议, 答复单位, 日期, 经办人 and
+电话, for one document or, listed, across the documents a question names; and the place a document speaks for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.answer.lexicon import META_WORDS, present
+from qa.answer.question import META_LIST_RE, is_entity, question_terms
+from qa.records import Chunk, DocMeta
+from qa.text import normalize
+
+
+def place_of(meta: DocMeta) -> str:
+    """The district or city a document speaks for, e.g. 江夏区 from 武汉市江夏区卫生健康局."""
+    for text in (meta.agency, meta.heading, meta.title):
+        local = re.sub(r"^[\u4e00-\u9fa5]{2}[省市](?=[\u4e00-\u9fa5]{2,3}[区县])", "", text)
+        m = re.match(r"([\u4e00-\u9fa5]{2,3}[区县])", local) or re.match(r"([\u4e00-\u9fa5]{2}市)", local)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _role_of(meta: DocMeta) -> str:
+    return "代表" if meta.kind == "人大建议" or "建议" in meta.heading else "委员"
+
+
+def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
+    """A one-sentence answer from a document's metadata, or "" when the document does not state it."""
+    meta = chunk.meta
+    name = meta.display_title
+    q = normalize(question)
+    if field_name == "doc_no" and meta.doc_no:
+        return f"{name}的文号为{meta.doc_no}[{n}]。"
+    if field_name == "proposal_no" and meta.proposal_no:
+        kind = "建议" if _role_of(meta) == "代表" else "提案"
+        return f"该{kind}为第{meta.proposal_no}号{kind}（{name}）[{n}]。"
+    if field_name == "proposers" and meta.proposers:
+        return f"{name}由{'、'.join(meta.proposers)}{_role_of(meta)}提出[{n}]。"
+    if field_name == "title" and meta.title:
+        who = f"{'、'.join(meta.proposers)}{_role_of(meta)}" if meta.proposers else "该"
+        kind = "建议" if _role_of(meta) == "代表" else "提案"
+        return f"{who}的{kind}是《{meta.title}》（{meta.heading}）[{n}]。"
+    if field_name == "meeting" and meta.meeting:
+        return f"{name}是{meta.meeting}上的{'建议' if _role_of(meta) == '代表' else '提案'}[{n}]。"
+    plan = meta.kind == "规划"
+    if field_name == "agency" and meta.agency:
+        return f"{name}由{meta.agency}{'编制' if plan else '答复'}[{n}]。"
+    if field_name == "date" and meta.date:
+        return f"{name}的{'编制' if plan else '公开'}日期为{meta.date}[{n}]。"
+    if field_name == "contacts" and meta.contacts:
+        wanted = [c for c in meta.contacts if c[0] and c[0][:2] in q] or list(meta.contacts)
+        parts = [f"{role}{person}，联系电话{phone}" if phone else f"{role}{person}" for role, person, phone in wanted]
+        return f"{name}的{'；'.join(parts)}[{n}]。"
+    return ""
+
+
+def meta_source(question: str, sources: Sequence[Chunk]) -> int:
+    """The source (1-based) whose document the metadata question is about: most question terms in its chunk."""
+    terms = question_terms(question)
+    best, best_score = 1, -1.0
+    for n, chunk in enumerate(sources, 1):
+        text = normalize(chunk.indexed_text + " " + chunk.meta.display_title + " " + chunk.meta.doc_no)
+        score = sum(len(t) for t in terms if present(t, text)) + 0.5 / n
+        if score > best_score:
+            best, best_score = n, score
+    return best
+
+
+def meta_list_answer(field_name: str, question: str, sources: Sequence[Chunk]) -> str:
+    """The distinct values of one metadata field across the documents a question names (江夏区卫健局的主管领导有哪些),
+    each cited; "" when the question is about one document's topic or the field has fewer than two values."""
+    q = normalize(question)
+    if field_name not in ("contacts", "proposers", "agency") or not META_LIST_RE.search(q):
+        return ""
+    terms = question_terms(question)
+    if any(t not in META_WORDS and not is_entity(t) for t in terms):
+        return ""  # 托育那个提案是哪几位委员提的: one document's answer, from meta_answer
+    places = [t for t in terms if is_entity(t) and not t.isdigit()]
+    values: dict[str, list[int]] = {}
+    label = ""
+    for n, chunk in enumerate(sources, 1):
+        meta = chunk.meta
+        where = normalize(f"{meta.agency}{meta.heading}{meta.title}")
+        if places and not all(p in where or p[:-1] in where for p in places):
+            continue
+        if field_name == "contacts":
+            wanted = [c for c in meta.contacts if c[0] and c[0][:2] in q]
+            label = wanted[0][0] if wanted else label
+            found = [person for _role, person, _phone in wanted]
+        elif field_name == "proposers":
+            label, found = f"提出{_role_of(meta)}", list(meta.proposers)
+        else:
+            label, found = "答复单位", [meta.agency] if meta.agency else []
+        for value in found:
+            cited = values.setdefault(value, [])
+            if n not in cited:
+                cited.append(n)
+    if len(values) < 2:
+        return ""
+    parts = "、".join(f"{value}{''.join(f'[{n}]' for n in cited[:2])}" for value, cited in values.items())
+    return f"{label}有：{parts}。"
+
+
+def metadata_answer(question: str, fields: Sequence[str], sources: Sequence[Chunk]) -> str:
+    """The answer to a metadata question: the field's values across documents when it lists them, else the asked
+    fields of the one document the question is about; "" when the documents do not state them."""
+    listed = meta_list_answer(fields[0], question, sources)
+    if listed:
+        return listed
+    n = meta_source(question, sources)
+    return "".join(meta_answer(f, question, sources[n - 1], n) for f in fields)

@@ -1,0 +1,130 @@
+"""What a question asks: its answer type (Intent), its content terms, its parts, the noun it counts.
+
+classify() reads the interrogative words: 多少 + a measure word asks for a figure in that unit, 何时 for a date,
+哪些 for a list, 文号 / 提案人 / 经办人 … for a document's metadata, 哪些区 / 各地 for one answer per document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.answer.lexicon import COLLOQUIAL, QUESTION_WORDS, SYNONYMS, UNITS
+from qa.data import read_table
+from qa.index.tokenize import words
+from qa.text import normalize, table_pattern
+
+
+def _field_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """DocMeta field → the regex of the ways people ask for it, fields in table order."""
+    fragments: dict[str, list[str]] = {}
+    for name, fragment in read_table("meta_questions", fields=2):
+        fragments.setdefault(name, []).append(f"(?:{fragment})")
+    return [(name, re.compile("|".join(parts))) for name, parts in fragments.items()]
+
+
+# A 多少/几 question's measure word, longest first (万元 before 万): the unit the figure must be stated in.
+_UNIT_RE = re.compile(rf"(?:多少|几)({'|'.join(map(re.escape, UNITS))})")
+_META_PATTERNS = _field_patterns()
+_CROSS_DOC_RE = table_pattern("cross_doc", literal=True)
+# Asking for the values of many documents: 主管领导有哪些, 分别是谁.
+META_LIST_RE = re.compile(r"哪些|有哪|有谁|都有谁|都是谁|分别|各是|哪几")
+_LIST_RE = re.compile(r"哪些|有什么|有哪|包括|措施|举措|做法|怎么|如何|怎样|哪几")
+_NUMBER_Q_RE = re.compile(r"多少|多大|比例|百分之|占比|比率|几成|数量|多高|多长|多少钱")  # 几个 etc.: _UNIT_RE
+_DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
+_NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系统|什么平台")
+_PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
+_PERSON_WORDS_RE = table_pattern("person_questions", literal=True)
+_PEOPLE_COUNT_RE = re.compile(rf"几个[^，。？?]{{0,6}}(?:{table_pattern('people_nouns', literal=True).pattern})")
+_MONEY_Q_RE = table_pattern("money_questions")
+# In a cross-document question the noun after 哪些 names the kind of answer (区, 单位, 文件), not its topic.
+_CROSS_FRAME_RE = re.compile(rf"(?:哪些|哪几个|哪几|各)(?:{table_pattern('cross_doc_nouns', literal=True).pattern})")
+_ASKING_RE = re.compile(r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|是否|吗")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What kind of answer a question wants."""
+
+    kind: str  # number | date | person | name | list | general | meta
+    unit: str = ""  # for number questions: the measure word asked for, e.g. 名 in 多少名
+    meta_field: str = ""  # for meta questions: the first DocMeta field asked for
+    meta_fields: tuple[str, ...] = ()  # every DocMeta field asked for (哪个单位、什么时候编的 → agency, date)
+    cross_doc: bool = False  # wants one answer per document (哪些区 ...)
+
+
+def classify(question: str) -> Intent:
+    """The answer type a question asks for, from its interrogative words."""
+    q = normalize(question)
+    cross = bool(_CROSS_DOC_RE.search(q))
+    if "热线" not in q:
+        fields = tuple(name for name, pattern in _META_PATTERNS if pattern.search(q))
+        if fields:
+            # 主管领导有哪些: the values of many documents, so retrieval must reach many of them
+            cross = cross or (bool(META_LIST_RE.search(q)) and fields[0] in ("contacts", "agency"))
+            return Intent("meta", meta_field=fields[0], meta_fields=fields, cross_doc=cross)
+    if _NUMBER_Q_RE.search(q) or _UNIT_RE.search(q):
+        m = _UNIT_RE.search(q)
+        # 比例 / 占比 ask for a percentage; a bare 率 may be 0.83 or ≤9/10万 (any figure will do).
+        unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率", q) else "")
+        if unit == "个" and _PEOPLE_COUNT_RE.search(q):
+            unit = "名"  # 几个疾控技术人员 is answered by 1名…人员: people are counted in 名
+        if not unit and _MONEY_Q_RE.search(q):
+            unit = "元"  # a sum of money is stated in 元 / 万元, not in 亩 or 人
+        return Intent("number", unit=unit, cross_doc=cross)
+    if _DATE_Q_RE.search(q):
+        return Intent("date", cross_doc=cross)
+    if _LIST_RE.search(q) or cross:
+        return Intent("list", cross_doc=cross)
+    if _NAME_Q_RE.search(q) and not _PERSON_WORDS_RE.search(q):
+        return Intent("name", cross_doc=cross)
+    if _PERSON_Q_RE.search(q):
+        return Intent("person", cross_doc=cross)
+    return Intent("general", cross_doc=cross)
+
+
+def question_terms(question: str) -> list[str]:
+    """Content words of a question: domain-dictionary jieba words minus question words and single characters."""
+    q = normalize(question)
+    if _CROSS_DOC_RE.search(q):
+        q = _CROSS_FRAME_RE.sub(" ", q)
+    out = []
+    for w in words(q):
+        if w in QUESTION_WORDS or (len(w) < 2 and not w.isdigit()):
+            continue
+        out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def is_entity(term: str) -> bool:
+    """Places and numbers: they locate a question, the other words say what it is about."""
+    return bool(re.fullmatch(r"[\d.]+|[\u4e00-\u9fa5]{2,}[区县市省]", term))
+
+
+def expand_query(question: str) -> str:
+    """The question plus the official words for the everyday words in it, for retrieval (小孩 → 儿童 婴幼儿 …)."""
+    extra = [w for key in COLLOQUIAL if key in question for w in SYNONYMS[key] if w not in question]
+    return f"{question} {' '.join(dict.fromkeys(extra))}" if extra else question
+
+
+def counted_noun(question: str) -> tuple[str, ...]:
+    """The words of the noun a 多少/几 + measure word question counts: 多少家三甲医院 → (三甲医院,), or ()."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    pairs = [(w, f) for w, f in pos_tokenizer().lcut(normalize(question)) if w.strip()]
+    for i in range(len(pairs) - 2):
+        if pairs[i][0] in ("多少", "几") and pairs[i + 1][1] == "q":
+            noun: list[str] = []
+            for w, f in pairs[i + 2 :]:
+                if not f.startswith(("n", "a", "b", "j")) or f == "nr" or w in QUESTION_WORDS:
+                    break
+                noun.append(w)
+            return tuple(noun)
+    return ()
+
+
+def sub_questions(question: str) -> list[str]:
+    """The parts of a many-part question that each ask something, or [question] when it asks one thing."""
+    parts = [p for p in re.split(r"[，,；;？?。]", question) if p.strip()]
+    asking = [p for p in parts if _ASKING_RE.search(p)]
+    return asking if len(asking) >= 2 else [question]

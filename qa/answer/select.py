@@ -1,0 +1,213 @@
+"""Scoring the sentences of the retrieved passages against a question, and choosing the one to lead with.
+
+A sentence scores by how much of the question it covers (jieba words weighted by rarity among the candidate
+sentences, plus character bigrams), whether it holds the kind of value the question asks for (a figure with the
+asked unit for 多少, a date for 何时, ...), the retrieval rank and the year and place the question names. The
+reply's formal frame (qa.text.BOILERPLATE_RE) is marked and ranked low; lines of planted instructions are never
+candidates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.answer.lexicon import (
+    GENERIC,
+    INSTRUCTION_RE,
+    QUESTION_WORDS,
+    SYNONYMS,
+    figure_pattern,
+    present,
+    unit_alternatives,
+)
+from qa.answer.question import Intent, classify, is_entity, question_terms
+from qa.records import Chunk
+from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences
+
+_ANY_NUMBER = re.compile(r"\d")
+_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*[:：]\s*\d{2}")
+_PERCENT_RE = re.compile(r"\d\s*(?:%|‰|％)|百分之")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of source n scored against the question."""
+
+    n: int  # 1-based source number
+    start: int
+    end: int
+    text: str  # chunk.text[start:end]
+    score: float
+    coverage: float  # weighted share of the question's terms in the sentence or its section path / title
+    sentence_coverage: float  # the same share in the sentence alone
+    topic_coverage: float  # that share counting only topic words (not places, years or other numbers)
+    typed: bool  # holds the kind of value asked for (see typed)
+    topics: frozenset[str] = frozenset()  # the question's content nouns it holds (托育, 心理), not 措施 or 不足
+    boilerplate: bool = False  # the reply's formal frame (收悉, 现答复如下, thanks): no information
+
+
+def _context(chunk: Chunk) -> str:
+    meta = chunk.meta
+    return normalize(" ".join([chunk.section, meta.display_title, meta.agency, "、".join(meta.proposers)]))
+
+
+def typed(intent: Intent, sentence: str) -> bool:
+    """Whether a sentence holds the kind of value asked for: a figure in the asked unit, a date."""
+    if intent.kind == "number":
+        if not _ANY_NUMBER.search(sentence):
+            return False
+        if intent.unit == "%":
+            return bool(_PERCENT_RE.search(sentence) or re.search(r"[（(]\s*[%‰％]", sentence))
+        if intent.unit:
+            # 20亩 / 5-12个 / 10万余张, or a table row whose header names the unit: 平均住院日（天） 8
+            units = unit_alternatives(intent.unit)
+            header = rf"[（(][^）)]*(?:{units})[^）)]*[）)]"
+            return bool(re.search(figure_pattern(units), sentence) or re.search(header, sentence))
+        return True
+    if intent.kind == "date":
+        return bool(_DATE_RE.search(sentence))
+    if intent.kind == "name":  # 叫什么: names are quoted in these documents (“银医通”系统, 《…方案》)
+        return bool(re.search(r"“[^”]{2,20}”|《[^》]{2,40}》", sentence))
+    return True
+
+
+def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
+    """Whether the sentence gives a count of that noun: 3家三甲医院, not 1家部省属或市级三甲医院帮扶 (which counts
+    helpers per 医共体). The noun's first or last word must follow the figure and its measure word closely."""
+    if not noun or "\t" in sentence:  # a table row's figure belongs to its label
+        return True
+    units = unit_alternatives(unit) if unit else r"[\u4e00-\u9fa5]"
+    text = normalize(sentence)
+    heads = {noun[0], noun[-1], *(SYNONYMS.get(noun[-1], ()))}
+    words = "|".join(map(re.escape, heads))
+    figure = figure_pattern(units)
+    # 3家三甲医院 (figure, noun) or 组建家庭医生团队857个 (noun, figure)
+    # A figure counts a noun it closely precedes, or one it follows within the same phrase (新增…达标单位18家).
+    whole = re.escape("".join(noun))  # before the figure only the whole noun: 区人民医院成立了1个… counts no 民营医院
+    return bool(re.search(rf"{figure}[\u4e00-\u9fa5]{{0,2}}(?:{words})|{whole}[\u4e00-\u9fa5]{{0,8}}{figure}", text))
+
+
+def _type_bonus(intent: Intent, sentence: str) -> float:
+    if intent.kind == "number":
+        if typed(intent, sentence):
+            return 0.3 if intent.unit else 0.15
+        return 0.05 if _ANY_NUMBER.search(sentence) else 0.0
+    if intent.kind in ("date", "name"):
+        return 0.25 if typed(intent, sentence) else 0.0
+    return 0.0
+
+
+def line_of(text: str, start: int, end: int) -> str:
+    """The whole line a span sits in: an injected instruction taints every clause of its line."""
+    stop = text.find("\n", end)
+    return text[text.rfind("\n", 0, start) + 1 : stop if stop >= 0 else len(text)]
+
+
+def is_heading(text: str) -> bool:
+    """A heading line (二是推动检查检验结果互认): it names a topic; the sentences under it say what was done."""
+    if "\t" in text or re.search(r"\d", text[2:]):  # a table row or a line with a figure is content
+        return False
+    return len(text) < 24 and not text.rstrip().endswith(("。", "；", ";", "！", "？"))
+
+
+def rank_sentences(
+    question: str, sources: Sequence[Chunk], intent: Intent | None = None, *, focus: str = ""
+) -> list[Candidate]:
+    """Every sentence of every source, best first.
+
+    Args:
+        question: the question.
+        sources: the retrieved chunks; Candidate.n counts from 1 over them.
+        intent: the answer type (default: classify(question)).
+        focus: one part of a many-part question; its words weigh more (…几分钟急救圈，负压型救护车占比多少).
+    """
+    intent = intent or classify(question)
+    terms = question_terms(question)
+    focus_terms = set(question_terms(focus)) if focus else set()
+    terms += [t for t in focus_terms if t not in terms]
+    spans = [
+        (n, s, e)
+        for n, chunk in enumerate(sources, 1)
+        for s, e in split_sentences(chunk.text)
+        if not INSTRUCTION_RE.search(line_of(chunk.text, s, e))
+    ]
+    texts = [normalize(sources[n - 1].text[s:e]) for n, s, e in spans]
+    contexts = [_context(c) for c in sources]
+    total = len(texts) + 1
+    weights = {}
+    for t in terms:
+        df = sum(1 for x in texts if present(t, x))
+        weight = 1.0 + math.log(total / (df + 1))
+        weights[t] = weight * (0.35 if t in GENERIC else 1.0) * (2.5 if t in focus_terms else 1.0)
+    weight_sum = sum(weights.values()) or 1.0
+    topic_weights = {t: w for t, w in weights.items() if not is_entity(t)}
+    topic_sum = sum(topic_weights.values()) or 1.0
+    q_grams = char_bigrams(normalize(question)) - {w for w in QUESTION_WORDS if len(w) == 2}  # 多少, 什么 say nothing
+    # A figure asked for a year is the one whose passage states that year (2025年 target, not the 2019 value).
+    years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(question))
+    dated = [all(y in normalize(c.text) or f"{y[2:]}年" in normalize(c.text) for y in years) for c in sources]
+    # A question about one place is answered by that place's documents: 江汉区的医联体 is not 东西湖's.
+    places = [t for t in terms if re.fullmatch(r"[\u4e00-\u9fa5]{2,}[区县市]", t)]
+    elsewhere = [
+        bool(places) and not all(t in ctx or t[:-1] in ctx for t in places)
+        for ctx in (normalize(f"{c.meta.agency}{c.meta.title}{c.meta.heading}{c.text}") for c in sources)
+    ]
+    content = {t for t in topic_weights if t not in GENERIC}
+    out = []
+    for (n, s, e), text in zip(spans, texts, strict=True):
+        ctx = contexts[n - 1]
+        year_bonus = (0.1 if dated[n - 1] else 0.0) + (0.05 if years and all(y in text for y in years) else 0.0)
+        in_sentence = sum(w for t, w in weights.items() if present(t, text))
+        in_context = sum(w for t, w in weights.items() if present(t, text) or present(t, ctx))
+        grams = len(q_grams & char_bigrams(text)) / (len(q_grams) or 1)
+        coverage = in_context / weight_sum
+        # Headings and fragments (short, no full stop) name a topic but rarely answer anything.
+        short = 0.12 if is_heading(text) else 0.0
+        frame = intent.kind != "meta" and bool(BOILERPLATE_RE.search(text))
+        score = (
+            0.45 * in_sentence / weight_sum
+            + 0.25 * coverage
+            + 0.2 * grams
+            + _type_bonus(intent, text)
+            + 0.08 / n
+            + year_bonus
+            - short
+            - (0.6 if frame else 0.0)
+            - (0.25 if elsewhere[n - 1] else 0.0)
+        )
+        topic = sum(w for t, w in topic_weights.items() if present(t, text)) / topic_sum
+        held = frozenset(t for t in content if present(t, text))
+        out.append(
+            Candidate(
+                n,
+                s,
+                e,
+                sources[n - 1].text[s:e],
+                score,
+                coverage,
+                in_sentence / weight_sum,
+                topic,
+                typed(intent, text),
+                held,
+                frame,
+            )
+        )
+    out.sort(key=lambda c: (-c.score, c.n, c.start))
+    return out
+
+
+def best_candidate(ranked: Sequence[Candidate], intent: Intent, *, window: int = 5) -> Candidate | None:
+    """The sentence an answer leads with: for figures and dates the best one that holds one, else the best.
+
+    None when a figure or date is asked for and none of the leading sentences holds one.
+    """
+    informative = [c for c in ranked if not c.boilerplate] or list(ranked)
+    if intent.kind in ("number", "date"):
+        return next((c for c in informative[:window] if c.typed), None)
+    if not informative:
+        return None
+    # Lead with a sentence about the question's subject (托育), not one sharing only its frame (不足, 措施).
+    return next((c for c in informative[: 2 * window] if c.topics), informative[0])

