@@ -27,6 +27,10 @@ class DocMeta:
     index_no: str = ""  # 索引号 of a government web page
     contacts: tuple[tuple[str, str, str], ...] = ()  # (role, name, phone), e.g. ("主管领导", "吴伟", "87956021")
     source: str = ""  # file name the document came from
+    reply_class: str = ""  # 答复类别: A类 (solved/adopted), B类 (planned), C类 (kept for reference)
+    # Where each filled field was read: (field, cue), cue one of heading, header, info_table, salutation,
+    # acknowledgement, signature, preamble, contacts.
+    cues: tuple[tuple[str, str], ...] = ()
 
     @property
     def display_title(self) -> str:
@@ -51,6 +55,7 @@ class DocMeta:
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         data["proposers"] = list(self.proposers)
         data["contacts"] = [list(c) for c in self.contacts]
+        data["cues"] = dict(self.cues)
         data["display_title"] = self.display_title
         data["year"] = self.year
         return data
@@ -61,6 +66,8 @@ class DocMeta:
         values = {k: v for k, v in data.items() if k in known}
         values["proposers"] = tuple(values.get("proposers", ()))
         values["contacts"] = tuple(tuple(c) for c in values.get("contacts", ()))
+        cues = values.get("cues", ())
+        values["cues"] = tuple((str(k), str(v)) for k, v in (cues.items() if isinstance(cues, dict) else cues))
         return cls(**values)
 
 

@@ -7,24 +7,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import cache
 
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Full-width punctuation and quotes that sit between Chinese characters.
-CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’…—·"
-CN_NUM = "一二三四五六七八九十百零〇两"
-
-# Heading markers, from outermost to innermost. A line is a heading when it starts with one of them.
-HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("part", re.compile(rf"^第[{CN_NUM}\d]+[篇部](?:分)?(?=\s|[{CJK}“])")),
-    ("chapter", re.compile(rf"^第[{CN_NUM}\d]+章")),
-    ("section", re.compile(rf"^第[{CN_NUM}\d]+节")),
-    ("cn", re.compile(rf"^[{CN_NUM}]+、")),
-    ("paren", re.compile(rf"^（[{CN_NUM}]+）")),
-    ("box", re.compile(r"^专栏\s*\d+")),
-    ("num", re.compile(r"^[1-9]\d?(?:、|[.．](?!\d))")),
-    ("item", re.compile(r"^0\d[.．、](?!\d)")),
-    ("shi", re.compile(rf"^[{CN_NUM}]+是(?=[{CJK}“])")),
-)
+from qa.data import read_table
+from qa.ingest.heading import match_heading
+from qa.ingest.markers import CJK, CJK_PUNCT, heading_kind
+from qa.ingest.normalize import for_matching, to_simplified
 
 _TERMINAL = tuple("。！？；：!?;…")
 _CLOSE_QUOTES = tuple("”’」』")
@@ -39,14 +27,13 @@ _PAGE_REF = re.compile(r"[-－—–]\s*\d{1,4}\s*[-－—–]\s*$")
 _TAB_PAGE_REF = re.compile(r"\t\s*[-－—–]?\s*\d{1,4}\s*[-－—–]?\s*$")
 _TOC_TAIL = re.compile(r"(?:[-－—–]\s*\d*|\D\d{1,3})$")
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
-# Lines that stand alone in a reply: document fields, contacts, distribution list, salutation.
-_STANDALONE = re.compile(
-    r"^(?:名称|发布机构|文号|索引号|公开日期|发布日期|成文日期|主题分类|公开方式|主管领导|分管领导|经办人|联系人|"
-    r"联系电话|电话|邮政编码|抄送|主送|附件)"
-)
-_REPLY_HEADING = re.compile(
-    r"^(?:对|关于).{2,40}?第.{1,20}?号.{0,6}?(?:提案|建议|议案)(?:办理情况)?的?(?:答复|复函)函?$"
-)
+# Lines that stand alone in a reply: document fields, contacts, distribution list (labels: qa/data tables).
+_STANDALONE_WORDS = ("联系电话", "电话", "邮政编码", "抄送", "主送", "附件")
+# A masked name (王**委员, 张**、李**代表) keeps its stars; other ** are markdown bold marks.
+_MASKED_NAME = re.compile(rf"[{CJK}]\*{{1,3}}(?=(?:[、，,][{CJK}]{{1,3}}\*{{1,3}})*(?:委[员員]|代表|同志|等))")
+# A 文号 line (某卫函〔2023〕27号, with any brackets) opens the header of a reply: never joined to the next line.
+_DOC_NO_START = re.compile(rf"^[{CJK}]{{1,12}}\s*[〔\[［【（(]\s*(?:19|20)\d{{2}}\s*[〕\]］】）)]\s*\d{{1,5}}\s*[号號]")
+_BREADCRUMB = re.compile(r"^(?:[^>»｜|]{1,16}\s*[>»｜|]\s*){2,}[^>»｜|]{1,16}$")
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # "第20240080号" after its inner spaces are gone: a number with at most one character either side.
 _NUMBER_TOKEN = re.compile(rf"^[{CJK}]?\d[\d.,]*[{CJK}]?$")
@@ -109,7 +96,9 @@ def _drop_running_lines(pages: list[str]) -> str:
 def normalize_line(line: str) -> str:
     """Normalise one line: punctuation next to Chinese, stray spaces, markdown marks."""
     is_table = "\t" in line.strip(" \u3000\u00a0")
-    line = line.rstrip().replace("**", "")
+    line = line.rstrip()
+    if "**" in line:
+        line = _strip_bold(line)
     if line[:1] in ("#", "-", "*", "+", " "):
         line = _MD_HEADING.sub("", line)
         line = _MD_BULLET.sub("", line)
@@ -117,6 +106,44 @@ def normalize_line(line: str) -> str:
         cells = [_normalize_inline(c) for c in line.split("\t")]
         return "\t".join(cells).rstrip("\t") if any(cells) else ""
     return _normalize_inline(line)
+
+
+def _strip_bold(line: str) -> str:
+    protected = _MASKED_NAME.sub(lambda m: m.group().replace("*", "\x00"), line)
+    return protected.replace("**", "").replace("\x00", "*")
+
+
+@cache
+def _standalone() -> re.Pattern[str]:
+    labels = {row[0] for name in ("info_labels", "contact_labels") for row in read_table(name, fields=2)}
+    words = sorted({*labels, *_STANDALONE_WORDS}, key=len, reverse=True)
+    return re.compile(rf"^[（(]?\s*(?:{'|'.join(map(re.escape, words))})")
+
+
+@cache
+def _web_words() -> dict[str, str]:
+    return {word: kind for word, kind in read_table("web_residue", fields=2)}
+
+
+@cache
+def _web_marker() -> re.Pattern[str]:
+    words = sorted((w for w in _web_words() if len(w) > 1), key=len, reverse=True)
+    return re.compile("|".join([*map(re.escape, words), "[>»|｜]", "[打關关扫掃]"]))
+
+
+def is_web_residue(line: str) -> bool:
+    """A line of a web page's frame, not of the document: share/print/close buttons, a breadcrumb
+    (首页 > 政务公开 > …, or any three short parts joined by > or |), a lone menu item 首页."""
+    if "\t" in line or len(line) > 200 or not _web_marker().search(line):
+        return False  # a table row, a paragraph, or no button word and no > | separator
+    words = _web_words()
+    line = to_simplified(line)
+    tokens = [t for t in re.split(r"[\s|｜>»【】\[\]：:，,/]+", line) if t]
+    if tokens and all(words.get(t) == "trailer" for t in tokens) and (len(tokens) > 1 or len(tokens[0]) >= 4):
+        return True
+    if _BREADCRUMB.match(line) and (">" in line or "»" in line or any(words.get(t) == "nav" for t in tokens)):
+        return True
+    return bool(tokens) and words.get(tokens[0]) == "nav" and (len(tokens) == 1 or _BREADCRUMB.match(line) is not None)
 
 
 def _normalize_inline(text: str) -> str:
@@ -168,22 +195,19 @@ def _is_cjk_punct(ch: str) -> bool:
     return bool(_CJK_PUNCT_RE.match(ch))
 
 
-def heading_kind(line: str) -> str:
-    """The kind of heading marker a line starts with ("chapter", "cn", "paren", ...), or "" for none."""
-    if "\t" in line:
-        return ""
-    for kind, pattern in HEADING_PATTERNS:
-        if pattern.match(line):
-            return kind
-    return ""
-
-
 def is_pure_heading(line: str) -> bool:
     """A short heading line with no sentence after it, e.g. `一、基本情况` (never joined with the next line)."""
-    if _REPLY_HEADING.match(line):
+    if is_reply_heading(line):
         return True
     kind = heading_kind(line)
     return bool(kind) and kind != "shi" and len(line) <= 60 and not re.search(r"[。；！？]", line[:-1])
+
+
+def is_reply_heading(line: str) -> bool:
+    """A whole reply heading on one line (qa.ingest.heading), in any script or punctuation width."""
+    if len(line) > 100 or not ("关于" in line or "对" in line or "關於" in line):
+        return False
+    return match_heading(for_matching(line)) is not None
 
 
 def is_table_row(line: str) -> bool:
@@ -203,7 +227,7 @@ def _drop_artifacts(lines: list[str]) -> list[str]:
         if not stripped:
             out.append("")
             continue
-        if _PAGE_NUMBER.match(stripped) or _PAGE_LETTER.match(stripped):
+        if _PAGE_NUMBER.match(stripped) or _PAGE_LETTER.match(stripped) or is_web_residue(stripped):
             continue
         if _TOC_TITLE.match(stripped):
             in_toc = True
@@ -220,7 +244,9 @@ def _drop_artifacts(lines: list[str]) -> list[str]:
 
 def _joinable_end(line: str) -> bool:
     """Whether a line looks cut off mid-sentence (by a page or column break)."""
-    if is_table_row(line) or is_pure_heading(line) or _STANDALONE.match(line) or _FOOTNOTE.match(line):
+    if is_table_row(line) or is_pure_heading(line) or _standalone().match(to_simplified(line)) or _FOOTNOTE.match(line):
+        return False
+    if _DOC_NO_START.match(line):
         return False
     if line.endswith(_TERMINAL):
         return False
@@ -235,8 +261,8 @@ def _starts_paragraph(line: str) -> bool:
     return (
         is_table_row(line)
         or bool(heading_kind(line))
-        or bool(_STANDALONE.match(line))
-        or bool(_REPLY_HEADING.match(line))
+        or bool(_standalone().match(to_simplified(line)))
+        or is_reply_heading(line)
         or line.startswith(("——", "专栏"))
     )
 

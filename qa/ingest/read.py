@@ -241,6 +241,8 @@ def _read_html(html: str) -> str:
     from bs4 import BeautifulSoup, Comment
 
     soup = BeautifulSoup(html, "html.parser")
+    # The page title may be the only place a reply's heading is written (the body starts at the salutation).
+    title = " ".join(soup.title.get_text().split()) if soup.title else ""
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
@@ -264,6 +266,8 @@ def _read_html(html: str) -> str:
             lines.append("  ".join(_pair_labels(cells)))
         else:
             lines.append("\t".join(cells))
+    if title and title not in lines:
+        lines.insert(0, title)
     return "\n".join(lines)
 
 

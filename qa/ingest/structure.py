@@ -3,41 +3,28 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from qa.errors import IngestError
-from qa.ingest.clean import CJK, clean_text, heading_kind
+from qa.ingest.clean import clean_text
+from qa.ingest.cues import salutation
+from qa.ingest.heading import ReplyHeading, agency_pattern, could_be_heading, find_headings, match_heading
+from qa.ingest.markers import heading_kind
+from qa.ingest.meta import extract_meta, preamble_info
+from qa.ingest.normalize import for_matching, is_date_line
 from qa.ingest.read import read_text
-from qa.records import DocMeta, Document, Section
+from qa.records import Document, Section
 
-# A reply's own heading: 对区政协六届三次会议第20240080号提案的答复 / 对市六届人大三次会议第068号建议的答复.
-REPLY_HEADING = re.compile(
-    r"^(?:对|关于)(?P<meeting>.{2,30}?会议)?第(?P<no>[0-9A-Za-z\-]{1,12})号(?P<kind>.{0,6}?(?:提案|建议|议案))"
-    r"(?:办理情况)?的?(?:答复|复函)(?:函)?$"
-)
-_AGENCY = re.compile(rf"^[{CJK}]{{2,30}}(?:局|委员会|卫健委|厅|办公室|人民政府|政府|中心|委)$")
-_DOC_NO = re.compile(rf"[{CJK}]{{1,10}}[〔\[［【(（]\s*(?:19|20)\d{{2}}\s*[〕\]］】)）]\s*\d{{1,5}}\s*号")
-_SALUTATION = re.compile(r"^(?:尊敬的)?(?P<names>[^：:，。]{2,40}?)(?P<role>委员|代表)们?[：:]$")
-_TITLE_QUOTED = re.compile(r"《(关于[^》]{2,80})》")
-_TITLE_PHRASE = re.compile(r"(关于[^，。《》]{2,80}?(?:意见和建议|提案|建议|议案))(?:已)?收悉")
-_FIELD = re.compile(
-    r"(?P<label>名称|发布机构|文号|索引号|公开日期|发布日期|成文日期|主题分类|公开方式)[：:]\s*"
-    r"(?P<value>.*?)(?=\s*(?:名称|发布机构|文号|索引号|公开日期|发布日期|成文日期|主题分类|公开方式)[：:]|$)"
-)
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年.．/\-]\s*(\d{1,2})(?:\s*[月.．/\-]\s*(\d{1,2})\s*日?)?\s*月?")
-_CONTACT = re.compile(
-    r"(?P<role>主管领导|分管领导|经办人|联系人)(?:姓名)?[：:\s]*(?P<name>[^\s\d：:]{2,5}?)?\s*"
-    r"(?:(?:联系)?电话[：:\s]*(?P<phone>\d[\d\-]{5,}))?$"
-)
-_PHONE_LINE = re.compile(r"^(?:联系)?电话[：:\s]*(?P<phone>\d[\d\-]{5,})$")
 _CLOSING_CONTACT = re.compile(
-    r"^(?:主管领导|分管领导|经办人|联系人|(?:联系)?电话[：:\s]*\d|邮政编码[：:\s]*\d|(?:抄送|主送)[：:])"
+    r"^(?:主管领导|分管领导|经办人|联系人|承办人|签发人|(?:联系)?电话[：:\s]*\d|邮政编码[：:\s]*\d|(?:抄送|主送)[：:])"
 )
 _CLOSING_THANKS = re.compile(
     r"^(?:最后|再次|衷心|诚挚)?[，,]?(?:感谢|谢谢)|^(?:再次|最后)|^请.{0,6}(?:多提|提出)|^希望"
 )
-# How the title of a plan, report or notice ends; a title page line ending so is the document's heading.
-_PLAN_WORDS = re.compile(r"(?:规划|方案|计划|意见|办法|通知|报告|纲要|细则|指南|情况|总结|要点|说明|复函)$")
+# A line that only separates two replies in one file: dashes, equals signs, asterisks.
+_SEPARATOR = re.compile(r"^[\-—－=＝_*·~～.。\s]{3,}$")
 
 # Heading kinds from outermost to innermost: a heading closes every open heading of the same or a deeper rank.
 _RANK = {"part": 0, "chapter": 1, "section": 2, "cn": 3, "paren": 4, "num": 5, "box": 6, "item": 7, "shi": 8}
@@ -77,179 +64,117 @@ def parse_documents(text: str, source: str) -> list[Document]:
     Returns:
         The documents in file order; a file with several reply headings gives one document per reply.
     """
-    lines = [line for line in text.split("\n") if line.strip()]
+    lines, matching = _prepare([line for line in text.split("\n") if line.strip()])
     if not lines:
         return []
-    starts = _document_starts(lines)
+    headings = _own_headings(matching)
+    starts = _document_starts(matching, headings)
     spans = [(s, e) for s, e in zip(starts, [*starts[1:], len(lines)], strict=True)]
     docs: list[Document] = []
     for ordinal, (start, end) in enumerate(spans):
+        heading = next((h for h in headings if start <= h.start < end), None)
+        if heading is not None:
+            heading = replace(heading, start=heading.start - start, end=heading.end - start)
         doc_lines = lines[start:end]
-        meta = extract_meta(doc_lines, source)
-        root = build_sections(doc_lines)
+        match = matching[start:end]
+        meta = extract_meta(doc_lines, source, heading, match)
+        info = preamble_info(match, heading)
+        body = [x for i, x in enumerate(doc_lines) if i not in info]
+        root = build_sections(body)
         doc_id = Document.make_id(source, ordinal, len(spans))
-        docs.append(Document(doc_id=doc_id, meta=meta, root=root, text="\n".join(doc_lines)))
+        docs.append(Document(doc_id=doc_id, meta=meta, root=root, text="\n".join(body)))
     return docs
 
 
-def _document_starts(lines: list[str]) -> list[int]:
-    """Where each reply starts: its header lines (agency, 文号) just above the `对…答复` heading."""
-    headings: list[int] = []
-    for i, line in enumerate(lines):
-        if not REPLY_HEADING.match(line):
+def _prepare(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Drop separator lines between replies; split a heading glued to its salutation by flattened HTML.
+
+    Returns the lines and their matching copies (`for_matching`), aligned.
+    """
+    out: list[str] = []
+    copies: list[str] = []
+    for line in lines:
+        if _SEPARATOR.match(line):
             continue
-        # A web page may repeat its heading (page title, then body); a repeat with no body between is one reply.
-        if headings and lines[headings[-1]] == line and i - headings[-1] <= 4:
+        copy = for_matching(line)
+        hit = match_heading(copy, allow_rest=True) if could_be_heading(copy) else None
+        if hit is not None and hit.rest:
+            cut = len(line) - len(hit.rest)
+            if cut > 0 and for_matching(line[cut:]).replace(" ", "") == hit.rest:
+                out.extend([line[:cut].rstrip(), line[cut:].lstrip()])
+                copies.extend([for_matching(x) for x in out[-2:]])
+                continue
+        out.append(line)
+        copies.append(copy)
+    return out, copies
+
+
+def _own_headings(matching: list[str]) -> list[ReplyHeading]:
+    """The reply headings of a file, less repeats of one reply's heading: a page title or info-table 名称 before
+    the letter, or a running page header inside it (same number, paper and meeting, same or no agency)."""
+    out: list[ReplyHeading] = []
+    for h in find_headings(matching):
+        if out and out[-1].key == h.key and not _letter_between(matching, out[-1].end, h.start):
             continue
-        headings.append(i)
+        if any(_same_reply(h, seen) for seen in out):
+            continue
+        weak = not (h.proposal_no or h.meeting or h.agency)
+        if weak and not _ends_a_reply(matching, h.start) and _letter_between(matching, 0, h.start):
+            continue  # `关于第一条建议的答复` inside a letter is a sub-heading, not the start of a reply
+        out.append(h)
+    return out
+
+
+def _ends_a_reply(lines: list[str], i: int) -> bool:
+    """Whether the line before lines[i] can end a reply: a date, a contact, an agency, a closer or a rule."""
+    before = lines[i - 1] if i > 0 else ""
+    return (
+        not before
+        or is_date_line(before)
+        or bool(_CLOSING_CONTACT.match(before.lstrip("（(")))
+        or bool(agency_pattern().match(before))
+        or before.startswith(("此复", "特此", "（此件", "此件"))
+    )
+
+
+def _same_reply(a: ReplyHeading, b: ReplyHeading) -> bool:
+    if a.text == b.text:
+        return True
+    return bool(a.proposal_no) and a.key == b.key and (a.agency == b.agency or not (a.agency and b.agency))
+
+
+def _letter_between(lines: list[str], start: int, end: int) -> bool:
+    return any("。" in x or salutation(x) for x in lines[start:end])
+
+
+def _document_starts(lines: list[str], headings: list[ReplyHeading]) -> list[int]:
+    """Where each reply starts: its header lines (agency, 文号) just above its heading."""
     if len(headings) < 2:
         return [0]
     starts: list[int] = []
     previous_end = 0
     for h in headings:
-        start = h
+        start = h.start
         # Walk back over short header lines (agency, 文号, 予以公开), never into the previous reply's closing.
-        while start - 1 >= previous_end and h - (start - 1) <= 4 and _is_header_line(lines[start - 1]):
+        while start - 1 >= previous_end and h.start - (start - 1) <= 4 and _is_header_line(lines, start - 1):
             start -= 1
         starts.append(start)
-        previous_end = h + 1
+        previous_end = h.end
     starts[0] = 0
     return starts
 
 
-def _is_header_line(line: str) -> bool:
+def _is_header_line(lines: list[str], i: int) -> bool:
+    line = lines[i]
+    if i > 0 and lines[i - 1].endswith(("。", "！")) and agency_pattern().match(line):
+        return False  # an agency line right after the last sentence signs the previous reply
     return (
         len(line) <= 30
         and not re.search(r"[。；：:]|份[)）]", line)
         and not _CLOSING_CONTACT.match(line)
         and not heading_kind(line)
-        and not _DATE.fullmatch(line)  # the previous reply's signature date
+        and not is_date_line(line)  # the previous reply's signature date
     )
-
-
-def extract_meta(lines: list[str], source: str) -> DocMeta:
-    """Read what a document states about itself; anything it does not state stays empty.
-
-    Args:
-        lines: the cleaned lines of one document.
-        source: the file name.
-    """
-    fields: dict[str, str] = {}
-    for line in lines[:12]:
-        for m in _FIELD.finditer(line):
-            value = m.group("value").strip()
-            if value and not fields.get(m.group("label")):
-                fields[m.group("label")] = value
-
-    heading_index = next((i for i, line in enumerate(lines) if REPLY_HEADING.match(line)), -1)
-    preamble = lines[: heading_index + 1] if heading_index >= 0 else _plan_preamble(lines)
-    heading, meeting, proposal_no, kind = "", "", "", ""
-    if heading_index >= 0:
-        heading = lines[heading_index]
-        m = REPLY_HEADING.match(heading)
-        assert m is not None
-        meeting, proposal_no = m.group("meeting") or "", m.group("no")
-        kind = _kind_of(heading)
-    else:
-        heading = _plan_title(preamble) or fields.get("名称", "")
-        kind = "规划" if "规划" in heading else ("其他" if heading else "")
-
-    agency = fields.get("发布机构", "") or next((x for x in preamble if _AGENCY.match(x)), "")
-    doc_no = fields.get("文号", "") if _DOC_NO.fullmatch(fields.get("文号", "")) else ""
-    if not doc_no:
-        doc_no = next((x for x in preamble if _DOC_NO.fullmatch(x)), "")
-
-    opening = lines[heading_index + 1 : heading_index + 6] if heading_index >= 0 else lines[:8]
-    proposers: tuple[str, ...] = ()
-    for line in opening:
-        sm = _SALUTATION.match(line)
-        if sm:
-            proposers = tuple(n for n in re.split(r"[、，,\s]+", sm.group("names")) if n)
-            if not kind:
-                kind = "政协提案" if sm.group("role") == "委员" else "人大建议"
-            break
-
-    title = ""
-    received = next((x for x in lines[: heading_index + 8] if "收悉" in x), "")
-    if received:
-        tm = _TITLE_QUOTED.search(received) or _TITLE_PHRASE.search(received)
-        title = tm.group(1) if tm else ""
-
-    return DocMeta(
-        agency=agency,
-        doc_no=doc_no,
-        kind=kind or "其他",
-        meeting=meeting,
-        proposal_no=proposal_no,
-        proposers=proposers,
-        title=title,
-        heading=heading,
-        date=_find_date(fields, preamble, lines),
-        index_no=fields.get("索引号", ""),
-        contacts=_find_contacts(lines),
-        source=source,
-    )
-
-
-def _kind_of(heading: str) -> str:
-    if "政协" in heading or heading.endswith("提案的答复"):
-        return "政协提案"
-    if "人大" in heading or "建议" in heading or "议案" in heading:
-        return "人大建议"
-    return "其他"
-
-
-def _plan_preamble(lines: list[str]) -> list[str]:
-    """The title-page lines of a plan or other document: short lines before the first heading or sentence."""
-    out: list[str] = []
-    for line in lines[:10]:
-        if heading_kind(line) or len(line) > 40 or line.endswith("。"):
-            break
-        out.append(line)
-    return out
-
-
-def _plan_title(preamble: list[str]) -> str:
-    """`东西湖区“十四五”` + `卫生健康事业发展规划` → one title; only lines before the agency/date lines count."""
-    parts: list[str] = []
-    for line in preamble:
-        if _AGENCY.match(line) or _DATE.fullmatch(line) or re.search(r"[：:]", line):
-            if parts:
-                break
-            continue
-        parts.append(line)
-        if _PLAN_WORDS.search(line):
-            return "".join(parts)
-    return ""
-
-
-def _find_date(fields: dict[str, str], preamble: list[str], lines: list[str]) -> str:
-    """The document's own date: a date field, else a line that is only a date in the header or at the end."""
-    candidates = [fields.get(k, "") for k in ("公开日期", "成文日期", "发布日期")]
-    candidates += [x for x in (*preamble, *lines[-6:]) if _DATE.fullmatch(x.strip())]
-    for value in candidates:
-        m = _DATE.search(value)
-        if m:
-            year, month, day = m.group(1), int(m.group(2)), m.group(3)
-            if not 1 <= month <= 12:
-                continue
-            return f"{year}-{month:02d}-{int(day):02d}" if day and 1 <= int(day) <= 31 else f"{year}-{month:02d}"
-    return ""
-
-
-def _find_contacts(lines: list[str]) -> tuple[tuple[str, str, str], ...]:
-    """(role, name, phone) from `主管领导姓名 吴伟 联系电话87956021`, or with the phone on the next line."""
-    contacts: list[tuple[str, str, str]] = []
-    for i, line in enumerate(lines):
-        m = _CONTACT.match(line)
-        if not m or not m.group("name"):
-            continue
-        phone = m.group("phone") or ""
-        if not phone and i + 1 < len(lines):
-            pm = _PHONE_LINE.match(lines[i + 1])
-            phone = pm.group("phone") if pm else ""
-        contacts.append((m.group("role"), m.group("name"), phone))
-    return tuple(contacts)
 
 
 def build_sections(lines: list[str]) -> Section:

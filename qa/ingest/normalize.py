@@ -1,0 +1,113 @@
+"""A copy of the text for pattern matching: simplified characters, full-width punctuation, dates as numbers.
+
+The document keeps its original text for display and quoting; metadata patterns run on this copy, so a page in
+traditional characters (衛生健康局關於…答覆) or with half-width punctuation (联系人:何静,电话:…) reads like any other.
+`for_matching` keeps the length of a line, so a position found in the copy is the same position in the original.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+_PUNCT = str.maketrans(
+    {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？", "「": "“", "」": "”"}
+)
+# A year in numerals is sometimes typed with a Latin O or a full-width zero for 〇 (二O二二年).
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "０": 0}
+_CN_DIGIT |= {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+_HALF = re.compile(r"[,:;()!?「」]")
+_CN_NUM = "一二三四五六七八九十"
+_CN_DATE = re.compile(
+    rf"([〇○零OoＯ０一二三四五六七八九]{{4}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月(?:\s*([{_CN_NUM}]{{1,3}})\s*日)?"
+)
+# 2022年7月8日, 2024年09月03日, 2022-07-08, 2022.7.8, 2022/7/8, 2021. 07 (a title page's month).
+DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*"
+    r"(?:年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?|[.．/\-－]\s*(\d{1,2})(?:\s*[.．/\-－]\s*(\d{1,2}))?)(?!\d)"
+)
+
+
+@cache
+def _converter():
+    """OpenCC's traditional → simplified converter, or None when the package is missing (then text is kept)."""
+    try:
+        from opencc import OpenCC
+    except ImportError:  # pragma: no cover - a declared dependency; degrade to no conversion rather than fail
+        return None
+    return OpenCC("t2s")
+
+
+@cache
+def _traditional_chars() -> frozenset[str]:
+    """Characters that only traditional text uses: a line without any of them is left as is, at no cost."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover
+        return frozenset()
+    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    chars: set[str] = set()
+    for line in table.read_text(encoding="utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        if key and values and key not in values.split():
+            chars.add(key)
+    return frozenset(chars)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters as simplified; text without any is returned as is (no conversion cost)."""
+    if not text or _traditional_chars().isdisjoint(text):
+        return text
+    converter = _converter()
+    if converter is None:  # pragma: no cover
+        return text
+    out = converter.convert(text)
+    # Phrase tables may change a word's length; the copy must stay aligned with the original.
+    if len(out) == len(text):
+        return out
+    return "".join(converter.convert(ch) or ch for ch in text)
+
+
+def for_matching(line: str) -> str:
+    """The line as patterns expect it: simplified characters and full-width punctuation, same length."""
+    line = to_simplified(line)
+    return line.translate(_PUNCT) if _HALF.search(line) else line
+
+
+def cn_date_to_digits(text: str) -> str:
+    """二〇二二年七月八日 → 2022年7月8日 (Chinese numerals in a date become digits); other text is unchanged."""
+
+    def small(numeral: str) -> int:
+        if "十" not in numeral:
+            return _CN_DIGIT.get(numeral, 0)
+        tens, _, ones = numeral.partition("十")
+        return (_CN_DIGIT.get(tens, 0) if tens else 1) * 10 + (_CN_DIGIT.get(ones, 0) if ones else 0)
+
+    def convert(m: re.Match[str]) -> str:
+        year = "".join(str(_CN_DIGIT[c]) for c in m.group(1))
+        day = f"{small(m.group(3))}日" if m.group(3) else ""
+        return f"{year}年{small(m.group(2))}月{day}"
+
+    return _CN_DATE.sub(convert, text) if "年" in text else text
+
+
+def parse_date(text: str) -> str:
+    """The first date in `text` as ISO, as precise as written (2022-07-08 or 2021-07), or ""."""
+    for m in DATE.finditer(cn_date_to_digits(text)):
+        year = m.group(1)
+        month = m.group(2) or m.group(4)
+        day = m.group(3) or m.group(5)
+        if not month or not 1 <= int(month) <= 12:
+            continue
+        if day and 1 <= int(day) <= 31:
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+        return f"{year}-{int(month):02d}"
+    return ""
+
+
+def is_date_line(text: str) -> bool:
+    """A line that is only a date (a signature or title-page date)."""
+    stripped = cn_date_to_digits(text.strip())
+    m = DATE.search(stripped)
+    return bool(m) and not (stripped[: m.start()] + stripped[m.end() :]).strip(" 　。.")
