@@ -15,7 +15,11 @@ Modules, in the order data flows through them:
     cache       the embedding cache: vectors per text hash, so a build embeds only new text
     store       the on-disk layout and the loaded Index (dense and BM25 search), load_index, current_version
     write       writes a version directory and makes it live by atomically replacing the CURRENT pointer
-    build       build_index: incremental by file hash, reusing vectors and term ids, under a build lock
+    build       build_index: incremental by file hash, reusing vectors and term ids, under a build lock; with
+                embed=False the text goes live in seconds and chunks without a cached vector wait for worker
+    worker      the background embedder: embeds what the live version lacks, caches as it goes, swaps vectors in
+                atomically; embedding status (`qa index --status`, the library page)
+    distributed DaskEmbedder: passages embedded on a Dask cluster (LocalCluster here, a scheduler in production)
     backends    optional vector backends (FAISS, Qdrant) that answer an Index's dense search
 
 A module imports only modules listed above it (e.g. build → write → store → terms → tokenize), and this

@@ -4,6 +4,8 @@
 qa.index.store). Per file it keeps the previous chunks when the bytes are unchanged, else runs the ingest stages
 (qa.ingest) to get chunks; vectors come from the previous version, the embedding cache (qa.index.cache) or the
 embedder; qa.index.write writes the version (BM25 term ids from qa.index.terms) and makes it live atomically.
+With `embed=False` the version goes live at once with the vectors already known; the chunks still without one
+are searched by BM25 until the background embedder (qa.index.worker) swaps their vectors in.
 Builds are serialised by a lock file, and a build with nothing to change leaves the live version alone.
 """
 
@@ -26,13 +28,13 @@ from qa.index import tokenize
 from qa.index.cache import CACHE_FLUSH_EVERY, EmbeddingCache, text_key
 from qa.index.embed import Embedder, iter_batches
 from qa.index.store import (
-    CACHE,
     FORMAT_VERSION,
     VERSION_FILES,
     VERSIONS,
     Index,
     check_embedder,
     current_version,
+    embedding_cache_root,
     load_index,
     one_line,
 )
@@ -54,6 +56,7 @@ class BuildReport:
     chunks: int = 0
     embedded: int = 0  # chunks embedded in this build
     cached: int = 0  # chunks whose vectors came from the cache or the previous index
+    pending: int = 0  # chunks left without a vector for the background embedder (embed=False)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file, one-line reason)
     seconds: float = 0.0
     dense_kind: str = ""
@@ -64,7 +67,9 @@ class BuildReport:
         return (
             f"{self.documents} documents, {self.chunks} chunks from {self.files} files "
             f"({self.files_unchanged} unchanged, {self.files_removed} removed); "
-            f"{self.embedded} embedded, {self.cached} cached; {len(self.errors)} errors; {self.seconds:.1f} s"
+            f"{self.embedded} embedded, {self.cached} cached"
+            + (f", {self.pending} waiting for vectors" if self.pending else "")
+            + f"; {len(self.errors)} errors; {self.seconds:.1f} s"
         )
 
 
@@ -95,7 +100,7 @@ def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[s
 
 
 @contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
+def build_lock(index_dir: Path) -> Iterator[None]:
     with open(index_dir / ".build.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # a second build waits for the first instead of racing it
         try:
@@ -114,6 +119,8 @@ def build_index(
     hnsw_threshold: int = HNSW_THRESHOLD,
     batch_size: int = 16,
     load_chunks: Callable[[Path], list[Chunk]] = _load_chunks,
+    embed: bool = True,
+    cache_dir: Path | None = None,
 ) -> BuildReport:
     """Index files and folders; re-read only changed files, re-embed only uncached chunks, swap in atomically.
 
@@ -131,6 +138,9 @@ def build_index(
         hnsw_threshold: above this many chunks the dense index is HNSW instead of exact inner product.
         batch_size: chunks per embedder call.
         load_chunks: file → chunks; the ingest pipeline by default.
+        embed: embed the chunks that have no cached vector before the version goes live (the default); when
+            off, the version goes live in seconds and those chunks wait for `qa.index.worker.embed_pending`.
+        cache_dir: the embedding cache folder (default: QA_EMBED_CACHE_DIR, else the index's cache/).
 
     Returns:
         The build report.
@@ -143,8 +153,8 @@ def build_index(
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     report = BuildReport(index_dir=index_dir)
-    with _build_lock(index_dir):
-        if not rebuild and _files_unchanged(index_dir, paths, embedder, hnsw_threshold, report):
+    with build_lock(index_dir):
+        if not rebuild and _files_unchanged(index_dir, paths, embedder, hnsw_threshold, report, embed=embed):
             report.seconds = time.perf_counter() - started
             return report  # nothing changed: no need to load the index, the cache or any file's text
         previous: Index | None = None
@@ -157,14 +167,17 @@ def build_index(
                 check_embedder(previous, embedder)
         files, report.errors = collect_files(paths)
         entries, chunks = _gather(files, previous, load_chunks, report, progress=progress)
-        vectors = _embed(chunks, previous, embedder, index_dir, report, batch_size=batch_size, progress=progress)
+        cache_root = embedding_cache_root(index_dir, cache_dir)
+        vectors, with_vector = _embed(
+            chunks, previous, embedder, cache_root, report, batch_size=batch_size, progress=progress, embed=embed
+        )
         report.files = len(entries)
         report.chunks = len(chunks)
         report.documents = len({c.doc_id for c in chunks})
         if not chunks and previous is None:
             report.seconds = time.perf_counter() - started
             return report  # nothing to serve; `qa search` will say to run `qa index`
-        if previous is not None and _unchanged(previous, entries, chunks, hnsw_threshold):
+        if previous is not None and _unchanged(previous, entries, chunks, with_vector, hnsw_threshold):
             report.dense_kind = previous.manifest.get("dense", "")
             report.seconds = time.perf_counter() - started
             return report  # nothing to do: keep the live version rather than churn a copy of it
@@ -175,15 +188,24 @@ def build_index(
             "files": entries,
             "chunk_count": report.chunks,
             "document_count": report.documents,
+            "embedded_count": int(np.count_nonzero(with_vector)),
         }
-        report.dense_kind = write_version(index_dir, manifest, chunks, vectors, embedder.dim, hnsw_threshold, started)
+        report.dense_kind = write_version(
+            index_dir, manifest, chunks, vectors, embedder.dim, hnsw_threshold, started, embedded=with_vector
+        )
         report.swapped = True
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _files_unchanged(
-    index_dir: Path, paths: Iterable[Path | str], embedder: Embedder, hnsw_threshold: int, report: BuildReport
+    index_dir: Path,
+    paths: Iterable[Path | str],
+    embedder: Embedder,
+    hnsw_threshold: int,
+    report: BuildReport,
+    *,
+    embed: bool = True,
 ) -> bool:
     """Whether the live version already holds exactly these files (same bytes), embedder and tokenizer.
 
@@ -202,6 +224,7 @@ def _files_unchanged(
         or manifest.get("embedder") != {"name": embedder.name, "dim": embedder.dim}
         or manifest.get("tokenizer") != tokenize.fingerprint()
         or manifest.get("dense") != ("hnsw" if int(manifest.get("chunk_count", 0)) > hnsw_threshold else "flat")
+        or (embed and manifest.get("embedded_count", manifest.get("chunk_count")) != manifest.get("chunk_count"))
     ):
         return False
     files, errors = collect_files(paths)
@@ -220,15 +243,20 @@ def _files_unchanged(
     report.files_unchanged = len(files)
     report.chunks = report.cached = int(manifest.get("chunk_count", 0))
     report.documents = int(manifest.get("document_count", 0))
+    report.pending = report.chunks - int(manifest.get("embedded_count", report.chunks))
     report.dense_kind = manifest.get("dense", "")
     return True
 
 
-def _unchanged(previous: Index, entries: dict[str, dict[str, Any]], chunks: list[Chunk], hnsw_threshold: int) -> bool:
+def _unchanged(
+    previous: Index, entries: dict[str, dict[str, Any]], chunks: list[Chunk], with_vector: np.ndarray, threshold: int
+) -> bool:
     """Whether a build would write exactly what the live version already holds."""
-    kind = "hnsw" if len(chunks) > hnsw_threshold else "flat"
+    kind = "hnsw" if len(chunks) > threshold else "flat"
+    before = previous.embedded if previous.embedded is not None else np.ones(len(previous.chunks), dtype=bool)
     return (
-        previous.manifest.get("files") == entries
+        np.array_equal(before, with_vector)
+        and previous.manifest.get("files") == entries
         and previous.manifest.get("tokenizer") == tokenize.fingerprint()
         and previous.manifest.get("dense") == kind
         and [c.chunk_id for c in previous.chunks] == [c.chunk_id for c in chunks]
@@ -307,25 +335,40 @@ def _embed(
     chunks: list[Chunk],
     previous: Index | None,
     embedder: Embedder,
-    index_dir: Path,
+    cache_root: Path,
     report: BuildReport,
     *,
     batch_size: int,
     progress: bool,
-) -> np.ndarray:
-    """Vectors for the chunks, from the previous index, the cache, or the embedder (cached as they come)."""
+    embed: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors for the chunks, from the previous index, the cache, or the embedder (cached as they come).
+
+    Returns the (n, dim) vectors and the row mask of those that have one: all rows unless embed is off, in
+    which case chunks missing from the cache get a zero row and False.
+    """
     from tqdm import tqdm
 
-    cache = EmbeddingCache(index_dir / CACHE, embedder.name, embedder.dim)
+    cache = EmbeddingCache(cache_root, embedder.name, embedder.dim)
     if previous is not None:
-        for chunk, vector in zip(previous.chunks, previous.vectors, strict=True):
-            cache.put(text_key(chunk), vector)  # also persisted, in case the cache was deleted
+        known = previous.embedded if previous.embedded is not None else np.ones(len(previous.chunks), dtype=bool)
+        for chunk, vector, has in zip(previous.chunks, previous.vectors, known, strict=True):
+            if has:
+                cache.put(text_key(chunk), vector)  # also persisted, in case the cache was deleted
     keys = [text_key(c) for c in chunks]
     texts = {k: c.indexed_text for k, c in zip(keys, chunks, strict=True)}
     missing = [k for k in dict.fromkeys(keys) if k not in cache]
-    report.embedded = len(missing)
     missing_set = set(missing)
     report.cached = sum(1 for k in keys if k not in missing_set)
+    if not embed:
+        cache.flush()
+        report.pending = sum(1 for k in keys if k in missing_set)
+        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+        with_vector = np.array([k not in missing_set for k in keys], dtype=bool)
+        for row in np.flatnonzero(with_vector):
+            vectors[row] = cache.get(keys[row])
+        return vectors, with_vector
+    report.embedded = len(missing)
     try:
         with tqdm(total=len(missing), desc="embedding", unit="chunk", disable=not progress) as bar:
             for batch in iter_batches(missing, batch_size):
@@ -338,5 +381,5 @@ def _embed(
     finally:
         cache.flush()  # what was embedded before a failure is kept for the next attempt
     if not chunks:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.stack([cache.get(k) for k in keys]).astype(np.float32)
+        return np.zeros((0, embedder.dim), dtype=np.float32), np.zeros(0, dtype=bool)
+    return np.stack([cache.get(k) for k in keys]).astype(np.float32), np.ones(len(chunks), dtype=bool)

@@ -92,6 +92,9 @@ class EmbeddingCache:
         shards = sorted(self.dir.glob("shard-*.npz"))
         if len(shards) <= CACHE_MAX_SHARDS:
             return
+        # Another process or thread (the background embedder beside a build) may have written shards this
+        # instance never read: merge exactly the shards about to be deleted, so none of their vectors is lost.
+        self._load()
         self._pending = dict(self._vectors)
         self._vectors = dict(self._pending)
         name = f"shard-{time.time_ns()}-{uuid.uuid4().hex[:6]}.npz"

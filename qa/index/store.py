@@ -3,7 +3,10 @@
 Layout of an index directory::
 
     CURRENT                 name of the live version (replaced atomically: the commit point of a build)
-    versions/<name>/        manifest.json, chunks.jsonl, vectors.npy, dense.faiss, bm25/
+    versions/<name>/        manifest.json, chunks.jsonl, vectors.npy, dense.faiss, bm25/, and embedded.npy when
+                            some chunks have no vector yet (their rows in vectors.npy are zero and dense.faiss
+                            holds only the embedded rows, in row order)
+    embed-status.json       progress of the background embedder (qa/index/worker.py), for `qa index --status`
     cache/<embedder>/       embedding cache shards, keyed by a hash of the embedded text (qa/index/cache.py)
     cache/terms-<rules>/    BM25 term ids per text hash and their vocabulary (qa/index/terms.py)
     .build.lock             held while a build runs, so two builds never interleave
@@ -43,6 +46,9 @@ POINTER = "CURRENT"
 VERSIONS = "versions"
 CACHE = "cache"
 VERSION_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss")  # bm25/ is absent for an index with no chunks
+STATUS_FILE = "embed-status.json"  # progress of the background embedder (qa/index/worker.py)
+EMBEDDED = "embedded.npy"  # row mask of the chunks that have a vector; absent when every chunk has one
+SMALL_FILTER = 20_000  # a filter keeping at most this many rows is searched exactly with numpy
 
 
 @dataclass(eq=False)
@@ -53,8 +59,20 @@ class Index:
     manifest: dict[str, Any]
     chunks: list[Chunk]
     vectors: np.ndarray  # (n, dim) float32, row i belongs to chunks[i]
-    dense: faiss.Index
+    dense: faiss.Index  # over the embedded rows only, in row order
     bm25: bm25s.BM25 | None  # None when there are no chunks
+    embedded: np.ndarray | None = None  # bool row mask of chunks with a vector; None = every chunk has one
+
+    def __post_init__(self) -> None:
+        if self.embedded is not None and bool(self.embedded.all()):
+            self.embedded = None
+        # FAISS ids count the embedded rows only: id → row, and the rows the dense search may return.
+        self._dense_rows = None if self.embedded is None else np.flatnonzero(self.embedded).astype(np.int64)
+
+    @property
+    def embedded_count(self) -> int:
+        """Chunks that have a vector (and so take part in dense search)."""
+        return len(self.chunks) if self._dense_rows is None else len(self._dense_rows)
 
     def documents(self) -> list[tuple[str, DocMeta]]:
         """Every indexed document once, in index order, with its metadata."""
@@ -70,20 +88,28 @@ class Index:
     def dense_search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The n rows most similar (inner product of unit vectors = cosine) to query, among allowed rows.
 
-        A filter that keeps few rows is searched exactly with numpy; a broad one goes through FAISS with an ID
-        selector, so filtering always happens before the top-n cut.
+        Only rows that have a vector take part: while the background embedder is still working, dense search
+        covers the embedded rows and BM25 covers all of them. A filter that keeps few rows is searched exactly
+        with numpy; a broad one goes through FAISS with an ID selector, so filtering always happens before the
+        top-n cut.
         """
-        total = len(self.chunks)
+        rows = self._dense_rows
+        if rows is not None and allowed is not None:
+            allowed = np.intersect1d(np.asarray(allowed, dtype=np.int64), rows, assume_unique=False)
+        elif rows is not None and len(rows) <= SMALL_FILTER:
+            allowed = rows
+        total = self.embedded_count
         if total == 0 or n <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         q = np.asarray(query, dtype=np.float32).reshape(1, -1)
-        if allowed is not None and len(allowed) <= 20_000:
+        if allowed is not None and len(allowed) <= SMALL_FILTER:
             scores = self.vectors[allowed] @ q[0]
             order = _top(scores, n)
             return [(int(allowed[i]), float(scores[i])) for i in order]
         params = None
         if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+            ids = allowed if rows is None else np.searchsorted(rows, allowed)  # row → FAISS id
+            selector = faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64))
             if isinstance(self.dense, faiss.IndexHNSW):
                 params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, n))
             else:
@@ -91,7 +117,8 @@ class Index:
         elif isinstance(self.dense, faiss.IndexHNSW):
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, n))
         scores, ids = self.dense.search(q, min(n, total), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        return found if rows is None else [(int(rows[i]), s) for i, s in found]
 
     def bm25_search(self, terms: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The n rows with the highest BM25 score for the query terms, among allowed rows; zero scores dropped."""
@@ -113,6 +140,18 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
     return part[np.lexsort((part, -scores[part]))]
+
+
+def embedding_cache_root(index_dir: Path, cache_dir: Path | None = None) -> Path:
+    """Where the embedding cache of an index lives: cache_dir, else QA_EMBED_CACHE_DIR, else <index>/cache.
+
+    Vectors are keyed by embedder and text hash, so one folder can serve several indexes (the eval index, the
+    test fixtures and the app's index share the seeds' vectors in CI: the seeds are embedded once).
+    """
+    if cache_dir is not None:
+        return Path(cache_dir)
+    shared = os.environ.get("QA_EMBED_CACHE_DIR", "").strip()
+    return Path(shared).expanduser() if shared else Path(index_dir) / CACHE
 
 
 def read_pointer(index_dir: Path) -> str:
@@ -154,6 +193,7 @@ def load_index(index_dir: Path) -> Index:
         with open(path / "chunks.jsonl", encoding="utf-8") as fh:
             chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
         vectors = np.load(path / "vectors.npy", allow_pickle=False)
+        embedded = np.load(path / EMBEDDED, allow_pickle=False) if (path / EMBEDDED).is_file() else None
         dense = faiss.read_index(str(path / "dense.faiss"))
         bm25 = None
         if chunks:
@@ -165,12 +205,19 @@ def load_index(index_dir: Path) -> Index:
         raise IndexMismatchError(
             f"the index in {index_dir} is damaged ({one_line(err)}); rebuild it with `qa index --rebuild`"
         ) from err
-    if len(chunks) != len(vectors) or dense.ntotal != len(chunks):
+    with_vectors = len(chunks) if embedded is None else int(np.count_nonzero(embedded))
+    if (
+        len(chunks) != len(vectors)
+        or dense.ntotal != with_vectors
+        or (embedded is not None and len(embedded) != len(chunks))
+    ):
         raise IndexMismatchError(
-            f"the index in {index_dir} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors); "
-            "rebuild it with `qa index --rebuild`"
+            f"the index in {index_dir} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
+            f"{dense.ntotal} searchable); rebuild it with `qa index --rebuild`"
         )
-    return Index(path=path, manifest=manifest, chunks=chunks, vectors=vectors, dense=dense, bm25=bm25)
+    return Index(
+        path=path, manifest=manifest, chunks=chunks, vectors=vectors, dense=dense, bm25=bm25, embedded=embedded
+    )
 
 
 def check_embedder(index: Index, embedder: Embedder) -> None:

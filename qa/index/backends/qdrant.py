@@ -78,9 +78,11 @@ class QdrantBackend:
         """
         version = getattr(index, "version", "") or hashlib.sha1(repr(len(index.chunks)).encode()).hexdigest()[:8]
         backend = cls(location, collection=f"chunks-{version}", dim=int(index.vectors.shape[1]))
-        if len(backend) != len(index.chunks):
+        mask = getattr(index, "embedded", None)  # chunks still waiting for the background embedder stay out
+        rows = np.arange(len(index.chunks)) if mask is None else np.flatnonzero(mask)
+        if len(backend) != len(rows):
             backend.reset()
-            backend.add(np.arange(len(index.chunks)), index.vectors, [payload(c) for c in index.chunks])
+            backend.add(rows, index.vectors[rows], [payload(index.chunks[r]) for r in rows])
         return backend
 
     def reset(self) -> None:
