@@ -34,6 +34,11 @@ class Settings:
     users: str = ""  # user:pass,user2:pass2 for the app's login; empty = no login
     max_question_chars: int = 2000
     upload_max_mb: int = 50
+    # What one file may expand to when read (qa.ingest.read): a small upload must not take the app's memory or CPU.
+    max_unpacked_mb: int = 100  # .docx (a zip): the declared size of all its parts once unpacked
+    max_archive_entries: int = 2000  # .docx: the number of parts in the zip
+    max_pdf_pages: int = 1000
+    max_upload_chars: int = 2_000_000  # characters of text extracted from one file, any type
     agency_name: str = ""  # drafting profile: the bureau's name, leaders and contacts
     agency_leader: str = ""
     agency_leader_phone: str = ""
@@ -51,8 +56,9 @@ class Settings:
             raise ConfigError(
                 f"QA_MAX_QUESTION_CHARS must be greater than 0. Currently, it is {self.max_question_chars}"
             )
-        if self.upload_max_mb <= 0:
-            raise ConfigError(f"QA_UPLOAD_MAX_MB must be greater than 0. Currently, it is {self.upload_max_mb}")
+        for name in ("upload_max_mb", "max_unpacked_mb", "max_archive_entries", "max_pdf_pages", "max_upload_chars"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"QA_{name.upper()} must be greater than 0. Currently, it is {getattr(self, name)}")
         backend = self.vector_backend.strip()
         if backend not in ("faiss", "qdrant") and not backend.startswith(("qdrant:", "qdrant+")):
             raise ConfigError(

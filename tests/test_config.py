@@ -71,3 +71,36 @@ def test_packaged_prompts_load_with_or_without_suffix() -> None:
     assert "{asks}" in load_prompt("draft_llm")
     with pytest.raises(ConfigError, match=r"no_such_prompt\.txt is missing"):
         load_prompt("no_such_prompt")
+
+
+def test_ingest_limits_have_defaults_and_read_the_environment(tmp_path: Path) -> None:
+    none = str(tmp_path / "none.toml")
+    defaults = load_settings(env={"QA_CONFIG": none})
+    assert (defaults.max_unpacked_mb, defaults.max_archive_entries, defaults.max_pdf_pages) == (100, 2000, 1000)
+    assert defaults.max_upload_chars == 2_000_000
+    env = {
+        "QA_CONFIG": none,
+        "QA_MAX_UNPACKED_MB": "20",
+        "QA_MAX_ARCHIVE_ENTRIES": "300",
+        "QA_MAX_PDF_PAGES": "50",
+        "QA_MAX_UPLOAD_CHARS": "500000",
+    }
+    settings = load_settings(env=env)
+    assert (settings.max_unpacked_mb, settings.max_archive_entries, settings.max_pdf_pages) == (20, 300, 50)
+    assert settings.max_upload_chars == 500_000
+    listed = settings.masked()  # what `qa config` prints
+    assert listed["max_unpacked_mb"] == "20" and listed["max_upload_chars"] == "500000"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("QA_MAX_UNPACKED_MB", "0", "QA_MAX_UNPACKED_MB must be greater than 0"),
+        ("QA_MAX_ARCHIVE_ENTRIES", "-1", "QA_MAX_ARCHIVE_ENTRIES must be greater than 0"),
+        ("QA_MAX_PDF_PAGES", "0", "QA_MAX_PDF_PAGES must be greater than 0"),
+        ("QA_MAX_UPLOAD_CHARS", "lots", "max_upload_chars must be a int"),
+    ],
+)
+def test_bad_ingest_limit_gives_a_clear_error(tmp_path: Path, variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env={"QA_CONFIG": str(tmp_path / "none.toml"), variable: value})

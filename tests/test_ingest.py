@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import resource
+import time
+import tracemalloc
+import zipfile
 from pathlib import Path
 
 import docx
@@ -10,8 +14,16 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from qa.config import Settings
 from qa.errors import IngestError
-from qa.ingest.read import SUPPORTED_SUFFIXES, read_text
+from qa.ingest.read import (
+    DEFAULT_MAX_ARCHIVE_ENTRIES,
+    DEFAULT_MAX_CHARS,
+    DEFAULT_MAX_PDF_PAGES,
+    DEFAULT_MAX_UNPACKED_MB,
+    SUPPORTED_SUFFIXES,
+    read_text,
+)
 
 SAMPLE = "对区政协六届三次会议第20240080号提案的答复\n汤英、宗小青委员：\n您提出的《关于优化区域幼儿托育机构》收悉。"
 
@@ -174,7 +186,10 @@ def test_fifty_megabyte_text_file_is_read(tmp_path: Path) -> None:
     count = 50 * 1024 * 1024 // len(line.encode("utf-8")) + 1
     path.write_text(line * count, encoding="utf-8")
     assert path.stat().st_size > 50 * 1024 * 1024
-    text = read_text(path)
+    # ~18 million characters: refused by default (about 45,000 chunks, hours of embedding), read when allowed
+    with pytest.raises(IngestError, match=r"huge\.txt.*2,000,000 字.*QA_MAX_UPLOAD_CHARS"):
+        read_text(path)
+    text = read_text(path, settings=Settings(max_upload_chars=20_000_000))
     assert len(text) == len(line) * count
 
 
@@ -192,3 +207,132 @@ def test_utf16_without_bom_is_read(tmp_path: Path) -> None:
     path = tmp_path / "nobom.txt"
     path.write_bytes(SAMPLE.encode("utf-16-le"))
     assert read_text(path) == SAMPLE
+
+
+# ---------------------------------------------------------------- resource limits: nothing a small file can blow up
+
+_XML_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+)
+
+
+def _docx(path: Path, paragraphs: list[str]) -> Path:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def _inflated_docx(path: Path, base: Path, unpacked_mb: int, extra_entries: int = 0) -> Path:
+    """``base`` with its document.xml replaced by ``unpacked_mb`` MB of one repeated paragraph, written as a stream."""
+    paragraph = "<w:p><w:r><w:t>一是推进医共体建设。</w:t></w:r></w:p>".encode()
+    block = paragraph * ((1 << 20) // len(paragraph))  # whole paragraphs: well-formed XML a parser would take
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                out.writestr(info, src.read(info))
+        with out.open("word/document.xml", "w", force_zip64=True) as xml:
+            xml.write(_XML_HEAD)
+            for _ in range(unpacked_mb):  # 1 MB at a time: the test never holds the whole part in memory
+                xml.write(block)
+            xml.write(b"</w:body></w:document>")
+        for i in range(extra_entries):
+            out.writestr(f"customXml/extra{i}.xml", b"<x/>")
+    return path
+
+
+def test_normal_docx_is_accepted_within_every_limit(tmp_path: Path) -> None:
+    path = _docx(tmp_path / "reply.docx", SAMPLE.split("\n"))
+    assert read_text(path).split("\n") == SAMPLE.split("\n")
+    limits = Settings(max_unpacked_mb=1, max_archive_entries=30, max_pdf_pages=1, max_upload_chars=len(SAMPLE) + 1)
+    assert read_text(path, settings=limits).split("\n") == SAMPLE.split("\n")
+
+
+def test_docx_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    base = _docx(tmp_path / "base.docx", ["正文"])
+    bomb = _inflated_docx(tmp_path / "bomb.docx", base, unpacked_mb=150)
+    assert bomb.stat().st_size < 3 * 1024 * 1024  # a small upload: under every size limit
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(IngestError, match=r"“bomb\.docx”解压后有 15\d MB，超过上限 100 MB（QA_MAX_UNPACKED_MB）"):
+            read_text(bomb)
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+    assert elapsed < 2.0
+    assert peak < 50 * 1024 * 1024, f"Python allocations peaked at {peak / 1e6:.0f} MB"
+    assert grown < 50 * 1024 * 1024, f"the process grew by {grown / 1e6:.0f} MB"
+
+
+def test_docx_with_an_implausible_compression_ratio_is_refused(tmp_path: Path) -> None:
+    base = _docx(tmp_path / "base.docx", ["正文"])
+    path = _inflated_docx(tmp_path / "dense.docx", base, unpacked_mb=20)  # under 100 MB, but ~300:1
+    with pytest.raises(IngestError, match=r"“dense\.docx”中的 word/document\.xml 压缩比为 [\d,]+:1，超过上限 100:1"):
+        read_text(path)
+
+
+def test_docx_with_too_many_parts_is_refused(tmp_path: Path) -> None:
+    base = _docx(tmp_path / "base.docx", ["正文"])
+    path = _inflated_docx(tmp_path / "parts.docx", base, unpacked_mb=0, extra_entries=2000)
+    with pytest.raises(
+        IngestError, match=r"“parts\.docx”内含 2,0\d\d 个部件，超过上限 2,000 个（QA_MAX_ARCHIVE_ENTRIES）"
+    ):
+        read_text(path)
+    with pytest.raises(IngestError, match=r"“base\.docx”内含 \d+ 个部件，超过上限 10 个"):
+        read_text(base, settings=Settings(max_archive_entries=10))
+
+
+def test_pdf_over_the_page_limit_is_refused(tmp_path: Path) -> None:
+    path = _pdf(tmp_path / "long.pdf", [[f"第{i}页：家庭医生签约服务。"] for i in range(1, 5)])
+    with pytest.raises(IngestError, match=r"“long\.pdf”有 4 页，超过上限 3 页（QA_MAX_PDF_PAGES）"):
+        read_text(path, settings=Settings(max_pdf_pages=3))
+    assert "第4页" in read_text(path, settings=Settings(max_pdf_pages=4))
+
+
+def test_pdf_over_the_default_page_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "thousand.pdf"
+    c = canvas.Canvas(str(path))
+    for _ in range(DEFAULT_MAX_PDF_PAGES + 1):
+        c.drawString(72, 750, "page")
+        c.showPage()
+    c.save()
+    with pytest.raises(IngestError, match=r"thousand\.pdf”有 1,001 页，超过上限 1,000 页"):
+        read_text(path)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".html", ".docx", ".pdf"])
+def test_text_over_the_character_limit_is_refused(tmp_path: Path, suffix: str) -> None:
+    lines = [f"第{i}条：推进紧密型县域医共体建设。" for i in range(30)]
+    path = tmp_path / f"long{suffix}"
+    if suffix == ".docx":
+        _docx(path, lines)
+    elif suffix == ".pdf":
+        _pdf(path, [lines[:15], lines[15:]])
+    else:
+        path.write_text("<p>" + "</p><p>".join(lines) + "</p>" if suffix == ".html" else "\n".join(lines), "utf-8")
+    text = read_text(path)
+    assert "第29条" in text
+    exact = Settings(max_upload_chars=len(text) + 5)
+    assert read_text(path, settings=exact) == text
+    with pytest.raises(IngestError, match=rf"“long\{suffix}”的文字超过 200 字的上限（QA_MAX_UPLOAD_CHARS）"):
+        read_text(path, settings=Settings(max_upload_chars=200))
+
+
+def test_default_limits_are_the_settings_defaults() -> None:
+    defaults = Settings()
+    assert (
+        (DEFAULT_MAX_UNPACKED_MB, DEFAULT_MAX_ARCHIVE_ENTRIES, DEFAULT_MAX_PDF_PAGES, DEFAULT_MAX_CHARS)
+        == (
+            defaults.max_unpacked_mb,
+            defaults.max_archive_entries,
+            defaults.max_pdf_pages,
+            defaults.max_upload_chars,
+        )
+        == (100, 2000, 1000, 2_000_000)
+    )

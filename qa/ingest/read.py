@@ -1,13 +1,21 @@
-"""Ingest: read a file's bytes into raw text (.txt .md .html .htm .pdf .docx), detecting the encoding."""
+"""Ingest: read a file's bytes into raw text (.txt .md .html .htm .pdf .docx), detecting the encoding.
+
+Every file is bounded before it can cost much: its size on disk; for a .docx (a zip) the number of parts, their
+declared unpacked size and compression ratio, checked before anything is decompressed; for a PDF its pages; and
+for every type the characters of the text it yields.
+"""
 
 from __future__ import annotations
 
 import codecs
 import io
 import re
+import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa.config import Settings
 from qa.errors import IngestError
 
 if TYPE_CHECKING:
@@ -15,6 +23,16 @@ if TYPE_CHECKING:
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 DEFAULT_MAX_BYTES = 60 * 1024 * 1024
+# The resource limits read_text applies when it is given no settings: Settings' defaults, so the CLI, the app and
+# a bare read_text(path) agree. QA_MAX_UNPACKED_MB, QA_MAX_ARCHIVE_ENTRIES, QA_MAX_PDF_PAGES, QA_MAX_UPLOAD_CHARS.
+DEFAULT_MAX_UNPACKED_MB: int = Settings.max_unpacked_mb
+DEFAULT_MAX_ARCHIVE_ENTRIES: int = Settings.max_archive_entries
+DEFAULT_MAX_PDF_PAGES: int = Settings.max_pdf_pages
+DEFAULT_MAX_CHARS: int = Settings.max_upload_chars
+# A part of a .docx that unpacks to more than this many times its compressed size is refused (once it is over
+# _RATIO_FLOOR bytes): Word's XML compresses 5-30:1, a zip bomb's ~1000:1. Not a setting: no real file needs more.
+MAX_COMPRESSION_RATIO = 100
+_RATIO_FLOOR = 1024 * 1024
 
 # Fewer visible characters than this in a whole PDF means there is no usable text layer (a scan).
 _MIN_PDF_CHARS = 10
@@ -60,20 +78,42 @@ _BLOCK_TAGS = frozenset(
 )
 
 
-def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+@dataclass(frozen=True)
+class _Limits:
+    unpacked_bytes: int = DEFAULT_MAX_UNPACKED_MB * 1024 * 1024
+    entries: int = DEFAULT_MAX_ARCHIVE_ENTRIES
+    pdf_pages: int = DEFAULT_MAX_PDF_PAGES
+    chars: int = DEFAULT_MAX_CHARS
+
+    @classmethod
+    def of(cls, settings: Settings | None) -> _Limits:
+        if settings is None:
+            return cls()
+        return cls(
+            settings.max_unpacked_mb * 1024 * 1024,
+            settings.max_archive_entries,
+            settings.max_pdf_pages,
+            settings.max_upload_chars,
+        )
+
+
+def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Settings | None = None) -> str:
     """Read one file into raw text.
 
     Args:
         path: a .txt, .md, .html, .htm, .pdf or .docx file.
         max_bytes: files larger than this are refused (60 MB by default).
+        settings: the resource limits (max_unpacked_mb, max_archive_entries, max_pdf_pages, max_upload_chars);
+            without them the DEFAULT_MAX_* constants, which are Settings' defaults.
 
     Returns:
         The file's text, not yet cleaned.
 
     Raises:
         IngestError: the file is missing, empty, too large, binary, corrupt, a PDF without a text layer,
-            or of an unsupported type.
+            over a resource limit, or of an unsupported type.
     """
+    limits = _Limits.of(settings)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -91,16 +131,74 @@ def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         )
     data = path.read_bytes()
     if suffix == ".pdf":
-        text = _read_pdf(data, path.name)
+        text = _read_pdf(data, path.name, limits)
     elif suffix == ".docx":
-        text = _read_docx(data, path.name)
+        text = _read_docx(data, path.name, limits)
     elif suffix in (".html", ".htm"):
         text = _read_html(decode_bytes(data, path.name))
     else:
         text = decode_bytes(data, path.name)
+    _check_chars(len(text), path.name, limits)
     if not text.strip():
         raise IngestError(f"{path.name}: no text found in the file")
     return text
+
+
+def _check_chars(n: int, name: str, limits: _Limits) -> None:
+    if n > limits.chars:
+        raise IngestError(
+            f"“{name}”的文字超过 {limits.chars:,} 字的上限（QA_MAX_UPLOAD_CHARS），已拒收；请拆分成几个文件后再上传"
+        )
+
+
+def _check_archive(data: bytes, name: str, limits: _Limits) -> None:
+    """Refuse a zip-based file whose parts are too many, or would unpack too large, before any is decompressed.
+
+    The count is read from the end-of-central-directory record first, so a zip of a million empty parts is
+    refused without building a million ZipInfo objects; sizes are the declared ones of the central directory,
+    which bound what zipfile will ever decompress (a part whose stream is longer than declared fails its CRC).
+    """
+    import zipfile
+
+    declared = _declared_entries(data)
+    if declared is not None and declared > limits.entries:
+        raise _too_many_entries(name, declared, limits)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+        raise IngestError(f"{name}: the file is corrupt or not a Word document ({_reason(err)})") from err
+    if len(infos) > limits.entries:
+        raise _too_many_entries(name, len(infos), limits)
+    total = sum(info.file_size for info in infos)
+    if total > limits.unpacked_bytes:
+        raise IngestError(
+            f"“{name}”解压后有 {total / 1048576:,.0f} MB，超过上限 {limits.unpacked_bytes // 1048576} MB"
+            "（QA_MAX_UNPACKED_MB），已拒收；文件可能是压缩炸弹，或文档过大，请拆分后再上传"
+        )
+    for info in infos:
+        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise IngestError(
+                f"“{name}”中的 {info.filename} 压缩比为 {ratio:,.0f}:1，超过上限 {MAX_COMPRESSION_RATIO}:1，已拒收；"
+                "文件可能是压缩炸弹，请用 Word 另存为 .docx 或 .pdf 后再上传"
+            )
+
+
+def _declared_entries(data: bytes) -> int | None:
+    """The entry count of a zip's end-of-central-directory record (0xFFFF: a ZIP64 archive), if one is found."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if at < 0 or at + 22 > len(data):
+        return None
+    return struct.unpack_from("<H", data, at + 10)[0]
+
+
+def _too_many_entries(name: str, n: int, limits: _Limits) -> IngestError:
+    count = f"{n:,}" if n < 0xFFFF else "65,535 个以上"
+    return IngestError(
+        f"“{name}”内含 {count} 个部件，超过上限 {limits.entries:,} 个（QA_MAX_ARCHIVE_ENTRIES），已拒收；"
+        "请用 Word 另存为普通的 .docx 或 .pdf 后再上传"
+    )
 
 
 def decode_bytes(data: bytes, name: str) -> str:
@@ -174,18 +272,33 @@ def _reason(err: Exception) -> str:
     return text[:160]
 
 
-def _read_pdf(data: bytes, name: str) -> str:
+def _read_pdf(data: bytes, name: str, limits: _Limits) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(f"{name}: the PDF is password-protected; save an unprotected copy first")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        n_pages = len(reader.pages)
+        if n_pages > limits.pdf_pages:
+            raise IngestError(
+                f"“{name}”有 {n_pages:,} 页，超过上限 {limits.pdf_pages:,} 页（QA_MAX_PDF_PAGES），已拒收；"
+                "请拆分成几个文件后再上传"
+            )
+        pages: list[str] = []
+        n_chars = 0
+        for page in reader.pages:  # stop at the character limit rather than extract a huge file to the end
+            pages.append(page.extract_text() or "")
+            n_chars += len(pages[-1]) + 3
+            _check_chars(n_chars, name, limits)
     except IngestError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as err:
+    except LimitReachedError as err:  # pypdf's own bound on one decompressed stream
+        raise IngestError(
+            f"“{name}”中有数据流解压后过大（{_reason(err)}），已拒收；文件可能是压缩炸弹，请重新导出 PDF 后再上传"
+        ) from err
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as err:
         raise IngestError(
             f"{name}: the PDF is corrupt or unreadable ({_reason(err)}); re-export it and try again"
         ) from err
@@ -198,25 +311,31 @@ def _read_pdf(data: bytes, name: str) -> str:
     return text
 
 
-def _read_docx(data: bytes, name: str) -> str:
+def _read_docx(data: bytes, name: str, limits: _Limits) -> str:
     import zipfile
 
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_archive(data, name, limits)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
         raise IngestError(f"{name}: the .docx file is corrupt or not a Word document ({_reason(err)})") from err
     lines: list[str] = []
+    n_chars = 0
     # iter_inner_content keeps paragraphs and tables in reading order.
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
-            lines.append(block.text)
+            added = [block.text]
         elif isinstance(block, Table):
-            lines.extend(_docx_table_rows(block))
-            lines.append("")
+            added = [*_docx_table_rows(block), ""]
+        else:
+            continue
+        lines.extend(added)
+        n_chars += sum(len(line) + 1 for line in added)
+        _check_chars(n_chars, name, limits)
     return "\n".join(lines)
 
 
