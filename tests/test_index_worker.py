@@ -141,3 +141,14 @@ def test_the_background_thread_embeds_what_each_build_adds(corpus: Path, tmp_pat
         assert index.embedded is None and len(index.documents()) == 2
     finally:
         worker.stop()
+
+
+def test_a_chunk_waiting_for_its_vector_is_not_outranked_for_lacking_one(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "idx"
+    build_index([corpus / SMALL_SEEDS[0]], index_dir, ToyEmbedder())
+    build_index([corpus], index_dir, ToyEmbedder(), embed=False)  # the second file is BM25-only for now
+    retriever = Retriever(load_index(index_dir), ToyEmbedder(), match_numbers=False)
+    bm25_top = retriever.search("咸宁市卫生健康委员会 许国欣代表", 1, mode="bm25")[0]
+    assert bm25_top.chunk.doc_id == SMALL_SEEDS[1]
+    hybrid_top = retriever.search("咸宁市卫生健康委员会 许国欣代表", 1)[0]
+    assert hybrid_top.chunk.chunk_id == bm25_top.chunk.chunk_id and hybrid_top.retrievers == ("bm25",)

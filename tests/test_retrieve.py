@@ -294,3 +294,26 @@ def test_langchain_retriever(seeds_retriever: Retriever) -> None:
     hit = document_to_hit(docs[0])
     assert hit.rank == 1 and hit.chunk.text == docs[0].page_content
     assert hit == seeds_retriever.search("医联体体系建设", 1, filters=Filters(agency="咸宁"))[0]
+
+
+def test_a_repeated_question_is_embedded_once() -> None:
+    from qa.retrieve import clear_query_vectors, query_vector
+
+    class CountingEmbedder(ToyEmbedder):
+        name = "counting-toy"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.queries = 0
+
+        def embed_query(self, text: str) -> np.ndarray:
+            self.queries += 1
+            return super().embed_query(text)
+
+    clear_query_vectors()
+    embedder = CountingEmbedder()
+    first = query_vector(embedder, "托育机构 不足")
+    again = query_vector(embedder, "  托育机构   不足 ")  # the same question, spaced differently
+    assert embedder.queries == 1 and again is first and not first.flags.writeable
+    query_vector(embedder, "另一个问题")
+    assert embedder.queries == 2

