@@ -8,9 +8,12 @@ PORT ?= 7860
 
 .PHONY: run test install index lint eval bench browser-deps clean
 
-run: install index
+# The app indexes the text itself in seconds and embeds in the background: `make run` never waits for vectors.
+run: install
 	$(BIN)/python app.py --host $(HOST) --port $(PORT)
 
+# One embedding cache for the test fixtures, the apps they start and the eval index: the seeds are embedded once.
+test: export QA_EMBED_CACHE_DIR := $(CURDIR)/.cache/embeddings
 test: install browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -29,7 +32,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Incremental: re-embeds only new or changed files, so this is quick when nothing changed.
+# Incremental: the text is searchable within seconds, then only new text is embedded (progress: qa index --status).
 index: install
 	$(BIN)/qa index
 

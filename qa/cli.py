@@ -80,18 +80,39 @@ def _add_index_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the seeds and data/uploads)")
     parser.add_argument("--rebuild", action="store_true", help="start over: ignore the existing index")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--no-wait",
+        "--text-only",
+        dest="no_wait",
+        action="store_true",
+        help="make the text searchable (BM25 + metadata) and return; the app or a later `qa index` embeds the rest",
+    )
+    parser.add_argument("--status", action="store_true", help="show embedding progress (embedded/total, rate, ETA)")
+    parser.add_argument(
+        "--dask-workers", type=int, default=0, help="embed on a local Dask cluster of this many worker processes"
+    )
+    parser.add_argument(
+        "--dask-scheduler", default="", help="embed on the Dask cluster at this address (or QA_DASK_SCHEDULER)"
+    )
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    """Build or update the index; print a summary and the files that could not be read."""
+    """Make the text searchable at once, then embed what has no vector yet (unless --no-wait); or --status."""
     from qa.index.build import build_index
     from qa.index.embed import get_embedder
+    from qa.index.worker import describe_status, embed_pending, read_status
 
+    if args.status:
+        status = read_status(settings.index_dir)
+        print(f"索引 {settings.index_dir}: {describe_status(status)}")
+        return 0
     paths = list(args.paths) or [settings.seeds_dir]
     if not args.paths and (settings.data_dir / "uploads").is_dir():
         paths.append(settings.data_dir / "uploads")
     embedder = get_embedder(settings.embed_model)
-    report = build_index(paths, settings.index_dir, embedder, rebuild=args.rebuild, progress=not args.quiet)
+    report = build_index(
+        paths, settings.index_dir, embedder, rebuild=args.rebuild, progress=not args.quiet, embed=False
+    )
     print(f"索引 {settings.index_dir} ({embedder.name}, {report.dense_kind or '-'}): {report.summary()}")
     for path, reason in report.errors:
         print(f"  未能索引 {path}: {reason}", file=sys.stderr)
@@ -99,6 +120,17 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         raise QAError(
             f"nothing could be indexed from {', '.join(map(str, paths))}; add .txt/.md/.html/.pdf/.docx files"
         )
+    if report.pending and not args.no_wait:
+        print(f"已可按关键词检索；正在为 {report.pending} 个片段计算向量（中断后再次运行会从缓存处继续）…")
+        if args.dask_workers or args.dask_scheduler:
+            from qa.index.distributed import DaskEmbedder
+
+            workers = max(1, args.dask_workers)
+            with DaskEmbedder(settings.embed_model, address=args.dask_scheduler or None, workers=workers) as fan:
+                embed_pending(settings.index_dir, fan, batch_size=16 * fan.workers, progress=not args.quiet)
+        else:
+            embed_pending(settings.index_dir, embedder, progress=not args.quiet)
+    print(f"索引 {settings.index_dir}: {describe_status(read_status(settings.index_dir))}")
     return 0
 
 

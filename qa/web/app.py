@@ -20,7 +20,7 @@ from qa.web import add_serve_arguments
 from qa.web import format as fmt
 from qa.web.chat import make_ask_api, make_chat, make_feedback, show_sources
 from qa.web.draft import export_docx, make_draft
-from qa.web.library import make_library
+from qa.web.library import STATE_COLUMN, make_library
 from qa.web.service import Service, ensure_index
 
 EXAMPLES = [
@@ -42,7 +42,7 @@ THEME = gr.themes.Soft(
 
 def build_app(service: Service) -> gr.Blocks:
     """The whole page: status line, then the 问答, 起草答复 and 文档库 tabs."""
-    view, upload, delete, uploaded_names = make_library(service)
+    view, upload, delete, uploaded_names, progress_view = make_library(service)
     try:  # the filters start with the index's own values, so API clients can use them too
         initial = fmt.filter_choices(service.documents())
     except QAError:
@@ -119,8 +119,8 @@ def build_app(service: Service) -> gr.Blocks:
         with gr.Tab("文档库", id="library"):
             lib_status = gr.Markdown()
             table = gr.Dataframe(
-                headers=fmt.DOC_COLUMNS,
-                column_widths=fmt.DOC_COLUMN_WIDTHS,
+                headers=[*fmt.DOC_COLUMNS, STATE_COLUMN],
+                column_widths=[*fmt.DOC_COLUMN_WIDTHS, "10%"],
                 interactive=False,
                 wrap=True,
                 label="已索引文档",
@@ -149,6 +149,8 @@ def build_app(service: Service) -> gr.Blocks:
         view_outputs = [table, lib_status, del_choice, agency, kind, year, status]
         demo.load(view, None, view_outputs, api_name="library")
         refresh.click(view, None, view_outputs, api_visibility="private")
+        # While vectors are being computed the table's 状态 column and the status line follow them.
+        gr.Timer(5.0).tick(progress_view, None, [table, lib_status, status], api_visibility="private", queue=False)
 
         chat_io = ([question, chatbot, answers, agency, kind, year], [chatbot, sources, question, answers])
         respond = make_chat(service)
@@ -210,8 +212,9 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
     settings = settings or load_settings()
     auth = parse_users(settings.users)
     service = Service(settings)
-    ensure_index(service)
     started = time.perf_counter()
+    ensure_index(service)  # text first: seconds, whatever the size of the archive's embedding backlog
+    service.start_embedder()  # vectors for what has none, on a background thread, swapped in as they come
     service.warm_up()
     print(service.status_line().replace("**", ""), flush=True)
     demo = build_app(service)

@@ -1,4 +1,8 @@
-"""The 文档库 tab: the indexed documents and index status, uploading files into the index, deleting them."""
+"""The 文档库 tab: the indexed documents with each file's state, index and embedding status, uploads, deletion.
+
+An upload goes live as text in seconds (BM25 and metadata: searchable and answerable at once); its state reads
+向量化中 n/m while the background embedder computes its vectors, then 已索引 (hybrid search).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,43 @@ from qa.web.service import Service
 from qa.web.uploads import drop_unindexed, safe_filename, store_uploads
 
 TRACK_TQDM = gr.Progress(track_tqdm=True)  # the index build's tqdm bars become the page's progress bar
+STATE_COLUMN = "状态"  # 已索引, or 向量化中 n/m while the file's chunks wait for vectors
+
+
+def file_states(idx: Any) -> dict[str, str]:
+    """State of each indexed file, by file name and by path: 已索引 or 向量化中 n/m."""
+    from qa.index.worker import file_progress
+
+    states: dict[str, str] = {}
+    for key, (done, total) in file_progress(idx).items():
+        state = "已索引" if done >= total else f"向量化中 {done}/{total}"
+        states[key] = states[Path(key).name] = state
+    return states
+
+
+def document_rows(idx: Any) -> list[list[str]]:
+    """The library table: fmt.document_rows plus each document's file state."""
+    docs = list(idx.documents())
+    states = file_states(idx) if hasattr(idx, "manifest") else {}
+    rows = fmt.document_rows(docs)
+    source = fmt.DOC_COLUMNS.index("来源文件")
+    return [[*row, states.get(row[source], states.get(Path(str(row[source])).name, "已索引"))] for row in rows]
+
+
+def status_markdown(service: Service, idx: Any) -> str:
+    """Index status plus the embedding progress line (embedded/total, rate, time left)."""
+    from qa.index.worker import describe_status
+
+    docs = idx.documents()
+    text = fmt.index_status_markdown(getattr(idx, "manifest", {}) or {}, len(docs), len(idx.chunks))
+    status = service.embedding_status()
+    return text + (f"<br>**向量：** {describe_status(status)}" if status else "")
 
 
 def _report_text(report: Any, stored: list[str], rejected: list[str]) -> str:
     lines = [f"已上传并索引：{'、'.join(stored)}"] if stored else []
+    if stored and getattr(report, "pending", 0):
+        lines.append(f"已可检索（关键词）；{report.pending} 个片段的向量正在后台计算，完成后自动切换为混合检索。")
     lines += [f"未上传：{r}" for r in rejected]
     for error in getattr(report, "errors", None) or []:
         where, reason = error if isinstance(error, tuple) and len(error) == 2 else (error, "")
@@ -42,14 +79,22 @@ def make_library(service: Service):
         docs = list(idx.documents())
         choices = fmt.filter_choices(docs)
         return (
-            fmt.document_rows(docs),
-            fmt.index_status_markdown(getattr(idx, "manifest", {}) or {}, len(docs), len(idx.chunks)),
+            document_rows(idx),
+            status_markdown(service, idx),
             gr.update(choices=uploaded_names(), value=None),
             gr.update(choices=fmt.dropdown_choices("全部机关", choices["agency"])),
             gr.update(choices=fmt.dropdown_choices("全部类别", choices["kind"])),
             gr.update(choices=fmt.dropdown_choices("全部年份", choices["year"])),
             service.status_line(),
         )
+
+    def progress_view() -> tuple[Any, ...]:
+        """What the page's timer refreshes: the table (file states), the index status and the status line."""
+        try:
+            idx = service.index()
+        except QAError as err:
+            return gr.skip(), f"**索引不可用：** {err}", str(err)
+        return document_rows(idx), status_markdown(service, idx), service.status_line()
 
     def upload(files: list[str] | None, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
         """Check, store and index uploaded files incrementally; report what happened in the status box."""
@@ -89,4 +134,4 @@ def make_library(service: Service):
             return (f"已删除文件，但索引更新失败：{err}", *view())
         return (f"已删除“{target.name}”并更新索引。", *view())
 
-    return view, upload, delete, uploaded_names
+    return view, upload, delete, uploaded_names, progress_view

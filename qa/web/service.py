@@ -1,4 +1,5 @@
-"""What every session of the web app shares: settings, the live index's retriever, the generator, build locks."""
+"""What every session of the web app shares: settings, the live index's retriever, the generator, build locks,
+and the background embedder that gives new text its vectors while the app already answers from BM25."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Service:
         self._build_lock = threading.Lock()
         self._generator: Any = None
         self.feedback_lock = threading.Lock()
+        self.embedder_worker: Any = None  # qa.index.worker.BackgroundEmbedder once start_embedder ran
 
     @property
     def uploads_dir(self) -> Path:
@@ -56,14 +58,47 @@ class Service:
         return paths
 
     def rebuild(self, *, progress: bool = True) -> Any:
-        """Re-index seeds plus uploads (incremental by file hash; deleted files drop out). One build at a time."""
+        """Re-index seeds plus uploads (incremental by file hash; deleted files drop out). One build at a time.
+
+        With the background embedder running, the new text goes live at once (BM25 and metadata) and the
+        embedder is woken to add its vectors; without it, the build embeds before it swaps, as before.
+        """
         from qa.index.build import build_index
         from qa.index.embed import get_embedder
 
+        background = self.embedder_worker is not None
         with self._build_lock:
-            return build_index(
-                self.source_paths(), self.settings.index_dir, get_embedder(self.settings.embed_model), progress=progress
+            report = build_index(
+                self.source_paths(),
+                self.settings.index_dir,
+                get_embedder(self.settings.embed_model),
+                progress=progress,
+                embed=not background,
             )
+        if background and report.pending:
+            self.embedder_worker.kick()
+        return report
+
+    def start_embedder(self, log: Any = print) -> Any:
+        """Start the background embedder thread (idempotent); it embeds whatever the live index lacks."""
+        from qa.index.embed import new_embedder
+        from qa.index.worker import BackgroundEmbedder
+
+        if self.embedder_worker is None:
+            spec = self.settings.embed_model
+            self.embedder_worker = BackgroundEmbedder(
+                self.settings.index_dir, lambda: new_embedder(spec), log=lambda m: log(m, flush=True)
+            ).start()
+        return self.embedder_worker
+
+    def embedding_status(self) -> dict[str, Any] | None:
+        """Embedded/total chunks, rate and time left (qa.index.worker.read_status); None without an index."""
+        from qa.index.worker import read_status
+
+        try:
+            return read_status(self.settings.index_dir)
+        except (QAError, OSError, ValueError):
+            return None
 
     def warm_up(self) -> None:
         """Load the index and the embedder model now, so the first official's question does not wait for them."""
@@ -79,28 +114,38 @@ class Service:
         try:
             idx = self.index()
             size = f"{len(idx.documents())} 篇文档 · {len(idx.chunks)} 个片段"
+            if idx.embedded_count < len(idx.chunks):
+                size += f" · 向量 {idx.embedded_count}/{len(idx.chunks)}（其余先按关键词检索）"
         except QAError as err:
             size = f"索引不可用：{err}"
         return f"**生成方式：** {self.backend_label()}　｜　**索引：** {size}"
 
 
 def ensure_index(service: Service) -> None:
-    """Build the index (console progress bar) when none exists or it was built with another embedder/format."""
+    """Bring the index up to date with the seeds and uploads, text first: no embedding happens here.
+
+    A missing index is built from the text in seconds (BM25 and metadata); one built with another embedder or
+    format is rebuilt the same way. Chunks without a cached vector are left to the background embedder
+    (Service.start_embedder), so the app serves at once.
+    """
     from qa.index.build import build_index
     from qa.index.embed import get_embedder
-    from qa.index.store import check_embedder, load_index
+    from qa.index.store import current_version
 
     settings = service.settings
     embedder = get_embedder(settings.embed_model)
     try:
-        check_embedder(load_index(settings.index_dir), embedder)
-        return
+        current_version(settings.index_dir)
     except IndexMissingError:
-        print(f"索引不存在：正在从 {settings.seeds_dir} 构建（首次约需 1–2 分钟）…", flush=True)
-        rebuild = False
+        print(f"索引不存在：正在从 {settings.seeds_dir} 读取文本并建立关键词索引（向量在后台计算）…", flush=True)
+    try:
+        report = build_index(service.source_paths(), settings.index_dir, embedder, progress=True, embed=False)
     except IndexMismatchError as err:
         print(f"索引与当前设置不一致（{err}），正在按当前嵌入模型重新构建…", flush=True)
-        rebuild = True
-    report = build_index(service.source_paths(), settings.index_dir, embedder, rebuild=rebuild, progress=True)
+        report = build_index(
+            service.source_paths(), settings.index_dir, embedder, rebuild=True, progress=True, embed=False
+        )
     for error in report.errors:
         print(f"跳过无法读取的文件：{error}", flush=True)
+    if report.pending:
+        print(f"{report.pending} 个片段尚无向量：先按关键词检索，后台向量化完成后自动切换为混合检索。", flush=True)

@@ -1,0 +1,101 @@
+"""Time from `python app.py` to the first cited answer through the app's /ask endpoint, on an empty index.
+
+    .venv/bin/python -m bench.first_answer                 # fresh clone: no index and no embedding cache
+    .venv/bin/python -m bench.first_answer --keep-cache C   # with an embedding cache folder C (a restart)
+
+The app gets a new empty index folder (and, unless --keep-cache, an empty embedding cache through
+QA_EMBED_CACHE_DIR), so it must read the seeds and index their text before it can answer; the background
+embedder starts meanwhile. The clock starts when the process is started and stops when /ask returns an answer
+with at least one citation. Prints one JSON line; exits 1 when the bar (--bar seconds, default 30) is missed.
+Then it keeps polling `/library` to report when every chunk had its vector (--embed-wait seconds, 0 = skip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "江夏区如何推进中医药文化进校园？"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def measure(work: Path, cache: Path | None, bar: float, embed_wait: float) -> dict:
+    from gradio_client import Client
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "QA_INDEX_DIR": str(work / "index"),
+        "QA_DATA_DIR": str(work / "data"),
+        "QA_EMBED_CACHE_DIR": str(cache or work / "embeddings"),
+        "QA_USERS": "",
+    }
+    log = (work / "app.log").open("w")
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    result: dict = {"question": QUESTION, "load_before": os.getloadavg()}
+    try:
+        client = None
+        while time.perf_counter() - started < max(bar * 4, 120):
+            if proc.poll() is not None:
+                raise SystemExit(f"app exited with {proc.returncode}: {(work / 'app.log').read_text()[-2000:]}")
+            try:
+                client = client or Client(f"http://127.0.0.1:{port}/", verbose=False)
+                answer = client.predict(QUESTION, "", "", "", api_name="/ask")
+            except Exception:  # not up yet
+                time.sleep(0.25)
+                continue
+            if answer.get("citations"):
+                result["first_cited_answer_s"] = round(time.perf_counter() - started, 2)
+                result["citations"] = len(answer["citations"])
+                result["retrievers"] = sorted({r for c in answer["citations"] for r in c.get("retrievers", [])})
+                break
+            time.sleep(0.25)
+        result["met_bar"] = result.get("first_cited_answer_s", 1e9) <= bar
+        if embed_wait and client is not None:
+            while time.perf_counter() - started < embed_wait:
+                status = client.predict(api_name="/library")[1]
+                if "全部完成" in status:
+                    result["all_vectors_s"] = round(time.perf_counter() - started, 1)
+                    break
+                time.sleep(2)
+        result["load_after"] = os.getloadavg()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.first_answer", description=__doc__)
+    parser.add_argument("--keep-cache", type=Path, default=None, help="embedding cache folder to start from")
+    parser.add_argument("--bar", type=float, default=30.0, help="seconds allowed (default 30)")
+    parser.add_argument("--embed-wait", type=float, default=0.0, help="also wait this long for all vectors")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="qa-first-answer-") as tmp:
+        result = measure(Path(tmp), args.keep_cache, args.bar, args.embed_wait)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if result["met_bar"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
