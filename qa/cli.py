@@ -249,6 +249,56 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def _add_chat_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source", help='\'-\': read JSON lines {"conversation": id, "question": ...} from stdin, one JSON answer out'
+    )
+    parser.add_argument("-k", type=int, default=6, help="passages to retrieve and cite from (default 6)")
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """Conversations from stdin: each line answered in the context of the earlier lines of its conversation."""
+    from qa.answer.chain import ask
+    from qa.answer.generate import get_generator
+    from qa.errors import ConfigError, QuestionError
+    from qa.retrieve import open_retriever
+
+    if args.source != "-":
+        raise ConfigError("qa chat reads its questions from stdin: give '-' and pipe JSON lines into it")
+    retriever = open_retriever(settings)
+    generator = get_generator(settings)
+    histories: dict[str, list[tuple[str, Any]]] = {}
+    failed = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as err:
+            data = {"error": f"not a JSON line ({err.msg})"}
+        if not isinstance(data, dict):
+            data = {"error": "each line must be a JSON object"}
+        conversation = str(data.get("conversation", ""))
+        question = data.get("question")
+        if "error" in data or not isinstance(question, str):
+            failed += 1
+            row = {"conversation": conversation, "error": data.get("error", 'the line needs a "question" string')}
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+            continue
+        history = histories.setdefault(conversation, []) if conversation else []
+        try:
+            answer = ask(question, retriever=retriever, history=list(history), generator=generator, k=args.k)
+        except QuestionError as err:
+            failed += 1
+            print(json.dumps({"conversation": conversation, "question": question[:200], "error": str(err)},
+                             ensure_ascii=False), flush=True)  # fmt: skip
+            continue
+        if conversation:
+            history.append((question, answer))
+        print(json.dumps({**answer.to_dict(), "conversation": conversation}, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
 def _add_draft_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--title", default="", help="the proposal's title, e.g. 关于优化区域幼儿托育机构的提案")
     parser.add_argument("--proposer", action="append", default=[], help="proposer(s); repeat or join with 、")
@@ -308,6 +358,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("docs", "list the indexed documents and their metadata", _add_docs_arguments, cmd_docs),
     ("serve", "start the web app (问答 / 起草答复 / 文档库)", add_serve_arguments, cmd_serve),
     ("ask", "answer a question with cited sources (问答)", _add_ask_arguments, cmd_ask),
+    ("chat", "answer conversations: JSON lines in, one JSON answer per line out", _add_chat_arguments, cmd_chat),
     ("eval", "evaluate retrieval, answers and precedents on the gold sets", _add_eval_arguments, cmd_eval),
 ]
 

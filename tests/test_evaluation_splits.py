@@ -37,14 +37,18 @@ def test_conversations_are_asked_in_turn_order_at_their_first_turn() -> None:
 
 
 def test_follow_ups_get_the_earlier_turns_of_their_own_conversation() -> None:
-    seen: list[tuple[str, list[tuple[str, str]]]] = []
+    seen: list[tuple[str, list[tuple[str, Any]]]] = []
     chunk = Chunk("k", "a.txt", "", "家庭医生团队857个", DocMeta())
+    given: list[Any] = []
 
-    def ask(question: str, history: list[tuple[str, str]]) -> Any:
+    def ask(question: str, history: list[tuple[str, Any]]) -> Any:
         seen.append((question, history))
-        return SimpleNamespace(
-            text=f"答{question}857", refused=False, latency_ms=5.0, citations=[Citation(1, chunk, "857个")]
+        given.append(
+            SimpleNamespace(
+                text=f"答{question}857", refused=False, latency_ms=5.0, citations=[Citation(1, chunk, "857个")]
+            )
         )
+        return given[-1]
 
     items = [
         gold("a1", "团队多少个？", conversation="a", turn=1),
@@ -52,9 +56,10 @@ def test_follow_ups_get_the_earlier_turns_of_their_own_conversation() -> None:
         gold("a2", "那呢？", conversation="a", turn=2),
     ]
     result = evaluate_answers(items, ask)
+    first = given[0]
     assert seen == [
         ("团队多少个？", []),
-        ("那呢？", [("团队多少个？", "答团队多少个？857")]),
+        ("那呢？", [("团队多少个？", first)]),
         ("别的？", []),
     ]
     assert result["all_keywords"] == 1.0 and result["evidence_cited"] == 1.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,90 +10,26 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
 from qa.answer.extractive import ExtractiveGenerator
+from qa.answer.followup import (
+    History,
+    answer_text,
+    conversation_filters,
+    is_followup,
+    rewrite_followup,
+    user_questions,
+)
 from qa.answer.generate import Generator, refusal_text
-from qa.answer.question import classify, counted_noun, expand_query, question_terms
+from qa.answer.question import classify, counted_noun, expand_query
 from qa.answer.select import best_candidate, rank_sentences, states_count
+from qa.answer.similar import Similarity, sentence_similarity
 from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason, verify_answer
 from qa.errors import GeneratorError
 from qa.records import Answer, Chunk, Filters, Hit
 from qa.retrieve import HybridRetriever, Retriever, check_question, document_to_hit
-from qa.text import PLACE_RE, normalize, table_pattern
 
 DEFAULT_K = 6
 CROSS_DOC_K = 10
-History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} messages as Gradio keeps them
-
-
-# ---- follow-up questions -----------------------------------------------------------------------------------
-
-_FOLLOWUP_START = table_pattern("followup_starts", literal=True)
-_PRONOUNS = table_pattern("followup_pronouns", literal=True)
-_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
-
-
-def user_questions(history: History) -> list[str]:
-    """The user's earlier questions, oldest first, from (question, answer) pairs or role/content messages."""
-    out = []
-    for turn in history:
-        if isinstance(turn, Mapping):
-            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
-                out.append(turn["content"])
-        elif isinstance(turn, Sequence) and not isinstance(turn, str) and turn and isinstance(turn[0], str):
-            out.append(turn[0])
-        elif isinstance(turn, str):
-            out.append(turn)
-    return [q for q in out if q.strip()]
-
-
-def is_followup(question: str) -> bool:
-    """Short questions that lean on the previous one: 那东西湖区呢？ / 还有呢 / 它的电话是多少？"""
-    q = normalize(question).rstrip("？?。！!")
-    if len(q) > 20:
-        return False
-    return bool(_FOLLOWUP_START.match(q)) or q.endswith("呢") or bool(_PRONOUNS.search(q))
-
-
-def _places(text: str) -> list[str]:
-    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
-
-    words = [w for w, f in pos_tokenizer().lcut(text) if f == "ns" and len(w) >= 2]
-    return words or PLACE_RE.findall(text)
-
-
-def _rewrite(question: str, previous: str) -> str:
-    """One follow-up made standalone against the (already standalone) previous question."""
-    prev = re.sub(r"\s+", "", previous)
-    q = re.sub(r"\s+", "", question)
-    new_places = _places(q)
-    new_years = _YEAR.findall(q)
-    rewritten = prev
-    if new_places:
-        old = _places(prev)
-        rewritten = rewritten.replace(old[0], new_places[0], 1) if old else new_places[0] + rewritten
-    if new_years:
-        old_years = _YEAR.findall(rewritten)
-        rewritten = rewritten.replace(old_years[0], new_years[0], 1) if old_years else new_years[0] + rewritten
-    if new_places or new_years:
-        return rewritten
-    # No entity to swap (还有哪些措施？/ 它的电话呢？): ask the new question about the previous topic.
-    topic = "".join(question_terms(prev))
-    rest = re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q)
-    rest = _PRONOUNS.sub("", rest)
-    return f"{topic}{rest}"
-
-
-def rewrite_followup(question: str, history: History) -> str:
-    """The follow-up as a standalone question, without a model: keep the previous topic, swap in the new entity.
-
-    "那东西湖区呢？" after "江夏区医联体建设情况如何？" → "东西湖区医联体建设情况如何？". Earlier follow-ups are
-    resolved first, so "那武昌区呢？" after them still knows the topic.
-    """
-    resolved = ""
-    for earlier in user_questions(history):
-        resolved = _rewrite(earlier, resolved) if resolved and is_followup(earlier) else earlier
-    if not resolved or not is_followup(question):
-        return question
-    return _rewrite(question, resolved)
+__all__ = ["ask", "ask_stream", "condense_question", "format_answer", "gate", "is_followup", "rewrite_followup"]
 
 
 def condense_question(question: str, history: History, generator: Generator | None = None) -> str:
@@ -108,7 +43,8 @@ def condense_question(question: str, history: History, generator: Generator | No
             if isinstance(turn, Mapping):
                 lines.append(f"{turn.get('role')}: {turn.get('content')}")
             elif isinstance(turn, Sequence) and not isinstance(turn, str):
-                lines += [f"user: {turn[0]}"] + ([f"assistant: {turn[1]}"] if len(turn) > 1 and turn[1] else [])
+                said = answer_text(turn[1]) if len(turn) > 1 else ""
+                lines += [f"user: {turn[0]}"] + ([f"assistant: {said}"] if said else [])
         try:
             text = str(condense("\n".join(lines[-8:]), question)).strip()
             if text:
@@ -150,7 +86,13 @@ def document_texts(retriever: object) -> dict[str, str]:
     return cached[1]
 
 
-def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy, doc_texts: Mapping[str, str] | None = None) -> Gate:
+def gate(
+    question: str,
+    hits: Sequence[Hit],
+    policy: RefusalPolicy,
+    doc_texts: Mapping[str, str] | None = None,
+    similarity: Similarity | None = None,
+) -> Gate:
     """Score the evidence and decide whether the question can be answered from it.
 
     Signals: a figure or date is asked for but no leading sentence states one; the question names a place,
@@ -161,7 +103,7 @@ def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy, doc_texts: M
     if not sources:
         return Gate(sources, "no passages retrieved", 0.0)
     intent = classify(question)
-    ranked = rank_sentences(question, sources, intent)
+    ranked = rank_sentences(question, sources, intent, similarity=similarity)
     if not ranked:
         return Gate(sources, "the passages have no sentences", 0.0)
     coverage = max(c.coverage for c in ranked[:3])
@@ -176,12 +118,17 @@ def gate(question: str, hits: Sequence[Hit], policy: RefusalPolicy, doc_texts: M
     noun = counted_noun(question) if intent.kind == "number" and not intent.cross_doc else ()
     if noun and not any(states_count(c.text, noun, intent.unit) for c in ranked[:5] if c.typed and c.n == best.n):
         return Gate(sources, f"no retrieved sentence counts {''.join(noun)}", coverage)
+    # A figure in a specific unit (分钟, 万人次, %) in the sentence closest in meaning to the question answers it
+    # even when it shares no word with it (乡下…多久能到 → 农村地区为26分钟).
+    closest = best.semantic > 0 and best.semantic >= max(c.semantic for c in ranked)
+    specific = intent.kind == "number" and intent.unit not in ("", "个")
+    topic = max(best.topic_coverage, policy.min_figure_coverage) if closest and specific else best.topic_coverage
     reason = refusal_reason(
         question,
         evidence=evidence,
         sentence=best.text,
         coverage=coverage,
-        topic_coverage=best.topic_coverage,
+        topic_coverage=topic,
         figure=intent.kind in ("number", "date", "person") and not intent.cross_doc,
         policy=policy,
         local_evidence=evidence_text([sources[best.n - 1]]),
@@ -215,11 +162,14 @@ def build_chain(
     """
     policy = policy or RefusalPolicy()
     texts = document_texts(retriever)
+    similarity = sentence_similarity(retriever)
     condense = RunnableLambda(lambda s: condense_question(s["question"], s.get("history", ()), generator))
     return (
         RunnablePassthrough.assign(standalone=condense)
         | RunnablePassthrough.assign(hits=_retrieve_step(retriever, k, filters))
-        | RunnablePassthrough.assign(gate=RunnableLambda(lambda s: gate(s["standalone"], s["hits"], policy, texts)))
+        | RunnablePassthrough.assign(
+            gate=RunnableLambda(lambda s: gate(s["standalone"], s["hits"], policy, texts, similarity))
+        )
     )
 
 
@@ -255,12 +205,28 @@ def _finish(question: str, text: str, state: dict[str, Any], backend: str, start
     )
 
 
+def _with_similarity(generator: Generator | None, retriever: Retriever) -> Generator:
+    """The generator to use: the offline one chooses sentences by meaning too, with the retriever's embedder."""
+    if generator is None or (isinstance(generator, ExtractiveGenerator) and generator.similarity is None):
+        return ExtractiveGenerator(sentence_similarity(retriever))
+    return generator
+
+
 def _prepare(
     question: str, retriever: Retriever, history: History, filters: Filters | None, generator: Generator, k: int
 ) -> dict[str, Any]:
+    """Condense, retrieve and gate. A follow-up is first answered from the documents the previous answer cited;
+    when they cannot answer it, from the whole index."""
     question = check_question(question, retriever.max_question_chars)
-    chain = build_chain(retriever, generator, filters=filters, k=k)
-    return chain.invoke({"question": question, "history": list(history)})
+    narrowed = conversation_filters(question, history, filters)
+    state = build_chain(retriever, generator, filters=narrowed, k=k).invoke(
+        {"question": question, "history": list(history)}
+    )
+    if narrowed is not filters and state["gate"].reason:
+        state = build_chain(retriever, generator, filters=filters, k=k).invoke(
+            {"question": question, "history": list(history)}
+        )
+    return state
 
 
 def ask(
@@ -287,7 +253,7 @@ def ask(
         QuestionError: the question is empty or too long.
     """
     started = time.perf_counter()
-    generator = generator or ExtractiveGenerator()
+    generator = _with_similarity(generator, retriever)
     state = _prepare(question, retriever, history, filters, generator, k)
     question = state["question"]
     if state["gate"].reason:
@@ -298,7 +264,7 @@ def ask(
         text = generator.generate(state["standalone"], sources)
     except GeneratorError as err:
         backend, llm = f"extractive (fallback: {err})", False
-        text = ExtractiveGenerator().generate(state["standalone"], sources)
+        text = ExtractiveGenerator(sentence_similarity(retriever)).generate(state["standalone"], sources)
     return _finish(question, text, state, backend, started, llm=llm)
 
 
@@ -316,7 +282,7 @@ def ask_stream(
     The final Answer is authoritative: its text has invalid citations removed, and it may be a refusal.
     """
     started = time.perf_counter()
-    generator = generator or ExtractiveGenerator()
+    generator = _with_similarity(generator, retriever)
     state = _prepare(question, retriever, history, filters, generator, k)
     question = state["question"]
     if state["gate"].reason:
@@ -334,7 +300,7 @@ def ask_stream(
     except GeneratorError as err:
         backend, llm = f"extractive (fallback: {err})", False
         pieces = []
-        for piece in ExtractiveGenerator().stream(state["standalone"], sources):
+        for piece in ExtractiveGenerator(sentence_similarity(retriever)).stream(state["standalone"], sources):
             pieces.append(piece)
             yield piece
     yield _finish(question, "".join(pieces), state, backend, started, llm=llm)

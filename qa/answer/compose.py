@@ -14,6 +14,7 @@ from qa.answer.lexicon import figure_pattern, present, unit_alternatives
 from qa.answer.metadata import metadata_answer, place_of
 from qa.answer.question import Intent, classify, is_entity, question_terms, sub_questions
 from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
+from qa.answer.similar import Similarity
 from qa.answer.verify import MAX_QUOTE_CHARS, clause_window
 from qa.records import Chunk
 from qa.text import char_bigrams, normalize
@@ -138,7 +139,9 @@ def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], mos
     return picks
 
 
-def _many_parts(question: str, subs: list[str], terms: list[str], sources: Sequence[Chunk]) -> list[str]:
+def _many_parts(
+    question: str, subs: list[str], terms: list[str], sources: Sequence[Chunk], similarity: Similarity | None
+) -> list[str]:
     """A many-part question: the best sentence for each part, in the order the parts were asked, rendered."""
     parts: list[str] = []
     seen: set[tuple[int, int]] = set()
@@ -146,7 +149,7 @@ def _many_parts(question: str, subs: list[str], terms: list[str], sources: Seque
         sub_intent = classify(sub)
         if sub_intent.kind == "meta":
             sub_intent = Intent("general")
-        sub_ranked = rank_sentences(question, sources, sub_intent, focus=sub)
+        sub_ranked = rank_sentences(question, sources, sub_intent, focus=sub, similarity=similarity)
         best = best_candidate(sub_ranked, sub_intent)
         if best is not None and (best.n, best.start) in seen:
             # Already quoted for an earlier part: take the next sentence that speaks to this part, if any.
@@ -167,7 +170,9 @@ def _many_parts(question: str, subs: list[str], terms: list[str], sources: Seque
     return parts
 
 
-def compose(question: str, sources: Sequence[Chunk], *, max_sentences: int = 4) -> str:
+def compose(
+    question: str, sources: Sequence[Chunk], *, max_sentences: int = 4, similarity: Similarity | None = None
+) -> str:
     """A short answer with [n] markers built from the sources' own sentences ("" when there are no sources)."""
     if not sources:
         return ""
@@ -176,7 +181,7 @@ def compose(question: str, sources: Sequence[Chunk], *, max_sentences: int = 4) 
         text = metadata_answer(question, intent.meta_fields, sources)
         if text:
             return text
-    ranked = rank_sentences(question, sources, intent)
+    ranked = rank_sentences(question, sources, intent, similarity=similarity)
     if not ranked:
         return ""
     terms = sorted(question_terms(question), key=len, reverse=True)
@@ -188,5 +193,5 @@ def compose(question: str, sources: Sequence[Chunk], *, max_sentences: int = 4) 
             picks.sort(key=lambda c: order.index(place_of(sources[c.n - 1].meta)))
         labelled: set[str] = set()
         return "".join(render(c, intent, terms, sources, labelled) for c in picks)
-    parts = _many_parts(question, subs, terms, sources)
+    parts = _many_parts(question, subs, terms, sources, similarity)
     return "".join(parts[:max_sentences]) or render(ranked[0], intent, terms, sources)

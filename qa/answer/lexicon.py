@@ -36,8 +36,15 @@ def present(term: str, text: str) -> bool:
     return term in text or any(s in text for s in SYNONYMS.get(term, ()))
 
 
+# 多久 / 多长时间 ask for a duration (the pseudo-unit 时长), stated in any unit of time: 26分钟, 3个工作日, 2年.
+DURATION = "时长"
+DURATION_UNITS = ("分钟", "小时", "个工作日", "工作日", "天", "周", "个月", "月", "年", "日")
+
+
 def unit_alternatives(unit: str) -> str:
     """A regex alternation of the measure words that answer for `unit` (人 → 人|名|位)."""
+    if unit == DURATION:
+        return "|".join(DURATION_UNITS)
     return "|".join(UNITS[unit]) if unit in UNITS else re.escape(unit)
 
 

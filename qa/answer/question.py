@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.answer.lexicon import COLLOQUIAL, QUESTION_WORDS, SYNONYMS, UNITS
+from qa.answer.lexicon import COLLOQUIAL, DURATION, QUESTION_WORDS, SYNONYMS, UNITS
 from qa.data import read_table
 from qa.index.tokenize import words
 from qa.text import normalize, table_pattern
@@ -30,7 +30,14 @@ _CROSS_DOC_RE = table_pattern("cross_doc", literal=True)
 # Asking for the values of many documents: 主管领导有哪些, 分别是谁.
 META_LIST_RE = re.compile(r"哪些|有哪|有谁|都有谁|都是谁|分别|各是|哪几")
 _LIST_RE = re.compile(r"哪些|有什么|有哪|包括|措施|举措|做法|怎么|如何|怎样|哪几")
-_NUMBER_Q_RE = re.compile(r"多少|多大|比例|百分之|占比|比率|几成|数量|多高|多长|多少钱")  # 几个 etc.: _UNIT_RE
+# 几个 and the like are found by _UNIT_RE.
+_NUMBER_Q_RE = re.compile(r"多少|多大|比例|百分之|占比|比率|几成|数量|多高|多长|多少钱|多久|多不多|多吗")
+# How long: answered by a figure in any unit of time (the 时长 row of units.tsv).
+_DURATION_RE = re.compile(r"多久|多长时间|多少时间|多快")
+# The time a question asks about: now (目前有几个) or the plan (2025年要达到多少). Sentences of the other kind
+# state another figure about the same thing, the commonest wrong answer to a figure question.
+_NOW_Q_RE = re.compile(r"现在|目前|现有|已经|已有|截至|如今|当前|现阶段|眼下")
+_PLAN_Q_RE = re.compile(r"要达到|目标|计划|打算|将要|下一步|未来|规划|到(?:19|20)\d{2}年|预计")
 _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
 _NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系统|什么平台")
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
@@ -67,6 +74,8 @@ def classify(question: str) -> Intent:
         m = _UNIT_RE.search(q)
         # 比例 / 占比 ask for a percentage; a bare 率 may be 0.83 or ≤9/10万 (any figure will do).
         unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率", q) else "")
+        if not m and _DURATION_RE.search(q):
+            unit = DURATION
         if unit == "个" and _PEOPLE_COUNT_RE.search(q):
             unit = "名"  # 几个疾控技术人员 is answered by 1名…人员: people are counted in 名
         if not unit and _MONEY_Q_RE.search(q):
@@ -81,6 +90,13 @@ def classify(question: str) -> Intent:
     if _PERSON_Q_RE.search(q):
         return Intent("person", cross_doc=cross)
     return Intent("general", cross_doc=cross)
+
+
+def time_frame(question: str) -> str:
+    """ "now" when a question asks how things stand, "plan" when it asks for a target or plan, else ""."""
+    q = normalize(question)
+    plan, now = bool(_PLAN_Q_RE.search(q)), bool(_NOW_Q_RE.search(q))
+    return "" if plan == now else ("plan" if plan else "now")
 
 
 def question_terms(question: str) -> list[str]:

@@ -2,8 +2,8 @@
 
 A question holds its expected facts when the answer states every one of its `answer_keywords` (`a|b` accepts
 either spelling); keyword coverage is the mean share. Questions of one conversation ("conversation", "turn") are
-asked in turn order with the earlier turns of the same conversation as history, so a follow-up is answered as a
-user would meet it.
+asked in turn order with the earlier turns of the same conversation (question and Answer) as history, so a
+follow-up is answered as a user would meet it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from qa.evaluation.metrics import GoldItem, Passage, chunk_passage, covered_units, mean, percentile
 from qa.text import normalize
 
-History = list[tuple[str, str]]  # (question, answer text) pairs of the same conversation, oldest first
+History = list[tuple[str, Any]]  # (question, Answer) pairs of the same conversation, oldest first
 AskFn = Callable[[str, History], Any]  # (question, history) → qa.records.Answer
 
 
@@ -60,7 +60,7 @@ def evaluate_answers(items: Sequence[GoldItem], ask: AskFn) -> dict[str, Any]:
         answer = ask(item.question, list(history))
         latency = answer.latency_ms or (time.perf_counter() - started) * 1000
         if item.conversation:
-            history.append((item.question, answer.text))
+            history.append((item.question, answer))  # the answer itself: a follow-up keeps to its documents
         row: dict[str, Any] = {
             "id": item.id,
             "answerable": item.answerable,

@@ -21,9 +21,10 @@ def _filters(agency: str, kind: str, year: str) -> Filters:
     return Filters(agency=agency or "", year=year or "", kind=kind or "")
 
 
-def _history_pairs(answers: dict[int, Answer]) -> list[tuple[str, str]]:
-    # Follow-ups see the earlier questions and answers in order; refusals carry no facts worth resolving.
-    return [(a.question, a.text) for _, a in sorted(answers.items()) if not a.refused]
+def _history_pairs(answers: dict[int, Answer]) -> list[tuple[str, Answer]]:
+    # Follow-ups see the earlier questions and answers in order (with the documents each cited, so "这些措施"
+    # stays in the reply just discussed); refusals carry no facts worth resolving.
+    return [(a.question, a) for _, a in sorted(answers.items()) if not a.refused]
 
 
 def make_chat(service: Service):

@@ -1,0 +1,124 @@
+"""Follow-up questions: made standalone from the conversation, and kept to the documents just discussed.
+
+A follow-up (那东西湖区呢？ / 这些措施的经办人是谁？ / 还有呢) leans on the previous turn. Its words are resolved
+against the previous question (rewrite_followup: keep the topic, swap in the new place or year), and unless it
+names a new place it is answered from the documents the previous answer cited (conversation_filters), so "这些措施"
+means the measures just quoted, not another reply's.
+
+History turns are (question, answer) pairs — the answer a qa.records.Answer or its text — or role/content
+messages as Gradio keeps them (an assistant message may carry "doc_ids").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from qa.answer.question import question_terms
+from qa.records import Filters
+from qa.text import PLACE_RE, normalize, table_pattern
+
+History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} messages as Gradio keeps them
+
+_FOLLOWUP_START = table_pattern("followup_starts", literal=True)
+_PRONOUNS = table_pattern("followup_pronouns", literal=True)
+_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+
+
+def user_questions(history: History) -> list[str]:
+    """The user's earlier questions, oldest first, from (question, answer) pairs or role/content messages."""
+    out = []
+    for turn in history:
+        if isinstance(turn, Mapping):
+            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, Sequence) and not isinstance(turn, str) and turn and isinstance(turn[0], str):
+            out.append(turn[0])
+        elif isinstance(turn, str):
+            out.append(turn)
+    return [q for q in out if q.strip()]
+
+
+def is_followup(question: str) -> bool:
+    """Short questions that lean on the previous one: 那东西湖区呢？ / 还有呢 / 它的电话是多少？"""
+    q = normalize(question).rstrip("？?。！!")
+    if len(q) > 20:
+        return False
+    return bool(_FOLLOWUP_START.match(q)) or q.endswith("呢") or bool(_PRONOUNS.search(q))
+
+
+def _places(text: str) -> list[str]:
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    words = [w for w, f in pos_tokenizer().lcut(text) if f == "ns" and len(w) >= 2]
+    return words or PLACE_RE.findall(text)
+
+
+def _rewrite(question: str, previous: str) -> str:
+    """One follow-up made standalone against the (already standalone) previous question."""
+    prev = re.sub(r"\s+", "", previous)
+    q = re.sub(r"\s+", "", question)
+    new_places = _places(q)
+    new_years = _YEAR.findall(q)
+    rewritten = prev
+    if new_places:
+        old = _places(prev)
+        rewritten = rewritten.replace(old[0], new_places[0], 1) if old else new_places[0] + rewritten
+    if new_years:
+        old_years = _YEAR.findall(rewritten)
+        rewritten = rewritten.replace(old_years[0], new_years[0], 1) if old_years else new_years[0] + rewritten
+    if new_places or new_years:
+        return rewritten
+    # No entity to swap (还有哪些措施？/ 它的电话呢？): ask the new question about the previous topic.
+    topic = "".join(question_terms(prev))
+    rest = re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q)
+    rest = _PRONOUNS.sub("", rest)
+    return f"{topic}{rest}"
+
+
+def rewrite_followup(question: str, history: History) -> str:
+    """The follow-up as a standalone question, without a model: keep the previous topic, swap in the new entity.
+
+    "那东西湖区呢？" after "江夏区医联体建设情况如何？" → "东西湖区医联体建设情况如何？". Earlier follow-ups are
+    resolved first, so "那武昌区呢？" after them still knows the topic.
+    """
+    resolved = ""
+    for earlier in user_questions(history):
+        resolved = _rewrite(earlier, resolved) if resolved and is_followup(earlier) else earlier
+    if not resolved or not is_followup(question):
+        return question
+    return _rewrite(question, resolved)
+
+
+def answer_text(answer: Any) -> str:
+    """The text of an answer kept in the history: an Answer's .text, or the string itself."""
+    return str(getattr(answer, "text", answer) or "")
+
+
+def previous_documents(history: History) -> tuple[str, ...]:
+    """The documents the last answer cited, in citation order; () when it cited none or is not known."""
+    for turn in reversed(history):
+        if isinstance(turn, Mapping):
+            if turn.get("role") == "assistant":
+                return tuple(turn.get("doc_ids") or ())
+            continue
+        if isinstance(turn, Sequence) and not isinstance(turn, str) and len(turn) > 1:
+            citations = getattr(turn[1], "citations", None) or ()
+            return tuple(dict.fromkeys(c.chunk.doc_id for c in citations))
+        return ()
+    return ()
+
+
+def conversation_filters(question: str, history: History, filters: Filters | None) -> Filters | None:
+    """The filters for a follow-up: the previous answer's documents, unless the follow-up names a new place
+    (那咸宁市呢？ asks about another document) or the caller already chose documents."""
+    docs = previous_documents(history)
+    earlier = user_questions(history)
+    if not docs or not earlier or not is_followup(question) or (filters is not None and filters.doc_ids):
+        return filters
+    q = re.sub(r"\s+", "", question)
+    if any(p not in earlier[-1] for p in _places(q)):
+        return filters
+    return dataclasses.replace(filters or Filters(), doc_ids=docs)

@@ -1,0 +1,72 @@
+"""General signals of sentence selection: the time a question asks about, durations, and meaning (embedder)."""
+
+from __future__ import annotations
+
+from qa.answer.compose import compose
+from qa.answer.question import Intent, classify, time_frame
+from qa.answer.select import rank_sentences, sentence_frame, typed
+from qa.answer.similar import SentenceSimilarity
+from qa.records import Chunk, DocMeta
+
+META = DocMeta(agency="梧桐市卫生健康委员会", heading="关于发展普惠托育服务的建议的答复", source="wt.txt")
+
+
+def _chunk(text: str, n: int = 0) -> Chunk:
+    return Chunk(f"c{n}", "wt.txt", (META.heading, "一、托育服务"), text, META, n)
+
+
+TUOYU = _chunk(
+    "目前全市共有备案托育机构213家，每千人口托位数为3.1个。\n到2025年底实现每千人口托位数达到4.5个。\n"
+    "城区平均急救反应时间为12.5分钟，农村地区为26分钟。\n2022年全年受理120呼救电话3.1万次。"
+)
+
+
+def test_time_frame_of_questions_and_sentences() -> None:
+    assert time_frame("梧桐市现在每千人口有几个托位？") == "now"
+    assert time_frame("2025年要达到多少托位？") == "plan"
+    assert time_frame("每千人口有几个托位？") == ""
+    assert sentence_frame("到2025年底实现每千人口托位数达到4.5个。") == "plan"
+    assert sentence_frame("目前全市共有备案托育机构213家。") == "now"
+
+
+def test_a_question_about_now_is_answered_by_what_stands_and_a_target_by_the_plan() -> None:
+    now = rank_sentences("梧桐市现在每千人口有几个托位？", [TUOYU])[0]
+    plan = rank_sentences("梧桐市2025年每千人口托位数要达到多少个？", [TUOYU])[0]
+    assert "3.1个" in now.text and "4.5个" in plan.text
+
+
+def test_how_long_asks_for_a_duration_not_a_year() -> None:
+    intent = classify("乡下打120，救护车一般多久能到？")
+    assert intent == Intent("number", unit="时长")
+    assert typed(intent, "城区平均急救反应时间为12.5分钟，农村地区为26分钟。")
+    assert not typed(intent, "2022年全年受理120呼救电话3.1万次。")
+
+
+class FakeEmbedder:
+    """Vectors by keyword: the question about arriving and the sentence about response time point the same way."""
+
+    calls = 0
+
+    def embed_query(self, text: str) -> list[float]:
+        return [1.0, 0.0] if "多久" in text else [0.0, 1.0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        FakeEmbedder.calls += len(texts)
+        return [[1.0, 0.0] if "反应时间" in t else [0.0, 1.0] for t in texts]
+
+
+def test_meaning_lifts_the_sentence_that_shares_no_word_with_the_question() -> None:
+    similarity = SentenceSimilarity(FakeEmbedder())
+    question = "救护车一般多久能到？"
+    ranked = rank_sentences(question, [TUOYU], classify(question), similarity=similarity)
+    assert ranked[0].text == "城区平均急救反应时间为12.5分钟，农村地区为26分钟。"
+    assert ranked[0].semantic == 1.0
+    assert compose(question, [TUOYU], similarity=similarity) == "城区平均急救反应时间为12.5分钟，农村地区为26分钟[1]。"
+
+
+def test_sentence_vectors_are_cached_by_text() -> None:
+    similarity = SentenceSimilarity(FakeEmbedder())
+    FakeEmbedder.calls = 0
+    assert similarity("多久？", ["反应时间", "托位"]) == [1.0, 0.0]
+    assert similarity("多久到？", ["反应时间", "托位"]) == [1.0, 0.0]
+    assert FakeEmbedder.calls == 2
