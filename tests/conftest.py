@@ -46,6 +46,14 @@ class ToyEmbedder:
         return self._vector(text)
 
 
+@pytest.fixture(autouse=True)
+def _private_embedding_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's index keeps its own embedding cache unless the test names the shared one (SHARED_EMBEDDINGS):
+    `make test` exports QA_EMBED_CACHE_DIR for the eval, and tests that count what a build embeds must not see
+    vectors another test cached."""
+    monkeypatch.delenv("QA_EMBED_CACHE_DIR", raising=False)
+
+
 @pytest.fixture
 def toy_embedder() -> ToyEmbedder:
     """A fresh deterministic toy embedder."""

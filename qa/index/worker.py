@@ -194,12 +194,14 @@ def embed_pending(
     return status.done
 
 
-def read_status(index_dir: Path | str) -> dict[str, Any]:
+def read_status(index_dir: Path | str, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
     """Embedding progress of an index: the live version's counts joined with the worker's last report.
 
     Returns a dict with total, embedded (chunks with a vector in the live version), cached (embedded by the
     worker but not yet swapped in counts towards `worker_embedded`), rate (chunks/s), seconds_left, state
     ("done", "running", "stopped", "failed", "idle": nothing running and chunks left) and error.
+
+    `manifest` is the live version's, when the caller has it loaded already (the app's page timer does).
 
     Raises:
         IndexMissingError: no index was built there.
@@ -207,7 +209,9 @@ def read_status(index_dir: Path | str) -> dict[str, Any]:
     from qa.index.store import VERSIONS, current_version
 
     index_dir = Path(index_dir)
-    manifest = json.loads((index_dir / VERSIONS / current_version(index_dir) / "manifest.json").read_text("utf-8"))
+    if manifest is None:
+        version = index_dir / VERSIONS / current_version(index_dir)
+        manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
     total = int(manifest.get("chunk_count", 0))
     live = int(manifest.get("embedded_count", total))
     try:
@@ -330,10 +334,12 @@ class BackgroundEmbedder:
             if self._stop.is_set():
                 break
             try:
-                embedder = embedder or self.make_embedder()
-                done = embed_pending(self.index_dir, embedder, stop=self._stop, cache_dir=self.cache_dir)
-                if done:
-                    self.log(f"后台向量化完成：本次嵌入 {done} 个片段")
+                status = read_status(self.index_dir)
+                if status["live"] < status["total"]:  # else nothing to embed: no model is loaded for nothing
+                    embedder = embedder or self.make_embedder()
+                    done = embed_pending(self.index_dir, embedder, stop=self._stop, cache_dir=self.cache_dir)
+                    if done:
+                        self.log(f"后台向量化完成：本次嵌入 {done} 个片段")
             except IndexMissingError:
                 pass
             except Exception as err:  # the app keeps serving BM25; the status says what went wrong

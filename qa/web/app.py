@@ -150,7 +150,10 @@ def build_app(service: Service) -> gr.Blocks:
         demo.load(view, None, view_outputs, api_name="library")
         refresh.click(view, None, view_outputs, api_visibility="private")
         # While vectors are being computed the table's 状态 column and the status line follow them.
-        gr.Timer(5.0).tick(progress_view, None, [table, lib_status, status], api_visibility="private", queue=False)
+        shown = gr.State(None)  # the index version whose table this page shows
+        gr.Timer(5.0).tick(
+            progress_view, [shown], [table, lib_status, status, shown], api_visibility="private", queue=False
+        )
 
         chat_io = ([question, chatbot, answers, agency, kind, year], [chatbot, sources, question, answers])
         respond = make_chat(service)

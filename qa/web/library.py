@@ -46,8 +46,9 @@ def status_markdown(service: Service, idx: Any) -> str:
     from qa.index.worker import describe_status
 
     docs = idx.documents()
-    text = fmt.index_status_markdown(getattr(idx, "manifest", {}) or {}, len(docs), len(idx.chunks))
-    status = service.embedding_status()
+    manifest = getattr(idx, "manifest", None) or {}
+    text = fmt.index_status_markdown(manifest, len(docs), len(idx.chunks))
+    status = service.embedding_status(manifest or None)
     return text + (f"<br>**向量：** {describe_status(status)}" if status else "")
 
 
@@ -88,13 +89,16 @@ def make_library(service: Service):
             service.status_line(),
         )
 
-    def progress_view() -> tuple[Any, ...]:
-        """What the page's timer refreshes: the table (file states), the index status and the status line."""
+    def progress_view(shown: str | None) -> tuple[Any, ...]:
+        """What the page's timer refreshes: the index status and status line, and the table (file states) only
+        when another version went live since this page last drew it (shown: that version's name)."""
         try:
             idx = service.index()
         except QAError as err:
-            return gr.skip(), f"**索引不可用：** {err}", str(err)
-        return document_rows(idx), status_markdown(service, idx), service.status_line()
+            return gr.skip(), f"**索引不可用：** {err}", str(err), shown
+        version = str(getattr(idx, "version", ""))
+        table = gr.skip() if version == shown else document_rows(idx)
+        return table, status_markdown(service, idx), service.status_line(), version
 
     def upload(files: list[str] | None, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
         """Check, store and index uploaded files incrementally; report what happened in the status box."""

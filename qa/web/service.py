@@ -91,12 +91,12 @@ class Service:
             ).start()
         return self.embedder_worker
 
-    def embedding_status(self) -> dict[str, Any] | None:
+    def embedding_status(self, manifest: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """Embedded/total chunks, rate and time left (qa.index.worker.read_status); None without an index."""
         from qa.index.worker import read_status
 
         try:
-            return read_status(self.settings.index_dir)
+            return read_status(self.settings.index_dir, manifest)
         except (QAError, OSError, ValueError):
             return None
 
