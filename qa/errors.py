@@ -11,6 +11,10 @@ class IngestError(QAError):
     """A file cannot be read into text (empty, binary, corrupt, scanned, unsupported)."""
 
 
+class IngestWarning(UserWarning):
+    """A file was read, but part of it was not (a scanned page OCR could not read): indexed, and reported."""
+
+
 class IndexMissingError(QAError):
     """No index where one was expected."""
 

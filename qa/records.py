@@ -98,6 +98,8 @@ class Document:
     meta: DocMeta
     root: Section  # level-0 section holding the tree
     text: str  # the cleaned full text of this document
+    pages: tuple[int, ...] = ()  # the page each line of `text` starts on (1-based; empty or 0: not paged)
+    ocr: bool = False  # the text was read by OCR from a scan or an image
 
     @staticmethod
     def make_id(source: str, ordinal: int, count: int) -> str:
@@ -114,6 +116,8 @@ class Chunk:
     text: str  # the passage itself, as shown and quoted
     meta: DocMeta
     ordinal: int = 0  # position of the chunk within its document
+    page: int = 0  # the PDF page the chunk starts on, 1-based; 0 when unknown or not paged
+    ocr: bool = False  # the text was read by OCR (a scanned PDF or an image): cite it as such
 
     @staticmethod
     def make_id(doc_id: str, breadcrumb: tuple[str, ...], text: str) -> str:
@@ -123,6 +127,11 @@ class Chunk:
     @property
     def section(self) -> str:
         return " › ".join(self.breadcrumb)
+
+    @property
+    def location(self) -> str:
+        """Where in the file, for a citation: "第3页", "第3页〔OCR识别〕", "〔OCR识别〕" or ""."""
+        return (f"第{self.page}页" if self.page > 0 else "") + ("〔OCR识别〕" if self.ocr else "")
 
     @property
     def indexed_text(self) -> str:
@@ -142,6 +151,8 @@ class Chunk:
             "text": self.text,
             "meta": self.meta.to_dict(),
             "ordinal": self.ordinal,
+            "page": self.page,
+            "ocr": self.ocr,
         }
 
     @classmethod
@@ -153,6 +164,8 @@ class Chunk:
             text=data["text"],
             meta=DocMeta.from_dict(data["meta"]),
             ordinal=data.get("ordinal", 0),
+            page=int(data.get("page", 0) or 0),  # index files written before pages were kept have none
+            ocr=bool(data.get("ocr", False)),
         )
 
 
@@ -179,6 +192,8 @@ class Hit:
             "proposal_no": meta.proposal_no,
             "proposer": "、".join(meta.proposers),
             "section": self.chunk.section,
+            "page": self.chunk.page,
+            "ocr": self.chunk.ocr,
             "text": self.chunk.text,
             "retrievers": list(self.retrievers),
         }
@@ -203,6 +218,8 @@ class Citation:
             "agency": meta.agency,
             "proposal_no": meta.proposal_no,
             "section": self.chunk.section,
+            "page": self.chunk.page,
+            "ocr": self.chunk.ocr,
             "text": self.chunk.text,
             "quote": self.quote,
         }

@@ -41,7 +41,7 @@ def _pdf(path: Path, pages: list[list[str]]) -> Path:
 
 
 def test_supported_suffixes_match_the_contract() -> None:
-    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
+    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".png", ".jpg", ".jpeg"}
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk", "gb18030", "utf-8-sig", "utf-16"])
@@ -116,13 +116,30 @@ def test_pdf_text_layer_with_page_break(tmp_path: Path) -> None:
     assert text.index("一、加强基层医疗卫生服务") < text.index("第二页：家庭医生签约服务。")
 
 
-def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "scan.pdf"
+def _blank_scan(path: Path) -> Path:
     c = canvas.Canvas(str(path))
     c.rect(100, 100, 300, 400, fill=1)
     c.showPage()
     c.save()
-    with pytest.raises(IngestError, match=r"scan\.pdf.*no text layer"):
+    return path
+
+
+def test_pdf_without_text_layer_is_refused_without_ocr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.ingest import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with pytest.raises(IngestError, match=r"scan\.pdf.*no text layer.*pip install -e '\.\[ocr\]'") as err:
+        read_text(_blank_scan(tmp_path / "scan.pdf"))
+    assert "\n" not in str(err.value)
+
+
+def test_image_is_refused_without_ocr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.ingest import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    path = tmp_path / "photo.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    with pytest.raises(IngestError, match=r"photo\.png.*\[ocr\]"):
         read_text(path)
 
 

@@ -11,7 +11,7 @@ from functools import cache
 
 from qa.data import read_table
 from qa.ingest.heading import match_heading
-from qa.ingest.markers import CJK, CJK_PUNCT, heading_kind
+from qa.ingest.markers import CJK, CJK_PUNCT, HEADING_MARKS, heading_kind
 from qa.ingest.normalize import for_matching, to_simplified
 
 _TERMINAL = tuple("。！？；：!?;…")
@@ -64,13 +64,31 @@ def clean_text(raw: str) -> str:
     Returns:
         One paragraph per line (table rows as tab-separated lines), no blank lines, no page artifacts or TOC.
     """
+    return "\n".join(clean_pages(raw)[0])
+
+
+def clean_pages(raw: str, *, paged: bool = False) -> tuple[list[str], list[int]]:
+    """`clean_text`'s paragraphs as a list, and the page each one starts on.
+
+    Args:
+        raw: text as read by `qa.ingest.read`; a form feed (\\f) starts a new page.
+        paged: the text comes from a paged file (PDF): pages count from 1. Otherwise every page number is 0.
+
+    Returns:
+        (paragraphs, pages), aligned; a paragraph rejoined across a page break has the page it starts on.
+    """
     text = _ZERO_WIDTH.sub("", raw).replace("\r\n", "\n").replace("\r", "\n")
-    text = _drop_running_lines(text.split("\f")) if "\f" in text else text
+    if "\f" in text:
+        sheets = text.split("\f")
+        text = _drop_running_lines(sheets)  # pages joined by \n: line k of the result is a line of one page
+        pages = [n + 1 if paged else 0 for n, sheet in enumerate(sheets) for _ in range(sheet.count("\n") + 1)]
+    else:
+        pages = [1 if paged else 0] * (text.count("\n") + 1)
     # Full-width ASCII letters and digits become half-width; full-width punctuation stays (it is the norm).
     text = _FULLWIDTH_ALNUM_RE.sub(lambda m: m.group().translate(_FULLWIDTH_ALNUM), text)
     lines = [normalize_line(line) for line in text.split("\n")]
-    lines = _drop_artifacts(lines)
-    return "\n".join(_rejoin(lines))
+    kept = _drop_artifacts(lines)
+    return _rejoin([lines[i] for i in kept], [pages[i] for i in kept])
 
 
 def _drop_running_lines(pages: list[str]) -> str:
@@ -218,14 +236,13 @@ def _is_toc_entry(line: str) -> bool:
     return bool(_DOT_LEADER.search(line) or (_PAGE_REF.search(line) and not _PAGE_NUMBER.match(line)))
 
 
-def _drop_artifacts(lines: list[str]) -> list[str]:
-    """Drop page numbers, lone page letters and the table of contents; keep blank lines as paragraph marks."""
-    out: list[str] = []
+def _drop_artifacts(lines: list[str]) -> list[int]:
+    """The indexes of the lines left once page numbers, lone page letters and the table of contents are dropped."""
+    out: list[int] = []
     in_toc = False
-    for line in lines:
+    for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
-            out.append("")
             continue
         if _PAGE_NUMBER.match(stripped) or _PAGE_LETTER.match(stripped) or is_web_residue(stripped):
             continue
@@ -238,12 +255,14 @@ def _drop_artifacts(lines: list[str]) -> list[str]:
         if in_toc and heading_kind(stripped) and len(stripped) <= 60 and _TOC_TAIL.search(stripped):
             continue  # "…新挑战-" (page number ran onto the next line) or "一、总则 1" without leaders
         in_toc = False
-        out.append(line)
+        out.append(i)
     return out
 
 
 def _joinable_end(line: str) -> bool:
     """Whether a line looks cut off mid-sentence (by a page or column break)."""
+    if line.startswith(tuple(HEADING_MARKS)):
+        return False  # a heading a .docx styled as one
     if is_table_row(line) or is_pure_heading(line) or _standalone().match(to_simplified(line)) or _FOOTNOTE.match(line):
         return False
     if _DOC_NO_START.match(line):
@@ -260,6 +279,7 @@ def _joinable_end(line: str) -> bool:
 def _starts_paragraph(line: str) -> bool:
     return (
         is_table_row(line)
+        or line.startswith(tuple(HEADING_MARKS))
         or bool(heading_kind(line))
         or bool(_standalone().match(to_simplified(line)))
         or is_reply_heading(line)
@@ -267,14 +287,19 @@ def _starts_paragraph(line: str) -> bool:
     )
 
 
-def _rejoin(lines: list[str]) -> list[str]:
-    """Join a line cut off by a page break with its continuation; footnotes in between move after it."""
+def _rejoin(lines: list[str], pages: list[int]) -> tuple[list[str], list[int]]:
+    """Join a line cut off by a page break with its continuation; footnotes in between move after it.
+
+    Returns the paragraphs and the page of each one's first line.
+    """
     paragraphs = [line for line in lines if line.strip()]
+    page_of = [page for line, page in zip(lines, pages, strict=True) if line.strip()]
     out: list[str] = []
-    pending_notes: list[str] = []
+    out_pages: list[int] = []
+    pending_notes: list[tuple[str, int]] = []
     i = 0
     while i < len(paragraphs):
-        current = paragraphs[i]
+        current, page = paragraphs[i], page_of[i]
         i += 1
         while _joinable_end(current):
             j = i
@@ -285,12 +310,14 @@ def _rejoin(lines: list[str]) -> list[str]:
             if j >= len(paragraphs) or _starts_paragraph(paragraphs[j]):
                 break
             current = _glue(current, paragraphs[j])
-            pending_notes.extend(notes)
+            pending_notes.extend((note, page_of[i + k]) for k, note in enumerate(notes))
             i = j + 1
         out.append(current)
-        out.extend(pending_notes)
+        out_pages.append(page)
+        out.extend(note for note, _ in pending_notes)
+        out_pages.extend(note_page for _, note_page in pending_notes)
         pending_notes = []
-    return out
+    return out, out_pages
 
 
 def _glue(left: str, right: str) -> str:

@@ -12,6 +12,9 @@ from qa.text import CJK
 # Full-width punctuation and quotes that sit between Chinese characters.
 CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’…—·"
 CN_NUM = "一二三四五六七八九十百零〇两"
+# Private-use characters that start a .docx paragraph styled Heading 1/2/3 (标题 1/2/3) without a marker of its own:
+# set by qa.ingest.read, kept by cleaning as a paragraph of its own, taken off by qa.ingest.structure.
+HEADING_MARKS = "\ue001\ue002\ue003"
 
 # Heading markers, from outermost to innermost. A line is a heading when it starts with one of them.
 HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (

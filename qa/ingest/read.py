@@ -1,4 +1,7 @@
-"""Ingest: read a file's bytes into raw text (.txt .md .html .htm .pdf .docx), detecting the encoding.
+"""Ingest: read a file's bytes into raw text (.txt .md .html .htm .pdf .docx .png .jpg .jpeg), detecting the encoding.
+
+A PDF keeps its page breaks as form feeds (\\f) and a .docx its heading styles as HEADING_MARKS; a PDF without a text
+layer and an image are read by OCR (qa.ingest.ocr) when the optional `ocr` packages are installed.
 
 Every file is bounded before it can cost much: its size on disk; for a .docx (a zip) the number of parts, their
 declared unpacked size and compression ratio, checked before anything is decompressed; for a PDF its pages; and
@@ -17,11 +20,15 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import IngestError
+from qa.ingest.markers import HEADING_MARKS, heading_kind
+from qa.ingest.webpage import read_html
 
 if TYPE_CHECKING:
     from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", *IMAGE_SUFFIXES)
 DEFAULT_MAX_BYTES = 60 * 1024 * 1024
 # The resource limits read_text applies when it is given no settings: Settings' defaults, so the CLI, the app and
 # a bare read_text(path) agree. QA_MAX_UNPACKED_MB, QA_MAX_ARCHIVE_ENTRIES, QA_MAX_PDF_PAGES, QA_MAX_UPLOAD_CHARS.
@@ -47,35 +54,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 # Kana, Hangul, CJK extension A, private use: rare in Chinese government text, common in mis-decoded bytes.
 _IMPLAUSIBLE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\uac00-\ud7af\ue000-\uf8ff]")
-_LINE_MARK, _CELL_MARK = "\x1e", "\x1f"
-_BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "br",
-        "tr",
-        "li",
-        "ul",
-        "ol",
-        "table",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "title",
-        "pre",
-        "blockquote",
-        "dl",
-        "dt",
-        "dd",
-    ]
-)
+# Word paragraph styles that are headings: Heading 1-9 (python-docx's names) and a Chinese Word's 标题 1-9.
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -97,21 +77,35 @@ class _Limits:
         )
 
 
+@dataclass(frozen=True)
+class RawText:
+    """A file's raw text and how it was read."""
+
+    text: str
+    paged: bool = False  # a PDF: each \f starts the next page, and the first page is page 1
+    ocr: bool = False  # read by OCR from a scan or an image
+
+
 def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Settings | None = None) -> str:
+    """Read one file into raw text (`read_raw(...).text`)."""
+    return read_raw(path, max_bytes=max_bytes, settings=settings).text
+
+
+def read_raw(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Settings | None = None) -> RawText:
     """Read one file into raw text.
 
     Args:
-        path: a .txt, .md, .html, .htm, .pdf or .docx file.
+        path: a .txt, .md, .html, .htm, .pdf, .docx, .png, .jpg or .jpeg file.
         max_bytes: files larger than this are refused (60 MB by default).
         settings: the resource limits (max_unpacked_mb, max_archive_entries, max_pdf_pages, max_upload_chars);
             without them the DEFAULT_MAX_* constants, which are Settings' defaults.
 
     Returns:
-        The file's text, not yet cleaned.
+        The file's text, not yet cleaned, and whether it is paged (PDF) and was read by OCR.
 
     Raises:
-        IngestError: the file is missing, empty, too large, binary, corrupt, a PDF without a text layer,
-            over a resource limit, or of an unsupported type.
+        IngestError: the file is missing, empty, too large, binary, corrupt, a PDF without a text layer or an
+            image when OCR is not installed, over a resource limit, or of an unsupported type.
     """
     limits = _Limits.of(settings)
     path = Path(path)
@@ -130,18 +124,30 @@ def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Setti
             f"{path.name}: file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; split it into parts"
         )
     data = path.read_bytes()
+    ocr = paged = False
     if suffix == ".pdf":
-        text = _read_pdf(data, path.name, limits)
+        pages, ocr = _read_pdf(data, path.name, limits)
+        # A form feed marks each page break so the cleaner can rejoin sentences split across pages.
+        text, paged = "\n\f\n".join(_unmarked(page) for page in pages), True
     elif suffix == ".docx":
         text = _read_docx(data, path.name, limits)
+    elif suffix in IMAGE_SUFFIXES:
+        from qa.ingest.ocr import read_image
+
+        text, ocr = _unmarked(read_image(data, path.name)), True
     elif suffix in (".html", ".htm"):
-        text = _read_html(decode_bytes(data, path.name))
+        text = _unmarked(read_html(decode_bytes(data, path.name)))
     else:
-        text = decode_bytes(data, path.name)
+        text = _unmarked(decode_bytes(data, path.name))
     _check_chars(len(text), path.name, limits)
     if not text.strip():
         raise IngestError(f"{path.name}: no text found in the file")
-    return text
+    return RawText(text, paged=paged, ocr=ocr)
+
+
+def _unmarked(text: str) -> str:
+    """Text without the heading marks only a .docx's heading styles may set."""
+    return text.translate({ord(m): None for m in HEADING_MARKS}) if any(m in text for m in HEADING_MARKS) else text
 
 
 def _check_chars(n: int, name: str, limits: _Limits) -> None:
@@ -272,7 +278,8 @@ def _reason(err: Exception) -> str:
     return text[:160]
 
 
-def _read_pdf(data: bytes, name: str, limits: _Limits) -> str:
+def _read_pdf(data: bytes, name: str, limits: _Limits) -> tuple[list[str], bool]:
+    """The text of each page, and whether it was read by OCR (no text layer, and the ocr packages installed)."""
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
@@ -302,13 +309,13 @@ def _read_pdf(data: bytes, name: str, limits: _Limits) -> str:
         raise IngestError(
             f"{name}: the PDF is corrupt or unreadable ({_reason(err)}); re-export it and try again"
         ) from err
-    # A form feed marks each page break so the cleaner can rejoin sentences split across pages.
-    text = "\n\f\n".join(pages)
-    if len("".join(text.split())) < _MIN_PDF_CHARS:
-        raise IngestError(
-            f"{name}: the PDF has no text layer (a scanned image?); run OCR on it or supply a .docx/.txt version"
-        )
-    return text
+    if sum(len("".join(page.split())) for page in pages) >= _MIN_PDF_CHARS:
+        return pages, False
+    from qa.ingest.ocr import read_scanned_pdf  # refuses with how to install OCR when it is not installed
+
+    pages = read_scanned_pdf(data, name)
+    _check_chars(sum(len(page) + 3 for page in pages), name, limits)
+    return pages, True
 
 
 def _read_docx(data: bytes, name: str, limits: _Limits) -> str:
@@ -328,7 +335,7 @@ def _read_docx(data: bytes, name: str, limits: _Limits) -> str:
     # iter_inner_content keeps paragraphs and tables in reading order.
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
-            added = [block.text]
+            added = [_docx_paragraph(block)]
         elif isinstance(block, Table):
             added = [*_docx_table_rows(block), ""]
         else:
@@ -337,6 +344,17 @@ def _read_docx(data: bytes, name: str, limits: _Limits) -> str:
         n_chars += sum(len(line) + 1 for line in added)
         _check_chars(n_chars, name, limits)
     return "\n".join(lines)
+
+
+def _docx_paragraph(paragraph: Paragraph) -> str:
+    """A paragraph's text; a heading-styled one that has no numbering marker of its own (一、 （一） 1.) starts
+    with the mark of its level (HEADING_MARKS, levels beyond the third count as the third) for structure.py."""
+    text = _unmarked(paragraph.text)
+    style = paragraph.style.name if paragraph.style is not None else ""
+    level = _HEADING_STYLE.match((style or "").strip())
+    if level is None or not text.strip() or heading_kind(text.strip()):
+        return text
+    return HEADING_MARKS[min(int(level.group(1)), len(HEADING_MARKS)) - 1] + text.strip()
 
 
 def _docx_table_rows(table: Table) -> list[str]:
@@ -353,49 +371,3 @@ def _docx_table_rows(table: Table) -> list[str]:
             cells.append(" ".join(cell.text.split()))
         rows.append("\t".join(cells))
     return rows
-
-
-def _read_html(html: str) -> str:
-    """Visible text of a page, one block element per line, table cells tab-separated, label/value cells paired."""
-    from bs4 import BeautifulSoup, Comment
-
-    soup = BeautifulSoup(html, "html.parser")
-    # The page title may be the only place a reply's heading is written (the body starts at the salutation).
-    title = " ".join(soup.title.get_text().split()) if soup.title else ""
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    # Source line breaks inside a paragraph are insignificant, so block and cell boundaries are marked with
-    # separator characters first and turned into newlines/tabs after the source whitespace is flattened.
-    for tag in soup.find_all(list(_BLOCK_TAGS)):
-        tag.insert_before(_LINE_MARK)
-        tag.insert_after(_LINE_MARK)
-    for tag in soup.find_all(["td", "th"]):
-        tag.insert_before(_CELL_MARK)
-    text = re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", soup.get_text()).replace(_LINE_MARK, "\n").replace(_CELL_MARK, "\t")
-    lines = []
-    for line in text.split("\n"):
-        # A metadata table row comes out as "\t名称:\t对…答复\t发布机构:\t…"; a label and its value belong on
-        # one line, so cells are joined with spaces unless the row looks like a data table.
-        cells = [c.strip() for c in line.split("\t") if c.strip()]
-        if not cells:
-            lines.append("")
-        elif any(re.search(r"[:：]$", c) for c in cells):
-            lines.append("  ".join(_pair_labels(cells)))
-        else:
-            lines.append("\t".join(cells))
-    if title and title not in lines:
-        lines.insert(0, title)
-    return "\n".join(lines)
-
-
-def _pair_labels(cells: list[str]) -> list[str]:
-    """["名称:", "对…答复", "文号:", "…"] → ["名称: 对…答复", "文号: …"]."""
-    out: list[str] = []
-    for cell in cells:
-        if out and re.search(r"[:：]$", out[-1]) and not re.search(r"[:：]$", cell):
-            out[-1] = f"{out[-1]} {cell}"
-        else:
-            out.append(cell)
-    return out

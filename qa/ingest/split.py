@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from qa.ingest.structure import CLOSING_HEADINGS
@@ -34,11 +35,13 @@ def split_document(doc: Document) -> list[Chunk]:
         doc: a parsed document.
 
     Returns:
-        Chunks whose breadcrumb starts with the document's display name; ordinal is the position in the document.
+        Chunks whose breadcrumb starts with the document's display name; ordinal is the position in the document;
+        page the page the chunk starts on when the document is paged (Document.pages), else 0.
     """
     blocks = _section_blocks(doc.root, ())
     name = doc.meta.display_title or doc.doc_id
     chunks: list[Chunk] = []
+    page_of = _PageFinder(doc)
     for block in blocks:
         breadcrumb = (name, *block.path)
         for text in _pieces(block.lines):
@@ -50,9 +53,41 @@ def split_document(doc: Document) -> list[Chunk]:
                     text=text,
                     meta=doc.meta,
                     ordinal=len(chunks),
+                    page=page_of(text),
+                    ocr=doc.ocr,
                 )
             )
     return chunks
+
+
+class _PageFinder:
+    """The page a chunk starts on: where its first line is in the document text, searched forward from the
+    previous chunk's start (chunks come in reading order; a chunk's lines are the document's lines, a heading cut
+    from its sentence, or a sentence of one). A piece that repeats its table's header starts at its first row."""
+
+    KEY_CHARS = 30
+
+    def __init__(self, doc: Document) -> None:
+        self.text = doc.text
+        lines = doc.text.split("\n")
+        self.pages = list(doc.pages) if len(doc.pages) == len(lines) and any(doc.pages) else []
+        self.starts: list[int] = []
+        at = 0
+        for line in lines:
+            self.starts.append(at)
+            at += len(line) + 1
+        self.cursor = 0
+
+    def __call__(self, chunk_text: str) -> int:
+        if not self.pages:
+            return 0
+        lines = [x.strip() for x in chunk_text.split("\n") if x.strip()]
+        keys = lines[:2] if len(lines) > 1 and "\t" in lines[0] else lines[:1]
+        found = [self.text.find(key[: self.KEY_CHARS], self.cursor) for key in keys]
+        found = [at for at in found if at >= 0]
+        if found:
+            self.cursor = min(found)
+        return self.pages[bisect_right(self.starts, self.cursor) - 1]
 
 
 def _own_lines(section: Section) -> list[str]:

@@ -7,13 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.errors import IngestError
-from qa.ingest.clean import clean_text
+from qa.ingest.clean import clean_pages
 from qa.ingest.cues import salutation
 from qa.ingest.heading import ReplyHeading, agency_pattern, could_be_heading, find_headings, match_heading
-from qa.ingest.markers import heading_kind
+from qa.ingest.markers import HEADING_MARKS, heading_kind
 from qa.ingest.meta import extract_meta, preamble_info
 from qa.ingest.normalize import for_matching, is_date_line
-from qa.ingest.read import read_text
+from qa.ingest.read import read_raw
 from qa.records import Document, Section
 
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年.．/\-]\s*(\d{1,2})(?:\s*[月.．/\-]\s*(\d{1,2})\s*日?)?\s*月?")
@@ -31,6 +31,8 @@ _RANK = {"part": 0, "chapter": 1, "section": 2, "cn": 3, "paren": 4, "num": 5, "
 # Section.level by marker (records.Section): 第X章 / 一、 = 1, 第X节 / （一） = 2, 1、 / 一是 / 专栏 = 3; a section
 # is always at least one level below its parent (一、 under 第一章 is 2).
 _LEVEL = {"part": 1, "chapter": 1, "section": 2, "cn": 1, "paren": 2, "num": 3, "box": 3, "item": 4, "shi": 3}
+# A .docx heading style without a marker in its text ranks as the marker of its level would: 一、 （一） 1.
+_STYLED = ("cn", "paren", "num")
 _MAX_HEADING = 40
 CLOSING_HEADINGS = ("结语及联系方式", "联系方式", "结语")
 
@@ -48,23 +50,30 @@ def load_documents(path: Path) -> list[Document]:
         IngestError: the file cannot be read, or nothing is left once page numbers and the like are removed.
     """
     path = Path(path)
-    docs = parse_documents(clean_text(read_text(path)), path.name)
+    raw = read_raw(path)
+    lines, pages = clean_pages(raw.text, paged=raw.paged)
+    docs = parse_documents("\n".join(lines), path.name, pages=pages, ocr=raw.ocr)
     if not docs:
         raise IngestError(f"{path.name}: no text left after removing page numbers and blank lines")
     return docs
 
 
-def parse_documents(text: str, source: str) -> list[Document]:
+def parse_documents(text: str, source: str, *, pages: list[int] | None = None, ocr: bool = False) -> list[Document]:
     """Split the cleaned text of one file into Documents with metadata and section trees.
 
     Args:
         text: output of `qa.ingest.clean.clean_text`.
         source: the file name, stored as `DocMeta.source` and used for doc ids.
+        pages: the page of each line of `text` (`qa.ingest.clean.clean_pages`), kept as `Document.pages`.
+        ocr: the text was read by OCR (`Document.ocr`).
 
     Returns:
         The documents in file order; a file with several reply headings gives one document per reply.
     """
-    lines, matching = _prepare([line for line in text.split("\n") if line.strip()])
+    raw_lines = text.split("\n")
+    raw_pages = pages if pages is not None and len(pages) == len(raw_lines) else [0] * len(raw_lines)
+    kept = [i for i, line in enumerate(raw_lines) if line.strip()]
+    lines, matching, page_of, levels = _prepare([raw_lines[i] for i in kept], [raw_pages[i] for i in kept])
     if not lines:
         return []
     headings = _own_headings(matching)
@@ -79,34 +88,47 @@ def parse_documents(text: str, source: str) -> list[Document]:
         match = matching[start:end]
         meta = extract_meta(doc_lines, source, heading, match)
         info = preamble_info(match, heading)
-        body = [x for i, x in enumerate(doc_lines) if i not in info]
-        root = build_sections(body)
+        body_at = [i for i in range(start, end) if i - start not in info]
+        body = [lines[i] for i in body_at]
+        root = build_sections(body, [levels[i] for i in body_at])
         doc_id = Document.make_id(source, ordinal, len(spans))
-        docs.append(Document(doc_id=doc_id, meta=meta, root=root, text="\n".join(body)))
+        body_pages = tuple(page_of[i] for i in body_at) if any(page_of) else ()
+        docs.append(Document(doc_id=doc_id, meta=meta, root=root, text="\n".join(body), pages=body_pages, ocr=ocr))
     return docs
 
 
-def _prepare(lines: list[str]) -> tuple[list[str], list[str]]:
-    """Drop separator lines between replies; split a heading glued to its salutation by flattened HTML.
+def _prepare(lines: list[str], pages: list[int]) -> tuple[list[str], list[str], list[int], list[int]]:
+    """Drop separator lines between replies; split a heading glued to its salutation by flattened HTML; take off
+    the heading mark of a .docx heading style (a reply heading so styled stays a reply heading, not a section).
 
-    Returns the lines and their matching copies (`for_matching`), aligned.
+    Returns the lines, their matching copies (`for_matching`), their pages and heading-style levels (0: none).
     """
     out: list[str] = []
     copies: list[str] = []
-    for line in lines:
+    out_pages: list[int] = []
+    levels: list[int] = []
+    for line, page in zip(lines, pages, strict=True):
+        level = HEADING_MARKS.find(line[0]) + 1
+        line = line[1:] if level else line
         if _SEPARATOR.match(line):
             continue
         copy = for_matching(line)
         hit = match_heading(copy, allow_rest=True) if could_be_heading(copy) else None
+        if hit is not None:
+            level = 0
         if hit is not None and hit.rest:
             cut = len(line) - len(hit.rest)
             if cut > 0 and for_matching(line[cut:]).replace(" ", "") == hit.rest:
                 out.extend([line[:cut].rstrip(), line[cut:].lstrip()])
                 copies.extend([for_matching(x) for x in out[-2:]])
+                out_pages.extend([page, page])
+                levels.extend([0, 0])
                 continue
         out.append(line)
         copies.append(copy)
-    return out, copies
+        out_pages.append(page)
+        levels.append(level)
+    return out, copies, out_pages, levels
 
 
 def _own_headings(matching: list[str]) -> list[ReplyHeading]:
@@ -177,20 +199,22 @@ def _is_header_line(lines: list[str], i: int) -> bool:
     )
 
 
-def build_sections(lines: list[str]) -> Section:
+def build_sections(lines: list[str], styled: list[int] | None = None) -> Section:
     """The section tree of one document.
 
     The opening (header, salutation, 收悉 paragraph) is the root's text; headings open sections by rank;
     the closing (thanks, contacts, 抄送) becomes a last top-level section so metadata questions can find it.
+    `styled` gives a line's .docx heading-style level (1-3; 0 for none): such a line is a heading of that rank.
     """
+    styled = styled if styled is not None and len(styled) == len(lines) else [0] * len(lines)
     root = Section(heading="", level=0)
-    closing_at = _closing_start(lines)
+    closing_at = _closing_start(lines, styled)
     body, closing = lines[:closing_at], lines[closing_at:]
     stack: list[tuple[int, Section]] = []
     current = root
     texts: dict[int, list[str]] = {}
-    for line in body:
-        split = split_heading(line)
+    for line, level in zip(body, styled, strict=False):
+        split = (_STYLED[level - 1], line.rstrip("。；"), "") if level else split_heading(line)
         if split is None:
             texts.setdefault(id(current), []).append(line)
             continue
@@ -235,9 +259,9 @@ def split_heading(line: str) -> tuple[str, str, str] | None:
     return kind, line[:_MAX_HEADING], line[_MAX_HEADING:]
 
 
-def _closing_start(lines: list[str]) -> int:
+def _closing_start(lines: list[str], styled: list[int]) -> int:
     """Index of the first closing line (thanks before the contacts, contacts, 抄送) after the last heading."""
-    last_heading = max((i for i, x in enumerate(lines) if heading_kind(x)), default=-1)
+    last_heading = max((i for i, x in enumerate(lines) if heading_kind(x) or styled[i]), default=-1)
     contact = next((i for i in range(last_heading + 1, len(lines)) if _CLOSING_CONTACT.match(lines[i])), len(lines))
     start = contact
     thanks = next((i for i in range(last_heading + 1, contact) if _CLOSING_THANKS.match(lines[i])), None)

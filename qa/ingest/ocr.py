@@ -1,0 +1,132 @@
+"""OCR: the text of scanned PDF pages and of images, read offline.
+
+Optional (`pip install -e '.[ocr]'`): rapidocr-onnxruntime ships the PP-OCR Chinese detection and recognition
+models inside its wheel, so nothing is downloaded at run time; pypdfium2 renders PDF pages to images. Each page's
+text boxes are put back into lines in reading order (top to bottom, left to right within a line); a page in which
+OCR finds no text is reported with an IngestWarning and kept as an empty page, so page numbers stay right.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import warnings
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import IngestError, IngestWarning
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+INSTALL_HINT = "安装 OCR 可选依赖后可识别扫描件和图片：pip install -e '.[ocr]'（rapidocr-onnxruntime、pypdfium2）"
+RENDER_SCALE = 2.0  # PDF points → pixels: 144 dpi, enough for 10-point Chinese text
+MAX_SIDE = 4000  # larger images are scaled down first: detection time grows with the pixel count
+MAX_PIXELS = 200_000_000  # an image declaring more pixels is refused before it is decoded
+
+
+def available() -> bool:
+    """Whether the OCR packages are installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("rapidocr_onnxruntime", "pypdfium2"))
+
+
+@cache
+def _engine() -> Any:
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR()
+
+
+def image_text(image: Image) -> str:
+    """The text of one image, one line per printed line in reading order ("" when OCR finds none)."""
+    import numpy as np
+
+    if max(image.size) > MAX_SIDE:
+        image = image.copy()
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+    result, _ = _engine()(np.asarray(image.convert("RGB")))
+    return "\n".join(_lines(result or []))
+
+
+def _lines(boxes: Iterable[Any]) -> list[str]:
+    """Text boxes ([corners, text, score]) → lines: boxes whose vertical middles are within half a box height of
+    each other sit on one line, ordered left to right."""
+    items = []
+    for corners, text, _score in boxes:
+        ys = [p[1] for p in corners]
+        items.append(((min(ys) + max(ys)) / 2, max(ys) - min(ys), min(p[0] for p in corners), str(text).strip()))
+    items.sort(key=lambda x: (x[0], x[2]))
+    rows: list[list[tuple[float, float, float, str]]] = []
+    for item in items:
+        if rows and abs(item[0] - rows[-1][0][0]) <= max(item[1], rows[-1][0][1]) / 2:
+            rows[-1].append(item)
+        else:
+            rows.append([item])
+    return [" ".join(x[3] for x in sorted(row, key=lambda x: x[2]) if x[3]) for row in rows]
+
+
+def read_image(data: bytes, name: str) -> str:
+    """OCR one .png/.jpg file."""
+    if not available():
+        raise IngestError(f"{name}: 图片需要 OCR 才能读取文字；{INSTALL_HINT}")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise IngestError(f"{name}: the image is {image.width}×{image.height} pixels, too large to read")
+            image.load()
+            text = _each([image], name, single=True)
+    except IngestError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
+        raise IngestError(
+            f"{name}: the image is corrupt or not a PNG/JPEG ({' '.join(str(err).split())[:160]})"
+        ) from err
+    return text[0]
+
+
+def read_scanned_pdf(data: bytes, name: str) -> list[str]:
+    """OCR every page of a PDF without a text layer; one text per page, "" for a page OCR could not read."""
+    if not available():
+        raise IngestError(
+            f"{name}: the PDF has no text layer (a scanned image?); {INSTALL_HINT}; or supply a .docx/.txt version"
+        )
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as err:
+        raise IngestError(f"{name}: the PDF is corrupt or unreadable ({err}); re-export it and try again") from err
+    try:
+        return _each(_rendered(pdf), name, total=len(pdf))
+    finally:
+        pdf.close()
+
+
+def _rendered(pdf: Any) -> Iterator[Image]:
+    for index in range(len(pdf)):
+        page = pdf[index]
+        try:
+            yield page.render(scale=RENDER_SCALE).to_pil()
+        finally:
+            page.close()
+
+
+def _each(images: Iterable[Image], name: str, *, total: int | None = None, single: bool = False) -> list[str]:
+    """OCR images with a progress bar; warn about each page without text; refuse when no page has any."""
+    from tqdm import tqdm
+
+    texts: list[str] = []
+    for number, image in enumerate(tqdm(images, total=total or 1, desc=f"OCR {name}", unit="页", leave=False), 1):
+        texts.append(image_text(image))
+        if not texts[-1].strip() and not single:
+            warnings.warn(
+                IngestWarning(f"{name}: 第{number}页 OCR 未识别出文字（空白页或图像过于模糊），请核对原件"),
+                stacklevel=2,
+            )
+    if not any(t.strip() for t in texts):
+        what = "OCR read no text in the image" if single else "the PDF has no text layer and OCR read no text in it"
+        raise IngestError(f"{name}: {what}; supply a clearer scan or a .docx/.txt version")
+    return texts

@@ -1,0 +1,118 @@
+"""Page numbers: a chunk from a PDF keeps the page it starts on, through cleaning, structure and splitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from qa.ingest.clean import clean_pages, clean_text
+from qa.ingest.read import read_raw
+from qa.ingest.split import split_document
+from qa.ingest.structure import load_documents, parse_documents
+from qa.records import Chunk, Citation, DocMeta, Hit
+
+FIRST = "我委高度重视社区卫生服务中心标准化建设，逐年加大投入，持续改善基层就医环境和服务条件。"
+SECOND = "全市已组建家庭医生团队八百余个，重点人群签约率逐年提高，签约居民的获得感明显增强。"
+THIRD = "加强全科医生培养，每年招录农村订单定向医学生，并通过转岗培训补充基层全科力量。"
+PAGES = [
+    [
+        "某市卫生健康委员会",
+        "关于市政协十三届二次会议第0123号提案的答复",
+        "张三委员：",
+        "您提出的《关于加强社区卫生服务的提案》收悉。现答复如下：",
+        "一、基层医疗卫生服务体系建设",
+        FIRST * 8,
+    ],
+    ["二、家庭医生签约服务", SECOND * 8, "下一步将继续扩大签约覆盖面，"],  # the sentence runs on to page 3
+    [
+        "提升签约服务质量，做实做细履约服务。",
+        "三、人才队伍建设",
+        THIRD * 8,
+        "感谢您对卫生健康工作的关心和支持。",
+        "联系人：李四",
+        "联系电话：12345678",
+    ],
+]
+
+
+def _write_pdf(path: Path, pages: list[list[str]]) -> Path:
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    for number, lines in enumerate(pages, 1):
+        c.setFont("STSong-Light", 10)
+        y = 790
+        for line in lines:
+            for i in range(0, len(line), 44):
+                c.drawString(40, y, line[i : i + 44])
+                y -= 15
+        c.drawString(290, 30, f"- {number} -")  # a printed page number, dropped by the cleaner
+        c.showPage()
+    c.save()
+    return path
+
+
+@pytest.fixture(scope="module")
+def reply_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write_pdf(tmp_path_factory.mktemp("pdf") / "reply.pdf", PAGES)
+
+
+def _chunk_with(chunks: list[Chunk], words: str) -> Chunk:
+    return next(c for c in chunks if c.text.startswith(words) or c.text.split("\n")[0].startswith(words))
+
+
+def test_pdf_is_read_as_pages(reply_pdf: Path) -> None:
+    raw = read_raw(reply_pdf)
+    assert raw.paged and not raw.ocr
+    assert raw.text.count("\f") == 2
+
+
+def test_chunks_keep_the_page_they_start_on(reply_pdf: Path) -> None:
+    [doc] = load_documents(reply_pdf)
+    chunks = split_document(doc)
+    assert _chunk_with(chunks, "某市卫生健康委员会").page == 1
+    assert _chunk_with(chunks, "一、基层医疗卫生服务体系建设").page == 1
+    assert _chunk_with(chunks, "二、家庭医生签约服务").page == 2
+    assert _chunk_with(chunks, "三、人才队伍建设").page == 3
+    assert all(c.page in (1, 2, 3) for c in chunks)
+    assert [c.page for c in chunks] == sorted(c.page for c in chunks)  # reading order never goes back a page
+
+
+def test_a_sentence_across_a_page_break_is_rejoined_on_its_first_page(reply_pdf: Path) -> None:
+    lines, pages = clean_pages(read_raw(reply_pdf).text, paged=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("下一步将继续扩大签约覆盖面"))
+    assert lines[at] == "下一步将继续扩大签约覆盖面，提升签约服务质量，做实做细履约服务。"
+    assert pages[at] == 2
+    assert not any(line in ("- 2 -", "-2-") for line in lines)
+
+
+def test_clean_pages_matches_clean_text_and_numbers_only_paged_text() -> None:
+    raw = "第一页第一段。\n\f\n第二页第一段。\n第二页第二段。\n\f\n第三页。"
+    lines, pages = clean_pages(raw, paged=True)
+    assert "\n".join(lines) == clean_text(raw)
+    assert pages == [1, 2, 2, 3]
+    assert clean_pages(raw)[1] == [0, 0, 0, 0]
+    assert clean_pages("一页的文字。", paged=True)[1] == [1]
+
+
+def test_text_files_have_no_pages() -> None:
+    [doc] = parse_documents("关于第12号提案的答复\n王五委员：\n您的提案收悉。\n一、总体情况\n情况良好。", "a.txt")
+    assert doc.pages == ()
+    assert {c.page for c in split_document(doc)} == {0}
+
+
+def test_page_is_serialised_and_old_index_rows_still_load() -> None:
+    chunk = Chunk("id1", "a.pdf", ("a", "一、"), "文字", DocMeta(source="a.pdf"), ordinal=2, page=7, ocr=True)
+    data = chunk.to_dict()
+    assert data["page"] == 7 and data["ocr"] is True
+    assert Chunk.from_dict(data) == chunk
+    old = {k: v for k, v in data.items() if k not in ("page", "ocr")}  # an index written before pages were kept
+    restored = Chunk.from_dict(old)
+    assert restored.page == 0 and restored.ocr is False
+    assert Hit(chunk, 0.5, 1).to_dict()["page"] == 7
+    assert Citation(1, chunk, "文字").to_dict()["page"] == 7
+    assert chunk.location == "第7页〔OCR识别〕"
+    assert Chunk.from_dict(old).location == ""
