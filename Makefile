@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,ocr]'
+	$(BIN)/pip install --quiet -e '.[dev,postgres,ocr]'
 	touch $(STAMP)
 
 # Incremental: the text is searchable within seconds, then only new text is embedded (progress: qa index --status).

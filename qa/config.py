@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from functools import cache
@@ -46,6 +47,8 @@ class Settings:
     agency_handler_phone: str = ""
     # Dense search: "faiss" (in the index), "qdrant" (in-process), "qdrant:/folder" or "qdrant+http://host:6333"
     vector_backend: str = "faiss"
+    # postgresql://user:pass@host/db: chunks, vectors (pgvector) and BM25 in PostgreSQL; empty = the embedded files
+    database_url: str = ""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -65,12 +68,19 @@ class Settings:
                 f"QA_VECTOR_BACKEND must be 'faiss', 'qdrant', 'qdrant:/path/to/folder' or "
                 f"'qdrant+http://host:6333'. Currently, it is {self.vector_backend!r}"
             )
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(f"QA_DATABASE_URL must start with postgresql://. Currently, it is {self.masked_url!r}")
         if self.llm_timeout <= 0:
             raise ConfigError(f"QA_LLM_TIMEOUT must be greater than 0. Currently, it is {self.llm_timeout}")
 
     @property
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url)
+
+    @property
+    def masked_url(self) -> str:
+        """database_url with its password replaced by ***."""
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", self.database_url)
 
     def masked(self) -> dict[str, str]:
         """The effective values for `qa config`, secrets hidden."""
@@ -79,6 +89,8 @@ class Settings:
             value = str(getattr(self, f.name))
             if f.name in ("llm_api_key", "users") and value:
                 value = "***"
+            if f.name == "database_url":
+                value = self.masked_url
             out[f.name] = value
         return out
 

@@ -125,6 +125,8 @@ class Retriever:
     def _allowed(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.empty:
             return None
+        if hasattr(self.index, "rows_matching"):  # a database index (PostgresIndex) filters in SQL
+            return self.index.rows_matching(filters)
         rows = [i for i, c in enumerate(self.index.chunks) if filters.matches(c)]
         return np.array(rows, dtype=np.int64)
 
@@ -247,7 +249,7 @@ def rrf(
 
 # --------------------------------------------------------------------------------------------- per-process cache
 
-_OPEN: dict[tuple[str, str, str, str], Retriever] = {}
+_OPEN: dict[tuple[str, ...], Retriever] = {}
 _OPEN_LOCK = threading.Lock()
 
 
@@ -262,12 +264,12 @@ def open_retriever(settings: Settings | None = None) -> Retriever:
         IndexMismatchError: the index was built by another embedder or format.
         ConfigError: the vector backend setting names a backend that is not installed.
     """
-    from qa.index.backends import backend_spec, with_backend
+    from qa.index.backends import backend_spec, backend_version, with_backend
 
     settings = settings or load_settings()
     index_dir = settings.index_dir.resolve()
     spec = backend_spec(settings)
-    key = (str(index_dir), current_version(index_dir), settings.embed_model, spec)
+    key = (str(index_dir), current_version(index_dir), settings.embed_model, spec, backend_version(spec))
     with _OPEN_LOCK:
         if key not in _OPEN:
             retriever = Retriever(
@@ -277,6 +279,7 @@ def open_retriever(settings: Settings | None = None) -> Retriever:
             )
             for stale in [k for k in _OPEN if k[0] == key[0]]:
                 del _OPEN[stale]
+            key = (*key[:4], getattr(retriever.index, "generation", key[4]))  # a sync on open moved it
             _OPEN[key] = retriever
         return _OPEN[key]
 

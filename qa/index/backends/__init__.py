@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from qa.records import Filters
 
 DEFAULT_BACKEND = "faiss"
+POSTGRES = ("postgresql://", "postgres://")  # QA_DATABASE_URL: chunks, vectors and BM25 in PostgreSQL
 
 
 @runtime_checkable
@@ -59,7 +60,7 @@ def backend_spec(settings: Settings | None = None) -> str:
     from qa.config import load_settings
 
     settings = settings or load_settings()
-    return (settings.vector_backend or DEFAULT_BACKEND).strip()
+    return (settings.database_url or settings.vector_backend or DEFAULT_BACKEND).strip()  # a database URL wins
 
 
 def open_backend(index: Index, spec: str = DEFAULT_BACKEND) -> VectorBackend:
@@ -81,6 +82,10 @@ def open_backend(index: Index, spec: str = DEFAULT_BACKEND) -> VectorBackend:
         from qa.index.backends.qdrant import QdrantBackend
 
         return QdrantBackend.from_index(index, location=_qdrant_location(spec))
+    if spec.startswith(POSTGRES):
+        from qa.index.backends.postgres import open_index
+
+        return open_index(spec, index)
     raise ConfigError(
         f"QA_VECTOR_BACKEND={spec!r} is not a known vector backend; use 'faiss', 'qdrant', "
         "'qdrant:/path/to/folder' or 'qdrant+http://host:6333'"
@@ -120,7 +125,18 @@ def with_backend(index: Index, spec: str) -> Index:
     """The index itself for "faiss"; otherwise a BackendIndex that answers dense search through the backend."""
     if spec.strip() in ("", "faiss"):
         return index
+    if spec.strip().startswith(POSTGRES):  # dense AND lexical search in the database
+        return open_backend(index, spec.strip())  # type: ignore[return-value]
     return BackendIndex(index, open_backend(index, spec))  # type: ignore[return-value]
 
 
-__all__ = ["DEFAULT_BACKEND", "BackendIndex", "VectorBackend", "backend_spec", "open_backend", "with_backend"]
+def backend_version(spec: str) -> str:
+    """What changes when another process updates the backend: the database's sync generation, else ""."""
+    if not spec.strip().startswith(POSTGRES):
+        return ""
+    from qa.index.backends.postgres import database_generation
+
+    return database_generation(spec.strip())
+
+
+__all__ = ["DEFAULT_BACKEND", "BackendIndex", "VectorBackend", "backend_spec", "backend_version", "open_backend", "with_backend"]
