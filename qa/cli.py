@@ -117,6 +117,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     print(f"索引 {settings.index_dir} ({embedder.name}, {report.dense_kind or '-'}): {report.summary()}")
     for path, reason in report.errors:
         print(f"  未能索引 {path}: {reason}", file=sys.stderr)
+    for path, reason in report.warnings:
+        print(f"  注意 {path}: {reason}", file=sys.stderr)
     if not report.chunks:
         raise QAError(
             f"nothing could be indexed from {', '.join(map(str, paths))}; add .txt/.md/.html/.pdf/.docx files"
@@ -191,7 +193,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         for h in [] if args.json else hits:
             text = " ".join(h.chunk.text.split())
-            print(f"{h.rank}. [{h.score:.4f}] {h.chunk.meta.display_title}\n   {h.chunk.section}\n   {text[:120]}")
+            where = f"（{h.chunk.location}）" if h.chunk.location else ""
+            title = h.chunk.meta.display_title
+            print(f"{h.rank}. [{h.score:.4f}] {title}\n   {h.chunk.section}{where}\n   {text[:120]}")
         if not hits and not args.json:
             print("没有找到相关内容")
         return 0

@@ -116,3 +116,36 @@ def test_page_is_serialised_and_old_index_rows_still_load() -> None:
     assert Citation(1, chunk, "文字").to_dict()["page"] == 7
     assert chunk.location == "第7页〔OCR识别〕"
     assert Chunk.from_dict(old).location == ""
+
+
+def test_a_page_reported_while_reading_reaches_the_build_report(tmp_path: Path) -> None:
+    import warnings
+
+    from conftest import ToyEmbedder
+
+    from qa.errors import IngestWarning
+    from qa.index.build import _load_chunks, build_index
+
+    source = tmp_path / "docs"
+    source.mkdir()
+    (source / "a.txt").write_text("关于第12号提案的答复\n王五委员：\n您的提案收悉。\n一、总体情况\n情况良好。", "utf-8")
+
+    def load(path: Path) -> list[Chunk]:
+        warnings.warn(IngestWarning(f"{path.name}: 第2页 OCR 未识别出文字"), stacklevel=1)
+        return _load_chunks(path)
+
+    report = build_index([source], tmp_path / "index", ToyEmbedder(), load_chunks=load)
+    assert report.chunks and not report.errors
+    assert report.warnings == [(str((source / "a.txt").resolve()), "a.txt: 第2页 OCR 未识别出文字")]
+    assert "1 warnings" in report.summary()
+
+
+def test_terminal_citations_show_the_page_and_the_ocr_mark() -> None:
+    from qa.answer.chain import format_answer
+    from qa.records import Answer
+
+    chunk = Chunk("c", "a.pdf", ("答复", "一、总体情况"), "情况良好。", DocMeta(source="a.pdf"), page=3, ocr=True)
+    answer = Answer(question="q", text="情况良好[1]。", citations=[Citation(1, chunk, "情况良好。")])
+    assert "    章节：答复 › 一、总体情况（第3页〔OCR识别〕）" in format_answer(answer).split("\n")
+    plain = Chunk("c", "a.txt", ("答复",), "情况良好。", DocMeta(source="a.txt"))
+    assert "    章节：答复" in format_answer(Answer("q", "好[1]。", [Citation(1, plain, "好")])).split("\n")

@@ -445,3 +445,52 @@ def test_hostile_draft_notes_and_index_status_are_text() -> None:
     soup = _render_markdown(status)
     _assert_only_own_markup(soup, CHAT_MARKUP)
     assert TRACKER in soup.get_text() and "[x](http://evil.example)" in soup.get_text()
+
+
+# ---------------------------------------------------------------- pages, OCR and the link to the original
+
+
+def _paged(page: int, ocr: bool = False, doc_id: str = "d", meta: DocMeta = META) -> Chunk:
+    return Chunk("c1", doc_id, (meta.display_title, "一、总体情况"), TEXT, meta, page=page, ocr=ocr)
+
+
+def test_source_cards_show_the_page_where_there_is_one() -> None:
+    panel = fmt.citations_html([Citation(1, _paged(3), "手抄报")])
+    assert '来源文件：a.pdf · <span class="qa-src-page">第3页</span>' in panel.replace(META.source, "a.pdf")
+    assert "第0页" not in fmt.citations_html([Citation(1, _paged(0), "手抄报")])
+    assert "qa-src-page" not in fmt.citations_html([Citation(1, _paged(0), "手抄报")])
+    near = fmt.nearest_html([Hit(_paged(12, ocr=True), 0.1, 1, ())])
+    assert "第12页〔OCR识别〕" in near
+
+
+def test_source_cards_link_to_the_original_at_its_page_once_enabled() -> None:
+    assert "qa-src-open" not in fmt.citations_html([Citation(1, _paged(3), "手抄报")])  # off until the app serves it
+    fmt.enable_source_links()
+    try:
+        soup = BeautifulSoup(fmt.citations_html([Citation(1, _paged(3, doc_id="a b.pdf#2"), "手抄报")]), "html.parser")
+    finally:
+        fmt.enable_source_links(False)
+    link = soup.find("a", class_="qa-src-open")
+    assert link["href"] == "qa/source/a%20b.pdf%232#page=3"
+    assert link["target"] == "_blank" and "noopener" in link["rel"]
+    assert link.get_text() == "打开原文第3页"
+
+
+def test_hostile_document_id_in_the_source_link_stays_a_link() -> None:
+    fmt.enable_source_links()
+    try:
+        chunk = _paged(2, doc_id=f'x.pdf"><img src=x onerror=alert(1)>{SCRIPT}', meta=HOSTILE_META)
+        soup = BeautifulSoup(fmt.citations_html([Citation(1, chunk, "")]), "html.parser")
+    finally:
+        fmt.enable_source_links(False)
+    [link] = soup.find_all("a")
+    assert link["href"].startswith("qa/source/x.pdf%22%3E%3Cimg") and link["href"].endswith("#page=2")
+    _assert_only_own_markup_and_source_link(soup)
+
+
+def _assert_only_own_markup_and_source_link(soup: BeautifulSoup) -> None:
+    for link in soup.find_all("a"):
+        assert link["class"] == ["qa-src-open"] and link["href"].startswith("qa/source/")
+        assert set(link.attrs) == {"class", "href", "target", "rel"}
+        link.decompose()
+    _assert_only_own_markup(soup, PANEL_MARKUP)

@@ -315,14 +315,15 @@ def format_answer(answer: Answer) -> str:
             for hit in answer.hits[:3]:
                 meta = hit.chunk.meta
                 number = f"（第{meta.proposal_no}号）" if meta.proposal_no else ""
-                lines.append(f"  - {meta.display_title}{number} › {hit.chunk.section}")
+                where = f"（{hit.chunk.location}）" if hit.chunk.location else ""
+                lines.append(f"  - {meta.display_title}{number} › {hit.chunk.section}{where}")
         return "\n".join(lines).rstrip()
     lines.append("来源：")
     for c in answer.citations:
         meta = c.chunk.meta
         number = f"（第{meta.proposal_no}号）" if meta.proposal_no else ""
         lines.append(f"[{c.n}] {meta.display_title}{number}")
-        lines.append(f"    章节：{c.chunk.section}")
+        lines.append(f"    章节：{c.chunk.section}" + (f"（{c.chunk.location}）" if c.chunk.location else ""))
         lines.append(f"    原文：“{c.quote}”")
     if answer.unsupported:
         lines.append(

@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.errors import IndexMissingError, QAError
+from qa.errors import IndexMissingError, IngestWarning, QAError
 from qa.index import tokenize
 from qa.index.cache import CACHE_FLUSH_EVERY, EmbeddingCache, text_key
 from qa.index.embed import Embedder, iter_batches
@@ -58,6 +59,7 @@ class BuildReport:
     cached: int = 0  # chunks whose vectors came from the cache or the previous index
     pending: int = 0  # chunks left without a vector for the background embedder (embed=False)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file, one-line reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, what was not read: an OCR-blank page)
     seconds: float = 0.0
     dense_kind: str = ""
     swapped: bool = False  # a new version went live
@@ -69,7 +71,9 @@ class BuildReport:
             f"({self.files_unchanged} unchanged, {self.files_removed} removed); "
             f"{self.embedded} embedded, {self.cached} cached"
             + (f", {self.pending} waiting for vectors" if self.pending else "")
-            + f"; {len(self.errors)} errors; {self.seconds:.1f} s"
+            + f"; {len(self.errors)} errors"
+            + (f", {len(self.warnings)} warnings" if self.warnings else "")
+            + f"; {self.seconds:.1f} s"
         )
 
 
@@ -79,6 +83,19 @@ def _load_chunks(path: Path) -> list[Chunk]:
     from qa.ingest.structure import load_documents
 
     return [chunk for doc in load_documents(path) for chunk in split_document(doc)]
+
+
+def _load_reporting(load_chunks: Callable[[Path], list[Chunk]], path: Path, report: BuildReport) -> list[Chunk]:
+    """load_chunks(path), with the IngestWarnings it raises (a scanned page OCR could not read) in report.warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IngestWarning)
+        chunks = load_chunks(path)
+    for w in caught:
+        if issubclass(w.category, IngestWarning):
+            report.warnings.append((str(path), str(w.message)))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return chunks
 
 
 def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -310,7 +327,7 @@ def _gather(
             report.files_unchanged += 1
             continue
         try:
-            new_chunks = load_chunks(path)
+            new_chunks = _load_reporting(load_chunks, path, report)
             if not new_chunks:
                 raise QAError("no text to index")
         except Exception as err:  # one bad file must not stop a build over a thousand good ones

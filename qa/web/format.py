@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
+from qa.web.files import source_link
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 # Placeholders a person still has to fill in: 〔…〕 as qa.draft.compose writes them, plus 【…】 and ＿＿＿ people type.
@@ -24,6 +25,13 @@ _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 DOC_COLUMNS = ["标题", "发文机关", "类别", "会议", "编号", "提出人", "日期", "来源文件"]
 DOC_COLUMN_WIDTHS = ["30%", "14%", "7%", "12%", "7%", "10%", "8%", "12%"]
 ALL = ""  # the filter value meaning "no restriction"
+# Whether source cards link to the original file (qa.web.files' route): on once the app serves that route.
+_OPEN_LINKS = {"on": False}
+
+
+def enable_source_links(on: bool = True) -> None:
+    """Make each source card link to its original file at the cited page (the app serves qa.web.files' route)."""
+    _OPEN_LINKS["on"] = on
 
 
 def escape_markdown(text: str) -> str:
@@ -160,9 +168,19 @@ def _card(n: int | None, chunk: Chunk, body_html: str, extra_class: str = "") ->
         f'<div class="qa-src-meta">{meta_line(meta)}</div>'
         + (f'<div class="qa-src-crumb">章节：{crumb}</div>' if crumb else "")
         + f'<div class="qa-src-text">{body_html}</div>'
-        f'<div class="qa-src-file">来源文件：{html.escape(meta.source or chunk.doc_id)}</div>'
+        f'<div class="qa-src-file">来源文件：{html.escape(meta.source or chunk.doc_id)}{_where(chunk)}</div>'
         "</div>"
     )
+
+
+def _where(chunk: Chunk) -> str:
+    """· 第3页〔OCR识别〕 · 打开原文 — the page, the OCR mark and the link, each only where it applies."""
+    out = f' · <span class="qa-src-page">{html.escape(chunk.location)}</span>' if chunk.location else ""
+    if _OPEN_LINKS["on"]:
+        href = html.escape(source_link(chunk), quote=True)
+        label = f"打开原文第{chunk.page}页" if chunk.page > 0 else "打开原文"
+        out += f' · <a class="qa-src-open" href="{href}" target="_blank" rel="noopener noreferrer">{label}</a>'
+    return out
 
 
 def citations_html(citations: Sequence[Citation]) -> str:

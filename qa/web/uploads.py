@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import IngestError, QAError
-from qa.ingest.read import SUPPORTED_SUFFIXES, decode_bytes
+from qa.ingest.read import IMAGE_SUFFIXES, SUPPORTED_SUFFIXES, decode_bytes
 
 _ACCEPTED = " ".join(SUPPORTED_SUFFIXES)
 _NOT_TEXT_MAGIC = (b"%PDF", b"PK\x03\x04")  # a PDF or a zip (.docx) renamed to a text extension
@@ -57,6 +57,9 @@ def check_upload(path: Path, original_name: str, max_mb: int) -> str:
     if suffix == ".pdf":
         if b"%PDF" not in data[:1024]:
             raise IngestError(f"“{name}”扩展名是 .pdf，但内容不是 PDF 文件")
+    elif suffix in IMAGE_SUFFIXES:
+        if not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+            raise IngestError(f"“{name}”扩展名是 {suffix}，但内容不是 PNG/JPEG 图片")
     elif suffix == ".docx":
         if not zipfile.is_zipfile(path):
             raise IngestError(f"“{name}”扩展名是 .docx，但内容不是 Word 文档（旧版 .doc 请先另存为 .docx）")
