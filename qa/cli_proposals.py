@@ -52,7 +52,7 @@ def parse_due(text: str) -> int:
     """
     m = re.fullmatch(r"\s*(\d+)\s*([dwDW天周]?)\s*", text)
     if not m:
-        raise ConfigError(f"--due must be days such as 7d, 14 or 2w. Currently, it is {text!r}")
+        raise ConfigError(f"--due 应为天数，如 7d、14 或 2w（周）；现在是 {text!r}")
     return int(m.group(1)) * (7 if m.group(2) in ("w", "W", "周") else 1)
 
 

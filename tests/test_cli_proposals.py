@@ -116,4 +116,4 @@ def test_pasted_table_from_stdin(
     assert main(["proposals", "import", "-"]) == 0
     assert "新增 1 件" in capsys.readouterr().out
     assert main(["proposals", "import", str(env / "none.xlsx")]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    assert "文件不存在" in capsys.readouterr().err

@@ -73,7 +73,7 @@ def test_export_selection_as_zip(toy_retriever, tmp_path: Path) -> None:
     register = open_register(tmp_path / "qa.sqlite3")
     a, _ = register.upsert(TUOYU)
     b, _ = register.upsert(ZHONGYI)
-    with pytest.raises(QAError, match="none of the selected"):
+    with pytest.raises(QAError, match="都还没有草稿"):
         export_zip(register, [a, b], tmp_path / "x.zip")
     draft_all(register, retriever=toy_retriever, ids=[a], progress=False)
     path = export_zip(register, [a, b], tmp_path / "sel.zip")

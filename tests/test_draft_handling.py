@@ -111,13 +111,13 @@ def test_csv_in_gbk_and_a_pasted_table(tmp_path: Path) -> None:
 
 
 def test_a_list_that_cannot_be_read_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(HandlingListError, match="does not exist"):
+    with pytest.raises(HandlingListError, match="文件不存在"):
         read_handling_list(tmp_path / "none.xlsx")
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
-    with pytest.raises(HandlingListError, match="Excel workbook"):
+    with pytest.raises(HandlingListError, match="Excel 工作簿"):
         read_handling_list(tmp_path / "bad.xlsx")
     (tmp_path / "list.doc").write_bytes(b"x")
-    with pytest.raises(HandlingListError, match="must be"):
+    with pytest.raises(HandlingListError, match="交办清单应为"):
         read_handling_list(tmp_path / "list.doc")
-    with pytest.raises(HandlingListError, match="heading row"):
+    with pytest.raises(HandlingListError, match="找不到表头行"):
         read_handling_list(text="甲\t乙\n1\t2\n")

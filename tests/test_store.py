@@ -41,7 +41,7 @@ def test_a_newer_store_is_refused(tmp_path: Path) -> None:
     db = Database(tmp_path / "qa.sqlite3")
     migrate(db)
     db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')")
-    with pytest.raises(StoreError, match="newer than this program"):
+    with pytest.raises(StoreError, match="比本程序"):
         migrate(db)
 
 
@@ -75,7 +75,7 @@ def test_draft_revisions_are_kept_and_the_first_starts_drafting(tmp_path: Path) 
     assert second.revision == 2 and register.current_draft(pid).text == "草稿二"
     assert [r.text for r in register.revisions(pid)] == ["草稿一〔待填写：会议〕", "草稿二"]
     assert register.revisions(pid)[0].placeholders == ["〔待填写：会议〕"]
-    with pytest.raises(StoreError, match="empty draft"):
+    with pytest.raises(StoreError, match="草稿为空"):
         register.save_draft(pid, "  ")
 
 
@@ -94,7 +94,7 @@ def test_filters_by_status_owner_and_due(tmp_path: Path) -> None:
     assert [e.id for e in register.entries(owner="张红")] == [a]
     assert [e.id for e in register.entries(status="已答复")] == [d]
     assert register.get(b).days_left(today) == 2 and register.get(c).days_left(today) is None
-    with pytest.raises(StoreError, match="unknown status"):
+    with pytest.raises(StoreError, match="未知状态"):
         register.set_status(a, "完成")
 
 
@@ -102,7 +102,7 @@ def test_find_by_register_or_proposal_number(tmp_path: Path) -> None:
     register = open_register(tmp_path / "qa.sqlite3")
     pid, _ = register.upsert(TUOYU)
     assert register.find(str(pid)).id == register.find("20250012").id == pid
-    with pytest.raises(StoreError, match="no proposal 99"):
+    with pytest.raises(StoreError, match="没有序号或编号为 99"):
         register.find("99")
 
 

@@ -92,7 +92,7 @@ def write_zip(files: Sequence[Path], path: Path) -> Path:
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
-        raise QAError(f"cannot write {path}: {err}; choose a writable --out folder") from err
+        raise QAError(f"无法写入 {path}（{err}）：请换一个可写的 --out 文件夹") from err
     return path
 
 
@@ -215,5 +215,5 @@ def export_zip(register: Register, ids: Sequence[int], path: Path) -> Path:
         if revision is not None:
             files.append(_write_atomic(stored_draft(revision), folder / f"{file_stem(entry)}.docx"))
     if not files:
-        raise QAError("none of the selected proposals has a draft yet; draft them first")
+        raise QAError("所选提案都还没有草稿：请先起草")
     return write_zip(files, Path(path))

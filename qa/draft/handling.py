@@ -155,7 +155,9 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
-        raise HandlingListError(f"cannot read {path} as an Excel workbook ({type(err).__name__}: {err})") from err
+        raise HandlingListError(
+            f"无法按 Excel 工作簿读取 {path}（{type(err).__name__}: {err}）：请用 Excel/WPS 另存为 .xlsx"
+        ) from err
     try:
         return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     finally:
@@ -168,7 +170,7 @@ def _decode(data: bytes, path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise HandlingListError(f"{path} is neither UTF-8 nor GBK text; save the list as .xlsx or UTF-8 CSV")
+    raise HandlingListError(f"{path} 既不是 UTF-8 也不是 GBK 文本：请另存为 .xlsx 或 UTF-8 CSV")
 
 
 def text_rows(text: str) -> list[list[str]]:
@@ -185,10 +187,7 @@ def _header_row(rows: list[list[Any]]) -> int:
         found = map_headings([_cell_text(c) for c in row])
         if "title" in found and len(found) >= 2:
             return i
-    raise HandlingListError(
-        "no heading row names a title column: the list needs headings such as 标题/案由 and 编号/提出人 in its "
-        "first rows"
-    )
+    raise HandlingListError("找不到表头行：清单的前几行需要有“标题/案由”列和另一个已知列（如 编号/提出人/办理期限）")
 
 
 def read_handling_list(path: Path | None = None, *, text: str | None = None, base: Path | None = None) -> HandlingList:
@@ -204,14 +203,14 @@ def read_handling_list(path: Path | None = None, *, text: str | None = None, bas
     """
     if text is None:
         if path is None:
-            raise HandlingListError("give a list file (.xlsx/.csv/.tsv) or a pasted table")
+            raise HandlingListError("请给出交办清单文件（.xlsx/.csv/.tsv）或粘贴表格")
         path = Path(path)
         if not path.is_file():
-            raise HandlingListError(f"{path} does not exist")
+            raise HandlingListError(f"文件不存在：{path}")
         suffix = path.suffix.lower()
         if suffix not in TABLE_SUFFIXES:
             raise HandlingListError(
-                f"{path}: a handling list must be {'/'.join(TABLE_SUFFIXES)}, not {suffix or '无后缀'}"
+                f"{path}：交办清单应为 {'/'.join(TABLE_SUFFIXES)} 文件，而不是 {suffix or '无后缀'}"
             )
         rows = _xlsx_rows(path) if suffix in (".xlsx", ".xlsm") else text_rows(_decode(path.read_bytes(), path))
         base = base or path.parent

@@ -40,7 +40,7 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.connection().execute("PRAGMA journal_mode=WAL")
         except (OSError, sqlite3.Error) as err:
-            raise StoreError(f"cannot open the store {self.path}: {err}; check the data folder (QA_DATA_DIR)") from err
+            raise StoreError(f"无法打开台账数据库 {self.path}（{err}）：请检查数据文件夹 QA_DATA_DIR 是否可写") from err
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit mode: transactions are explicit)."""
@@ -63,7 +63,7 @@ class Database:
         try:
             return self.connection().execute(self.sql(text), tuple(params))
         except sqlite3.Error as err:
-            raise StoreError(f"store {self.path}: {err}") from err
+            raise StoreError(f"台账数据库 {self.path} 出错：{err}") from err
 
     def query(self, text: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows as plain dicts."""
@@ -83,7 +83,7 @@ class Database:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as err:
-            raise StoreError(f"store {self.path} is busy or read-only: {err}") from err
+            raise StoreError(f"台账数据库 {self.path} 正忙或只读（{err}），请稍后重试") from err
         try:
             yield self
         except BaseException:
@@ -94,7 +94,7 @@ class Database:
                 conn.execute("COMMIT")
             except sqlite3.Error as err:
                 conn.execute("ROLLBACK")
-                raise StoreError(f"store {self.path}: the write was not saved ({err})") from err
+                raise StoreError(f"台账数据库 {self.path} 未能保存（{err}），请重试") from err
 
     def close(self) -> None:
         """Close every thread's connection (call when no thread uses the store any more)."""

@@ -107,7 +107,7 @@ def migrate(db: Database) -> list[int]:
     """
     known = max(v for v, _, _ in MIGRATIONS)
     if schema_version(db) > known:
-        raise StoreError(f"store {db.path} has schema version {schema_version(db)}, newer than this program ({known})")
+        raise StoreError(f"台账数据库 {db.path} 的结构版本 {schema_version(db)} 比本程序（{known}）新：请升级程序")
     applied = []
     for version, name, statements in MIGRATIONS:
         with db.transaction():

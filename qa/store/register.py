@@ -102,7 +102,7 @@ class Register:
         """Add a proposal or update the list fields of the one with the same key; returns (id, created)."""
         data = {name: str(values.get(name, "") or "") for name in LIST_FIELDS}
         if not data["title"]:
-            raise StoreError("a proposal needs a title")
+            raise StoreError("提案缺少标题")
         key = entry_key(data["kind"], data["number"], data["title"])
         stamp = now()
         with self.db.transaction():
@@ -131,7 +131,7 @@ class Register:
         """
         row = self.db.one("SELECT * FROM proposals WHERE id = ?", (int(proposal_id),))
         if row is None:
-            raise StoreError(f"no proposal {proposal_id} in the register; `qa proposals list` shows the numbers")
+            raise StoreError(f"台账中没有序号为 {proposal_id} 的提案（`qa proposals list` 列出序号）")
         return Entry.from_row(row)
 
     def find(self, ref: str) -> Entry:
@@ -145,8 +145,8 @@ class Register:
         if len(rows) == 1:
             return Entry.from_row(rows[0])
         if rows:
-            raise StoreError(f"proposal number {ref} is in the register {len(rows)} times; give the register number")
-        raise StoreError(f"no proposal {ref} in the register; `qa proposals list` shows the numbers")
+            raise StoreError(f"编号 {ref} 在台账中有 {len(rows)} 件，请改用序号")
+        raise StoreError(f"台账中没有序号或编号为 {ref} 的提案（`qa proposals list` 列出序号）")
 
     def entries(
         self,
@@ -235,7 +235,7 @@ class Register:
     ) -> Revision:
         """Keep a new revision of the draft (the previous ones stay); a 待办 proposal becomes 起草中."""
         if not text.strip():
-            raise StoreError("an empty draft is not saved")
+            raise StoreError("草稿为空，未保存")
         with self.db.transaction():
             entry = self.get(proposal_id)
             row = self.db.one("SELECT MAX(revision) AS r FROM draft_revisions WHERE proposal_id = ?", (entry.id,))
@@ -276,7 +276,7 @@ class Register:
 
 def check_status(status: str) -> str:
     if status not in STATUSES:
-        raise StoreError(f"unknown status {status!r}: use one of {'、'.join(STATUSES)}")
+        raise StoreError(f"未知状态“{status}”：应为 {'、'.join(STATUSES)} 之一")
     return status
 
 
