@@ -70,3 +70,40 @@ def test_sentence_vectors_are_cached_by_text() -> None:
     assert similarity("多久？", ["反应时间", "托位"]) == [1.0, 0.0]
     assert similarity("多久到？", ["反应时间", "托位"]) == [1.0, 0.0]
     assert FakeEmbedder.calls == 2
+
+
+# ---- refusals that explain themselves -----------------------------------------------------------------------
+
+QINGLAN = DocMeta(agency="青岚县卫生健康局", heading="关于家庭医生签约服务的提案的复函", source="ql.txt")
+SIGNING = Chunk(
+    "s0",
+    "ql.txt",
+    (QINGLAN.heading, "一、签约服务"),
+    "全县家庭医生签约服务覆盖全部乡镇。\n签约居民可享受预约转诊服务。",
+    QINGLAN,
+)
+
+
+def test_a_near_miss_is_refused_with_what_the_documents_do_say() -> None:
+    from qa.answer.refusal import near_miss, near_miss_text
+
+    question = "青岚县家庭医生签约服务覆盖率是多少？"
+    intent = classify(question)
+    ranked = rank_sentences(question, [SIGNING], intent)
+    assert not any(c.typed for c in ranked)  # no sentence states a figure
+    near = near_miss(question, ranked, intent, [SIGNING], {})
+    assert near is not None and near.text == "全县家庭医生签约服务覆盖全部乡镇。"
+    assert near_miss_text(near, intent, "现有资料中未找到相关内容。") == (
+        "现有资料中未找到相关内容。资料提到：“全县家庭医生签约服务覆盖全部乡镇”[1]，但未给出所问的具体数字。"
+    )
+
+
+def test_no_near_miss_from_another_place_or_for_content_questions() -> None:
+    from qa.answer.refusal import near_miss
+
+    question = "梧桐市家庭医生签约服务覆盖率是多少？"
+    intent = classify(question)
+    assert near_miss(question, rank_sentences(question, [SIGNING], intent), intent, [SIGNING], {}) is None
+    question = "青岚县家庭医生签约服务有哪些措施？"
+    intent = classify(question)
+    assert near_miss(question, rank_sentences(question, [SIGNING], intent), intent, [SIGNING], {}) is None

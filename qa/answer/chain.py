@@ -20,11 +20,12 @@ from qa.answer.followup import (
 )
 from qa.answer.generate import Generator, refusal_text
 from qa.answer.question import classify, counted_noun, expand_query
-from qa.answer.select import best_candidate, rank_sentences, states_count
+from qa.answer.refusal import NOT_GIVEN, near_miss, near_miss_text
+from qa.answer.select import Candidate, best_candidate, rank_sentences, states_count
 from qa.answer.similar import Similarity, sentence_similarity
 from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason, verify_answer
 from qa.errors import GeneratorError
-from qa.records import Answer, Chunk, Filters, Hit
+from qa.records import Answer, Chunk, Citation, Filters, Hit
 from qa.retrieve import HybridRetriever, Retriever, check_question, document_to_hit
 
 DEFAULT_K = 6
@@ -64,6 +65,7 @@ class Gate:
     sources: tuple[Chunk, ...]
     reason: str
     coverage: float
+    near: Candidate | None = None  # on a refusal: a sentence about the asked subject, shown and cited
 
 
 _DOC_TEXTS: dict[int, tuple[object, dict[str, str]]] = {}
@@ -107,21 +109,30 @@ def gate(
     if not ranked:
         return Gate(sources, "the passages have no sentences", 0.0)
     coverage = max(c.coverage for c in ranked[:3])
+    texts = doc_texts or {}
+
+    def refuse(reason: str) -> Gate:
+        return Gate(sources, reason, coverage, near_miss(question, ranked, intent, sources, texts))
+
     best = best_candidate(ranked, intent)
     if best is None:
-        return Gate(sources, f"no retrieved sentence states the {intent.kind} asked for", coverage)
+        return refuse(f"no retrieved sentence states the {intent.kind} asked for")
     # The documents the answer would quote must carry the question's entities; cross-document and metadata
     # questions may find them in any retrieved document.
     chunks = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
-    texts = doc_texts or {}
     evidence = evidence_text(chunks) + "".join(texts.get(d, "") for d in dict.fromkeys(c.doc_id for c in chunks))
     noun = counted_noun(question) if intent.kind == "number" and not intent.cross_doc else ()
     if noun and not any(states_count(c.text, noun, intent.unit) for c in ranked[:5] if c.typed and c.n == best.n):
-        return Gate(sources, f"no retrieved sentence counts {''.join(noun)}", coverage)
+        return refuse(f"no retrieved sentence counts {''.join(noun)}")
     # A figure in a specific unit (分钟, 万人次, %) in the sentence closest in meaning to the question answers it
     # even when it shares no word with it (乡下…多久能到 → 农村地区为26分钟).
     closest = best.semantic > 0 and best.semantic >= max(c.semantic for c in ranked)
-    specific = intent.kind == "number" and intent.unit not in ("", "个")
+    # (when the question counts a noun, the sentence itself must count it: 2家企业 does not count 托育机构).
+    specific = (
+        intent.kind == "number"
+        and intent.unit not in ("", "个")
+        and (not noun or states_count(best.text, noun, intent.unit))
+    )
     topic = max(best.topic_coverage, policy.min_figure_coverage) if closest and specific else best.topic_coverage
     reason = refusal_reason(
         question,
@@ -133,7 +144,7 @@ def gate(
         policy=policy,
         local_evidence=evidence_text([sources[best.n - 1]]),
     )
-    return Gate(sources, reason, coverage)
+    return refuse(reason) if reason else Gate(sources, "", coverage)
 
 
 def _retrieve_step(retriever: Retriever, k: int, filters: Filters | None) -> Runnable:
@@ -173,10 +184,20 @@ def build_chain(
     )
 
 
-def _refused(question: str, hits: list[Hit], backend: str, started: float) -> Answer:
+def _refused(
+    question: str, hits: list[Hit], backend: str, started: float, g: Gate | None = None, standalone: str = ""
+) -> Answer:
+    """A refusal; with a near miss (g.near) it also says what the documents do state about the subject, cited."""
+    text, citations = refusal_text(), []
+    if g is not None and g.near is not None:
+        intent = classify(standalone or question)
+        if intent.kind in NOT_GIVEN:
+            text = near_miss_text(g.near, intent, text)
+            citations = [Citation(1, g.sources[g.near.n - 1], g.near.text.strip())]
     return Answer(
         question=question,
-        text=refusal_text(),
+        text=text,
+        citations=citations,
         refused=True,
         backend=backend,
         latency_ms=(time.perf_counter() - started) * 1000,
@@ -257,7 +278,7 @@ def ask(
     state = _prepare(question, retriever, history, filters, generator, k)
     question = state["question"]
     if state["gate"].reason:
-        return _refused(question, state["hits"], generator.name, started)
+        return _refused(question, state["hits"], generator.name, started, state["gate"], state["standalone"])
     sources = list(state["gate"].sources)
     backend, llm = generator.name, not isinstance(generator, ExtractiveGenerator)
     try:
@@ -286,7 +307,7 @@ def ask_stream(
     state = _prepare(question, retriever, history, filters, generator, k)
     question = state["question"]
     if state["gate"].reason:
-        answer = _refused(question, state["hits"], generator.name, started)
+        answer = _refused(question, state["hits"], generator.name, started, state["gate"], state["standalone"])
         yield answer.text
         yield answer
         return

@@ -194,7 +194,7 @@ def rank_sentences(
         short = 0.12 if is_heading(text) else 0.0
         frame = intent.kind != "meta" and bool(BOILERPLATE_RE.search(text))
         said = sentence_frame(text) if frame_asked else ""
-        timing = 0.0 if not said else (0.12 if said == frame_asked else -0.12)
+        timing = -0.12 if said and said != frame_asked else 0.0  # a table row or a plain statement: no penalty
         score = (
             0.45 * in_sentence / weight_sum
             + 0.25 * coverage

@@ -184,6 +184,12 @@ def verify_answer(text: str, sources: Sequence[Chunk], *, check_facts: bool = Tr
 # ---- refusal -------------------------------------------------------------------------------------------------
 
 
+_LEAD_PLACE_RE = re.compile(r"^(?:请问|那么?|我想问)?([\u4e00-\u9fa5]{2}[区县市])")
+# Characters of question and function words, never of a place's name: 在社区, 哪些区, 各个县, 这个市.
+_NOT_PLACE_CHARS = re.compile(r"[在到去从给对把和与及哪些各某全我本该这那每个几多少什么城社郊辖]")
+_NOT_PLACES = {"全", "我", "本", "城", "社", "该", "各", "郊", "市", "县", "区", "辖", "全市", "城市", "社区", "郊区"}
+
+
 def question_entities(question: str) -> list[str]:
     """Places (…区/县/市), years (20xx年), people (…委员/代表) and proposal numbers (第182号) a question names."""
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
@@ -193,6 +199,12 @@ def question_entities(question: str) -> list[str]:
     for word, flag in pos_tokenizer().lcut(q):
         if flag == "ns" and len(word) >= 2 and word[-1] in "区县市省":
             found.append(word)
+    # A place the dictionary does not know (梧桐市, 青岚县) where questions name it: at the start.
+    lead = _LEAD_PLACE_RE.match(q)
+    if lead and lead.group(1)[:-1] not in _NOT_PLACES and not _NOT_PLACE_CHARS.search(lead.group(1)[:-1]):
+        place = lead.group(1)
+        if not any(place in f for f in found):  # 青岚县 read as 岚县: the whole name replaces its tail
+            found = [f for f in found if f not in place] + [place]
     found += [m.group(1) for m in _PERSON_RE.finditer(q) if not re.search(r"[哪几各位些的是该这那名]", m.group(1))]
     found += [m.group(1) or m.group(2) for m in _PROPOSAL_NO_RE.finditer(q)]
     return list(dict.fromkeys(found))
