@@ -26,6 +26,7 @@ FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
 )
+PAGE_HEIGHT = 480
 LINES = [
     "关于区政协五届二次会议第0036号提案的答复",
     "李华委员：",
@@ -43,11 +44,12 @@ def _font_path() -> str:
 
 
 def scanned_page(lines: list[str]):  # -> PIL.Image.Image
-    """A white A4 page at 150 dpi with the lines drawn in black, as a scanner would give it."""
+    """A white page 1240 pixels wide (A4 at 150 dpi) with the lines drawn in black, as a scanner would give it;
+    only as tall as the lines need, since detection time grows with the page's pixels."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(_font_path(), 30)
-    image = Image.new("RGB", (1240, 1754), "white")
+    image = Image.new("RGB", (1240, PAGE_HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     for i, line in enumerate(lines):
         draw.text((110, 140 + 56 * i), line, font=font, fill="black")
@@ -57,7 +59,7 @@ def scanned_page(lines: list[str]):  # -> PIL.Image.Image
 def _scanned_pdf(path: Path, pages: list[list[str]]) -> Path:
     from PIL import Image
 
-    images = [scanned_page(lines) if lines else Image.new("RGB", (1240, 1754), "white") for lines in pages]
+    images = [scanned_page(lines) if lines else Image.new("RGB", (1240, PAGE_HEIGHT), "white") for lines in pages]
     images[0].save(path, "PDF", resolution=150, save_all=True, append_images=images[1:])
     return path
 
