@@ -65,6 +65,12 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
     except Exception as err:  # the wheel's binaries cannot run here
         pytest.skip(f"pgserver could not start PostgreSQL: {err}")
+    from qa.index.backends.postgres import connect
+
+    with connect(server.get_uri()) as conn:  # a throw-away server: no fsync (a killed client is what is tested)
+        conn.execute("ALTER SYSTEM SET fsync = off")
+        conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+        conn.execute("SELECT pg_reload_conf()")
     yield server
     server.cleanup()
 
@@ -155,6 +161,25 @@ def test_sync_stores_chunks_terms_and_vectors(db_url: str, toy_index: Index) -> 
     np.testing.assert_allclose(json.loads(row[4]), toy_index.vectors[3], atol=1e-6)
     state = _state(db_url)
     assert state["bad_df"] == 0 and state["meta"]["n_chunks"] == str(len(toy_index.chunks))
+
+
+def test_a_first_load_fills_the_tables_then_indexes_them_with_the_same_results(
+    db_url: str, toy_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.index.backends import postgres_sync
+
+    monkeypatch.setattr(postgres_sync, "BULK_ROWS", 0)  # the seeds are small: take the bulk path 100k chunks take
+    plain, backed = Retriever(toy_index, ToyEmbedder()), Retriever(_synced(db_url, toy_index), ToyEmbedder())
+    for text in QUERIES:
+        for mode in ("hybrid", "bm25"):
+            expected = [h.chunk.chunk_id for h in plain.search(text, k=10, mode=mode)]
+            assert [h.chunk.chunk_id for h in backed.search(text, k=10, mode=mode)] == expected
+    assert _state(db_url)["bad_df"] == 0
+    from qa.index.backends.postgres import connect
+
+    with connect(db_url) as conn:
+        indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename LIKE 'qa_%'")}
+    assert {"qa_chunks_embedding", "qa_postings_term", "qa_postings_chunk"} <= indexes
 
 
 @pytest.mark.parametrize("text", QUERIES)

@@ -139,4 +139,12 @@ def backend_version(spec: str) -> str:
     return database_generation(spec.strip())
 
 
-__all__ = ["DEFAULT_BACKEND", "BackendIndex", "VectorBackend", "backend_spec", "backend_version", "open_backend", "with_backend"]
+__all__ = [
+    "DEFAULT_BACKEND",
+    "BackendIndex",
+    "VectorBackend",
+    "backend_spec",
+    "backend_version",
+    "open_backend",
+    "with_backend",
+]

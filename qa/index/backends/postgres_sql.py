@@ -5,7 +5,7 @@ Tables (one set per database)::
     qa_meta(key, value)                 embedder, dim, tokenizer, source_version, generation, n_chunks, avg_terms
     qa_chunks(id, chunk_id, doc_id, agency, year, kind, text_key, n_terms, chunk jsonb, embedding vector, tsv)
     qa_terms(id, term, df)              the jieba terms (qa.index.tokenize) and their document frequencies
-    qa_postings(term_id, chunk, tf)     one row per (term, chunk): what BM25 needs, scored in SQL
+    qa_postings(term_id, chunk, tf, dl) one row per (term, chunk) with the chunk's term count: BM25, scored in SQL
 
 `id` is the row order: chunks are numbered in index order when they are inserted, so a PostgresIndex's rows are
 its chunks sorted by id. Vectors are unit vectors and the HNSW index uses cosine distance, so 1 - (a <=> b) is
@@ -53,18 +53,21 @@ CREATE TABLE IF NOT EXISTS qa_terms (
 );
 CREATE TABLE IF NOT EXISTS qa_postings (
     term_id integer NOT NULL,
-    chunk integer NOT NULL REFERENCES qa_chunks (id) ON DELETE CASCADE,
+    chunk integer NOT NULL,
     tf smallint NOT NULL,
-    PRIMARY KEY (term_id, chunk)
+    dl smallint NOT NULL
 );
-CREATE INDEX IF NOT EXISTS qa_postings_chunk ON qa_postings (chunk);
 """
 
-# Built after a bulk load (faster than row by row) and kept for incremental syncs.
-HNSW_INDEX = (
+# Built after a bulk load (faster than row by row) and kept for incremental syncs. The postings key carries tf and
+# the chunk's length, so BM25 reads a term's postings from the index alone (an index-only scan) in term order.
+INDEXES = (
     "CREATE INDEX IF NOT EXISTS qa_chunks_embedding ON qa_chunks USING hnsw (embedding vector_cosine_ops) "
-    f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+    f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})",
+    "CREATE UNIQUE INDEX IF NOT EXISTS qa_postings_term ON qa_postings (term_id, chunk) INCLUDE (tf, dl)",
+    "CREATE INDEX IF NOT EXISTS qa_postings_chunk ON qa_postings (chunk)",
 )
+DROP_INDEXES = "DROP INDEX IF EXISTS qa_chunks_embedding, qa_postings_term, qa_postings_chunk"
 
 DROP = "DROP TABLE IF EXISTS qa_postings, qa_terms, qa_chunks CASCADE; DROP SEQUENCE IF EXISTS qa_chunk_ids"
 
@@ -92,21 +95,23 @@ WHERE t.id = x.term_id
 DF_UP = "UPDATE qa_terms t SET df = t.df + s.n FROM qa_stage_df s WHERE t.id = s.term_id"
 
 # The lucene BM25 of bm25s: idf = ln(1 + (N - df + .5) / (df + .5)), tf part = tf / (tf + k1 (1 - b + b dl / avgdl)),
-# summed over the query's terms (a term asked twice counts twice, as bm25s counts it).
+# summed over the query's terms (a term asked twice counts twice, as bm25s counts it). Float8 throughout (numeric
+# literals would make it numeric arithmetic, several times slower); the idf is computed once per query term.
 BM25 = f"""
-WITH q AS (
-    SELECT t.id, t.df, count(*) AS qtf
-    FROM unnest(%(terms)s::text[]) AS u (term) JOIN qa_terms t ON t.term = u.term
-    WHERE t.df > 0
-    GROUP BY t.id, t.df
-), s AS (
+WITH s AS (
     SELECT (SELECT value::float8 FROM qa_meta WHERE key = 'n_chunks') AS n,
            (SELECT value::float8 FROM qa_meta WHERE key = 'avg_terms') AS avgdl
+), q AS (
+    SELECT t.id, count(*) * ln(1::float8 + (s.n - t.df + 0.5::float8) / (t.df + 0.5::float8)) AS w
+    FROM unnest(%(terms)s::text[]) AS u (term) JOIN qa_terms t ON t.term = u.term CROSS JOIN s
+    WHERE t.df > 0
+    GROUP BY t.id, t.df, s.n
+), k AS (
+    SELECT {K1}::float8 * (1 - {B}::float8) AS k0, {K1}::float8 * {B}::float8 / s.avgdl AS kd FROM s
 )
-SELECT p.chunk, sum(q.qtf * ln(1 + (s.n - q.df + 0.5) / (q.df + 0.5))
-                     * p.tf / (p.tf + {K1} * (1 - {B} + {B} * c.n_terms / s.avgdl))) AS score
-FROM q JOIN qa_postings p ON p.term_id = q.id JOIN qa_chunks c ON c.id = p.chunk CROSS JOIN s
-{{where}}
+SELECT p.chunk, sum(q.w * p.tf / (p.tf + k.k0 + k.kd * p.dl)) AS score
+FROM q JOIN qa_postings p ON p.term_id = q.id CROSS JOIN k
+{{join_where}}
 GROUP BY p.chunk
 ORDER BY score DESC, p.chunk
 LIMIT %(n)s
@@ -142,6 +147,13 @@ FROM c
 ORDER BY c.embedding <=> %(q)s::vector, c.id
 LIMIT %(n)s
 """
+
+
+def meta(conn: Any) -> dict[str, str]:
+    """The qa_meta table as a dict ({} before the first sync created it)."""
+    if conn.execute("SELECT to_regclass('qa_meta')").fetchone()[0] is None:
+        return {}
+    return dict(conn.execute("SELECT key, value FROM qa_meta").fetchall())
 
 
 def filter_clause(filters: Filters | None, ids: Any = None) -> tuple[str, dict[str, Any]]:
