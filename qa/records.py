@@ -100,6 +100,11 @@ class Document:
     text: str  # the cleaned full text of this document
     pages: tuple[int, ...] = ()  # the page each line of `text` starts on (1-based; empty or 0: not paged)
     ocr: bool = False  # the text was read by OCR from a scan or an image
+    ocr_pages: tuple[int, ...] = ()  # with ocr: only these pages were (scans in a typed PDF); empty: all of it
+
+    def is_ocr(self, page: int) -> bool:
+        """Whether the text on a page (0: anywhere) was read by OCR."""
+        return self.ocr and (not self.ocr_pages or page in self.ocr_pages)
 
     @staticmethod
     def make_id(source: str, ordinal: int, count: int) -> str:

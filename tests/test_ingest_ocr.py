@@ -114,3 +114,48 @@ def test_corrupt_image_is_one_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 10)
     with pytest.raises(IngestError, match=r"broken\.jpg: the image is corrupt"):
         read_raw(path)
+
+
+def _typed_then_scanned(path: Path) -> Path:
+    """Page 1 typed (a text layer), page 2 a scanned image: a signed page or an attachment scanned into a PDF."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 11)
+    for i, line in enumerate([*LINES[:3], "一、总体情况", "我局高度重视这项工作，已经制定实施方案并分步推进。"]):
+        c.drawString(60, 780 - 18 * i, line)
+    c.showPage()
+    c.drawImage(
+        ImageReader(scanned_page(["二、家庭医生签约服务", "我局已组建家庭医生团队四十个，签约居民三万人。"])),
+        0,
+        500,
+        595,
+        230,
+    )
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_scanned_page_in_a_typed_pdf_is_read_by_ocr_and_marked(tmp_path: Path) -> None:
+    [doc] = load_documents(_typed_then_scanned(tmp_path / "mixed.pdf"))
+    assert doc.ocr and doc.ocr_pages == (2,)
+    assert "签约居民三万人" in doc.text.replace(" ", "")
+    lines = doc.text.split("\n")
+    assert doc.pages[next(i for i, x in enumerate(lines) if "四十个" in x)] == 2
+    assert doc.is_ocr(2) and not doc.is_ocr(1)
+
+
+def test_a_scanned_page_in_a_typed_pdf_without_ocr_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _typed_then_scanned(tmp_path / "mixed.pdf")
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        raw = read_raw(path)
+    assert not raw.ocr and "我局高度重视这项工作" in raw.text
+    reported = [str(w.message) for w in caught if issubclass(w.category, IngestWarning)]
+    assert len(reported) == 1 and reported[0].startswith("mixed.pdf: 第2页是扫描图像，未读取；")

@@ -77,7 +77,7 @@ def read_image(data: bytes, name: str) -> str:
             if image.width * image.height > MAX_PIXELS:
                 raise IngestError(f"{name}: the image is {image.width}×{image.height} pixels, too large to read")
             image.load()
-            text = _each([image], name, single=True)
+            text = _each([image], name)
     except IngestError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
@@ -87,8 +87,9 @@ def read_image(data: bytes, name: str) -> str:
     return text[0]
 
 
-def read_scanned_pdf(data: bytes, name: str) -> list[str]:
-    """OCR every page of a PDF without a text layer; one text per page, "" for a page OCR could not read."""
+def read_scanned_pdf(data: bytes, name: str, pages: list[int] | None = None) -> list[str]:
+    """OCR the pages of a PDF (0-based `pages`; all of them by default): one text per page, "" for a page OCR
+    could not read (reported). Reading every page and finding no text at all is an IngestError."""
     if not available():
         raise IngestError(
             f"{name}: the PDF has no text layer (a scanned image?); {INSTALL_HINT}; or supply a .docx/.txt version"
@@ -99,14 +100,15 @@ def read_scanned_pdf(data: bytes, name: str) -> list[str]:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
         raise IngestError(f"{name}: the PDF is corrupt or unreadable ({err}); re-export it and try again") from err
+    indexes = list(range(len(pdf))) if pages is None else pages
     try:
-        return _each(_rendered(pdf), name, total=len(pdf))
+        return _each(_rendered(pdf, indexes), name, numbers=[i + 1 for i in indexes], required=pages is None)
     finally:
         pdf.close()
 
 
-def _rendered(pdf: Any) -> Iterator[Image]:
-    for index in range(len(pdf)):
+def _rendered(pdf: Any, indexes: list[int]) -> Iterator[Image]:
+    for index in indexes:
         page = pdf[index]
         try:
             yield page.render(scale=RENDER_SCALE).to_pil()
@@ -114,19 +116,22 @@ def _rendered(pdf: Any) -> Iterator[Image]:
             page.close()
 
 
-def _each(images: Iterable[Image], name: str, *, total: int | None = None, single: bool = False) -> list[str]:
-    """OCR images with a progress bar; warn about each page without text; refuse when no page has any."""
+def _each(images: Iterable[Image], name: str, *, numbers: list[int] | None = None, required: bool = True) -> list[str]:
+    """OCR images with a progress bar; warn about each PDF page (`numbers`) without text; when `required`, refuse
+    if no image has any."""
     from tqdm import tqdm
 
+    single = numbers is None
     texts: list[str] = []
-    for number, image in enumerate(tqdm(images, total=total or 1, desc=f"OCR {name}", unit="页", leave=False), 1):
+    bar = tqdm(images, total=len(numbers or [0]), desc=f"OCR {name}", unit="页", leave=False)
+    for number, image in zip(numbers or [0], bar, strict=True):
         texts.append(image_text(image))
         if not texts[-1].strip() and not single:
             warnings.warn(
                 IngestWarning(f"{name}: 第{number}页 OCR 未识别出文字（空白页或图像过于模糊），请核对原件"),
                 stacklevel=2,
             )
-    if not any(t.strip() for t in texts):
+    if required and not any(t.strip() for t in texts):
         what = "OCR read no text in the image" if single else "the PDF has no text layer and OCR read no text in it"
         raise IngestError(f"{name}: {what}; supply a clearer scan or a .docx/.txt version")
     return texts

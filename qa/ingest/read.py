@@ -14,12 +14,13 @@ import codecs
 import io
 import re
 import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
-from qa.errors import IngestError
+from qa.errors import IngestError, IngestWarning
 from qa.ingest.markers import HEADING_MARKS, heading_kind
 from qa.ingest.webpage import read_html
 
@@ -84,6 +85,7 @@ class RawText:
     text: str
     paged: bool = False  # a PDF: each \f starts the next page, and the first page is page 1
     ocr: bool = False  # read by OCR from a scan or an image
+    ocr_pages: tuple[int, ...] = ()  # when only some pages of a PDF are scans: those pages (empty: all of it)
 
 
 def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Settings | None = None) -> str:
@@ -125,8 +127,9 @@ def read_raw(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Settin
         )
     data = path.read_bytes()
     ocr = paged = False
+    ocr_pages: tuple[int, ...] = ()
     if suffix == ".pdf":
-        pages, ocr = _read_pdf(data, path.name, limits)
+        pages, ocr, ocr_pages = _read_pdf(data, path.name, limits)
         # A form feed marks each page break so the cleaner can rejoin sentences split across pages.
         text, paged = "\n\f\n".join(_unmarked(page) for page in pages), True
     elif suffix == ".docx":
@@ -142,7 +145,7 @@ def read_raw(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Settin
     _check_chars(len(text), path.name, limits)
     if not text.strip():
         raise IngestError(f"{path.name}: no text found in the file")
-    return RawText(text, paged=paged, ocr=ocr)
+    return RawText(text, paged=paged, ocr=ocr, ocr_pages=ocr_pages)
 
 
 def _unmarked(text: str) -> str:
@@ -278,8 +281,8 @@ def _reason(err: Exception) -> str:
     return text[:160]
 
 
-def _read_pdf(data: bytes, name: str, limits: _Limits) -> tuple[list[str], bool]:
-    """The text of each page, and whether it was read by OCR (no text layer, and the ocr packages installed)."""
+def _read_pdf(data: bytes, name: str, limits: _Limits) -> tuple[list[str], bool, tuple[int, ...]]:
+    """The text of each page, whether OCR read any of it, and which pages when not all (see _ocr_pdf)."""
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
@@ -294,11 +297,14 @@ def _read_pdf(data: bytes, name: str, limits: _Limits) -> tuple[list[str], bool]
                 "请拆分成几个文件后再上传"
             )
         pages: list[str] = []
+        scans: list[int] = []  # pages without text that hold an image: scanned pages in a typed PDF
         n_chars = 0
         for page in reader.pages:  # stop at the character limit rather than extract a huge file to the end
             pages.append(page.extract_text() or "")
             n_chars += len(pages[-1]) + 3
             _check_chars(n_chars, name, limits)
+            if not pages[-1].strip() and _has_image(page):
+                scans.append(len(pages) - 1)
     except IngestError:
         raise
     except LimitReachedError as err:  # pypdf's own bound on one decompressed stream
@@ -309,13 +315,46 @@ def _read_pdf(data: bytes, name: str, limits: _Limits) -> tuple[list[str], bool]
         raise IngestError(
             f"{name}: the PDF is corrupt or unreadable ({_reason(err)}); re-export it and try again"
         ) from err
-    if sum(len("".join(page.split())) for page in pages) >= _MIN_PDF_CHARS:
-        return pages, False
-    from qa.ingest.ocr import read_scanned_pdf  # refuses with how to install OCR when it is not installed
+    return _ocr_pdf(data, name, limits, pages, scans)
 
-    pages = read_scanned_pdf(data, name)
+
+def _ocr_pdf(
+    data: bytes, name: str, limits: _Limits, pages: list[str], scans: list[int]
+) -> tuple[list[str], bool, tuple[int, ...]]:
+    """OCR what has no text layer: the whole PDF when it has (almost) no text, else its image-only pages.
+
+    Without the ocr packages a PDF without text is refused with how to install them, and a scanned page in a
+    typed PDF is reported (IngestWarning) and left empty.
+    """
+    from qa.ingest import ocr
+
+    if sum(len("".join(page.split())) for page in pages) < _MIN_PDF_CHARS:
+        pages = ocr.read_scanned_pdf(data, name)  # refuses with how to install OCR when it is not installed
+        _check_chars(sum(len(page) + 3 for page in pages), name, limits)
+        return pages, True, ()
+    if not scans:
+        return pages, False, ()
+    if not ocr.available():
+        for i in scans:
+            warnings.warn(IngestWarning(f"{name}: 第{i + 1}页是扫描图像，未读取；{ocr.INSTALL_HINT}"), stacklevel=3)
+        return pages, False, ()
+    for i, text in zip(scans, ocr.read_scanned_pdf(data, name, scans), strict=True):
+        pages[i] = text
     _check_chars(sum(len(page) + 3 for page in pages), name, limits)
-    return pages, True
+    return pages, True, tuple(i + 1 for i in scans)
+
+
+def _has_image(page: Any) -> bool:
+    """Whether a PDF page draws an image or a form (a scan is one big image, sometimes wrapped in a form)."""
+    try:
+        resources = page.get("/Resources")
+        xobjects = resources.get_object().get("/XObject") if resources is not None else None
+        if xobjects is None:
+            return False
+        kinds = {x.get_object().get("/Subtype") for x in xobjects.get_object().values()}
+    except Exception:  # a malformed resource dictionary: no image to read, as far as we can tell
+        return False
+    return bool(kinds & {"/Image", "/Form"})
 
 
 def _read_docx(data: bytes, name: str, limits: _Limits) -> str:

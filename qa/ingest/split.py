@@ -53,8 +53,8 @@ def split_document(doc: Document) -> list[Chunk]:
                     text=text,
                     meta=doc.meta,
                     ordinal=len(chunks),
-                    page=page_of(text),
-                    ocr=doc.ocr,
+                    page=(page := page_of(text)),
+                    ocr=doc.is_ocr(page),
                 )
             )
     return chunks

@@ -52,20 +52,22 @@ def load_documents(path: Path) -> list[Document]:
     path = Path(path)
     raw = read_raw(path)
     lines, pages = clean_pages(raw.text, paged=raw.paged)
-    docs = parse_documents("\n".join(lines), path.name, pages=pages, ocr=raw.ocr)
+    docs = parse_documents("\n".join(lines), path.name, pages=pages, ocr=raw.ocr, ocr_pages=raw.ocr_pages)
     if not docs:
         raise IngestError(f"{path.name}: no text left after removing page numbers and blank lines")
     return docs
 
 
-def parse_documents(text: str, source: str, *, pages: list[int] | None = None, ocr: bool = False) -> list[Document]:
+def parse_documents(
+    text: str, source: str, *, pages: list[int] | None = None, ocr: bool = False, ocr_pages: tuple[int, ...] = ()
+) -> list[Document]:
     """Split the cleaned text of one file into Documents with metadata and section trees.
 
     Args:
         text: output of `qa.ingest.clean.clean_text`.
         source: the file name, stored as `DocMeta.source` and used for doc ids.
         pages: the page of each line of `text` (`qa.ingest.clean.clean_pages`), kept as `Document.pages`.
-        ocr: the text was read by OCR (`Document.ocr`).
+        ocr: the text was read by OCR (`Document.ocr`); ocr_pages: only these pages were, when not all.
 
     Returns:
         The documents in file order; a file with several reply headings gives one document per reply.
@@ -93,7 +95,7 @@ def parse_documents(text: str, source: str, *, pages: list[int] | None = None, o
         root = build_sections(body, [levels[i] for i in body_at])
         doc_id = Document.make_id(source, ordinal, len(spans))
         body_pages = tuple(page_of[i] for i in body_at) if any(page_of) else ()
-        docs.append(Document(doc_id=doc_id, meta=meta, root=root, text="\n".join(body), pages=body_pages, ocr=ocr))
+        docs.append(Document(doc_id, meta, root, "\n".join(body), pages=body_pages, ocr=ocr, ocr_pages=ocr_pages))
     return docs
 
 
