@@ -78,6 +78,67 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX proposal_events_proposal ON proposal_events (proposal_id)",
         ],
     ),
+    (
+        3,
+        "conversations, feedback, reviewed answers and API keys",
+        [
+            """CREATE TABLE conversations (
+                id {id},
+                owner TEXT NOT NULL,
+                title TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX conversations_owner ON conversations (owner, updated_at)",
+            """CREATE TABLE messages (
+                id {id},
+                conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+                role TEXT NOT NULL,
+                content TEXT NOT NULL,
+                citations TEXT NOT NULL DEFAULT '[]',
+                detail TEXT NOT NULL DEFAULT '{{}}',
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX messages_conversation ON messages (conversation_id, id)",
+            """CREATE TABLE feedback (
+                id {id},
+                owner TEXT NOT NULL DEFAULT '',
+                question TEXT NOT NULL,
+                answer TEXT NOT NULL DEFAULT '',
+                citations TEXT NOT NULL DEFAULT '[]',
+                vote INTEGER NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                correction TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL DEFAULT '',
+                gold TEXT NOT NULL DEFAULT '',
+                reviewer TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                reviewed_at TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX feedback_created ON feedback (created_at)",
+            """CREATE TABLE reviewed_answers (
+                id {id},
+                feedback_id INTEGER REFERENCES feedback (id) ON DELETE SET NULL,
+                question TEXT NOT NULL,
+                normalized TEXT NOT NULL,
+                answer TEXT NOT NULL,
+                citations TEXT NOT NULL DEFAULT '[]',
+                reviewer TEXT NOT NULL DEFAULT '',
+                active INTEGER NOT NULL DEFAULT 1,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX reviewed_answers_normalized ON reviewed_answers (normalized)",
+            """CREATE TABLE api_keys (
+                id {id},
+                owner TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                last_used_at TEXT NOT NULL DEFAULT '',
+                revoked_at TEXT NOT NULL DEFAULT ''
+            )""",
+        ],
+    ),
 ]
 
 
