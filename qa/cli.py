@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.cli_keys import add_keys_arguments, cmd_keys
 from qa.cli_proposals import add_proposals_arguments, cmd_proposals
 from qa.config import Settings, load_settings
 from qa.errors import QAError
@@ -366,6 +367,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("chat", "answer conversations: JSON lines in, one JSON answer per line out", _add_chat_arguments, cmd_chat),
     ("eval", "evaluate retrieval, answers and precedents on the gold sets", _add_eval_arguments, cmd_eval),
     ("proposals", "the handling list (交办清单): import, list, draft all", add_proposals_arguments, cmd_proposals),
+    ("keys", "API keys of the OpenAI-compatible API: create, list, revoke", add_keys_arguments, cmd_keys),
 ]
 
 
