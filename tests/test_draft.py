@@ -266,8 +266,9 @@ def test_an_ask_no_precedent_covers_gets_a_placeholder(toy_retriever) -> None:
     )
     draft = draft_reply(proposal, retriever=toy_retriever)
     first, second = draft.sections
-    assert first.paragraphs == ["〔待核实：本单位此项工作的开展情况和下一步安排〕"] and first.sources == [[]]
-    assert second.sources[0] and "〔待核实：本单位此项工作的开展情况和下一步安排〕" in draft.placeholders
+    missing = "〔待填写：本单位在“组织航天育种科普夏令营”方面已开展的工作、取得的成效（数据）和下一步安排〕"
+    assert first.paragraphs == [missing] and first.sources == [[]]  # says what the drafter must supply
+    assert second.sources[0] and missing in draft.placeholders
 
 
 PUHUI = make_proposal(

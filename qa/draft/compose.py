@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,30 +40,42 @@ KEEP_RE = re.compile(r"(〔[^〔〕]*〕|《[^《》]*》|“[^“”]*”)")
 # A place name followed closely by an institution word names that institution, which 我区 cannot replace.
 INSTITUTION_AHEAD = r"(?![^，。；、]{0,8}?(?:" + "|".join(word for (word,) in read_table("institution_words")) + "))"
 # (kind, level) → the committee a reply is copied to (抄送), from qa/data/cc_committees.tsv.
+# A reply's year in its own words: the 文号 〔2023〕41号, or a signature date 2023年6月30日.
+YEAR_IN_TEXT_RE = re.compile(r"[〔\[［(（](20\d{2})[〕\]］)）]\s*\d+\s*号|(20\d{2})年\d{1,2}月\d{1,2}日")
 CC_COMMITTEES = {(kind, level): committee for kind, level, committee in read_table("cc_committees", fields=3)}
 
 
 # --- adapting another agency's sentences ----------------------------------------------------------------------
 
 
-def adapt_sentence(sentence: str, source_agency: str, home: str) -> tuple[str, bool]:
-    """Make a sentence from another agency's reply usable by this one; returns (text, adapted).
+def adapt_sentence(sentence: str, source_agency: str, home: str, *, stale: bool = False) -> tuple[str, bool]:
+    """Make a sentence from another agency's (or another year's) reply usable now; returns (text, adapted).
 
     That agency's own place name becomes 我区/我市 as the home agency says it (unless it begins an institution's
     name) and each of its figures becomes a visible 〔待核实：…〕: those are another district's numbers, kept to
-    show what to look up.
+    show what to look up. A `stale` sentence (the reply is of another year) keeps its place but not its figures.
     Quoted names (《…》, “…”) stay verbatim: a document's title is a fact to cite, not to localise.
     """
     source = home_place(source_agency)
-    if source and source == home:
+    same_place = bool(source) and source == home
+    if same_place and not stale:
         return sentence, False
 
     def rewrite(part: str) -> str:
-        if source:
+        if source and not same_place:
             part = re.sub(re.escape(source) + INSTITUTION_AHEAD, "我" + (home or source)[-1], part)
         return FIGURE_RE.sub(lambda m: f"{LOCAL_FIGURE}{m.group(0).strip()}〕", part)
 
-    return "".join(p if KEEP_RE.fullmatch(p) else rewrite(p) for p in KEEP_RE.split(sentence)), True
+    adapted = "".join(p if KEEP_RE.fullmatch(p) else rewrite(p) for p in KEEP_RE.split(sentence))
+    return adapted, adapted != sentence or not same_place
+
+
+def source_year(chunk: Chunk) -> str:
+    """The year a passage's reply was written: its metadata's, else a 文号 〔2023〕 or a full date in its text."""
+    if chunk.meta.year:
+        return chunk.meta.year
+    m = YEAR_IN_TEXT_RE.search(" ".join((*chunk.breadcrumb, chunk.text)))
+    return next((g for g in m.groups() if g), "") if m else ""
 
 
 # --- grounding ------------------------------------------------------------------------------------------------
@@ -81,14 +94,20 @@ def unsupported_sentences(paragraph: str, sources: Sequence[Chunk]) -> list[str]
 # --- sections -------------------------------------------------------------------------------------------------
 
 
-def _paragraphs(evidence: Sequence[Any], home: str) -> tuple[list[str], list[list[Chunk]], list[str]]:
-    """Consecutive sentences of one passage form one paragraph; returns paragraphs, sources, adaptation notes."""
+def _paragraphs(evidence: Sequence[Any], home: str, year: str = "") -> tuple[list[str], list[list[Chunk]], list[str]]:
+    """Consecutive sentences of one passage form one paragraph; returns paragraphs, sources, adaptation notes.
+
+    A sentence of another agency's reply, or of a reply from a year other than `year`, has its figures turned into
+    〔待核实：本地数据，参考值…〕 (see adapt_sentence), and its paragraph gets a note saying so.
+    """
     paragraphs: list[str] = []
     sources: list[list[Chunk]] = []
-    notes: list[tuple[int, str]] = []
+    notes: list[tuple[int, str, str]] = []
     last = ""
     for ev in evidence:
-        text, adapted = adapt_sentence(ev.text, ev.chunk.meta.agency, home)
+        written = source_year(ev.chunk)
+        stale = bool(year and written and written != year)
+        text, adapted = adapt_sentence(ev.text, ev.chunk.meta.agency, home, stale=stale)
         if ev.chunk.chunk_id == last:
             paragraphs[-1] += text
         else:
@@ -96,14 +115,28 @@ def _paragraphs(evidence: Sequence[Any], home: str) -> tuple[list[str], list[lis
             sources.append([ev.chunk])
             last = ev.chunk.chunk_id
         if adapted:
-            notes.append((len(paragraphs), ev.chunk.meta.agency or ev.chunk.meta.source))
+            same = home_place(ev.chunk.meta.agency) == home and bool(home)
+            notes.append((len(paragraphs), "" if same else ev.chunk.meta.agency or ev.chunk.meta.source, written))
     paragraphs = [p[:-1] + "。" if p.endswith(("；", ";", "，")) else p for p in paragraphs]
     messages = []
-    for n, agency in dict.fromkeys(notes):
+    for n, agency, written in dict.fromkeys(notes):
         figures = paragraphs[n - 1].count(LOCAL_FIGURE)
-        which = f"，其中{figures}处数字为对方数据" if figures else ""
-        messages.append(f"〔待核实：第{n}段借鉴{agency}的做法{which}，请按本单位实际改写〕")
+        if agency:
+            which = f"，其中{figures}处数字为对方数据" if figures else ""
+            messages.append(f"〔待核实：第{n}段借鉴{agency}的做法{which}，请按本单位实际改写〕")
+        elif figures:
+            messages.append(f"〔待核实：第{n}段取自{written}年的答复，其中{figures}处数字请更新为最新数据〕")
     return paragraphs, sources, messages
+
+
+def missing_placeholder(ask: str) -> str:
+    """What the drafter must supply for an ask no reply speaks to: the work, its figures and the next steps."""
+    return f"〔待填写：本单位在“{ask_heading(ask, max_chars=24)}”方面已开展的工作、取得的成效（数据）和下一步安排〕"
+
+
+def related_placeholder(ask: str) -> str:
+    """The note after a paragraph of related (not closely matching) precedent sentences."""
+    return f"〔待填写：上段摘自相近答复，请补充本单位在“{ask_heading(ask, max_chars=24)}”方面的具体做法和下一步安排〕"
 
 
 def extractive_sections(
@@ -114,11 +147,16 @@ def extractive_sections(
     profile: Profile,
     filters: Filters | None = None,
     theme: Sequence[str] = (),
+    year: str = "",
 ) -> tuple[list[DraftSection], list[str]]:
     """One numbered section per ask (see group_asks), built from the precedent sentences that support it.
 
     A group with several sub-asks becomes 一、 with （一）（二） sections below it, each with its own text. Every
-    ask gets its section: one no passage supports on the proposal's `theme` (proposal_theme) gets a placeholder.
+    ask gets its section. Where no passage answers an ask closely (thin precedent), the section takes what the
+    on-`theme` replies say on the ask's subject (select_evidence with `related`), each paragraph with its source,
+    followed by a 〔待填写：…〕 naming what the drafter must add; with nothing related either, only that placeholder.
+    Figures from another agency's reply, or from a reply of a year other than `year`, become placeholders that
+    keep the reference value.
 
     Returns:
         The sections and the notes a person must act on (adapted paragraphs, asks no precedent covers).
@@ -133,16 +171,16 @@ def extractive_sections(
 
     def answer(heading: str, ask: str) -> DraftSection:
         others = [a for a in leaves if a != ask]
-        evidence = select_evidence(
-            ask, retriever=retriever, preferred=preferred, filters=filters, used=used, others=others, theme=theme,
-            vocabulary=vocabulary, themed_docs=themed,
-        )  # fmt: skip
-        paragraphs, sources, adapted = _paragraphs(evidence, profile.place)
-        if not paragraphs:
-            paragraphs, sources = (
-                ["〔待核实：本单位此项工作的开展情况和下一步安排〕"],
-                [[]],
-            )  # the heading names the ask
+        options = {"retriever": retriever, "preferred": preferred, "filters": filters, "used": used, "theme": theme,
+                   "vocabulary": vocabulary, "themed_docs": themed}  # fmt: skip
+        evidence = select_evidence(ask, others=others, **options)
+        related = not evidence
+        if related:  # thin precedent: what the closest replies say on the ask's subject, for the drafter to build on
+            evidence = select_evidence(ask, others=others, related=True, **options)
+        paragraphs, sources, adapted = _paragraphs(evidence, profile.place, year)
+        if related:
+            paragraphs.append(related_placeholder(ask) if paragraphs else missing_placeholder(ask))
+            sources.append([])
         notes.extend(n.replace("〔待核实：", f"〔待核实：{heading}，") for n in adapted)
         return DraftSection(heading, paragraphs, sources)
 
@@ -213,6 +251,7 @@ def draft_reply(
     settings: Settings | None = None,
     filters: Filters | None = None,
     k: int = 5,
+    year: str | None = None,
 ) -> Draft:
     """Draft a reply: rank precedents, answer each ask from their passages, check every figure.
 
@@ -223,16 +262,20 @@ def draft_reply(
         settings: the agency profile (agency_name, agency_leader, …); None leaves every field a placeholder.
         filters: restrict precedents and passages, e.g. Filters(agency=…).
         k: how many precedents to report.
+        year: the year the reply is written (default this year): figures of replies from other years become
+            placeholders with the reference value.
     """
     settings = settings or Settings()
+    year = str(date.today().year) if year is None else year
     precedents = find_precedents(proposal, retriever=retriever, k=k, filters=filters)
     groups = group_asks(proposal)
     profile = Profile.from_settings(settings, precedents)
     theme = proposal_theme(proposal, Vocabulary.of(retriever))
     if generator is None or getattr(generator, "name", "") == "extractive":  # the offline answerer writes no drafts
         sections, notes = extractive_sections(
-            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters, theme=theme
-        )
+            groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters, theme=theme,
+            year=year,
+        )  # fmt: skip
         backend = "extractive"
     else:
         written = llm_sections(
@@ -243,8 +286,9 @@ def draft_reply(
         backend = str(getattr(generator, "name", type(generator).__name__))
         if written.failure:  # the endpoint gave no draft: draft offline, and say so first
             sections, notes = extractive_sections(
-                groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters, theme=theme
-            )
+                groups, retriever=retriever, precedents=precedents, profile=profile, filters=filters, theme=theme,
+                year=year,
+            )  # fmt: skip
             notes = [f"〔待核实：LLM 不可用，已改用离线模板起草（{written.failure}）〕", *notes]
             backend = "extractive"
     text = assemble(proposal, profile, sections)

@@ -35,15 +35,17 @@ def gather_sources(
     filters: Filters | None,
     theme: Sequence[str] = (),
 ) -> list[Chunk]:
-    """The passages the model may use: each ask's on-theme evidence first, then the precedents' matched passages."""
+    """The passages the model may use: each ask's on-theme evidence first (or, for an ask nothing answers closely,
+    what the closest replies say on its subject), then the precedents' matched passages."""
     preferred = [p.doc_id for p in precedents[:3]]
     vocabulary = Vocabulary.of(retriever)
     seen: dict[str, Chunk] = {}
+    themed = themed_precedents(precedents)
     for ask in asks:
-        evidence = select_evidence(
-            ask, retriever=retriever, preferred=preferred, filters=filters, max_sentences=3, theme=theme,
-            vocabulary=vocabulary, themed_docs=themed_precedents(precedents),
-        )  # fmt: skip
+        options = {"retriever": retriever, "preferred": preferred, "filters": filters, "max_sentences": 3,
+                   "theme": theme, "vocabulary": vocabulary, "themed_docs": themed}  # fmt: skip
+        # An ask nothing answers closely still gets what the closest replies say on its subject (thin precedent).
+        evidence = select_evidence(ask, **options) or select_evidence(ask, related=True, **options)
         for ev in evidence:
             seen.setdefault(ev.chunk.chunk_id, ev.chunk)
     for precedent in precedents[:3]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import jieba
 
-from qa.data import word_set
+from qa.data import read_table, word_set
 from qa.draft.proposal import (
     ASK_PREFIX_RE,
     ASK_VERBS,
@@ -34,6 +34,19 @@ REPLY_KINDS = ("政协提案", "人大建议")
 GENERIC_WORDS = word_set("theme_stopwords")
 PLAN_RE = table_pattern("plan_words", literal=True)  # what the bureau will do
 SHORTCOMING_SECTIONS = word_set("shortcoming_sections")  # headings whose passages state problems
+# A passage's own words show a reply: 收悉, …委员：, or a heading ending as one (…第12号建议的协办答复).
+REPLY_CUE_RE = re.compile(
+    table_pattern("reply_cues").pattern
+    + r"|(?:提案|建议|议案)(?:"
+    + "|".join(re.escape(ending) for (ending,) in read_table("reply_endings"))
+    + ")"
+)
+# A proposal's title as a reply quotes it: 《关于…》 or 关于…的提案/建议 in a heading or the acknowledgement.
+QUOTED_TITLE_RE = re.compile(
+    r"[（(](关于[^（）()]{2,60})[）)]"  # the heading's bracket: …第19号建议的答复（关于推进村卫生室标准化建设的建议）
+    r"|《(关于[^《》]{2,60})》"  # the acknowledgement: 您提出的《关于…》收悉
+    r"|(关于(?:(?!会议|第\s*\d)[^，。；：《》（）()\n]){2,50}?(?:提案|建议|议案))"  # bare, not 关于…会议第N号建议
+)
 
 
 # --- similarity -----------------------------------------------------------------------------------------------
@@ -149,6 +162,26 @@ def proposal_theme(proposal: Proposal, vocabulary: Vocabulary) -> list[str]:
 # --- precedents -----------------------------------------------------------------------------------------------
 
 
+def is_reply(meta: Any, chunks: Sequence[Chunk]) -> bool:
+    """Whether a document is a reply to a proposal: its kind says so, or its passages' own words (REPLY_CUE_RE), so
+    a reply whose metadata was not read still ranks as one."""
+    if meta.kind in REPLY_KINDS:
+        return True
+    return any(REPLY_CUE_RE.search(" ".join((*c.breadcrumb, c.text))) for c in chunks)
+
+
+def answered_title(meta: Any, chunks: Sequence[Chunk]) -> str:
+    """The title of the proposal a document answers: its metadata's, else as its headings or text quote it."""
+    if meta.title:
+        return meta.title
+    for chunk in chunks:
+        for text in (*chunk.breadcrumb, chunk.text[:400]):
+            m = QUOTED_TITLE_RE.search(text)
+            if m:
+                return next(g for g in m.groups() if g)
+    return ""
+
+
 def _queries(proposal: Proposal, asks: list[str]) -> list[tuple[str, float]]:
     """(query, weight): the title, the title with the body's opening, and each ask sharing one weight."""
     head = f"{proposal.title} {proposal.body[:300]}".strip()
@@ -172,10 +205,11 @@ def find_precedents(
     """Rank past documents (not chunks) by how well they answer the proposal.
 
     For each query (the title, title+body, each ask) a document scores its top-3 reciprocal chunk ranks
-    weighted 1, ½, ¼; the queries' scores are weighted and summed, plus twice the similarity of its proposal
-    title to the new title. Replies rank before the plan and other documents: a reply shows how the bureau
-    answered and in what form, while the plan only supplies passages (it still does, through the per-ask
-    evidence search).
+    weighted 1, ½, ¼; the queries' scores are weighted and summed, plus twice the similarity of the proposal
+    title it answers to the new title. Replies rank before the plan and other documents: a reply shows how the
+    bureau answered and in what form, while the plan only supplies passages (it still does, through the per-ask
+    evidence search). Neither depends on metadata that may be missing: a reply and the title it answers are
+    also read from the retrieved passages' own words (is_reply, answered_title).
 
     Args:
         proposal: the new proposal.
@@ -188,6 +222,7 @@ def find_precedents(
         raise ProposalError(f"k must be greater than 0. Currently, it is {k}")
     ranks: dict[str, list[float]] = defaultdict(list)
     passages: dict[str, dict[str, tuple[int, Chunk]]] = defaultdict(dict)
+    seen: dict[str, dict[str, Chunk]] = defaultdict(dict)
     metas = {}
     for query, weight in _queries(proposal, split_asks(proposal)):
         per_doc: dict[str, list[int]] = defaultdict(list)
@@ -195,6 +230,7 @@ def find_precedents(
             doc_id = hit.chunk.doc_id
             per_doc[doc_id].append(hit.rank)
             metas[doc_id] = hit.chunk.meta
+            seen[doc_id][hit.chunk.chunk_id] = hit.chunk
             best = passages[doc_id].get(hit.chunk.chunk_id)
             if best is None or hit.rank < best[0]:
                 passages[doc_id][hit.chunk.chunk_id] = (hit.rank, hit.chunk)
@@ -202,12 +238,12 @@ def find_precedents(
             ranks[doc_id].append(weight * _document_rank_score(doc_ranks))
     scored = []
     for doc_id, parts in ranks.items():
-        meta = metas[doc_id]
-        score = sum(parts) + title_similarity(proposal.title, meta.title) * 2.0
+        meta, chunks = metas[doc_id], list(seen[doc_id].values())
+        score = sum(parts) + title_similarity(proposal.title, answered_title(meta, chunks)) * 2.0
         matched = tuple(c for _, c in sorted(passages[doc_id].values(), key=lambda rc: rc[0])[:3])
-        scored.append(Precedent(doc_id, meta, score, matched))
-    scored.sort(key=lambda p: (p.meta.kind not in REPLY_KINDS, -p.score, p.doc_id))
-    return scored[:k]
+        scored.append((not is_reply(meta, chunks), -score, doc_id, Precedent(doc_id, meta, score, matched)))
+    scored.sort(key=lambda t: t[:3])
+    return [p for *_, p in scored[:k]]
 
 
 def themed_precedents(precedents: Sequence[Precedent], *, top: int = 3, ratio: float = 0.4) -> list[str]:
@@ -292,6 +328,7 @@ def select_evidence(
     min_relative: float = 0.5,
     min_terms: float = 0.3,
     themed_docs: Sequence[str] = (),
+    related: bool = False,
 ) -> list[Evidence]:
     """Sentences from retrieved passages that support one ask, best first, then put in reading order.
 
@@ -306,15 +343,26 @@ def select_evidence(
     (从业人员、培训) put a 疫情监测 sentence under a 托育培训 ask before.
     A sentence scoring under `min_relative` of the best one, or holding less than `min_terms` of the topic words
     (weighted by rarity) of every clause of the ask, is left out: one good paragraph beats three loose ones.
+
+    With `related`, for an ask nothing answers that closely (thin precedent): what the closest replies
+    (`themed_docs`) say on the ask's subject — a sentence of theirs holding any of the ask's content words, the
+    theme's included, with a lower coverage floor and no share of the ask's rarer words; at most two sentences,
+    for the drafter to build on.
     """
     used = set() if used is None else used
-    ask_terms = _ask_terms(ask, theme, vocabulary) if vocabulary is not None else []
+    if related:
+        min_coverage, min_terms, max_sentences = min_coverage * 0.6, 0.0, min(max_sentences, 2)
+    ask_terms = (
+        (vocabulary.terms(ask) if related else _ask_terms(ask, theme, vocabulary)) if vocabulary is not None else []
+    )
     clause_terms = _clause_terms(ask, vocabulary) if vocabulary is not None else []
     other_terms = {o: _ask_terms(o, theme, vocabulary) if vocabulary is not None else [] for o in others}
     candidates: list[Evidence] = []
     for hit in retriever.search(ask, k=12, filters=filters):
         chunk = hit.chunk
         if any(w in h for h in chunk.breadcrumb[1:] for w in SHORTCOMING_SECTIONS):
+            continue
+        if related and chunk.doc_id not in themed_docs:
             continue
         context = " ".join([*chunk.breadcrumb, chunk.meta.title])
         themed_context = chunk.doc_id in themed_docs or any(t in context for t in theme)
