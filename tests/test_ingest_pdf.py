@@ -149,3 +149,19 @@ def test_terminal_citations_show_the_page_and_the_ocr_mark() -> None:
     assert "    章节：答复 › 一、总体情况（第3页〔OCR识别〕）" in format_answer(answer).split("\n")
     plain = Chunk("c", "a.txt", ("答复",), "情况良好。", DocMeta(source="a.txt"))
     assert "    章节：答复" in format_answer(Answer("q", "好[1]。", [Citation(1, plain, "好")])).split("\n")
+
+
+def test_every_chunk_of_a_long_pdf_has_the_page_its_heading_is_printed_on(tmp_path: Path) -> None:
+    body = "本项工作按计划推进，资金和人员已经落实，群众满意度持续提高。" * 9
+    pages = [
+        [f"{n}、第{n}项重点工作", f"第{n}项：{body}", f"{n + 1}、第{n + 1}项重点工作", f"第{n + 1}项：{body}"]
+        for n in range(1, 24, 2)
+    ]
+    pages[0] = ["关于区政协六届一次会议第0001号提案的答复", "李四委员：", "您的提案收悉。现答复如下：", *pages[0]]
+    [doc] = load_documents(_write_pdf(tmp_path / "long.pdf", pages))
+    chunks = split_document(doc)
+    numbered = [c for c in chunks if "项重点工作" in c.text.split("\n")[0]]
+    assert len(numbered) == 24
+    for chunk in numbered:
+        n = int(chunk.text.split("、")[0])
+        assert chunk.page == (n + 1) // 2, chunk.text[:20]

@@ -66,6 +66,7 @@ class _PageFinder:
     from its sentence, or a sentence of one). A piece that repeats its table's header starts at its first row."""
 
     KEY_CHARS = 30
+    WINDOW = 20 * MAX_CHARS  # the next chunk starts within the previous one's text: never scan a whole long file
 
     def __init__(self, doc: Document) -> None:
         self.text = doc.text
@@ -83,7 +84,8 @@ class _PageFinder:
             return 0
         lines = [x.strip() for x in chunk_text.split("\n") if x.strip()]
         keys = lines[:2] if len(lines) > 1 and "\t" in lines[0] else lines[:1]
-        found = [self.text.find(key[: self.KEY_CHARS], self.cursor) for key in keys]
+        end = self.cursor + self.WINDOW
+        found = [self.text.find(key[: self.KEY_CHARS], self.cursor, end) for key in keys]
         found = [at for at in found if at >= 0]
         if found:
             self.cursor = min(found)
