@@ -152,3 +152,23 @@ def test_a_chunk_waiting_for_its_vector_is_not_outranked_for_lacking_one(corpus:
     assert bm25_top.chunk.doc_id == SMALL_SEEDS[1]
     hybrid_top = retriever.search("咸宁市卫生健康委员会 许国欣代表", 1)[0]
     assert hybrid_top.chunk.chunk_id == bm25_top.chunk.chunk_id and hybrid_top.retrievers == ("bm25",)
+
+
+@pytest.mark.parametrize("hnsw_threshold", [0, 50_000])
+def test_faiss_search_over_a_partly_embedded_index_maps_ids_back_to_rows(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hnsw_threshold: int
+) -> None:
+    index_dir = tmp_path / "idx"
+    build_index([corpus / SMALL_SEEDS[0]], index_dir, ToyEmbedder(), hnsw_threshold=hnsw_threshold)
+    build_index([corpus], index_dir, ToyEmbedder(), embed=False, hnsw_threshold=hnsw_threshold)
+    index = load_index(index_dir)
+    assert index.manifest["dense"] == ("hnsw" if hnsw_threshold == 0 else "flat")
+    monkeypatch.setattr("qa.index.store.SMALL_FILTER", 0)  # through FAISS (ids of embedded rows only), not numpy
+    rows = np.flatnonzero(index.embedded)
+    query = ToyEmbedder().embed_query("医疗联合体 卫生")
+    expected = rows[np.argsort(-(index.vectors[rows] @ query), kind="stable")][:5].tolist()
+    assert [r for r, _ in index.dense_search(query, 5)] == expected
+    every_other = np.arange(0, len(index.chunks), 2)
+    allowed = sorted(set(every_other.tolist()) & set(rows.tolist()))
+    want = sorted(allowed, key=lambda r: -float(index.vectors[r] @ query))[:3]
+    assert [r for r, _ in index.dense_search(query, 3, every_other)] == want
