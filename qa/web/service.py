@@ -104,6 +104,17 @@ class Service:
         """Load the index and the embedder model now, so the first official's question does not wait for them."""
         self.retriever.search("卫生健康", k=1)
 
+    def warm_answers(self, questions: list[str]) -> None:
+        """Answer the page's example questions once (on a background thread at start): the answer stage's tables
+        load, and the examples' query and sentence vectors are cached, so clicking one answers in milliseconds."""
+        from qa.answer.chain import ask
+
+        for question in questions:
+            try:
+                ask(question, retriever=self.retriever, generator=self.generator)
+            except Exception:  # warming is best effort; a real question reports its own error
+                return
+
     def backend_label(self) -> str:
         s = self.settings
         if s.llm_configured:
