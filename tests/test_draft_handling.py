@@ -100,6 +100,21 @@ def test_xlsx_with_attachments_and_a_bad_row(tmp_path: Path) -> None:
     assert "编号 ← “提案号”" in preview and "第5行" in preview and "可导入 3 行，无法读取 3 行" in preview
 
 
+def test_the_sheet_with_the_headings_is_read(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["填表说明：请按时办理"])  # a cover sheet first
+    sheet = book.create_sheet("清单")
+    sheet.append(["编号", "建议标题", "领衔代表", "办理\n期限"])  # a heading broken over two lines in its cell
+    sheet.append(["12", "关于加强疫苗接种的建议", "孙八", 20250501])
+    book.save(tmp_path / "list.xlsx")
+    [row] = read_handling_list(tmp_path / "list.xlsx").rows
+    assert (row.values["title"], row.values["proposers"], row.values["deadline"]) == (
+        "关于加强疫苗接种的建议",
+        "孙八",
+        "2025-05-01",
+    )
+
+
 def test_csv_in_gbk_and_a_pasted_table(tmp_path: Path) -> None:
     text = "编号,标题,提出人,办理期限\n1,关于加强疫苗接种的建议,孙八,2025/5/1\n"
     (tmp_path / "list.csv").write_bytes(text.encode("gb18030"))

@@ -152,6 +152,7 @@ def draft_all(
     ids: Sequence[int] | None = None,
     force: bool = False,
     progress: bool = True,
+    note: str = "批量起草",
 ) -> BatchReport:
     """Find precedents and draft every open proposal (or `ids`), skipping those whose draft is current.
 
@@ -173,7 +174,7 @@ def draft_all(
                 register.set_precedents(entry.id, [_precedent_row(p) for p in draft.precedents])
                 detail = {"backend": draft.backend, "unsupported": draft.unsupported}
                 revision = register.save_draft(
-                    entry.id, draft.text, author=SYSTEM, note="批量起草", input_hash=input_hash(entry),
+                    entry.id, draft.text, author=SYSTEM, note=note, input_hash=input_hash(entry),
                     placeholders=draft.placeholders, detail=detail,
                 )  # fmt: skip
                 item.outcome = "起草"

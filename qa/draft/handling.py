@@ -158,10 +158,11 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
         raise HandlingListError(
             f"无法按 Excel 工作簿读取 {path}（{type(err).__name__}: {err}）：请用 Excel/WPS 另存为 .xlsx"
         ) from err
-    try:
-        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    try:  # the first sheet with a heading row: a workbook may open with a cover or instructions sheet
+        sheets = [[list(r) for r in sheet.iter_rows(values_only=True)] for sheet in book.worksheets]
     finally:
         book.close()
+    return next((rows for rows in sheets if _find_header(rows) is not None), sheets[0] if sheets else [])
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -181,12 +182,19 @@ def text_rows(text: str) -> list[list[str]]:
     return [list(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
 
 
-def _header_row(rows: list[list[Any]]) -> int:
+def _find_header(rows: list[list[Any]]) -> int | None:
     """The first of the first 10 rows that names a title column and one other known column."""
     for i, row in enumerate(rows[:10]):
         found = map_headings([_cell_text(c) for c in row])
         if "title" in found and len(found) >= 2:
             return i
+    return None
+
+
+def _header_row(rows: list[list[Any]]) -> int:
+    found = _find_header(rows)
+    if found is not None:
+        return found
     raise HandlingListError("找不到表头行：清单的前几行需要有“标题/案由”列和另一个已知列（如 编号/提出人/办理期限）")
 
 

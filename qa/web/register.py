@@ -252,7 +252,7 @@ def make_register_tab(service: Any) -> dict[str, Any]:
         try:
             report = draft_all(
                 register_of(service), retriever=service.retriever, settings=service.settings,
-                generator=service.generator, ids=[int(proposal_id)], force=True, progress=False,
+                generator=service.generator, ids=[int(proposal_id)], force=True, progress=False, note="网页起草",
             )  # fmt: skip
         except QAError as err:
             warn(f"起草失败：{err}")
