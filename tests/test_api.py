@@ -211,3 +211,22 @@ def test_only_this_machine_when_no_key_and_no_login(server: SimpleNamespace) -> 
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "local_only"
     login = TestClient(create_api(server.service, login_configured=True), client=("127.0.0.1", 5000))
     assert login.get("/v1/models").json()["error"]["code"] == "missing_api_key"
+
+
+def test_routes_added_to_a_launched_gradio_app(server: SimpleNamespace) -> None:
+    """The other way to serve both: blocks.launch(prevent_thread_lock=True), then the routes on blocks.app —
+    launch keeps its own options (login, share, theme), and /v1 answers beside the page."""
+    with gr.Blocks() as demo:
+        gr.Markdown("问答")
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        create_api(server.service, app=demo.app)
+        url = f"http://127.0.0.1:{port}"
+        assert httpx.get(url + "/", timeout=10).status_code == 200
+        models = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0).models.list()
+        assert [m.id for m in models.data] == ["qa-library"]
+        gradio_own = httpx.post(url + "/gradio_api/queue/join", content=b"{}", timeout=10)
+        assert gradio_own.status_code == 422  # Gradio's own routes keep FastAPI's validation answer
+    finally:
+        demo.close()

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
@@ -155,7 +156,9 @@ def create_api(
         return err.response()
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, err: RequestValidationError) -> Any:
+        if not request.url.path.startswith("/v1/"):  # the host app's own routes keep FastAPI's answer
+            return await request_validation_exception_handler(request, err)
         where = "、".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "请求体" for e in err.errors()[:3])
         return APIError(
             400, f"请求格式不对（{where}）：请按 OpenAI 接口格式发送 JSON", code="invalid_request"
