@@ -174,6 +174,17 @@ def test_llm_answer_is_verified_and_invented_numbers_are_caught(seeds_retriever:
 
 
 @pytest.mark.slow
+def test_the_model_sees_the_passages_of_the_best_sentences_first(seeds_retriever: Retriever, chat_server) -> None:
+    gen = OpenAIGenerator(chat_server.base_url, "qwen", timeout=10)
+    chat_server.reply = "对2866名确诊患者进行心理疏导服务[1]。"
+    answer = ask(WUCHANG, retriever=seeds_retriever, generator=gen)
+    prompt = chat_server.requests[-1]["messages"][1]["content"]
+    first = prompt.split("[2] ")[0]
+    assert "2866" in first  # source [1] holds the sentence the offline answerer would lead with
+    assert not answer.refused and "2866" in answer.citations[0].quote
+
+
+@pytest.mark.slow
 def test_llm_refusal_and_streaming(seeds_retriever: Retriever, chat_server) -> None:
     gen = OpenAIGenerator(chat_server.base_url, "qwen", timeout=10)
     chat_server.reply = "现有资料中未找到相关内容。"

@@ -173,7 +173,9 @@ def test_a_question_about_one_place_is_answered_from_that_places_document() -> N
         (2, "全区现有托育机构42家，提供托位1680个。"),
         (1, "全区现有托育机构18家，提供托位600个。"),
     ]
-    assert compose("江夏区有多少家托育机构？", [jianghan, jiangxia]) == "全区现有托育机构42家，提供托位1680个[2]。"
+    assert compose("江夏区有多少家托育机构？", [jianghan, jiangxia]) == (
+        "据《关于托育服务的答复》，全区现有托育机构42家，提供托位1680个[2]。"
+    )
 
 
 def test_frame_sentences_are_marked_and_instruction_lines_are_never_candidates() -> None:
@@ -227,11 +229,16 @@ def test_states_count_needs_the_noun_next_to_the_figure() -> None:
 
 
 def test_figure_answer_quotes_the_sentence_with_its_citation() -> None:
-    assert compose("江夏区有多少家托育机构？", [CHILDCARE]) == "全区现有托育机构42家，提供托位1680个[1]。"
+    # the source is named first (据《heading》), then the sentence holding the figure, cited
+    assert compose("江夏区有多少家托育机构？", [CHILDCARE]) == (
+        "据《对区政协六届三次会议第20240181号提案的答复》，全区现有托育机构42家，提供托位1680个[1]。"
+    )
 
 
 def test_year_figure_is_read_from_the_table_row_with_its_header() -> None:
-    assert compose("2025年人均预期寿命目标是多少岁？", [TABLE]) == "人均预期寿命（岁）：2019年80.81，2025年82.4[1]。"
+    assert compose("2025年人均预期寿命目标是多少岁？", [TABLE]) == (
+        "据《对区政协六届三次会议第20240181号提案的答复》，人均预期寿命（岁）：2019年80.81，2025年82.4[1]。"
+    )
     assert table_row(TABLE.text, 20, 34) == "人均预期寿命（岁）：2019年80.81，2025年82.4"
     assert table_row(CHILDCARE.text, 0, 9) == ""  # not a table
 
@@ -239,7 +246,11 @@ def test_year_figure_is_read_from_the_table_row_with_its_header() -> None:
 def test_content_answers_never_quote_the_reply_frame() -> None:
     # The frame sentence repeats the proposal's title word for word, yet it says nothing that was done.
     answer = compose("关于优化区域幼儿托育机构，有什么举措？", [CHILDCARE])
-    assert answer == "全区现有托育机构42家，提供托位1680个[1]。2023年改造幼儿园托育班41个[1]。"
+    # a list question: numbered items under the source's name
+    assert answer == (
+        "据《对区政协六届三次会议第20240181号提案的答复》：\n"
+        "1. 全区现有托育机构42家，提供托位1680个[1]。\n2. 2023年改造幼儿园托育班41个[1]。"
+    )
     assert not re.search("收悉|感谢|如下|委员：", answer)
 
 
@@ -273,14 +284,17 @@ def test_cross_document_answer_labels_each_place_once() -> None:
 
 def test_many_part_question_answers_each_part_in_order() -> None:
     assert compose("江夏区有多少家托育机构，培训了多少人？", [CHILDCARE]) == (
-        "全区现有托育机构42家，提供托位1680个[1]。组织保健医和分管园长培训，共计培训126人[1]。"
+        "据《对区政协六届三次会议第20240181号提案的答复》，全区现有托育机构42家，提供托位1680个[1]。组织保健医和分管园长培训，共计培训126人[1]。"
     )
 
 
 def test_generator_streams_the_answer_sentence_by_sentence() -> None:
     generator = ExtractiveGenerator()
     pieces = list(generator.stream("江夏区托育工作有哪些？", [CHILDCARE]))
-    assert pieces == ["全区现有托育机构42家，提供托位1680个[1]。", "2023年改造幼儿园托育班41个[1]。"]
+    assert pieces == [
+        "据《对区政协六届三次会议第20240181号提案的答复》：\n1. 全区现有托育机构42家，提供托位1680个[1]。",
+        "\n2. 2023年改造幼儿园托育班41个[1]。",
+    ]
     assert "".join(pieces) == generator.generate("江夏区托育工作有哪些？", [CHILDCARE])
     assert compose("江夏区托育工作有哪些？", []) == ""
 

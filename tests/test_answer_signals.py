@@ -61,7 +61,9 @@ def test_meaning_lifts_the_sentence_that_shares_no_word_with_the_question() -> N
     ranked = rank_sentences(question, [TUOYU], classify(question), similarity=similarity)
     assert ranked[0].text == "城区平均急救反应时间为12.5分钟，农村地区为26分钟。"
     assert ranked[0].semantic == 1.0
-    assert compose(question, [TUOYU], similarity=similarity) == "城区平均急救反应时间为12.5分钟，农村地区为26分钟[1]。"
+    assert compose(question, [TUOYU], similarity=similarity) == (
+        "据《关于发展普惠托育服务的建议的答复》，城区平均急救反应时间为12.5分钟，农村地区为26分钟[1]。"
+    )
 
 
 def test_sentence_vectors_are_cached_by_text() -> None:
@@ -107,3 +109,24 @@ def test_no_near_miss_from_another_place_or_for_content_questions() -> None:
     question = "青岚县家庭医生签约服务有哪些措施？"
     intent = classify(question)
     assert near_miss(question, rank_sentences(question, [SIGNING], intent), intent, [SIGNING], {}) is None
+
+
+def test_answers_are_grouped_by_source_in_reading_order_and_lists_numbered() -> None:
+    from qa.answer.compose import arrange
+    from qa.answer.select import Candidate
+
+    other = DocMeta(agency="青岚县卫生健康局", heading="关于托育的复函", source="ql.txt")
+    a = Chunk("a", "wt.txt", (META.heading,), "甲。乙。", META, 0)
+    b = Chunk("b", "ql.txt", (other.heading,), "丙。", other, 0)
+
+    def cand(n: int, start: int) -> Candidate:
+        return Candidate(n, start, start + 2, "", 1.0, 1.0, 1.0, 1.0, True)
+
+    # the direct answer (乙) first, then its document's other sentence, then the other document
+    rendered = [(cand(1, 2), "乙[1]。"), (cand(2, 0), "丙[2]。"), (cand(1, 0), "甲[1]。")]
+    assert arrange(rendered, [a, b], numbered=False) == (
+        "据《关于发展普惠托育服务的建议的答复》，乙[1]。甲[1]。据《关于托育的复函》，丙[2]。"
+    )
+    assert arrange(rendered, [a, b], numbered=True) == (
+        "据《关于发展普惠托育服务的建议的答复》：\n1. 乙[1]。\n2. 甲[1]。\n据《关于托育的复函》：\n3. 丙[2]。"
+    )

@@ -66,6 +66,10 @@ class Gate:
     reason: str
     coverage: float
     near: Candidate | None = None  # on a refusal: a sentence about the asked subject, shown and cited
+    context: tuple[Chunk, ...] = ()  # for a model: the sources holding the best sentences, best first
+
+
+CONTEXT_SENTENCES = 12  # a model sees the passages of the best sentences the offline answerer would weigh
 
 
 _DOC_TEXTS: dict[int, tuple[object, dict[str, str]]] = {}
@@ -144,7 +148,12 @@ def gate(
         policy=policy,
         local_evidence=evidence_text([sources[best.n - 1]]),
     )
-    return refuse(reason) if reason else Gate(sources, "", coverage)
+    if reason:
+        return refuse(reason)
+    # The same selection feeds a model: the passages holding the best sentences, best first (at least two).
+    best_sources = list(dict.fromkeys(sources[c.n - 1] for c in ranked[:CONTEXT_SENTENCES] if not c.boilerplate))
+    context = tuple(best_sources + [c for c in sources if c not in best_sources][: max(0, 2 - len(best_sources))])
+    return Gate(sources, "", coverage, context=context)
 
 
 def _retrieve_step(retriever: Retriever, k: int, filters: Filters | None) -> Runnable:
@@ -205,14 +214,16 @@ def _refused(
     )
 
 
-def _finish(question: str, text: str, state: dict[str, Any], backend: str, started: float, *, llm: bool) -> Answer:
-    """Verify a generated text against the sources and wrap it as an Answer (a refusal if nothing survives)."""
-    g: Gate = state["gate"]
+def _finish(
+    question: str, text: str, state: dict[str, Any], backend: str, started: float, *, llm: bool, sources: list[Chunk]
+) -> Answer:
+    """Verify a generated text against the sources it was given and wrap it as an Answer (a refusal if nothing
+    survives); a model's text has every figure and quoted name checked against the sources it cites."""
     hits: list[Hit] = state["hits"]
     refusal = refusal_text().rstrip("。")
     if not text.strip() or refusal in text:
         return _refused(question, hits, backend, started)
-    checked = verify_answer(text, g.sources, check_facts=llm)
+    checked = verify_answer(text, sources, check_facts=llm)
     if not checked.citations:
         return _refused(question, hits, backend, started)
     return Answer(
@@ -279,14 +290,15 @@ def ask(
     question = state["question"]
     if state["gate"].reason:
         return _refused(question, state["hits"], generator.name, started, state["gate"], state["standalone"])
-    sources = list(state["gate"].sources)
     backend, llm = generator.name, not isinstance(generator, ExtractiveGenerator)
+    sources = list((llm and state["gate"].context) or state["gate"].sources)
     try:
         text = generator.generate(state["standalone"], sources)
     except GeneratorError as err:
         backend, llm = f"extractive (fallback: {err})", False
+        sources = list(state["gate"].sources)
         text = ExtractiveGenerator(sentence_similarity(retriever)).generate(state["standalone"], sources)
-    return _finish(question, text, state, backend, started, llm=llm)
+    return _finish(question, text, state, backend, started, llm=llm, sources=sources)
 
 
 def ask_stream(
@@ -311,8 +323,8 @@ def ask_stream(
         yield answer.text
         yield answer
         return
-    sources = list(state["gate"].sources)
     backend, llm = generator.name, not isinstance(generator, ExtractiveGenerator)
+    sources = list((llm and state["gate"].context) or state["gate"].sources)
     pieces: list[str] = []
     try:
         for piece in generator.stream(state["standalone"], sources):
@@ -320,11 +332,12 @@ def ask_stream(
             yield piece
     except GeneratorError as err:
         backend, llm = f"extractive (fallback: {err})", False
+        sources = list(state["gate"].sources)
         pieces = []
         for piece in ExtractiveGenerator(sentence_similarity(retriever)).stream(state["standalone"], sources):
             pieces.append(piece)
             yield piece
-    yield _finish(question, "".join(pieces), state, backend, started, llm=llm)
+    yield _finish(question, "".join(pieces), state, backend, started, llm=llm, sources=sources)
 
 
 def format_answer(answer: Answer) -> str:

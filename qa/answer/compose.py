@@ -141,9 +141,9 @@ def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], mos
 
 def _many_parts(
     question: str, subs: list[str], terms: list[str], sources: Sequence[Chunk], similarity: Similarity | None
-) -> list[str]:
+) -> list[tuple[Candidate, str]]:
     """A many-part question: the best sentence for each part, in the order the parts were asked, rendered."""
-    parts: list[str] = []
+    parts: list[tuple[Candidate, str]] = []
     seen: set[tuple[int, int]] = set()
     for sub in subs:
         sub_intent = classify(sub)
@@ -166,7 +166,7 @@ def _many_parts(
             )
         if best is not None:
             seen.add((best.n, best.start))
-            parts.append(render(best, sub_intent, [*question_terms(sub), *terms], sources))
+            parts.append((best, render(best, sub_intent, [*question_terms(sub), *terms], sources)))
     return parts
 
 
@@ -192,6 +192,45 @@ def compose(
             order = list(dict.fromkeys(place_of(sources[c.n - 1].meta) for c in picks))
             picks.sort(key=lambda c: order.index(place_of(sources[c.n - 1].meta)))
         labelled: set[str] = set()
-        return "".join(render(c, intent, terms, sources, labelled) for c in picks)
-    parts = _many_parts(question, subs, terms, sources, similarity)
-    return "".join(parts[:max_sentences]) or render(ranked[0], intent, terms, sources)
+        rendered = [(c, render(c, intent, terms, sources, labelled)) for c in picks]
+        if intent.cross_doc:  # each place already names itself
+            return "".join(text for _, text in rendered)
+        return arrange(rendered, sources, numbered=intent.kind == "list")
+    parts = _many_parts(question, subs, terms, sources, similarity)[:max_sentences]
+    if not parts:
+        return render(ranked[0], intent, terms, sources)
+    return arrange(parts, sources, numbered=False, reorder=False)  # the parts in the order they were asked
+
+
+def source_name(chunk: Chunk) -> str:
+    """How an answer names its source: the reply's heading (对…第N号提案的答复), else its title; "" if neither."""
+    return chunk.meta.heading or chunk.meta.title
+
+
+def arrange(
+    rendered: Sequence[tuple[Candidate, str]], sources: Sequence[Chunk], *, numbered: bool, reorder: bool = True
+) -> str:
+    """The answer sentences grouped by source document, each group opened with 据《source》: the direct answer
+    (the first sentence) first, then the rest of its document in reading order, then the other documents in the
+    order they first appear. A list answer of several sentences is numbered, one item a line."""
+    groups: dict[str, list[tuple[Candidate, str]]] = {}
+    for c, text in rendered:
+        groups.setdefault(sources[c.n - 1].doc_id, []).append((c, text))
+    numbered = numbered and len(rendered) > 1
+    out: list[str] = []
+    item = 0
+    for members in groups.values():
+        if reorder:
+            lead, rest = members[0], members[1:]
+            members = [lead, *sorted(rest, key=lambda m: (sources[m[0].n - 1].ordinal, m[0].start))]
+        name = source_name(sources[members[0][0].n - 1])
+        opener = f"据《{name}》" if name else ""
+        if numbered:
+            lines = []
+            for _, text in members:
+                item += 1
+                lines.append(f"{item}. {text}")
+            out.append("\n".join([f"{opener}：" if opener else "", *lines]).strip("\n"))
+        else:
+            out.append((f"{opener}，" if opener else "") + "".join(text for _, text in members))
+    return "\n".join(out) if numbered else "".join(out)

@@ -18,6 +18,8 @@ _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年)")
 _PERSON_RE = re.compile(r"([\u4e00-\u9fa5]{2,3})(?:委员|代表)")
 _PROPOSAL_NO_RE = re.compile(r"第\s*(\d{3,8})\s*号|(?<!\d)(\d{3,8})\s*号(?:提案|建议)")
 MAX_QUOTE_CHARS = 160
+# An answer's opening 据《source》，/： (qa.answer.compose.arrange), or a numbered list item's "1. ".
+SOURCE_NAME_RE = re.compile(r"^\s*(?:据《[^》]{0,80}》[，,：:]?\s*)?(?:\d{1,2}\.\s+)?")
 
 
 def strip_citations(text: str) -> str:
@@ -165,7 +167,8 @@ def verify_answer(text: str, sources: Sequence[Chunk], *, check_facts: bool = Tr
     quotes: dict[int, str] = {}
     quote_rank: dict[int, tuple[int, int]] = {}
     unsupported: list[int] = []
-    for i, (sentence, cited) in enumerate(answer_sentences(cleaned)):
+    for i, (said, cited) in enumerate(answer_sentences(cleaned)):
+        sentence = SOURCE_NAME_RE.sub("", said)  # 据《…》 names the source; the quote is what follows
         chunks = [sources[n - 1] for n in dict.fromkeys(cited)]
         if check_facts:
             numbers, names = extract_facts(sentence)
