@@ -67,10 +67,16 @@ def test_source_link_and_lookup() -> None:
     assert source_of(files, "c.pdf") is None
 
 
-def _client(folders: SimpleNamespace, *, auth: bool = False) -> TestClient:
-    service = SimpleNamespace(
-        index=lambda: SimpleNamespace(manifest={"files": folders.files}), source_paths=lambda: folders.roots
+def _service(folders: SimpleNamespace, users: str = "") -> SimpleNamespace:
+    return SimpleNamespace(
+        index=lambda: SimpleNamespace(manifest={"files": folders.files}),
+        source_paths=lambda: folders.roots,
+        settings=SimpleNamespace(users=users),
     )
+
+
+def _client(folders: SimpleNamespace, *, auth: bool = False) -> TestClient:
+    service = _service(folders, "user:pw" if auth else "")
     app = FastAPI(routes=[source_route(service)])
     app.auth = {"user": "pw"} if auth else None  # what Gradio's App holds, and its session cookie's tokens
     app.auth_dependency = None
@@ -116,3 +122,23 @@ def test_uploads_take_png_and_jpeg_scans_by_their_content(tmp_path: Path) -> Non
     fake.write_text("not an image", encoding="utf-8")
     with pytest.raises(IngestError, match="不是 PNG/JPEG 图片"):
         check_upload(fake, "fake.jpg", 5)
+
+
+def test_a_route_outside_gradio_is_closed_when_the_app_has_a_login(folders: SimpleNamespace) -> None:
+    # Gradio mounted in a FastAPI app and this route added to the outer app: no Gradio session to ask.
+    closed = TestClient(FastAPI(routes=[source_route(_service(folders, users="user:pw"))]))
+    assert closed.get("/qa/source/reply.pdf").status_code == 401
+    open_app = TestClient(FastAPI(routes=[source_route(_service(folders))]))
+    assert open_app.get("/qa/source/reply.pdf").status_code == 200
+
+
+def test_the_route_finds_the_login_of_a_mounted_gradio_app(folders: SimpleNamespace) -> None:
+    gradio_like = FastAPI()
+    gradio_like.auth, gradio_like.auth_dependency = {"user": "pw"}, None
+    gradio_like.cookie_id, gradio_like.tokens = "abc", {"good-token": "user"}
+    outer = FastAPI(routes=[source_route(_service(folders, users="user:pw"))])
+    outer.mount("/", gradio_like)
+    client = TestClient(outer)
+    assert client.get("/qa/source/reply.pdf").status_code == 401
+    client.cookies.set("access-token-abc", "good-token")
+    assert client.get("/qa/source/reply.pdf").status_code == 200

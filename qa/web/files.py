@@ -76,22 +76,33 @@ def file_to_serve(source: str | Path, page: int, *, indexed: Iterable[str], root
     return ServedFile(path, mimetypes.guess_type(path.name)[0] or "application/octet-stream", inline=False)
 
 
-def _logged_in(request: Request) -> bool:
-    """The app's own login (QA_USERS): Gradio keeps the session token in a cookie named after the app."""
-    app = request.app
-    if getattr(app, "auth", None) is None and getattr(app, "auth_dependency", None) is None:
-        return True
-    cookie_id = getattr(app, "cookie_id", None)
-    if cookie_id is None or getattr(app, "auth_dependency", None) is not None:
+def _login_app(app: Any) -> Any:
+    """The Gradio app holding the login sessions: the app itself, or one mounted in it (gr.mount_gradio_app)."""
+    if hasattr(app, "cookie_id") and hasattr(app, "tokens"):
+        return app
+    mounted = (getattr(route, "app", None) for route in getattr(app, "routes", ()))
+    return next((sub for sub in mounted if hasattr(sub, "cookie_id") and hasattr(sub, "tokens")), None)
+
+
+def _logged_in(request: Request, login_required: bool) -> bool:
+    """The app's own login (QA_USERS): Gradio keeps the session token in a cookie named after the app. Without a
+    Gradio app to ask, only an app without login is open."""
+    app = _login_app(request.app)
+    if app is None:
+        return not login_required
+    if getattr(app, "auth_dependency", None) is not None:
         return False  # a login scheme this route does not know: refuse rather than guess
-    token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
-        f"access-token-unsecure-{cookie_id}"
+    if getattr(app, "auth", None) is None:
+        return not login_required
+    token = request.cookies.get(f"access-token-{app.cookie_id}") or request.cookies.get(
+        f"access-token-unsecure-{app.cookie_id}"
     )
-    return getattr(app, "tokens", {}).get(token) is not None
+    return app.tokens.get(token) is not None
 
 
 def source_route(service: Any) -> Any:
-    """A FastAPI route serving `qa/source/<doc_id>` for the app (pass it in `launch(app_kwargs={"routes": [...]})`).
+    """A FastAPI route serving `qa/source/<doc_id>` for the app: `launch(app_kwargs={"routes": [route]})`, the same
+    in `gr.mount_gradio_app(...)`, or appended to the routes of the FastAPI app Gradio is mounted in.
 
     Args:
         service: the app's Service (its live index and source folders).
@@ -100,7 +111,7 @@ def source_route(service: Any) -> Any:
     from fastapi.routing import APIRoute
 
     def open_source(request: Request, doc_id: str, page: int = 0) -> Any:
-        if not _logged_in(request):
+        if not _logged_in(request, bool(getattr(getattr(service, "settings", None), "users", ""))):
             return PlainTextResponse("请先登录", status_code=401)
         files = getattr(service.index(), "manifest", {}).get("files", {})
         source = source_of(files, doc_id)
