@@ -211,6 +211,13 @@ def test_only_this_machine_when_no_key_and_no_login(server: SimpleNamespace) -> 
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "local_only"
     login = TestClient(create_api(server.service, login_configured=True), client=("127.0.0.1", 5000))
     assert login.get("/v1/models").json()["error"]["code"] == "missing_api_key"
+    token = server.stores.keys.create("停用者")
+    try:
+        barred = TestClient(create_api(server.service, can_ask=lambda user: user != "停用者"))
+        refused = barred.get("/v1/models", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 403 and refused.json()["error"]["type"] == "permission_error"
+    finally:
+        server.stores.keys.revoke("停用者")
 
 
 def test_routes_added_to_a_launched_gradio_app(server: SimpleNamespace) -> None:

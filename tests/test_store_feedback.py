@@ -74,3 +74,16 @@ def test_a_reviewed_answer_is_served_cited_for_the_same_question_only(tmp_path: 
     assert len(store.reviewed()) == 1
     store.retire(store.reviewed()[0]["id"])
     assert reviewed_answer_for("江夏区如何推进中医药文化进校园？", store) is None
+
+
+def test_the_old_feedback_file_is_imported_once(tmp_path: Path) -> None:
+    old = tmp_path / "feedback.jsonl"
+    record = {"time": "2025-05-01T10:00:00", "liked": False, "user": "张红", **answer().to_dict()}
+    old.write_text(json.dumps(record, ensure_ascii=False) + "\n不是JSON\n\n", encoding="utf-8")
+    store = FeedbackStore(Database(tmp_path / "qa.sqlite3"))
+    assert store.import_jsonl(old) == (1, 1)
+    assert store.import_jsonl(old) == (0, 2)  # already there
+    [item] = store.list()
+    assert item.vote == -1 and item.owner == "张红" and item.citations[0]["quote"] == "开展中医药知识讲座"
+    with pytest.raises(StoreError, match="无法读取"):
+        store.import_jsonl(tmp_path / "missing.jsonl")

@@ -5,6 +5,7 @@ all against a real SQLite store."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -96,6 +97,17 @@ def test_feedback_form_records_a_vote_and_the_reason(service: Service) -> None:
     store.amend(pending, reason="漏了种植园", correction="建设中医药种植园。")
     hidden, none = form["on_like"](chat, gr.LikeData(None, {"index": 1, "value": "", "liked": True}), USER)
     assert hidden["visible"] is False and none is None and len(store.list()) == 2
+
+
+def test_feedback_tab_imports_the_old_file(service: Service) -> None:
+    record = {"time": "2025-05-01T10:00:00", "liked": True, "user": "", **answer().to_dict()}
+    service.settings.data_dir.mkdir(parents=True)
+    (service.settings.data_dir / "feedback.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n")
+    for _ in range(2):  # a restart does not import it twice
+        with gr.Blocks(), gr.Tab("反馈"):
+            tab = make_feedback_tab(service)
+    rows, note = tab["rows"]("赞")
+    assert len(rows) == 1 and rows[0][2] == "-" and note == ""
 
 
 def test_feedback_tab_lists_and_escapes(service: Service) -> None:

@@ -110,6 +110,37 @@ class FeedbackStore:
             )  # fmt: skip
         return int(cur.lastrowid or 0)
 
+    def import_jsonl(self, path: Path) -> tuple[int, int]:
+        """Bring in the thumbs of data_dir/feedback.jsonl (what the page wrote before this store); a line already
+        imported (same time, user and question) is skipped. Returns (imported, skipped or unreadable lines)."""
+        imported = skipped = 0
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as err:
+            raise StoreError(f"无法读取反馈文件 {path}：{err}") from err
+        for line in lines:
+            try:
+                row = json.loads(line)
+                question, liked = str(row["question"]), row["liked"]
+            except (ValueError, KeyError, TypeError):
+                skipped += bool(line.strip())
+                continue
+            stamp, owner = str(row.get("time", "")) or now(), str(row.get("user", ""))
+            seen = self.db.one("SELECT id FROM feedback WHERE created_at = ? AND owner = ? AND question = ?",
+                               (stamp, owner, question))  # fmt: skip
+            if seen or liked not in (True, False):
+                skipped += 1
+                continue
+            with self.db.transaction():
+                cited = json.dumps(row.get("citations") or [], ensure_ascii=False)
+                self.db.execute(
+                    "INSERT INTO feedback (owner, question, answer, citations, vote, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (owner, question, str(row.get("answer", "")), cited, 1 if liked else -1, stamp),
+                )
+            imported += 1
+        return imported, skipped
+
     def amend(self, feedback_id: int, *, reason: str = "", correction: str = "") -> None:
         """Add the reason and correct passage a user gives after the thumbs-down was recorded."""
         self.get(feedback_id)

@@ -137,13 +137,19 @@ def _filters(spec: FilterSpec | None) -> Filters | None:
 
 
 def create_api(
-    service: Any, *, login_configured: bool | None = None, audit: Audit | None = None, app: FastAPI | None = None
+    service: Any,
+    *,
+    login_configured: bool | None = None,
+    audit: Audit | None = None,
+    can_ask: Callable[[str], bool] | None = None,
+    app: FastAPI | None = None,
 ) -> FastAPI:
     """The API routes on `app` (a new FastAPI app when None), for `service` (qa.web.service.Service).
 
     Args:
         login_configured: whether the page has a login; None reads Settings.users (QA_USERS).
         audit: called as audit("ask", user, outcome=…, target="api", detail=question, ip=…) after each answer.
+        can_ask: whether a key's user may ask (their role, an active account); a refusal is 403.
         app: an existing FastAPI app to add the routes to (before mounting Gradio at "/").
     """
     settings = service.settings
@@ -179,6 +185,8 @@ def create_api(
         owner = stores.keys.verify(token.strip()) if scheme.lower() == "bearer" else None
         if owner is None:
             raise APIError(401, "API 密钥无效或已吊销", "authentication_error", "invalid_api_key")
+        if can_ask is not None and not can_ask(owner):
+            raise APIError(403, f"用户“{owner}”没有提问权限或账号已停用", "permission_error", "permission_denied")
         return owner
 
     def record(user: str, request: Request, outcome: str, detail: str) -> None:

@@ -127,6 +127,12 @@ def make_feedback_tab(service: Any, is_admin: IsAdmin | None = None) -> dict[str
     `is_admin(request)` guards the actions when given (the page shows the tab to admins only either way).
     """
     store = feedback_of(service)
+    old_file = service.settings.data_dir / "feedback.jsonl"  # what the page wrote before the store; idempotent
+    if old_file.is_file():
+        try:
+            store.import_jsonl(old_file)
+        except QAError as err:
+            print(f"旧反馈文件未能导入：{err}", flush=True)
     with gr.Row():
         view = gr.Dropdown(label="显示", choices=list(VIEWS), value="全部", scale=1)
         reload = gr.Button("刷新", size="sm", scale=0, min_width=80)
