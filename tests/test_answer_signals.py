@@ -130,3 +130,19 @@ def test_answers_are_grouped_by_source_in_reading_order_and_lists_numbered() -> 
     assert arrange(rendered, [a, b], numbered=True) == (
         "据《关于发展普惠托育服务的建议的答复》：\n1. 乙[1]。\n2. 甲[1]。\n据《关于托育的复函》：\n3. 丙[2]。"
     )
+
+
+def test_metadata_dates_read_as_replies_write_them_and_the_reply_class_is_found() -> None:
+    from qa.answer.metadata import chinese_date, metadata_answer
+
+    assert chinese_date("2023-08-10") == "2023年8月10日" and chinese_date("二〇二二年七月八日") == "二〇二二年七月八日"
+    meta = DocMeta(agency="柘源县卫生健康局", heading="关于加强青少年心理健康服务的提案的答复", date="2022-06-28")
+    chunk = Chunk("m", "zy.txt", (meta.heading,), "答复类别：C类\n我局将开设青少年心理咨询专窗。", meta, 0)
+    question = "柘源县青少年心理健康那件提案的答复类别是哪一类？"
+    assert classify(question).meta_fields[0] == "reply_class"
+    assert metadata_answer(question, ("reply_class",), [chunk]) == (
+        "关于加强青少年心理健康服务的提案的答复的答复类别为C类[1]。"
+    )
+    assert metadata_answer("那条提案的答复落款日期是哪天？", ("date",), [chunk]) == (
+        "关于加强青少年心理健康服务的提案的答复的公开日期为2022年6月28日[1]。"
+    )

@@ -133,7 +133,7 @@ def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], mos
         if other_doc and not (top.topics and close):
             continue
         # A figure asked about one place comes from one document; a figure from another would mislead.
-        if intent.kind in ("number", "date", "person") and sources[c.n - 1].doc_id != sources[top.n - 1].doc_id:
+        if intent.kind in ("number", "date", "person", "meta") and sources[c.n - 1].doc_id != sources[top.n - 1].doc_id:
             continue
         picks.append(c)
     return picks

@@ -49,12 +49,31 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
     if field_name == "agency" and meta.agency:
         return f"{name}由{meta.agency}{'编制' if plan else '答复'}[{n}]。"
     if field_name == "date" and meta.date:
-        return f"{name}的{'编制' if plan else '公开'}日期为{meta.date}[{n}]。"
+        return f"{name}的{'编制' if plan else '公开'}日期为{chinese_date(meta.date)}[{n}]。"
+    if field_name == "reply_class":
+        grade = meta.reply_class or _class_in_text(chunk.text)
+        return f"{name}的答复类别为{grade}[{n}]。" if grade else ""
     if field_name == "contacts" and meta.contacts:
         wanted = [c for c in meta.contacts if c[0] and c[0][:2] in q] or list(meta.contacts)
         parts = [f"{role}{person}，联系电话{phone}" if phone else f"{role}{person}" for role, person, phone in wanted]
         return f"{name}的{'；'.join(parts)}[{n}]。"
     return ""
+
+
+_ISO_DATE_RE = re.compile(r"((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})")
+_CLASS_RE = re.compile(r"(?:答复|办理)?类别\s*[：:]?\s*([ABC])\s*类")
+
+
+def chinese_date(date: str) -> str:
+    """2023-08-10 → 2023年8月10日, the way replies write their dates; other forms stay as they are."""
+    m = _ISO_DATE_RE.fullmatch(date.strip())
+    return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日" if m else date
+
+
+def _class_in_text(text: str) -> str:
+    """答复类别 stated in a passage (答复类别：C类) when the metadata does not carry it."""
+    m = _CLASS_RE.search(text)
+    return f"{m.group(1)}类" if m else ""
 
 
 def meta_source(question: str, sources: Sequence[Chunk]) -> int:
