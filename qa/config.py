@@ -32,7 +32,15 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout: float = 60.0
-    users: str = ""  # user:pass,user2:pass2 for the app's login; empty = no login
+    users: str = ""  # user:pass[:role],… for the app's login (role reader/editor/admin, default reader)
+    users_file: str = ""  # a TOML file of users with argon2 password hashes (default data_dir/users.toml if present)
+    # Uploads wait in 待审核 until an editor or admin approves them: "1" on, "0" off, "" on exactly when login is on.
+    review_uploads: str = ""
+    upload_quota_mb_per_user: int = 500  # stored uploads (pending and approved) per uploader
+    upload_quota_mb_total: int = 5000  # all stored uploads together
+    tmp_max_age_hours: int = 24  # generated drafts/exports older than this are removed from the temp folders
+    login_max_failures: int = 5  # wrong passwords per user and address within a minute before a back-off
+    login_lockout_seconds: int = 300  # the first back-off; each further lockout doubles it (up to an hour)
     max_question_chars: int = 2000
     upload_max_mb: int = 50
     # What one file may expand to when read (qa.ingest.read): a small upload must not take the app's memory or CPU.
@@ -59,7 +67,11 @@ class Settings:
             raise ConfigError(
                 f"QA_MAX_QUESTION_CHARS must be greater than 0. Currently, it is {self.max_question_chars}"
             )
-        for name in ("upload_max_mb", "max_unpacked_mb", "max_archive_entries", "max_pdf_pages", "max_upload_chars"):
+        for name in (
+            "upload_max_mb", "max_unpacked_mb", "max_archive_entries", "max_pdf_pages", "max_upload_chars",
+            "upload_quota_mb_per_user", "upload_quota_mb_total", "tmp_max_age_hours", "login_max_failures",
+            "login_lockout_seconds",
+        ):  # fmt: skip
             if getattr(self, name) <= 0:
                 raise ConfigError(f"QA_{name.upper()} must be greater than 0. Currently, it is {getattr(self, name)}")
         backend = self.vector_backend.strip()
@@ -70,6 +82,8 @@ class Settings:
             )
         if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
             raise ConfigError(f"QA_DATABASE_URL must start with postgresql://. Currently, it is {self.masked_url!r}")
+        if self.review_uploads.strip() not in ("", "0", "1"):
+            raise ConfigError(f"QA_REVIEW_UPLOADS must be 0, 1 or empty. Currently, it is {self.review_uploads!r}")
         if self.llm_timeout <= 0:
             raise ConfigError(f"QA_LLM_TIMEOUT must be greater than 0. Currently, it is {self.llm_timeout}")
 

@@ -79,6 +79,51 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (
+        2,
+        "users and audit",
+        [
+            # Login accounts: the password only as an argon2 hash; role reader / editor / admin (qa.web.auth).
+            """CREATE TABLE users (
+                name TEXT PRIMARY KEY,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL DEFAULT 'reader',
+                active INTEGER NOT NULL DEFAULT 1,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            # Append-only: qa.store.audit has no UPDATE or DELETE.
+            """CREATE TABLE audit_log (
+                id {id},
+                at TEXT NOT NULL,
+                user_name TEXT NOT NULL DEFAULT '',
+                action TEXT NOT NULL,
+                outcome TEXT NOT NULL DEFAULT 'ok',
+                target TEXT NOT NULL DEFAULT '',
+                detail TEXT NOT NULL DEFAULT '',
+                ip TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX audit_log_at ON audit_log (at)",
+            "CREATE INDEX audit_log_user ON audit_log (user_name)",
+            # Provenance of each uploaded file version, keyed by the name it is stored under (name (v2).docx).
+            """CREATE TABLE uploads (
+                stored_name TEXT PRIMARY KEY,
+                base_name TEXT NOT NULL,
+                version INTEGER NOT NULL DEFAULT 1,
+                original_name TEXT NOT NULL DEFAULT '',
+                uploader TEXT NOT NULL DEFAULT '',
+                added_at TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reviewer TEXT NOT NULL DEFAULT '',
+                reviewed_at TEXT NOT NULL DEFAULT '',
+                size_bytes INTEGER NOT NULL DEFAULT 0,
+                sha256 TEXT NOT NULL DEFAULT '',
+                note TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX uploads_status ON uploads (status)",
+            "CREATE INDEX uploads_uploader ON uploads (uploader)",
+        ],
+    ),
+    (
         3,
         "conversations, feedback, reviewed answers and API keys",
         [
