@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.cli_keys import add_keys_arguments, cmd_keys
 from qa.cli_proposals import add_proposals_arguments, cmd_proposals
+from qa.cli_users import add_audit_arguments, add_users_arguments, cmd_audit, cmd_users
 from qa.config import Settings, load_settings
 from qa.errors import QAError
 from qa.web import add_serve_arguments
@@ -135,6 +136,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         else:
             embed_pending(settings.index_dir, embedder, progress=not args.quiet)
     print(f"索引 {settings.index_dir}: {describe_status(read_status(settings.index_dir))}")
+    if report.errors:  # a missing path or an unreadable file is a failure scripts must see
+        print(f"错误: {len(report.errors)} 个文件或路径未能索引（见上）", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -368,6 +372,8 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("eval", "evaluate retrieval, answers and precedents on the gold sets", _add_eval_arguments, cmd_eval),
     ("proposals", "the handling list (交办清单): import, list, draft all", add_proposals_arguments, cmd_proposals),
     ("keys", "API keys of the OpenAI-compatible API: create, list, revoke", add_keys_arguments, cmd_keys),
+    ("users", "the web app's accounts and roles (stored hashed)", add_users_arguments, cmd_users),
+    ("audit", "the audit log: list or export to CSV", add_audit_arguments, cmd_audit),
 ]
 
 
