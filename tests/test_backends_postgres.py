@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -55,14 +56,15 @@ UPLOAD = """武汉市江夏区卫生健康局
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def pg_server() -> Iterator[object]:
     try:
         import pgserver
         import psycopg  # noqa: F401
     except ImportError as err:
         pytest.skip(f"PostgreSQL tests need `pip install '.[postgres]'` (psycopg, pgserver): {err}")
     try:
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+        # Not under pytest's basetemp: another pytest session on the machine may prune it while we run.
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="qa-pg-"), cleanup_mode="delete")
     except Exception as err:  # the wheel's binaries cannot run here
         pytest.skip(f"pgserver could not start PostgreSQL: {err}")
     from qa.index.backends.postgres import connect
@@ -76,14 +78,16 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 @pytest.fixture
-def db_url(pg_server: object) -> str:
-    """A fresh, empty database on the session's server."""
+def db_url(pg_server: object) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped afterwards."""
     from qa.index.backends.postgres import connect
 
     name = f"t_{uuid.uuid4().hex[:10]}"
     with connect(pg_server.get_uri()) as conn:  # type: ignore[attr-defined]
         conn.execute(f"CREATE DATABASE {name}")
-    return pg_server.get_uri(name)  # type: ignore[attr-defined]
+    yield pg_server.get_uri(name)  # type: ignore[attr-defined]
+    with connect(pg_server.get_uri()) as conn:  # type: ignore[attr-defined]
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")  # its buffers need not be written at shutdown
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +208,18 @@ def test_retriever_over_postgres_returns_what_it_returns_over_faiss(db_url: str,
     for text in [*QUERIES, "江夏区第20240080号提案", "咸宁市政协提案"]:
         expected = [h.chunk.chunk_id for h in plain.search(text, k=10, mode=mode)]
         assert [h.chunk.chunk_id for h in backed.search(text, k=10, mode=mode)] == expected, text
+
+
+def test_threads_search_one_postgres_index_at_once(db_url: str, toy_index: Index) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    backed = Retriever(_synced(db_url, toy_index), ToyEmbedder())  # type: ignore[arg-type]
+    texts = QUERIES * 4
+    expected = [[h.chunk.chunk_id for h in backed.search(t, k=5)] for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:  # the app serves requests on threads: a connection each
+        got = list(pool.map(lambda t: [h.chunk.chunk_id for h in backed.search(t, k=5)], texts))
+    assert got == expected
+    assert 1 <= len(backed.index._idle) <= 8  # type: ignore[attr-defined]
 
 
 def test_number_and_doc_no_lookup_put_the_named_reply_first(db_url: str, toy_index: Index) -> None:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["LEXICAL", "PostgresIndex", "SyncReport", "connect", "database_generation", "open_index", "sync"]
 
 LEXICAL = ("bm25", "tsrank")
+HNSW_EF_SEARCH = 128  # as qa.index.store's FAISS HNSW: candidates the graph search keeps
+POOL_IDLE = 8  # connections a PostgresIndex keeps open between searches
 
 
 def connect(url: str, *, autocommit: bool = True) -> Any:
@@ -84,9 +86,8 @@ class PostgresIndex:
     def __post_init__(self) -> None:
         if self.lexical not in LEXICAL:
             raise ValueError(f"lexical must be one of {LEXICAL}. Currently, it is {self.lexical!r}")
-        self._conn = connect(self.url)
-        self._lock = threading.Lock()  # one statement at a time on this connection
-        self._ef = 0
+        self._idle: list[Any] = []  # connections not in use: requests search in parallel, one connection each
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, lexical: str = "bm25", local: Any = None) -> PostgresIndex:
@@ -162,11 +163,7 @@ class PostgresIndex:
         where = self._where(allowed, params)
         if where:
             return self._hits(sql.DENSE_FILTERED.format(where=where), params)
-        if n > self._ef:
-            with self._lock:
-                self._ef = max(n, 128)  # FAISS's HNSW_EF_SEARCH
-                self._conn.execute(f"SET hnsw.ef_search = {self._ef}")
-        return self._hits(sql.DENSE, params)
+        return self._hits(sql.DENSE, params, ef_search=max(n, HNSW_EF_SEARCH))
 
     def bm25_search(self, terms: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Same contract as Index.bm25_search, scored in the database (BM25, or ts_rank when lexical says so)."""
@@ -196,8 +193,8 @@ class PostgresIndex:
         ok = (pos < len(self.ids)) & (self.ids[np.minimum(pos, len(self.ids) - 1)] == ids) if len(self.ids) else ids < 0
         return pos[ok].astype(np.int64)
 
-    def _hits(self, query: str, params: dict[str, Any]) -> list[tuple[int, float]]:
-        found = self._query(query, params)
+    def _hits(self, query: str, params: dict[str, Any], *, ef_search: int = 0) -> list[tuple[int, float]]:
+        found = self._query(query, params, ef_search=ef_search)
         if not found:
             return []
         rows = self._rows([i for i, _ in found])
@@ -205,12 +202,35 @@ class PostgresIndex:
         scores = [float(s) for i, s in found if i in known]
         return [(int(r), s) for r, s in zip(rows.tolist(), scores, strict=True)]
 
-    def _query(self, query: str, params: dict[str, Any]) -> list[Any]:
+    def _query(self, query: str, params: dict[str, Any], *, ef_search: int = 0) -> list[Any]:
         with self._lock:
-            return self._conn.execute(query, params).fetchall()
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = connect(self.url)
+            conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
+        try:
+            if ef_search > HNSW_EF_SEARCH:  # a longer list than usual needs a wider HNSW search
+                with conn.transaction():
+                    conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+                    found = conn.execute(query, params).fetchall()
+            else:
+                found = conn.execute(query, params).fetchall()
+        except Exception:
+            conn.close()  # a broken connection is not put back
+            raise
+        with self._lock:
+            if len(self._idle) < POOL_IDLE:
+                self._idle.append(conn)
+                conn = None
+        if conn is not None:
+            conn.close()
+        return found
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
 
 def open_index(url: str, local: Index | None = None, *, lexical: str = "bm25") -> PostgresIndex:
