@@ -91,13 +91,31 @@ class PostgresIndex:
 
     @classmethod
     def open(cls, url: str, *, lexical: str = "bm25", local: Any = None) -> PostgresIndex:
-        """The chunks of the last committed sync, read in id order."""
-        with connect(url) as conn, conn.transaction():  # one snapshot: the chunks and the generation agree
+        """The chunks of the last committed sync, read in id order.
+
+        Chunks this process already read (same chunk_id and text) are reused, so reopening after another
+        process's sync transfers and parses only the rows that sync added.
+        """
+        with connect(url) as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one snapshot for every read below
             meta = sql.meta(conn)
             rows: list[Any] = []
             if conn.execute("SELECT to_regclass('qa_chunks')").fetchone()[0] is not None:
-                rows = conn.execute("SELECT id, chunk, embedding IS NOT NULL FROM qa_chunks ORDER BY id").fetchall()
-        chunks = [Chunk.from_dict(data) for _, data, _ in rows]
+                rows = conn.execute(
+                    "SELECT id, chunk_id, text_key, embedding IS NOT NULL FROM qa_chunks ORDER BY id"
+                ).fetchall()
+            with _CHUNKS_LOCK:
+                known = _CHUNKS.get(url, {})
+            missing = [i for i, cid, key, _ in rows if (cid, key) not in known]
+            fetched = {}
+            if missing:
+                fetched = dict(
+                    conn.execute("SELECT id, chunk FROM qa_chunks WHERE id = ANY(%s)", (missing,)).fetchall()
+                )
+        chunks = [known.get((cid, key)) or Chunk.from_dict(fetched[i]) for i, cid, key, _ in rows]
+        with _CHUNKS_LOCK:
+            _CHUNKS[url] = {(cid, key): c for (_, cid, key, _), c in zip(rows, chunks, strict=True)}
+        rows = [(i, None, has) for i, _, _, has in rows]
         embedded = np.array([has for _, _, has in rows], dtype=bool)
         manifest = dict(getattr(local, "manifest", {}) or {})
         manifest["embedder"] = {"name": meta.get("embedder", ""), "dim": int(meta.get("dim", 0) or 0)}
@@ -255,4 +273,6 @@ def database_generation(url: str) -> str:
 
 
 _GEN_CONN: dict[str, Any] = {}
+_CHUNKS: dict[str, dict[tuple[str, str], Chunk]] = {}  # per URL: (chunk_id, text_key) → the Chunk last read
+_CHUNKS_LOCK = threading.Lock()
 _GEN_LOCK = threading.Lock()
