@@ -37,7 +37,7 @@ def server_url(url: str | None, database: str) -> str:
         import pgserver
 
         OUT.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(OUT / "pgdata", cleanup_mode=None)  # left running for the next run
+        server = pgserver.get_server(OUT / "pgdata", cleanup_mode="stop")  # stopped when the run ends; data kept
         url = server.get_uri()
     with connect(url) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {database}")
