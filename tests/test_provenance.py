@@ -173,6 +173,7 @@ def test_origins_name_official_files_and_uploaders(tmp_path: Path) -> None:
     assert list(labels.values()) == [OFFICIAL, f"上传：张三 · {today}", "上传（来源未登记）"]
     manifest = {"files": {str(uploads / "答复.txt"): {"doc_ids": ["答复.txt"]}, "/seeds/a.txt": {"doc_ids": ["a"]}}}
     assert guard.doc_origins(manifest) == {"答复.txt": f"上传：张三 · {today}", "a": OFFICIAL}
+    assert guard.doc_origins(manifest, ["a"]) == {"a": OFFICIAL} and guard.doc_origins(None) == {}
     pending = guard.desk.provenance.get("答复 (v2).txt")
     from qa.store.provenance import origin_label
 

@@ -156,10 +156,13 @@ def origins(provenance: Provenance, sources: Iterable[str | Path], uploads_dir: 
     that predates the record reads 上传（来源未登记）), everything else 官方文件."""
     records = {u.stored_name: u for u in provenance.list()}
     root = uploads_dir.resolve()
+    parents: dict[Path, Path] = {}  # few distinct folders: resolve each once, not every file
     labels = {}
     for source in sources:
         path = Path(source)
-        if path.resolve().parent == root:
+        if path.parent not in parents:
+            parents[path.parent] = path.parent.resolve()
+        if parents[path.parent] == root:
             record = records.get(path.name)
             labels[str(source)] = origin_label(record) if record else "上传（来源未登记）"
         else:

@@ -82,13 +82,21 @@ class Guard:
         """Origin label (官方文件 / 上传：张三 · 日期 · 版本 · 状态) per indexed source path."""
         return origins(self.provenance, sources, self.settings.data_dir / "uploads")
 
-    def doc_origins(self, manifest: Mapping[str, Any] | None) -> dict[str, str]:
-        """Origin label per doc_id of an index, from its manifest's "files" (path → {"doc_ids": […]})."""
+    def doc_origins(self, manifest: Mapping[str, Any] | None, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """Origin label per doc_id of an index, from its manifest's "files" (path → {"doc_ids": […]}); only for
+        ``doc_ids`` when given (an answer's citations), so a large library is not walked per answer."""
         files = (manifest or {}).get("files") or {}
         if not isinstance(files, Mapping):
             return {}
-        labels = self.origins(files.keys())
-        return {doc: labels[str(src)] for src, entry in files.items() for doc in (entry or {}).get("doc_ids", ())}
+        wanted = None if doc_ids is None else set(doc_ids)
+        docs = {
+            doc: str(src)
+            for src, entry in files.items()
+            for doc in (entry or {}).get("doc_ids", ())
+            if wanted is None or doc in wanted
+        }
+        labels = self.origins(set(docs.values()))
+        return {doc: labels[src] for doc, src in docs.items()}
 
     def launch_options(self, host: str, share: bool = False) -> dict[str, Any]:
         """The keyword arguments of ``demo.launch`` for login: the throttled login check (or none), the login
