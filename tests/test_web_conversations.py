@@ -59,6 +59,8 @@ def test_turns_are_saved_restored_and_exported(service: Service) -> None:
     assert previous_documents(pairs) == ("000_ecc1ee3b3577c818.txt#1",)
     # a fresh chat (新对话) with the old id still in the browser starts a new conversation
     assert save_turns(store, "张红", cid, {1: answer("托育机构有哪些措施？")}) != cid
+    fresh = save_turns(store, "张红", cid, {1: answer("托育机构有哪些措施？"), 3: answer("那东西湖区呢？")})
+    assert fresh != cid and store.get("张红", fresh).messages == 4  # as many turns as saved, but another chat
     assert next(label for label, _ in conversation_choices(store, "张红", "托育")).startswith("托育机构有哪些措施？")
     path = export_file(store, "张红", cid, "docx")
     paragraphs = [p.text for p in docx.Document(io.BytesIO(path.read_bytes())).paragraphs]

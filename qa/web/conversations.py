@@ -64,21 +64,21 @@ def restore(store: Conversations, owner: str, conversation_id: int) -> tuple[lis
 def save_turns(store: Conversations, owner: str, conversation_id: int | None, answers: dict[int, Answer]) -> int | None:
     """Save the answers of the chat not saved yet; returns the conversation's id (a new one for a new chat).
 
-    The chat's answers are the saved ones plus what was asked since; fewer answers than saved means the chat was
-    started afresh (新对话), so they open a new conversation.
+    The chat's answers are the saved ones plus what was asked since; when they do not begin with the saved
+    questions the chat was started afresh (新对话, cleared), so they open a new conversation.
     """
     ordered = [answers[k] for k in sorted(answers or {})]
     if not ordered:
         return conversation_id
-    saved = 0
+    saved: list[str] = []
     if conversation_id is not None:
         try:
-            saved = store.get(owner, int(conversation_id)).messages // 2
+            saved = [a.question for a in store.answers(owner, int(conversation_id))]
         except QAError:  # deleted meanwhile, or another user's id in this browser
-            conversation_id, saved = None, 0
-    if len(ordered) < saved:
-        conversation_id, saved = None, 0
-    for answer in ordered[saved:]:
+            conversation_id, saved = None, []
+    if [a.question for a in ordered[: len(saved)]] != saved:  # not a continuation of the saved one
+        conversation_id, saved = None, []
+    for answer in ordered[len(saved) :]:
         conversation_id = store.add_turn(owner, conversation_id, answer)
     return conversation_id
 
