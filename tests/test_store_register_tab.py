@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import gradio as gr
+import pytest
+from conftest import SEEDS_DIR
 
 from qa.config import Settings
 from qa.store.register import Entry
@@ -58,3 +61,63 @@ def test_document_text_is_escaped() -> None:
         [{"agency": "<i>局</i>", "title": "<img src=x>", "doc_id": "d", "proposal_no": "", "score": 1}]
     )
     assert "<img" not in block and "<i>" not in block
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_the_tab_in_a_browser_imports_opens_drafts_saves_and_exports(tmp_path: Path) -> None:
+    """A real page: upload an .xlsx, preview, import, open a row, draft, edit and save, one-click status, export."""
+    from openpyxl import Workbook
+    from playwright.sync_api import sync_playwright
+
+    from qa.cli import main
+
+    index_dir = tmp_path / "index"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QA_INDEX_DIR", str(index_dir))
+        assert main(["index", str(SEEDS_DIR / "000_ecc1ee3b3577c818.txt"), "--no-wait", "--quiet"]) == 0
+    service = Service(Settings(data_dir=tmp_path / "data", index_dir=index_dir))
+    book = Workbook()
+    book.active.append(["编号", "标题", "提出人", "办理期限", "内容"])
+    book.active.append(["20250012", "关于扩大普惠托育服务供给的提案", "周敏", "2020-01-01", "建议加大托班补贴。"])
+    book.active.append(["20250013", "关于某事的提案", "王五", "下月底", "内容"])
+    book.save(tmp_path / "清单.xlsx")
+    with gr.Blocks() as demo, gr.Tab("办理台账"):
+        make_register_tab(service)
+    demo.queue().launch(prevent_thread_lock=True, quiet=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.set_default_timeout(60_000)
+            page.goto(demo.local_url)
+            page.get_by_text("导入交办清单").click()
+            page.locator("#qa-register-upload input[type=file]").set_input_files(str(tmp_path / "清单.xlsx"))
+            page.get_by_text("清单.xlsx").first.wait_for()  # uploaded
+            page.get_by_role("button", name="预览列的对应关系").click()
+            page.get_by_text("无法读取 1 行").wait_for()
+            assert not register_of(service).entries()  # a preview stores nothing
+            page.get_by_role("button", name="导入", exact=True).click()
+            page.locator("#qa-register").get_by_text("关于扩大普惠托育服务供给的提案").last.click()
+            page.get_by_text("建议加大托班补贴。").wait_for()
+            page.get_by_role("button", name="查找先例并起草").click()
+            draft = page.get_by_label("答复草稿（可编辑；保存后新增一个版本，旧版本保留）")
+            page.get_by_text("网页起草").wait_for()  # the history lists the new revision
+            draft.fill(draft.input_value() + "\n人工补充一句。")
+            page.get_by_role("button", name="保存修改").click()
+            page.get_by_text(re.compile("第2版.*网页用户")).wait_for()
+            page.get_by_role("button", name="标为待审核").click()
+            page.get_by_text("已标为待审核").wait_for()
+            page.get_by_role("button", name="导出为 Word 压缩包").click()
+            page.get_by_text("已生成压缩包").wait_for()
+            browser.close()
+    finally:
+        demo.close()
+    register = register_of(service)
+    [entry] = register.entries()
+    assert entry.status == "待审核" and register.current_draft(entry.id).text.endswith("人工补充一句。")
+    assert [r.author for r in register.revisions(entry.id)] == ["系统", "网页用户"]

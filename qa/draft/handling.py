@@ -219,6 +219,7 @@ def read_handling_list(path: Path | None = None, *, text: str | None = None, bas
         if suffix not in TABLE_SUFFIXES:
             raise HandlingListError(
                 f"{path}：交办清单应为 {'/'.join(TABLE_SUFFIXES)} 文件，而不是 {suffix or '无后缀'}"
+                + ("；请用 Excel/WPS 另存为 .xlsx" if suffix in (".xls", ".et", ".ods") else "")
             )
         rows = _xlsx_rows(path) if suffix in (".xlsx", ".xlsm") else text_rows(_decode(path.read_bytes(), path))
         base = base or path.parent

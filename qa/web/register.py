@@ -153,9 +153,14 @@ def make_register_tab(service: Any) -> dict[str, Any]:
     )  # fmt: skip
     with gr.Accordion("导入交办清单（.xlsx / .csv，或粘贴表格）", open=False):
         with gr.Row(equal_height=False):
-            upload = gr.File(label="交办清单文件", file_types=[".xlsx", ".csv", ".tsv", ".txt"], type="filepath")
+            upload = gr.File(
+                label="交办清单文件", file_types=[".xlsx", ".csv", ".tsv", ".txt"], type="filepath",
+                elem_id="qa-register-upload",
+            )  # fmt: skip
             pasted = gr.Textbox(label="或粘贴表格（从 Excel/WPS 复制，含表头一行）", lines=5)
-        import_btn = gr.Button("导入", variant="primary")
+        with gr.Row():
+            preview_btn = gr.Button("预览列的对应关系")
+            import_btn = gr.Button("导入", variant="primary")
         import_msg = gr.Markdown()
     with gr.Row():
         current = gr.Number(label="当前提案序号", precision=0, value=None, scale=1)
@@ -186,7 +191,7 @@ def make_register_tab(service: Any) -> dict[str, Any]:
     opened = [detail, precedents, draft, owner_box, history]
 
     def show(proposal_id: Any) -> tuple[Any, ...]:
-        if proposal_id in (None, ""):
+        if not proposal_id:
             warn("请先选择一件提案。")
             return (gr.skip(),) * len(opened)
         try:
@@ -212,7 +217,7 @@ def make_register_tab(service: Any) -> dict[str, Any]:
             gr.update(choices=selection_choices()),
         )
 
-    def do_import(path: str | None, text: str) -> str:
+    def do_import(path: str | None, text: str, *, store: bool = True) -> str:
         from qa.draft.handling import read_handling_list
 
         if not path and not (text or "").strip():
@@ -220,6 +225,10 @@ def make_register_tab(service: Any) -> dict[str, Any]:
             return gr.skip()
         try:
             listing = read_handling_list(Path(path)) if path else read_handling_list(text=text)
+            if not store:
+                return "<br>".join(
+                    escape_markdown(line) for line in [*listing.preview().splitlines(), "（预览，未导入）"]
+                )
             register = register_of(service)
             created = sum(
                 register.upsert({**r.values, "source": listing.source}, actor="网页")[1] for r in listing.rows
@@ -231,7 +240,7 @@ def make_register_tab(service: Any) -> dict[str, Any]:
         return "<br>".join(escape_markdown(line) for line in listing.preview().splitlines())
 
     def do_save(proposal_id: Any, text: str, why: str, request: gr.Request) -> tuple[Any, ...]:
-        if proposal_id in (None, "") or not (text or "").strip():
+        if not proposal_id or not (text or "").strip():
             warn("请先打开一件提案并填写草稿。")
             return gr.skip(), gr.skip()
         try:
@@ -246,7 +255,7 @@ def make_register_tab(service: Any) -> dict[str, Any]:
     def do_draft(proposal_id: Any) -> tuple[Any, ...]:
         from qa.draft.batch import draft_all
 
-        if proposal_id in (None, ""):
+        if not proposal_id:
             warn("请先选择一件提案。")
             return (gr.skip(),) * len(opened)
         try:
@@ -267,7 +276,7 @@ def make_register_tab(service: Any) -> dict[str, Any]:
 
     def set_status(status: str):
         def change(proposal_id: Any, request: gr.Request) -> Any:
-            if proposal_id in (None, ""):
+            if not proposal_id:
                 warn("请先选择一件提案。")
                 return gr.skip()
             try:
@@ -281,7 +290,7 @@ def make_register_tab(service: Any) -> dict[str, Any]:
         return change
 
     def do_assign(proposal_id: Any, owner: str, request: gr.Request) -> Any:
-        if proposal_id in (None, ""):
+        if not proposal_id:
             warn("请先选择一件提案。")
             return gr.skip()
         try:
@@ -314,6 +323,7 @@ def make_register_tab(service: Any) -> dict[str, Any]:
         trigger(refreshed, filters, list_outputs, **private)
     table.select(pick, None, [current, *opened], **private)
     open_btn.click(show, [current], opened, **private)
+    preview_btn.click(lambda path, text: do_import(path, text, store=False), [upload, pasted], [import_msg], **private)
     import_btn.click(do_import, [upload, pasted], [import_msg], **private).then(
         refreshed, filters, list_outputs, **private
     )
