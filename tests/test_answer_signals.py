@@ -146,3 +146,16 @@ def test_metadata_dates_read_as_replies_write_them_and_the_reply_class_is_found(
     assert metadata_answer("那条提案的答复落款日期是哪天？", ("date",), [chunk]) == (
         "关于加强青少年心理健康服务的提案的答复的公开日期为2022年6月28日[1]。"
     )
+
+
+def test_a_bureau_written_in_traditional_characters_answers_for_the_simplified_place() -> None:
+    from qa.answer.metadata import metadata_answer
+    from qa.answer.verify import missing_entities
+
+    meta = DocMeta(source="tl.html")  # the metadata has no agency and no heading: the passage names the bureau
+    chunk = Chunk(
+        "t", "tl.html", ("tl.html",), "汀蘭縣衛生健康局關於縣政協九屆二次會議第15號提案的答覆\n您提出的提案收悉。", meta
+    )
+    question = "汀兰县儿童口腔提案是哪个单位答复的？"
+    assert missing_entities(question, [chunk]) == []
+    assert metadata_answer(question, ("agency",), [chunk]) == "该答复由汀蘭縣衛生健康局答复[1]。"

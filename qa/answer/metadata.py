@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from qa.answer.lexicon import META_WORDS, present
 from qa.answer.question import META_LIST_RE, is_entity, question_terms
+from qa.ingest.normalize import to_simplified
 from qa.records import Chunk, DocMeta
 from qa.text import normalize
 
@@ -30,7 +31,7 @@ def _role_of(meta: DocMeta) -> str:
 def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
     """A one-sentence answer from a document's metadata, or "" when the document does not state it."""
     meta = chunk.meta
-    name = meta.display_title
+    name = meta.display_title if (meta.heading or meta.title) else "该答复"  # not a file name
     q = normalize(question)
     if field_name == "doc_no" and meta.doc_no:
         return f"{name}的文号为{meta.doc_no}[{n}]。"
@@ -46,8 +47,9 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
     if field_name == "meeting" and meta.meeting:
         return f"{name}是{meta.meeting}上的{'建议' if _role_of(meta) == '代表' else '提案'}[{n}]。"
     plan = meta.kind == "规划"
-    if field_name == "agency" and meta.agency:
-        return f"{name}由{meta.agency}{'编制' if plan else '答复'}[{n}]。"
+    agency = meta.agency or (_agency_in_text(chunk.text) if field_name == "agency" else "")
+    if field_name == "agency" and agency:
+        return f"{name}由{agency}{'编制' if plan else '答复'}[{n}]。"
     if field_name == "date" and meta.date:
         return f"{name}的{'编制' if plan else '公开'}日期为{chinese_date(meta.date)}[{n}]。"
     if field_name == "reply_class":
@@ -70,6 +72,22 @@ def chinese_date(date: str) -> str:
     return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日" if m else date
 
 
+# A health or insurance bureau named in a passage (its heading or signature line), simplified or traditional.
+_AGENCY_RE = re.compile(
+    r"[\u4e00-\u9fff]{2,10}?(?:卫生健康|衛生健康)(?:委员会|委員會|局)|[\u4e00-\u9fff]{2,10}?(?:医疗保障|醫療保障)局"
+)
+
+
+def _agency_in_text(text: str) -> str:
+    """The replying bureau as a passage names it, when the metadata does not: the first bureau named at the start
+    of a line (a heading or signature line), not one mentioned mid-sentence."""
+    for line in text.splitlines():
+        m = _AGENCY_RE.match(line.strip())
+        if m:
+            return m.group(0)
+    return ""
+
+
 def _class_in_text(text: str) -> str:
     """答复类别 stated in a passage (答复类别：C类) when the metadata does not carry it."""
     m = _CLASS_RE.search(text)
@@ -81,7 +99,7 @@ def meta_source(question: str, sources: Sequence[Chunk]) -> int:
     terms = question_terms(question)
     best, best_score = 1, -1.0
     for n, chunk in enumerate(sources, 1):
-        text = normalize(chunk.indexed_text + " " + chunk.meta.display_title + " " + chunk.meta.doc_no)
+        text = normalize(to_simplified(f"{chunk.indexed_text} {chunk.meta.display_title} {chunk.meta.doc_no}"))
         score = sum(len(t) for t in terms if present(t, text)) + 0.5 / n
         if score > best_score:
             best, best_score = n, score
