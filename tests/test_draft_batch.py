@@ -65,8 +65,12 @@ def test_draft_all_resumes_and_zips(toy_retriever, tmp_path: Path) -> None:
     assert [r.author for r in register.revisions(a)] == ["系统", "张红"]
     assert register.current_draft(b).input_hash == input_hash(register.get(b)) and len(register.revisions(b)) == 2
     assert docx_text(out / Path(again.items[0].file).name)[0] == "人工修改后的答复〔待填写：会议〕"
+    kept = Path(again.items[1].file).stat().st_mtime_ns
     third = draft_all(register, retriever=toy_retriever, out_dir=out, progress=False)
     assert third.counts() == {"起草": 0, "跳过": 2, "失败": 0}
+    assert Path(third.items[1].file).stat().st_mtime_ns == kept  # a current file is kept, with its 依据 page
+    with zipfile.ZipFile(out / ZIP_NAME) as archive:
+        assert len(archive.namelist()) == 2
 
 
 def test_export_selection_as_zip(toy_retriever, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ draft still needs (〔待填写…〕/〔待核实…〕)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -24,6 +25,7 @@ from qa.store.register import OPEN_STATUSES, SYSTEM, Entry, Register, Revision
 # Bump when drafting changes enough that stored generated drafts should be redone on the next batch.
 DRAFT_VERSION = "2"
 ZIP_NAME = "答复草稿.zip"
+WRITTEN_FILE = ".written.json"  # in --out: file name → the revision it holds
 
 
 def proposal_of(entry: Entry) -> Proposal:
@@ -78,6 +80,24 @@ def _write_atomic(draft: Draft, path: Path) -> Path:
     write_draft(draft, tmp)
     os.replace(tmp, path)
     return path
+
+
+def _read_written(folder: Path) -> dict[str, int]:
+    """Which revision each .docx in the folder holds (WRITTEN_FILE), so a re-run keeps current files as they are."""
+    try:
+        data = json.loads((folder / WRITTEN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _save_written(folder: Path, written: dict[str, int]) -> None:
+    tmp = folder / f".{WRITTEN_FILE}.tmp"
+    try:
+        tmp.write_text(json.dumps(written, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, folder / WRITTEN_FILE)
+    except OSError as err:
+        raise QAError(f"无法写入 {folder / WRITTEN_FILE}（{err}）：请换一个可写的 --out 文件夹") from err
 
 
 def write_zip(files: Sequence[Path], path: Path) -> Path:
@@ -164,6 +184,7 @@ def draft_all(
     entries = [register.get(i) for i in ids] if ids else register.entries(status=OPEN_STATUSES)
     items: list[BatchItem] = []
     files: list[Path] = []
+    written = _read_written(Path(out_dir)) if out_dir is not None else {}
     for entry in tqdm(entries, desc="起草答复", unit="件", disable=not progress):
         item = BatchItem(entry.id, entry.number, entry.title, "跳过")
         revision = register.current_draft(entry.id)
@@ -184,7 +205,11 @@ def draft_all(
             top = register.precedents(entry.id)[:1]
             item.precedent = top[0]["doc_id"] if top else ""
             if out_dir is not None:
-                path = _write_atomic(draft or stored_draft(revision), Path(out_dir) / f"{file_stem(entry)}.docx")
+                path = Path(out_dir) / f"{file_stem(entry)}.docx"
+                # A file already holding this revision is kept: written with the draft, it has the 依据 page.
+                if draft is not None or written.get(path.name) != revision.revision or not path.is_file():
+                    _write_atomic(draft or stored_draft(revision), path)
+                    written[path.name] = revision.revision
                 files.append(path)
                 item.file = str(path)
         except QAError as err:
@@ -192,6 +217,7 @@ def draft_all(
         items.append(item)
     report = BatchReport(items)
     if out_dir is not None and files:
+        _save_written(Path(out_dir), written)
         report.zip_path = str(write_zip(files, Path(out_dir) / ZIP_NAME))
     return report
 
