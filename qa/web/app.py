@@ -19,9 +19,13 @@ from qa.errors import QAError
 from qa.ingest.read import SUPPORTED_SUFFIXES
 from qa.web import add_serve_arguments
 from qa.web import format as fmt
-from qa.web.chat import make_ask_api, make_chat, make_feedback, show_sources
+from qa.web.chat import make_ask_api, make_chat, show_sources
+from qa.web.conversations import make_conversation_panel
 from qa.web.draft import export_docx, make_draft
+from qa.web.feedback_admin import make_feedback_form, make_feedback_tab
+from qa.web.files import source_route
 from qa.web.library import STATE_COLUMN, make_library
+from qa.web.register import make_register_tab
 from qa.web.service import Service, ensure_index
 
 EXAMPLES = [
@@ -93,6 +97,8 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Column(scale=2):
                     sources = gr.HTML(fmt.sources_placeholder(), elem_id="qa-sources-panel", label="引用来源")
             answers = gr.State({})
+            feedback_form = make_feedback_form(service)  # hidden until a 👎: reason and correct passage
+            conversations = make_conversation_panel(service, chatbot, answers, sources)
 
         with gr.Tab("起草答复", id="draft"):
             with gr.Row(equal_height=False):
@@ -117,6 +123,8 @@ def build_app(service: Service) -> gr.Blocks:
                         d_file = gr.File(label="Word 文档（.docx）", interactive=False)
             d_state = gr.State(None)
 
+        with gr.Tab("办理台账", id="register"):
+            make_register_tab(service)
         with gr.Tab("文档库", id="library"):
             lib_status = gr.Markdown()
             table = gr.Dataframe(
@@ -130,7 +138,7 @@ def build_app(service: Service) -> gr.Blocks:
             with gr.Row(equal_height=False):
                 with gr.Column():
                     files = gr.File(
-                        label=f"上传文件（txt/md/html/pdf/docx，单个不超过 {service.settings.upload_max_mb} MB）",
+                        label=f"上传文件（文本、网页、PDF、Word、图片，每个 ≤ {service.settings.upload_max_mb} MB）",
                         file_count="multiple",
                         file_types=list(SUPPORTED_SUFFIXES),
                         type="filepath",
@@ -146,9 +154,15 @@ def build_app(service: Service) -> gr.Blocks:
                     refresh = gr.Button("刷新")
             lib_msg = gr.Textbox(label="操作结果", interactive=False, lines=3)
 
+        with gr.Tab("反馈", id="feedback"):  # admins only, once roles exist
+            make_feedback_tab(service)
+
         # ------------------------------------------------------------ events
         view_outputs = [table, lib_status, del_choice, agency, kind, year, status]
         demo.load(view, None, view_outputs, api_name="library")
+        demo.load(
+            conversations["load"], [conversations["current"]], conversations["load_outputs"], api_visibility="private"
+        )
         refresh.click(view, None, view_outputs, api_visibility="private")
         # While vectors are being computed the table's 状态 column and the status line follow them.
         shown = gr.State(None)  # the index version whose table this page shows
@@ -158,22 +172,37 @@ def build_app(service: Service) -> gr.Blocks:
 
         chat_io = ([question, chatbot, answers, agency, kind, year], [chatbot, sources, question, answers])
         respond = make_chat(service)
-        question.submit(respond, *chat_io, api_name="chat", concurrency_limit=4, concurrency_id="chat")
-        send.click(respond, *chat_io, api_visibility="private", concurrency_limit=4, concurrency_id="chat")
+        saved = conversations["current"]
+        persist = (conversations["persist"], [saved, answers], [saved, conversations["list"]])
+        question.submit(respond, *chat_io, api_name="chat", concurrency_limit=4, concurrency_id="chat").then(
+            *persist, api_visibility="private"
+        )
+        send.click(respond, *chat_io, api_visibility="private", concurrency_limit=4, concurrency_id="chat").then(
+            *persist, api_visibility="private"
+        )
         for button, text in zip(example_buttons, EXAMPLES, strict=True):
             button.click(lambda t=text: t, None, question, api_visibility="private", queue=False).then(
                 respond, *chat_io, api_visibility="private", concurrency_limit=4, concurrency_id="chat"
-            )
+            ).then(*persist, api_visibility="private")
         new_chat.click(
             lambda: ([], fmt.sources_placeholder(), "", {}),
             None,
             [chatbot, sources, question, answers],
             api_name="new_chat",
             queue=False,
+        ).then(
+            conversations["reset"], None, saved, api_visibility="private", queue=False
+        )  # the next answer opens a new one
+        chatbot.clear(lambda: (fmt.sources_placeholder(), {}), None, [sources, answers], api_visibility="private").then(
+            conversations["reset"], None, saved, api_visibility="private", queue=False
         )
-        chatbot.clear(lambda: (fmt.sources_placeholder(), {}), None, [sources, answers], api_visibility="private")
         chatbot.select(show_sources, [answers], sources, api_visibility="private")
-        chatbot.like(make_feedback(service), [answers], None, api_visibility="private")
+        chatbot.like(
+            feedback_form["on_like"],
+            [answers],
+            [feedback_form["box"], feedback_form["pending"]],
+            api_visibility="private",
+        )
 
         d_go.click(
             make_draft(service),
@@ -226,6 +255,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
     demo = build_app(service)
     demo.queue(default_concurrency_limit=2)
     print(f"启动用时 {time.perf_counter() - started:.1f} 秒；打开 http://{host}:{port}", flush=True)
+    fmt.enable_source_links()
     demo.launch(
         server_name=host,
         server_port=port,
@@ -238,7 +268,13 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
         head=fmt.HEAD,
         show_error=False,
         footer_links=[],
+        prevent_thread_lock=True,
+        app_kwargs={"routes": [source_route(service)]},  # opens a cited file at its page (qa/web/files.py)
     )
+    from qa.web.api import create_api
+
+    create_api(service, app=demo.app)  # /v1/chat/completions, /v1/models, /v1/search beside the page (docs/api.md)
+    demo.block_thread()
     return 0
 
 
