@@ -75,6 +75,11 @@ def test_pending_upload_is_approved_by_another_editor_and_rejected_with_a_reason
     decide, preview = tab.handlers["decide"], tab.handlers["preview"]
     assert "2024年全区新增普惠托位820个" in preview("更正版.txt", _request("li"))
     assert "无权审核" in preview("更正版.txt", _request("wang"))
+    (tab.guard.desk.pending_dir / "更正版.txt").write_bytes(b"\x00\x01\x02binary")  # unreadable now
+    assert preview("更正版.txt", _request("li")).startswith("无法预览：") and "binary" not in preview(
+        "更正版.txt", _request("li")
+    )
+    (tab.guard.desk.pending_dir / "更正版.txt").write_text(TEXT, encoding="utf-8")
     message, _rows, _choice = decide("更正版.txt", "", True, _request("zhang"))
     assert "不能审核自己" in message and tab.builds == []
     message, rows, _choice = decide("更正版.txt", "", True, _request("li"))

@@ -17,6 +17,7 @@ from qa.store.audit import ACTIONS, CSV_HEADER, AuditQuery, display_row, to_csv
 from qa.store.users import ROLE_LABELS
 from qa.web.auth import hash_password, load_credentials
 from qa.web.limits import new_temp_dir
+from qa.web.review import chinese_reason
 
 USER_COLUMNS = ["用户名", "角色", "状态", "来源", "创建时间"]
 PENDING_COLUMNS = ["文件", "上传人", "上传时间", "大小（KB）", "版本"]
@@ -108,8 +109,8 @@ def make_admin_tab(service: Any) -> dict[str, Any]:
             if name not in {u.stored_name for u in guard.desk.pending()} or not path.is_file():
                 return f"“{name}”不在待审核列表中，请刷新。"
             text = read_text(path, settings=service.settings)
-        except QAError as err:
-            return f"无法预览：{err}"
+        except QAError as err:  # the reader's reasons are English: say them in Chinese
+            return f"无法预览：{chinese_reason(str(err))}"
         more = f"\n……（共 {len(text)} 字，仅显示前 {PREVIEW_CHARS} 字）" if len(text) > PREVIEW_CHARS else ""
         return text[:PREVIEW_CHARS] + more
 
