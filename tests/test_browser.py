@@ -109,12 +109,27 @@ def test_chat_shows_cited_answer_with_highlighted_sources(page, server: AppServe
     assert shot.stat().st_size > 20_000
     assert not page.errors, page.errors  # type: ignore[attr-defined]
 
-    # feedback: thumbs down on the first answer is written to feedback.jsonl
+    # feedback: thumbs down on the first answer is stored with its citations and opens the reason form
     page.locator("#qa-chat").get_by_role("button", name=re.compile("^(踩|Dislike)$")).first.click()
-    feedback = server.data_dir / "feedback.jsonl"
     page.wait_for_timeout(1500)
-    record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
-    assert record["liked"] is False and record["question"] == gold["question"] and record["citations"]
+    from qa.store.db import Database
+    from qa.store.feedback import FeedbackStore
+
+    item = FeedbackStore(Database(server.data_dir / "qa.sqlite3")).list(vote=-1)[0]
+    assert item.question == gold["question"] and item.citations
+    page.get_by_label("原因").fill("漏了重点措施")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_timeout(1500)
+    assert FeedbackStore(Database(server.data_dir / "qa.sqlite3")).get(item.id).reason == "漏了重点措施"
+    # the conversation was saved: it is listed under 我的对话 after a reload
+    page.reload()
+    page.get_by_text("我的对话").click()
+    saved = page.locator("#qa-conversation-list").get_by_text(gold["question"][:10]).first
+    saved.wait_for(timeout=TIMEOUT_MS)
+    saved.click()  # restores the chat with its cited answer
+    page.locator("#qa-chat").get_by_text(gold["question"]).first.wait_for(timeout=TIMEOUT_MS)
+    page.locator("#qa-chat a.qa-cite, #qa-chat .qa-cite").first.wait_for(timeout=TIMEOUT_MS)
+    assert not page.errors, page.errors  # type: ignore[attr-defined]
 
 
 def test_drafting_page_shows_precedents_and_editable_draft(page) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -27,6 +26,17 @@ def _history_pairs(answers: dict[int, Answer]) -> list[tuple[str, Answer]]:
     return [(a.question, a) for _, a in sorted(answers.items()) if not a.refused]
 
 
+def _reviewed(service: Service, question: str, answers: dict[int, Answer]) -> Answer | None:
+    """The reviewed answer (已审核答复) to this question, unless it is a follow-up that depends on the chat."""
+    from qa.answer.followup import is_followup
+    from qa.store import store_path
+    from qa.store.feedback import Stores, reviewed_answer_for
+
+    if _history_pairs(answers) and is_followup(question):
+        return None
+    return reviewed_answer_for(question, Stores.at(store_path(service.settings)).feedback)
+
+
 def make_chat(service: Service):
     """The chat handler: streams the answer into the chatbot, then shows its sources beside it."""
 
@@ -42,32 +52,40 @@ def make_chat(service: Service):
             warn("请输入问题。")
             yield history, gr.skip(), message, answers
             return
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": "正在检索相关文档…"}]
+        history += [
+            {"role": "user", "content": fmt.question_markdown(question)},
+            {"role": "assistant", "content": "正在检索相关文档…"},
+        ]
         slot = len(history) - 1
         yield history, fmt.sources_placeholder("正在检索相关文档…"), "", answers
         text, final = "", None
         try:
+            reviewed = _reviewed(service, question, answers)  # an admin's reviewed answer to this question, if any
             retriever = service.retriever  # one snapshot for the whole answer
-            stream = ask_stream(
-                question,
-                retriever=retriever,
-                history=_history_pairs(answers),
-                filters=_filters(agency, kind, year),
-                generator=service.generator,
+            stream = (
+                iter([reviewed.text, reviewed])
+                if reviewed
+                else ask_stream(
+                    question,
+                    retriever=retriever,
+                    history=_history_pairs(answers),
+                    filters=_filters(agency, kind, year),
+                    generator=service.generator,
+                )
             )
             for piece in stream:
                 if isinstance(piece, Answer):
                     final = piece
                     break
                 text += piece
-                history[slot] = {"role": "assistant", "content": text}
+                history[slot] = {"role": "assistant", "content": fmt.partial_answer_markdown(text)}
                 yield history, gr.skip(), "", answers
         except QAError as err:
-            history[slot] = {"role": "assistant", "content": f'<div class="qa-refusal">{html.escape(str(err))}</div>'}
+            history[slot] = {"role": "assistant", "content": fmt.notice_markdown(str(err))}
             yield history, fmt.sources_placeholder(str(err)), "", answers
             return
         if final is None:  # a stream that ended without its Answer is a library bug; say so plainly
-            history[slot] = {"role": "assistant", "content": '<div class="qa-refusal">回答生成中断，请重试。</div>'}
+            history[slot] = {"role": "assistant", "content": fmt.notice_markdown("回答生成中断，请重试。")}
             yield history, gr.skip(), "", answers
             return
         answers[slot] = final
@@ -112,7 +130,7 @@ def make_ask_api(service: Service):
         from qa.answer.chain import ask
 
         try:
-            answer = ask(
+            answer = _reviewed(service, question, {}) or ask(
                 question, retriever=service.retriever, filters=_filters(agency, kind, year), generator=service.generator
             )
         except QAError as err:
