@@ -494,3 +494,10 @@ def _assert_only_own_markup_and_source_link(soup: BeautifulSoup) -> None:
         assert set(link.attrs) == {"class", "href", "target", "rel"}
         link.decompose()
     _assert_only_own_markup(soup, PANEL_MARKUP)
+
+
+def test_citation_cards_show_the_documents_origin_escaped() -> None:
+    citation = Citation(1, _chunk(), "中医药")
+    html_text = fmt.citations_html([citation], {"d": "上传：<b>张三</b> · 2026-11-30 · 待审核"})
+    assert '<div class="qa-src-origin">来源：上传：&lt;b&gt;张三&lt;/b&gt; · 2026-11-30 · 待审核</div>' in html_text
+    assert "qa-src-origin" not in fmt.citations_html([citation])

@@ -19,6 +19,7 @@ from qa.errors import QAError
 from qa.ingest.read import SUPPORTED_SUFFIXES
 from qa.web import add_serve_arguments
 from qa.web import format as fmt
+from qa.web.admin import make_admin_tab
 from qa.web.chat import make_ask_api, make_chat, show_sources
 from qa.web.conversations import make_conversation_panel
 from qa.web.draft import export_docx, make_draft
@@ -47,12 +48,13 @@ THEME = gr.themes.Soft(
 
 def build_app(service: Service) -> gr.Blocks:
     """The whole page: status line, then the 问答, 起草答复 and 文档库 tabs."""
-    view, upload, delete, uploaded_names, progress_view = make_library(service)
+    view, upload, delete, _uploaded_names, progress_view = make_library(service)
     try:  # the filters start with the index's own values, so API clients can use them too
         initial = fmt.filter_choices(service.documents())
     except QAError:
         initial = {"agency": [], "kind": [], "year": []}
-    with gr.Blocks(title="卫生健康政务问答助手") as demo:
+    # delete_cache: gradio's copies of uploaded and generated files older than a day are removed every hour
+    with gr.Blocks(title="卫生健康政务问答助手", delete_cache=(3600, 86400)) as demo:
         with gr.Column(elem_id="qa-header"):
             gr.Markdown(
                 "# 卫生健康政务问答助手\n依据已公开的建议提案答复与规划文件回答问题、起草答复；每条回答标注出处。"
@@ -128,8 +130,8 @@ def build_app(service: Service) -> gr.Blocks:
         with gr.Tab("文档库", id="library"):
             lib_status = gr.Markdown()
             table = gr.Dataframe(
-                headers=[*fmt.DOC_COLUMNS, STATE_COLUMN],
-                column_widths=[*fmt.DOC_COLUMN_WIDTHS, "10%"],
+                headers=[*fmt.DOC_COLUMNS, "来源", STATE_COLUMN],
+                column_widths=[*fmt.DOC_COLUMN_WIDTHS, "14%", "10%"],
                 interactive=False,
                 wrap=True,
                 label="已索引文档",
@@ -148,18 +150,22 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Column():
                     # Custom values allowed: another session may have uploaded the file; delete() checks the name.
                     del_choice = gr.Dropdown(
-                        label="已上传的文件", choices=uploaded_names(), value=None, allow_custom_value=True
+                        label="我可删除的上传文件", choices=[], value=None, allow_custom_value=True
                     )
                     del_btn = gr.Button("删除所选文件", variant="stop")
                     refresh = gr.Button("刷新")
             lib_msg = gr.Textbox(label="操作结果", interactive=False, lines=3)
 
-        with gr.Tab("反馈", id="feedback"):  # admins only, once roles exist
-            make_feedback_tab(service)
+        with gr.Tab("反馈", id="feedback"):  # actions for admins only
+            make_feedback_tab(service, is_admin=lambda request: service.guard.user(request).can("manage_users"))
+
+        with gr.Tab("管理", id="admin"):
+            admin = make_admin_tab(service)
 
         # ------------------------------------------------------------ events
         view_outputs = [table, lib_status, del_choice, agency, kind, year, status]
         demo.load(view, None, view_outputs, api_name="library")
+        demo.load(admin["load"], None, admin["outputs"], api_visibility="private")
         demo.load(
             conversations["load"], [conversations["current"]], conversations["load_outputs"], api_visibility="private"
         )
@@ -222,29 +228,24 @@ def build_app(service: Service) -> gr.Blocks:
 
 
 def parse_users(users: str) -> list[tuple[str, str]] | None:
-    """QA_USERS=user:pass,user2:pass2 → gradio auth pairs; None when empty.
+    """QA_USERS=user:pass[:role],… → (user, password) pairs; None when empty (roles: qa.web.auth.parse_users).
 
     Raises:
-        ConfigError: for an entry without a colon.
+        ConfigError: for an entry without a colon or with an unknown role.
     """
-    from qa.errors import ConfigError
+    from qa.web.auth import parse_users as parse_accounts
 
-    pairs = []
-    for entry in (u.strip() for u in users.split(",")):
-        if not entry:
-            continue
-        user, sep, password = entry.partition(":")
-        if not sep or not user or not password:
-            raise ConfigError(f"QA_USERS 的条目“{entry.split(':')[0]}:…”格式不对；应为 用户名:密码，多个用逗号分隔")
-        pairs.append((user, password))
-    return pairs or None
+    return [(name, password) for name, password, _role in parse_accounts(users)] or None
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settings: Settings | None = None) -> int:
     """Build the index if needed, load it once, and serve the app until interrupted."""
+    from qa.web.limits import start_cleaner
+
     settings = settings or load_settings()
-    auth = parse_users(settings.users)
     service = Service(settings)
+    login = service.guard.launch_options(host, share)  # throttled, audited login; warns on an open bind
+    start_cleaner(settings)  # old drafts/exports in the temp folders, hourly
     started = time.perf_counter()
     ensure_index(service)  # text first: seconds, whatever the size of the archive's embedding backlog
     service.start_embedder()  # vectors for what has none, on a background thread, swapped in as they come
@@ -260,8 +261,8 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
         server_name=host,
         server_port=port,
         share=share,
-        auth=auth,
-        auth_message="请使用分配的账号登录。" if auth else None,
+        auth=login["auth"],
+        auth_message=login["auth_message"],
         max_file_size=f"{settings.upload_max_mb}mb",
         theme=THEME,
         css=fmt.CSS,
@@ -269,11 +270,19 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
         show_error=False,
         footer_links=[],
         prevent_thread_lock=True,
-        app_kwargs={"routes": [source_route(service)]},  # opens a cited file at its page (qa/web/files.py)
+        # the cited-file route (qa/web/files.py), and the middleware that gives the login check each client's address
+        app_kwargs={"routes": [source_route(service)], **login["app_kwargs"]},
     )
     from qa.web.api import create_api
 
-    create_api(service, app=demo.app)  # /v1/chat/completions, /v1/models, /v1/search beside the page (docs/api.md)
+    guard = service.guard
+    create_api(
+        service,
+        app=demo.app,
+        login_configured=guard.login_on,
+        audit=guard.audit.record,
+        can_ask=lambda name: guard.authenticator.role_of(name).can("ask"),
+    )  # /v1/chat/completions, /v1/models, /v1/search beside the page (docs/api.md)
     demo.block_thread()
     return 0
 

@@ -41,7 +41,13 @@ def make_chat(service: Service):
     """The chat handler: streams the answer into the chatbot, then shows its sources beside it."""
 
     def respond(
-        message: str, history: list[dict[str, Any]], answers: dict[int, Answer], agency: str, kind: str, year: str
+        message: str,
+        history: list[dict[str, Any]],
+        answers: dict[int, Answer],
+        agency: str,
+        kind: str,
+        year: str,
+        request: gr.Request,
     ) -> Iterator[tuple[list[dict[str, Any]], str, str, dict[int, Answer]]]:
         from qa.answer.chain import ask_stream
 
@@ -50,6 +56,12 @@ def make_chat(service: Service):
         answers = dict(answers or {})
         if not question:
             warn("请输入问题。")
+            yield history, gr.skip(), message, answers
+            return
+        try:
+            service.guard.check(request, "ask")  # a role may ask, and an open session of a disabled account may not
+        except QAError as err:
+            warn(str(err))
             yield history, gr.skip(), message, answers
             return
         history += [
@@ -90,7 +102,11 @@ def make_chat(service: Service):
             return
         answers[slot] = final
         history[slot] = {"role": "assistant", "content": fmt.answer_markdown(final)}
-        yield history, fmt.answer_sources_html(final), "", answers
+        service.guard.record("ask", request, target=question[:500],
+                             detail="拒答" if final.refused else f"引用 {len(final.citations)} 处")  # fmt: skip
+        cited = [c.chunk.doc_id for c in final.citations]
+        origins = service.guard.doc_origins(getattr(retriever.index, "manifest", None), cited)
+        yield history, fmt.answer_sources_html(final, origins), "", answers
 
     return respond
 
@@ -125,16 +141,20 @@ def make_feedback(service: Service):
 
 
 def make_ask_api(service: Service):
-    def ask_json(question: str, agency: str = "", kind: str = "", year: str = "") -> dict[str, Any]:
+    def ask_json(
+        question: str, agency: str = "", kind: str = "", year: str = "", request: gr.Request = None
+    ) -> dict[str, Any]:
         """Answer one question without chat history; returns the answer, citations and refusal as JSON."""
         from qa.answer.chain import ask
 
         try:
+            service.guard.check(request, "ask")
             answer = _reviewed(service, question, {}) or ask(
                 question, retriever=service.retriever, filters=_filters(agency, kind, year), generator=service.generator
             )
         except QAError as err:
             return {"question": question, "error": str(err)}
+        service.guard.record("ask", request, target=question[:500], detail="API /ask")
         return answer.to_dict()
 
     return ask_json

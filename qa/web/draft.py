@@ -23,11 +23,16 @@ def _docx_path(stem: str) -> Path:
 
 def make_draft(service: Service):
     def draft(
-        title: str, proposers: str, kind: str, meeting: str, number: str, body: str
+        title: str, proposers: str, kind: str, meeting: str, number: str, body: str, request: gr.Request
     ) -> tuple[str, str, str, str | None, Draft | None]:
         """Find precedents and draft a reply; returns precedents HTML, draft text, notes, .docx path, state."""
         from qa.draft.compose import draft_reply, find_precedents, make_proposal, write_docx
 
+        try:
+            service.guard.check(request, "draft")
+        except QAError as err:
+            warn(str(err))
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             proposal = make_proposal(
                 title or "",
@@ -49,6 +54,7 @@ def make_draft(service: Service):
         except QAError as err:
             warn(str(err))
             return fmt.sources_placeholder(str(err)), "", "", None, None
+        service.guard.record("draft", request, target=proposal.title[:200], detail=f"先例 {len(precedents)} 篇")
         return fmt.precedents_html(precedents), result.text, fmt.draft_notes_markdown(result), str(path), result
 
     return draft

@@ -157,7 +157,7 @@ def _crumb(chunk: Chunk) -> str:
     return html.escape(" › ".join(chunk.breadcrumb[1:]))
 
 
-def _card(n: int | None, chunk: Chunk, body_html: str, extra_class: str = "") -> str:
+def _card(n: int | None, chunk: Chunk, body_html: str, extra_class: str = "", origin: str = "") -> str:
     meta = chunk.meta
     badge = f'<span class="qa-src-n">[{n}]</span> ' if n is not None else ""
     anchor = f' id="qa-src-{n}"' if n is not None else ""
@@ -169,7 +169,8 @@ def _card(n: int | None, chunk: Chunk, body_html: str, extra_class: str = "") ->
         + (f'<div class="qa-src-crumb">章节：{crumb}</div>' if crumb else "")
         + f'<div class="qa-src-text">{body_html}</div>'
         f'<div class="qa-src-file">来源文件：{html.escape(meta.source or chunk.doc_id)}{_where(chunk)}</div>'
-        "</div>"
+        + (f'<div class="qa-src-origin">来源：{html.escape(origin)}</div>' if origin else "")
+        + "</div>"
     )
 
 
@@ -183,11 +184,15 @@ def _where(chunk: Chunk) -> str:
     return out
 
 
-def citations_html(citations: Sequence[Citation]) -> str:
-    """The sources panel for an answer: one card per citation, the quote highlighted."""
+def citations_html(citations: Sequence[Citation], origins: dict[str, str] | None = None) -> str:
+    """The sources panel for an answer: one card per citation, the quote highlighted, its origin (官方文件 /
+    上传：张三 · 日期) when ``origins`` (doc_id → label, qa.web.guard.Guard.doc_origins) is given."""
     if not citations:
         return sources_placeholder("这条回答没有引用来源。")
-    cards = [_card(c.n, c.chunk, highlight(c.chunk.text, c.quote)) for c in citations]
+    origins = origins or {}
+    cards = [
+        _card(c.n, c.chunk, highlight(c.chunk.text, c.quote), origin=origins.get(c.chunk.doc_id, "")) for c in citations
+    ]
     return f'<div class="qa-sources"><div class="qa-sources-title">引用来源（{len(cards)}）</div>{"".join(cards)}</div>'
 
 
@@ -202,9 +207,9 @@ def nearest_html(hits: Sequence[Hit], limit: int = 3) -> str:
     )
 
 
-def answer_sources_html(answer: Answer) -> str:
-    """Sources panel for any answer: citations, or nearest documents when it was refused."""
-    return nearest_html(answer.hits) if answer.refused else citations_html(answer.citations)
+def answer_sources_html(answer: Answer, origins: dict[str, str] | None = None) -> str:
+    """Sources panel for any answer: citations (with their origins), or nearest documents when it was refused."""
+    return nearest_html(answer.hits) if answer.refused else citations_html(answer.citations, origins)
 
 
 def sources_placeholder(
@@ -356,6 +361,7 @@ CSS = """
 .qa-src-n { font-weight: 700; color: #1d4ed8; }
 .qa-src-title { font-weight: 600; }
 .qa-src-meta, .qa-src-file { font-size: .82rem; color: var(--body-text-color-subdued); margin-top: .15rem; }
+.qa-src-origin { font-size: .82rem; color: #92400e; margin-top: .15rem; }
 .qa-src-crumb { font-size: .82rem; color: #374151; margin-top: .15rem; }
 .qa-src-text { margin-top: .4rem; line-height: 1.7; white-space: pre-wrap; }
 .qa-src-text mark { background: #fde68a; padding: 0 2px; border-radius: 2px; }

@@ -25,6 +25,16 @@ class Service:
         self._generator: Any = None
         self.feedback_lock = threading.Lock()
         self.embedder_worker: Any = None  # qa.index.worker.BackgroundEmbedder once start_embedder ran
+        self._guard: Any = None  # qa.web.guard.Guard, opened on first use
+
+    @property
+    def guard(self) -> Any:
+        """Users, roles, upload review and the audit log (qa.web.guard.Guard) over data_dir/qa.sqlite3."""
+        if self._guard is None:
+            from qa.web.guard import Guard
+
+            self._guard = Guard(self.settings)
+        return self._guard
 
     @property
     def uploads_dir(self) -> Path:

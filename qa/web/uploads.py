@@ -107,10 +107,10 @@ def drop_unindexed(report: Any, folder: Path, stored: list[str]) -> list[str]:
 
     A file the indexer could not read is not kept: the library lists only what can be searched.
     """
-    kept = list(stored)
-    for error in getattr(report, "errors", None) or []:
-        for name in list(kept):
-            if name in str(error):
-                (folder / name).unlink(missing_ok=True)
-                kept.remove(name)
-    return kept
+    failed = {
+        Path(str(error[0] if isinstance(error, tuple | list) else error)).name
+        for error in getattr(report, "errors", None) or []
+    }  # exact file names: a failure of "data.txt" must not take "a.txt" with it
+    for name in [n for n in stored if n in failed]:
+        (folder / name).unlink(missing_ok=True)
+    return [n for n in stored if n not in failed]
