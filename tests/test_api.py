@@ -237,3 +237,20 @@ def test_routes_added_to_a_launched_gradio_app(server: SimpleNamespace) -> None:
         assert gradio_own.status_code == 422  # Gradio's own routes keep FastAPI's validation answer
     finally:
         demo.close()
+
+
+def test_api_errors_keep_their_shape_on_a_launched_app(server: SimpleNamespace) -> None:
+    """A launched app has built its middleware (and so its exception handlers) before the API routes are added:
+    a refused call must still be the API's 401 JSON, not a 500."""
+    with gr.Blocks() as demo:
+        gr.Markdown("问答")
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert httpx.get(url + "/", timeout=10).status_code == 200  # the first request builds the middleware
+        create_api(server.service, app=demo.app, login_configured=True)
+        refused = httpx.get(url + "/v1/models", timeout=10)
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == "missing_api_key"
+    finally:
+        demo.close()

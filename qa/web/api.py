@@ -302,4 +302,7 @@ def create_api(
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
+    # Starlette builds its middleware stack (exception handlers included) at the first request; a launched Gradio app
+    # has served one already, so the stack is dropped here and rebuilt with the handlers above on the next request.
+    app.middleware_stack = None
     return app
