@@ -89,11 +89,12 @@ def test_index_command_builds_and_reports(
     shutil.copy(SEEDS_DIR / "002_1f72599712e05cfe.txt", folder)
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4 nothing")
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "idx"))
-    assert main(["index", str(folder), "--quiet"]) == 0
+    # A file that fails makes the run fail (exit 1) while the readable file is still indexed and searchable.
+    assert main(["index", str(folder), "--quiet"]) == 1
     captured = capsys.readouterr()
     assert "1 documents" in captured.out and "embedded" in captured.out
     assert "broken.pdf" in captured.err
-    assert main(["index", str(folder), "--quiet"]) == 0
+    assert main(["index", str(folder), "--quiet"]) == 1
     assert "0 embedded" in capsys.readouterr().out
     assert main(["search", "医联体", "-k", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["doc_id"] == "002_1f72599712e05cfe.txt"
