@@ -129,7 +129,7 @@ def gate(
     if noun and not any(states_count(c.text, noun, intent.unit) for c in ranked[:5] if c.typed and c.n == best.n):
         return refuse(f"no retrieved sentence counts {''.join(noun)}")
     # A figure in a specific unit (分钟, 万人次, %) in the sentence closest in meaning to the question answers it
-    # even when it shares no word with it (乡下…多久能到 → 农村地区为26分钟).
+    # even when it shares no word with it (救护车到乡下要多长时间 → 农村地区平均N分钟).
     closest = best.semantic > 0 and best.semantic >= max(c.semantic for c in ranked)
     # (when the question counts a noun, the sentence itself must count it: 2家企业 does not count 托育机构).
     specific = (

@@ -81,7 +81,7 @@ def _rewrite(question: str, previous: str) -> str:
 def rewrite_followup(question: str, history: History) -> str:
     """The follow-up as a standalone question, without a model: keep the previous topic, swap in the new entity.
 
-    "那东西湖区呢？" after "江夏区医联体建设情况如何？" → "东西湖区医联体建设情况如何？". Earlier follow-ups are
+    "那B区呢？" after "A区医联体建设情况如何？" → "B区医联体建设情况如何？". Earlier follow-ups are
     resolved first, so "那武昌区呢？" after them still knows the topic.
     """
     resolved = ""

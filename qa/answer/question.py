@@ -56,7 +56,7 @@ class Intent:
     kind: str  # number | date | person | name | list | general | meta
     unit: str = ""  # for number questions: the measure word asked for, e.g. 名 in 多少名
     meta_field: str = ""  # for meta questions: the first DocMeta field asked for
-    meta_fields: tuple[str, ...] = ()  # every DocMeta field asked for (哪个单位、什么时候编的 → agency, date)
+    meta_fields: tuple[str, ...] = ()  # every DocMeta field asked for (哪个单位、哪天发的 → agency, date)
     cross_doc: bool = False  # wants one answer per document (哪些区 ...)
 
 

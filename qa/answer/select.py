@@ -104,7 +104,7 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
     figure = figure_pattern(units)
     # 3家三甲医院 (figure, noun) or 组建家庭医生团队857个 (noun, figure)
     # A figure counts a noun it closely precedes, or one it follows within the same phrase (新增…达标单位18家).
-    whole = re.escape("".join(noun))  # before the figure only the whole noun: 区人民医院成立了1个… counts no 民营医院
+    whole = re.escape("".join(noun))  # before the figure only the whole noun: 区人民医院成立了1个… counts no other
     return bool(re.search(rf"{figure}[\u4e00-\u9fa5]{{0,2}}(?:{words})|{whole}[\u4e00-\u9fa5]{{0,8}}{figure}", text))
 
 

