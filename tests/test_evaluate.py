@@ -123,3 +123,19 @@ def test_cached_index_covers_exactly_the_seeds_asked_for(tmp_path: Path) -> None
         found = report["retrieval"]["hybrid"]["ranks"]["q1"]
         assert (found >= 1) == name.startswith("002")  # the 001 run must not see 002 left in the cache
     assert documents == [1, 1]
+
+
+def test_metadata_scores_reach_the_report_and_the_gate() -> None:
+    """qa eval scores the parsed metadata of eval/varied and the seeds, renders it, and gates on it."""
+    from qa.evaluation.metadata import score_corpora
+    from qa.evaluation.report import _metadata_section
+    from qa.evaluation.runner import _flat_metrics
+
+    metadata = {k: v.to_dict() for k, v in score_corpora(EVAL_DIR, SEEDS_DIR).items()}
+    assert set(metadata) == {"varied", "seeds"} and metadata["varied"]["documents_expected"] >= 40
+    metrics = _flat_metrics({}, {}, {}, metadata)
+    assert metrics["metadata.seeds.documents_found"] == 1.0 and 0 < metrics["metadata.varied.fields"] <= 1
+    section = "\n".join(_metadata_section(metadata))
+    assert "varied: documents found" in section and "| proposal_no |" in section
+    floors = {"min": {"metadata.varied.fields": 1.01}, "max": {}}  # above any accuracy: the gate must fail
+    assert any("metadata.varied.fields" in f for f in check_report({"metrics": metrics}, floors))

@@ -5,8 +5,10 @@ proposal_no, proposers, agency, doc_no, date, meeting, title, contacts [[role, n
 A field a row leaves out is not scored for that row, so a gold row may state only what a test already
 checks. Proposers compare as a set, contacts as a set of (role, name, phone); strings without spaces.
 
-    python -m qa.evaluation.metadata                       # eval/varied against eval/varied_meta.jsonl
+    python -m qa.evaluation.metadata                       # eval/varied against eval/varied_meta.jsonl, and the seeds
     python -m qa.evaluation.metadata --dir seeds --gold eval/seeds_meta.jsonl --errors
+
+`qa eval` reports the same scores (score_corpora) beside the answer metrics and gates on them.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.config import PROJECT_ROOT
+from qa.config import load_settings
 from qa.errors import QAError
 from qa.records import DocMeta
 
 FIELDS = ("kind", "proposal_no", "proposers", "agency", "doc_no", "date", "meeting", "title", "contacts", "reply_class")
-VARIED_DIR = PROJECT_ROOT / "eval" / "varied"
-VARIED_GOLD = PROJECT_ROOT / "eval" / "varied_meta.jsonl"
-SEEDS_GOLD = PROJECT_ROOT / "eval" / "seeds_meta.jsonl"
+# Inside the evaluation folder (Settings.eval_dir, eval/ of the project the user runs in).
+VARIED_DIR = "varied"
+VARIED_GOLD = "varied_meta.jsonl"
+SEEDS_GOLD = "seeds_meta.jsonl"
 
 
 @dataclass
@@ -124,9 +127,17 @@ def score(gold: Iterable[dict[str, Any]], metas: dict[str, DocMeta]) -> MetaScor
     return result
 
 
-def evaluate(folder: Path = VARIED_DIR, gold_file: Path = VARIED_GOLD) -> MetaScore:
+def evaluate(folder: Path, gold_file: Path) -> MetaScore:
     """Parse `folder` and score it against `gold_file`."""
     return score(load_gold(gold_file), parse_folder(folder))
+
+
+def score_corpora(eval_folder: Path, seeds_dir: Path) -> dict[str, MetaScore]:
+    """The varied corpus (eval/varied against eval/varied_meta.jsonl) and, where its gold file exists, the seeds."""
+    results = {"varied": evaluate(eval_folder / VARIED_DIR, eval_folder / VARIED_GOLD)}
+    if (eval_folder / SEEDS_GOLD).is_file():
+        results["seeds"] = evaluate(seeds_dir, eval_folder / SEEDS_GOLD)
+    return results
 
 
 def format_table(result: MetaScore, title: str) -> str:
@@ -148,16 +159,18 @@ def format_table(result: MetaScore, title: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation.metadata", description=__doc__.split("\n")[0])
-    parser.add_argument("--dir", type=Path, default=None, help=f"folder of documents (default {VARIED_DIR})")
-    parser.add_argument("--gold", type=Path, default=None, help=f"expected metadata (default {VARIED_GOLD})")
+    parser.add_argument("--dir", type=Path, default=None, help=f"folder of documents (default eval/{VARIED_DIR})")
+    parser.add_argument("--gold", type=Path, default=None, help=f"expected metadata (default eval/{VARIED_GOLD})")
     parser.add_argument("--errors", action="store_true", help="list every wrong field")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = parser.parse_args(argv)
-    runs = [(args.dir or VARIED_DIR, args.gold or VARIED_GOLD, "varied")]
-    if args.dir is None and args.gold is None and SEEDS_GOLD.is_file():
-        runs.append((PROJECT_ROOT / "seeds", SEEDS_GOLD, "seeds"))
+    settings = load_settings()
     try:
-        results = [(name, evaluate(folder, gold)) for folder, gold, name in runs]
+        if args.dir is None and args.gold is None:
+            results = list(score_corpora(settings.eval_dir, settings.seeds_dir).items())
+        else:
+            folder = args.dir or settings.eval_dir / VARIED_DIR
+            results = [("documents", evaluate(folder, args.gold or settings.eval_dir / VARIED_GOLD))]
     except (OSError, QAError, json.JSONDecodeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -117,6 +117,28 @@ def misses(report: dict[str, Any], cutoff: int = 5) -> list[dict[str, Any]]:
     return out
 
 
+def _metadata_section(metadata: dict[str, Any]) -> list[str]:
+    """Documents found and per-field accuracy of the parsed metadata (qa.evaluation.metadata), per corpus."""
+    if not metadata:
+        return []
+    lines = [
+        "## Document metadata (eval/varied against eval/varied_meta.jsonl; seeds against eval/seeds_meta.jsonl)",
+        "",
+    ]
+    for corpus, result in metadata.items():
+        fields = result["fields"]
+        lines += [
+            f"{corpus}: documents found {result['documents_found']}/{result['documents_expected']}, "
+            f"fields right {_pct(result['overall'])}%",
+            "",
+            "| field | right | total |",
+            "|---|---|---|",
+            *[f"| {name} | {f['right']} | {f['total']} |" for name, f in fields.items()],
+            "",
+        ]
+    return lines
+
+
 def render_markdown(report: dict[str, Any], failures: Sequence[str]) -> str:
     """eval/report.md: how it was run, the tables, the gate result and the hybrid's misses."""
     m = report["machine"]
@@ -157,6 +179,7 @@ def render_markdown(report: dict[str, Any], failures: Sequence[str]) -> str:
         "## Precedent search",
         "",
         *[line for result in _precedent_sets(report) for line in [*_precedents_section(result), ""]],
+        *_metadata_section(report.get("metadata", {})),
         "## Gate (eval/thresholds.json)",
         "",
         *([f"- FAIL: {f}" for f in failures] or ["All thresholds met; the hybrid beats every other system on MRR@10."]),

@@ -22,6 +22,7 @@ from qa.config import Settings
 from qa.errors import ConfigError
 from qa.evaluation.answers import evaluate_answers, summarize
 from qa.evaluation.baseline import build_naive_baseline, cached_embeddings, document_texts
+from qa.evaluation.metadata import score_corpora
 from qa.evaluation.metrics import (
     DEPTH,
     DRAFTS_NAME,
@@ -141,7 +142,9 @@ ANSWER_KEYS = (
 )
 
 
-def _flat_metrics(retrieval: dict[str, Any], splits: dict[str, Any], precedents: dict[str, Any]) -> dict[str, float]:
+def _flat_metrics(
+    retrieval: dict[str, Any], splits: dict[str, Any], precedents: dict[str, Any], metadata: dict[str, Any]
+) -> dict[str, float]:
     """The flat map thresholds refer to. Unprefixed keys (hybrid.mrr@10, answers.keyword_coverage, precedents.…)
     are the tuning-seeds set (eval/gold.jsonl) and eval/drafts.jsonl, as before the other sets existed; every
     split and total also has its own: fresh-varied.answers.all_keywords, tuning.hybrid.recall@5, …"""
@@ -157,6 +160,10 @@ def _flat_metrics(retrieval: dict[str, Any], splits: dict[str, Any], precedents:
     metrics.update({f"answers.{k}": first[k] for k in ANSWER_KEYS if k in first})
     for prefix, result in precedents.items():
         metrics.update({f"{prefix}.{k}": result[k] for k in ("recall@1", "recall@3") if k in result})
+    for corpus, result in metadata.items():  # metadata.varied.fields, metadata.varied.documents_found
+        metrics[f"metadata.{corpus}.fields"] = result["overall"]
+        found = result["documents_found"] / result["documents_expected"] if result["documents_expected"] else 1.0
+        metrics[f"metadata.{corpus}.documents_found"] = round(found, 4)
     return metrics
 
 
@@ -247,7 +254,9 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
             _say(f"{prefix}: {len(cases)} proposals", options)
             found = evaluate_precedents(cases, lambda p: find_precedents(p, retriever=retriever, k=5))
             precedents[prefix] = {**found, "file": name}
-    metrics = _flat_metrics(retrieval, splits, precedents)
+    # Document metadata on the varied corpus and the seeds: parsing only (~0.1 s), no index or embedder involved.
+    metadata = {} if single else {k: v.to_dict() for k, v in score_corpora(folder, options.seeds_dir).items()}
+    metrics = _flat_metrics(retrieval, splits, precedents, metadata)
     return {
         "command": options.command,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -273,6 +282,7 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
         "answers": answers,
         "precedents": precedents.get("precedents", {"skipped": "--no-precedents"}),
         "precedent_sets": precedents,
+        "metadata": metadata,
         "metrics": metrics,
         "notes": options.notes,
         # Fresh questions are reported by id and type only: nobody tunes on what they do not read.
