@@ -23,10 +23,10 @@ def add_keys_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.store import store_path
+    from qa.store import store_location
     from qa.store.feedback import Stores
 
-    keys = Stores.at(store_path(settings)).keys
+    keys = Stores.at(store_location(settings)).keys
     if args.action == "create":
         token = keys.create(args.user)
         print(token)

@@ -57,11 +57,10 @@ def parse_due(text: str) -> int:
 
 
 def _register(settings: Settings) -> Any:
-    from qa.store import store_path
-    from qa.store.db import Database
+    from qa.store import open_database
     from qa.store.register import Register
 
-    return Register(Database(store_path(settings)))
+    return Register(open_database(settings))
 
 
 def _due_label(entry: Any) -> str:
@@ -156,9 +155,7 @@ def cmd_draft_all(args: argparse.Namespace, settings: Settings) -> int:
     from qa.retrieve import open_retriever
 
     if not args.all and not args.refs:
-        raise ConfigError(
-            "say which proposals: --all (every open one) or register numbers, e.g. qa proposals draft 3 5"
-        )
+        raise ConfigError("请指明哪些提案：--all（所有未办结的）或台账序号，如 qa proposals draft 3 5")
     register = _register(settings)
     ids = [register.find(r).id for r in args.refs] or None
     generator = None

@@ -64,10 +64,9 @@ def read_password(confirm: bool = True) -> str:
 
 
 def _db(settings: Settings) -> Any:
-    from qa.store import store_path
-    from qa.store.db import Database
+    from qa.store import open_database
 
-    return Database(store_path(settings))
+    return open_database(settings)
 
 
 def cmd_users(args: argparse.Namespace, settings: Settings) -> int:

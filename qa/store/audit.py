@@ -60,12 +60,12 @@ class AuditLog:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown audit outcome {outcome!r}; known: {sorted(OUTCOMES)}")
         with self.db.transaction():
-            cursor = self.db.execute(
+            row = self.db.one(
                 "INSERT INTO audit_log (at, user_name, action, outcome, target, detail, ip) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (now(), user or "", action, outcome, (target or "")[:_MAX_TEXT], (detail or "")[:_MAX_TEXT], ip or ""),
             )
-        return int(cursor.lastrowid or 0)
+        return int(row["id"]) if row else 0
 
     def rows(self, query: AuditQuery | None = None) -> list[dict[str, Any]]:
         """Entries matching the query, newest first."""
@@ -82,7 +82,8 @@ class AuditLog:
             where.append("at < ?")
             params.append(q.until + "\uffff")  # the whole day named by a date
         if q.text:
-            where.append("(target LIKE ? OR detail LIKE ?)")
+            # LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not
+            where.append("(LOWER(target) LIKE LOWER(?) OR LOWER(detail) LIKE LOWER(?))")
             params += [f"%{q.text}%"] * 2
         sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY id DESC LIMIT ?"

@@ -126,11 +126,11 @@ class Conversations:
     def create(self, owner: str, title: str = "新对话") -> int:
         stamp = now()
         with self.db.transaction():
-            cur = self.db.execute(
-                "INSERT INTO conversations (owner, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            row = self.db.one(
+                "INSERT INTO conversations (owner, title, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
                 (owner, _title(title), stamp, stamp),
             )
-        return int(cur.lastrowid or 0)
+        return int(row["id"]) if row else 0
 
     def get(self, owner: str, conversation_id: int) -> Conversation:
         row = self.db.one(
@@ -153,8 +153,8 @@ class Conversations:
         if needle:
             like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             sql += (
-                " AND (c.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m "
-                "WHERE m.conversation_id = c.id AND m.content LIKE ? ESCAPE '\\'))"
+                " AND (LOWER(c.title) LIKE LOWER(?) ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m "
+                "WHERE m.conversation_id = c.id AND LOWER(m.content) LIKE LOWER(?) ESCAPE '\\'))"
             )
             params += [like, like]
         sql += " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?"

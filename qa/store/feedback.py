@@ -18,6 +18,7 @@ from qa.records import Answer
 from qa.store.conversations import Conversations, citation_from_record, citations_json
 from qa.store.db import Database, StoreError
 from qa.store.keys import ApiKeys
+from qa.store.location import cache_key, open_at
 from qa.store.migrations import migrate, now
 
 GOLD = "金标候选"
@@ -102,13 +103,13 @@ class FeedbackStore:
         if vote not in (1, -1):
             raise StoreError("评价只能是 赞(1) 或 踩(-1)")
         with self.db.transaction():
-            cur = self.db.execute(
+            row = self.db.one(
                 "INSERT INTO feedback (owner, question, answer, citations, vote, reason, correction, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (owner, answer.question, answer.text, citations_json(answer), vote,
                  (reason or "").strip()[:MAX_TEXT], (correction or "").strip()[:MAX_TEXT], now()),
             )  # fmt: skip
-        return int(cur.lastrowid or 0)
+        return int(row["id"]) if row else 0
 
     def import_jsonl(self, path: Path) -> tuple[int, int]:
         """Bring in the thumbs of data_dir/feedback.jsonl (what the page wrote before this store); a line already
@@ -208,14 +209,14 @@ class FeedbackStore:
             raise StoreError("这条反馈没有问题文本，无法设为已审核答复")
         with self.db.transaction():
             self.db.execute("UPDATE reviewed_answers SET active = 0 WHERE normalized = ?", (key,))
-            cur = self.db.execute(
+            row = self.db.one(
                 "INSERT INTO reviewed_answers (feedback_id, question, normalized, answer, citations, reviewer, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (item.id, item.question, key, answer, json.dumps(item.citations, ensure_ascii=False), reviewer,
                  now()),
             )  # fmt: skip
             self._mark(feedback_id, REVIEWED, reviewer)
-        return int(cur.lastrowid or 0)
+        return int(row["id"]) if row else 0
 
     def retire(self, reviewed_id: int) -> None:
         with self.db.transaction():
@@ -260,9 +261,10 @@ class Stores:
         self.keys = ApiKeys(db)
 
     @classmethod
-    def at(cls, path: Path) -> Stores:
-        key = str(Path(path).resolve())
+    def at(cls, location: str | Path) -> Stores:
+        """The stores at a file path or a postgresql:// URL (`qa.store.store_location`)."""
+        key = cache_key(location)
         with cls._lock:
             if key not in cls._open:
-                cls._open[key] = cls(Database(Path(key)))
+                cls._open[key] = cls(open_at(key))
             return cls._open[key]

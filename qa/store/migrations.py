@@ -184,6 +184,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        4,
+        "upload order",
+        [
+            # The order uploads were recorded in (SQLite's rowid did this; PostgreSQL has no such column).
+            "ALTER TABLE uploads ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+        ],
+    ),
 ]
 
 
@@ -194,10 +202,11 @@ def now() -> str:
 
 def schema_version(db: Database) -> int:
     """The highest applied step (0 for a new store)."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
+    with db.transaction():  # inside the write lock: two processes creating it at once would collide on PostgreSQL
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
     row = db.one("SELECT MAX(version) AS v FROM schema_migrations")
     return int(row["v"] or 0) if row else 0
 

@@ -80,7 +80,8 @@ class Provenance:
         if uploader:
             where.append("uploader = ?")
             params.append(uploader)
-        sql = "SELECT * FROM uploads" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY added_at, rowid"
+        sql = "SELECT * FROM uploads" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY added_at, seq, stored_name"
         return [Upload.from_row(r) for r in self.db.query(sql, params)]
 
     def next_name(self, base_name: str, taken: Iterable[str] = ()) -> tuple[str, int]:
@@ -105,8 +106,11 @@ class Provenance:
         with self.db.transaction():
             if self.get(upload.stored_name):
                 raise StoreError(f"“{upload.stored_name}”已有记录")
-            columns = ", ".join(row)
-            self.db.execute(f"INSERT INTO uploads ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+            last = self.db.one("SELECT COALESCE(MAX(seq), 0) AS n FROM uploads")  # inside the write lock: no race
+            stored = {**row, "seq": int(last["n"] if last else 0) + 1}
+            columns = ", ".join(stored)
+            self.db.execute(f"INSERT INTO uploads ({columns}) VALUES ({', '.join('?' * len(stored))})",
+                            list(stored.values()))  # fmt: skip
         return Upload.from_row(row)
 
     def set_status(self, stored_name: str, status: str, reviewer: str = "", note: str = "") -> Upload:

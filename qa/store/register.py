@@ -280,8 +280,8 @@ def check_status(status: str) -> str:
     return status
 
 
-def open_register(path: Any) -> Register:
-    """The register in the store file at `path` (created and migrated when new)."""
-    from pathlib import Path
+def open_register(location: Any) -> Register:
+    """The register in the store at a file path or postgresql:// URL (created and migrated when new)."""
+    from qa.store.location import open_at
 
-    return Register(Database(Path(path)))
+    return Register(open_at(location))

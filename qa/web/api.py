@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from qa.errors import QAError, QuestionError
 from qa.records import Answer, Filters
-from qa.store import store_path
+from qa.store import store_location
 from qa.store.feedback import Stores, reviewed_answer_for
 from qa.web.export import source_fields, source_line
 
@@ -153,7 +153,7 @@ def create_api(
         app: an existing FastAPI app to add the routes to (before mounting Gradio at "/").
     """
     settings = service.settings
-    stores = Stores.at(store_path(settings))
+    stores = Stores.at(store_location(settings))
     has_login = bool(settings.users) if login_configured is None else login_configured
     app = app or FastAPI(title="卫生健康政务问答助手 API", docs_url=None, redoc_url=None, openapi_url=None)
 

@@ -29,12 +29,12 @@ def _history_pairs(answers: dict[int, Answer]) -> list[tuple[str, Answer]]:
 def _reviewed(service: Service, question: str, answers: dict[int, Answer]) -> Answer | None:
     """The reviewed answer (已审核答复) to this question, unless it is a follow-up that depends on the chat."""
     from qa.answer.followup import is_followup
-    from qa.store import store_path
+    from qa.store import store_location
     from qa.store.feedback import Stores, reviewed_answer_for
 
     if _history_pairs(answers) and is_followup(question):
         return None
-    return reviewed_answer_for(question, Stores.at(store_path(service.settings)).feedback)
+    return reviewed_answer_for(question, Stores.at(store_location(service.settings)).feedback)
 
 
 def make_chat(service: Service):

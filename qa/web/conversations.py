@@ -15,7 +15,7 @@ import gradio as gr
 
 from qa.errors import QAError
 from qa.records import Answer
-from qa.store import store_path
+from qa.store import store_location
 from qa.store.conversations import Conversations
 from qa.store.feedback import Stores
 from qa.web import format as fmt
@@ -32,7 +32,7 @@ def owner_of(request: gr.Request | None) -> str:
 
 
 def store_of(service: Any) -> Conversations:
-    return Stores.at(store_path(service.settings)).conversations
+    return Stores.at(store_location(service.settings)).conversations
 
 
 def conversation_choices(store: Conversations, owner: str, query: str = "") -> list[tuple[str, int]]:

@@ -17,7 +17,7 @@ import gradio as gr
 
 from qa.errors import QAError
 from qa.records import Answer
-from qa.store import store_path
+from qa.store import store_location
 from qa.store.feedback import GOLD, REVIEWED, FeedbackItem, FeedbackStore, Stores
 from qa.web import format as fmt
 from qa.web.notify import info, warn
@@ -30,7 +30,7 @@ IsAdmin = Callable[[gr.Request], bool]
 
 
 def feedback_of(service: Any) -> FeedbackStore:
-    return Stores.at(store_path(service.settings)).feedback
+    return Stores.at(store_location(service.settings)).feedback
 
 
 def _clip(text: str, limit: int = 60) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from qa.config import Settings
 from qa.errors import QAError
-from qa.store import store_path
+from qa.store import open_database
 from qa.store.audit import AuditLog
 from qa.store.db import Database
 from qa.store.provenance import Provenance, origins
@@ -31,7 +31,7 @@ class Guard:
 
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
-        self.db = db or Database(store_path(settings))
+        self.db = db or open_database(settings)
         self.users = UserStore(self.db)
         self.audit = AuditLog(self.db)
         self.provenance = Provenance(self.db)

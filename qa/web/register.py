@@ -18,9 +18,8 @@ import gradio as gr
 import pandas as pd
 
 from qa.errors import QAError
-from qa.store import store_path
-from qa.store.db import Database
-from qa.store.register import STATUSES, Entry, Register
+from qa.store import store_location
+from qa.store.register import STATUSES, Entry, Register, open_register
 from qa.web.format import escape_markdown
 from qa.web.notify import info, warn
 
@@ -34,11 +33,11 @@ _LOCK = threading.Lock()
 
 def register_of(service: Any) -> Register:
     """The register in the service's data folder, opened once per process (connections are per thread)."""
-    path = str(store_path(service.settings))
+    location = store_location(service.settings)
     with _LOCK:
-        if path not in _REGISTERS:
-            _REGISTERS[path] = Register(Database(Path(path)))
-        return _REGISTERS[path]
+        if location not in _REGISTERS:
+            _REGISTERS[location] = open_register(location)
+        return _REGISTERS[location]
 
 
 def _user(request: gr.Request | None) -> str:
