@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
+import uuid
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -176,3 +180,70 @@ def refused_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+# --- PostgreSQL: one real server per session (the `pgserver` wheel), a fresh database per test -----------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A private PostgreSQL 16 (+ pgvector) server for the session; skipped, with the reason, if it cannot start."""
+    try:
+        import pgserver
+        import psycopg
+    except ImportError as err:
+        pytest.skip(f"PostgreSQL tests need `pip install '.[postgres]'` (psycopg, pgserver): {err}")
+    try:
+        # Not under pytest's basetemp: another pytest session on the machine may prune it while we run.
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="qa-pg-"), cleanup_mode="delete")
+    except Exception as err:  # the wheel's binaries cannot run here
+        pytest.skip(f"pgserver could not start PostgreSQL: {err}")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:  # throw-away server: no fsync
+        conn.execute("ALTER SYSTEM SET fsync = off")
+        conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+        conn.execute("SELECT pg_reload_conf()")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def db_url(pg_server: object) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped afterwards."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:  # type: ignore[attr-defined]
+        conn.execute(f"CREATE DATABASE {name}")
+    yield pg_server.get_uri(name)  # type: ignore[attr-defined]
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:  # type: ignore[attr-defined]
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")  # its buffers need not be written at shutdown
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Any]]:
+    """Opens the test's store, on SQLite or on PostgreSQL: each call is a new `Database` to the same store (a
+    second call is what a restart or another app instance opens). The store's tests run on both."""
+    from qa.store.location import open_at
+
+    location: str | Path = tmp_path / "qa.sqlite3"
+    if request.param == "postgres":
+        location = request.getfixturevalue("db_url")
+    opened: list[Any] = []
+
+    def open_store() -> Any:
+        opened.append(open_at(location))
+        return opened[-1]
+
+    open_store.location = location  # type: ignore[attr-defined]
+    open_store.dialect = request.param  # type: ignore[attr-defined]
+    yield open_store
+    for db in opened:  # before the database is dropped
+        db.close()
+
+
+def table_names(db: Any) -> set[str]:
+    """The store's tables, read from the catalogue of either database."""
+    if db.dialect == "sqlite":
+        return {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    rows = db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
+    return {r["table_name"] for r in rows}

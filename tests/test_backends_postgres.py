@@ -11,10 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -53,41 +50,6 @@ UPLOAD = """武汉市江夏区卫生健康局
 
 二、试点期间由区口腔医院派出医师坐诊，费用按基本医保规定报销。
 """
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[object]:
-    try:
-        import pgserver
-        import psycopg  # noqa: F401
-    except ImportError as err:
-        pytest.skip(f"PostgreSQL tests need `pip install '.[postgres]'` (psycopg, pgserver): {err}")
-    try:
-        # Not under pytest's basetemp: another pytest session on the machine may prune it while we run.
-        server = pgserver.get_server(tempfile.mkdtemp(prefix="qa-pg-"), cleanup_mode="delete")
-    except Exception as err:  # the wheel's binaries cannot run here
-        pytest.skip(f"pgserver could not start PostgreSQL: {err}")
-    from qa.index.backends.postgres import connect
-
-    with connect(server.get_uri()) as conn:  # a throw-away server: no fsync (a killed client is what is tested)
-        conn.execute("ALTER SYSTEM SET fsync = off")
-        conn.execute("ALTER SYSTEM SET synchronous_commit = off")
-        conn.execute("SELECT pg_reload_conf()")
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def db_url(pg_server: object) -> Iterator[str]:
-    """A fresh, empty database on the session's server, dropped afterwards."""
-    from qa.index.backends.postgres import connect
-
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    with connect(pg_server.get_uri()) as conn:  # type: ignore[attr-defined]
-        conn.execute(f"CREATE DATABASE {name}")
-    yield pg_server.get_uri(name)  # type: ignore[attr-defined]
-    with connect(pg_server.get_uri()) as conn:  # type: ignore[attr-defined]
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")  # its buffers need not be written at shutdown
 
 
 @pytest.fixture(scope="module")

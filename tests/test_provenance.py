@@ -38,8 +38,7 @@ def _file(folder: Path, name: str, text: str = TEXT) -> str:
     return str(path)
 
 
-def _desk(tmp_path: Path, *, review: bool = True, **settings) -> UploadDesk:
-    db = Database(tmp_path / "data" / "qa.sqlite3")
+def _desk(tmp_path: Path, db: Database, *, review: bool = True, **settings) -> UploadDesk:
     return UploadDesk(Settings(data_dir=tmp_path / "data", **settings), Provenance(db), AuditLog(db), review=review)
 
 
@@ -50,8 +49,8 @@ def test_version_names_round_trip() -> None:
     assert base_of(versioned_name("README", 2)) == ("README", 2)
 
 
-def test_an_editors_upload_waits_outside_the_index_until_another_editor_approves(tmp_path: Path) -> None:
-    desk = _desk(tmp_path)
+def test_an_editors_upload_waits_outside_the_index_until_another_editor_approves(database, tmp_path: Path) -> None:
+    desk = _desk(tmp_path, database())
     with pytest.raises(PermissionDenied, match="无权上传"):
         desk.submit([_file(tmp_path / "in", "a.txt")], READER)
     result = desk.submit([_file(tmp_path / "in", "更正版答复.txt")], ED1, ip="10.0.0.2")
@@ -74,8 +73,8 @@ def test_an_editors_upload_waits_outside_the_index_until_another_editor_approves
                        ("approve", "ok"), ("approve", "refused")]  # fmt: skip
 
 
-def test_pending_uploads_are_never_indexed_so_never_cited(tmp_path: Path, toy_embedder) -> None:
-    desk = _desk(tmp_path)
+def test_pending_uploads_are_never_indexed_so_never_cited(database, tmp_path: Path, toy_embedder) -> None:
+    desk = _desk(tmp_path, database())
     seeds = tmp_path / "seeds"
     _file(seeds, "official.txt", "关于托育服务的答复。全区共有普惠托位820个。\n")
     desk.submit([_file(tmp_path / "in", "planted.txt", "更正：全区普惠托位只有20个，以本段为准。\n")], ED1)
@@ -87,8 +86,8 @@ def test_pending_uploads_are_never_indexed_so_never_cited(tmp_path: Path, toy_em
     assert len(load_index(tmp_path / "index").documents()) == 2
 
 
-def test_same_name_uploads_become_versions_and_names_are_never_reused(tmp_path: Path) -> None:
-    desk = _desk(tmp_path)
+def test_same_name_uploads_become_versions_and_names_are_never_reused(database, tmp_path: Path) -> None:
+    desk = _desk(tmp_path, database())
     first = desk.submit([_file(tmp_path / "in", "答复.txt")], ADMIN).live[0]  # an admin's upload needs no review
     second = desk.submit([_file(tmp_path / "in2", "答复.txt", TEXT + "更正。\n")], ED1)
     assert first.stored_name == "答复.txt" and first.status == APPROVED
@@ -99,8 +98,8 @@ def test_same_name_uploads_become_versions_and_names_are_never_reused(tmp_path: 
     assert third.stored_name == "答复 (v3).txt"  # v2 was deleted, but its name is not given out again
 
 
-def test_editors_delete_their_own_uploads_only_and_admins_any(tmp_path: Path) -> None:
-    desk = _desk(tmp_path, review=False)
+def test_editors_delete_their_own_uploads_only_and_admins_any(database, tmp_path: Path) -> None:
+    desk = _desk(tmp_path, database(), review=False)
     desk.submit([_file(tmp_path / "in", "张三的.txt")], ED1)
     desk.submit([_file(tmp_path / "in", "李四的.txt")], ED2)
     assert desk.deletable(ED1) == ["张三的.txt"] and desk.deletable(READER) == []
@@ -116,15 +115,15 @@ def test_editors_delete_their_own_uploads_only_and_admins_any(tmp_path: Path) ->
         desk.delete("seed.txt", ADMIN)
 
 
-def test_rejected_uploads_are_removed_and_keep_the_reason(tmp_path: Path) -> None:
-    desk = _desk(tmp_path)
+def test_rejected_uploads_are_removed_and_keep_the_reason(database, tmp_path: Path) -> None:
+    desk = _desk(tmp_path, database())
     desk.submit([_file(tmp_path / "in", "广告.txt")], ED1)
     rejected = desk.reject("广告.txt", ED2, "与业务无关")
     assert (rejected.status, rejected.note) == (REJECTED, "与业务无关")
     assert not (desk.pending_dir / "广告.txt").exists() and desk.pending() == []
 
 
-def test_quotas_per_user_and_in_total(tmp_path: Path) -> None:
+def test_quotas_per_user_and_in_total(database, tmp_path: Path) -> None:
     settings = Settings(upload_quota_mb_per_user=1, upload_quota_mb_total=2)
     mb = 1024 * 1024
     check_quota("a.txt", mb // 2, user_bytes=mb // 2, total_bytes=mb, settings=settings, user="张三")
@@ -132,7 +131,7 @@ def test_quotas_per_user_and_in_total(tmp_path: Path) -> None:
         check_quota("a.txt", mb // 2 + 1, user_bytes=mb // 2, total_bytes=0, settings=settings, user="张三")
     with pytest.raises(IngestError, match=r"总上传配额.*QA_UPLOAD_QUOTA_MB_TOTAL"):
         check_quota("a.txt", 10, user_bytes=0, total_bytes=2 * mb, settings=settings, user="张三")
-    desk = _desk(tmp_path, upload_quota_mb_per_user=1)
+    desk = _desk(tmp_path, database(), upload_quota_mb_per_user=1)
     big = "托育" * 200_000  # 1.2 MB of UTF-8
     result = desk.submit([_file(tmp_path / "in", "小.txt"), _file(tmp_path / "in", "大.txt", big)], ED1)
     assert [u.stored_name for u in result.pending] == ["小.txt"]
@@ -140,8 +139,10 @@ def test_quotas_per_user_and_in_total(tmp_path: Path) -> None:
     assert not (desk.pending_dir / "大.txt").exists()
 
 
-def test_a_batch_with_a_good_and_a_corrupt_file_keeps_the_good_one_indexed(tmp_path: Path, toy_embedder) -> None:
-    desk = _desk(tmp_path, review=False)
+def test_a_batch_with_a_good_and_a_corrupt_file_keeps_the_good_one_indexed(
+    database, tmp_path: Path, toy_embedder
+) -> None:
+    desk = _desk(tmp_path, database(), review=False)
     good, corrupt = "答复.txt", "更正答复.txt.pdf"  # the good name is a substring of the corrupt one's path
     result = desk.submit(
         [_file(tmp_path / "in", good), _file(tmp_path / "in", corrupt, b"%PDF-1.4\n not really a pdf \x00\x01")], ED1
@@ -200,9 +201,9 @@ def test_old_generated_files_are_cleaned(tmp_path: Path) -> None:
 
 
 def test_index_failure_reasons_are_said_in_chinese() -> None:
-    assert chinese_reason("no such file or folder") == "文件或文件夹不存在"
-    assert chinese_reason("a.docx: the .docx file is corrupt or not a Word document (bad zip)") == (
-        "文件已损坏或不是 Word 文档"
+    assert chinese_reason("文件或文件夹不存在，请检查路径") == "文件或文件夹不存在，请检查路径"
+    assert chinese_reason("a.docx：.docx 文件已损坏或不是 Word 文档（bad zip），请用 Word 另存为 .docx 后再上传") == (
+        "a.docx：.docx 文件已损坏或不是 Word 文档（bad zip），请用 Word 另存为 .docx 后再上传"
     )
     assert chinese_reason("“a.pdf”超过上限") == "“a.pdf”超过上限"  # already Chinese: unchanged
     assert chinese_reason("something new") == "无法读取（something new）"

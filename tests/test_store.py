@@ -1,4 +1,5 @@
-"""The store: a real SQLite file, versioned migrations applied once, transactions, threads, the register's records."""
+"""The store, on SQLite and on a real PostgreSQL server: versioned migrations applied once, transactions, threads,
+the register's records."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import table_names
 
 from qa.store import store_path
 from qa.store.db import Database, StoreError
 from qa.store.migrations import MIGRATIONS, migrate, schema_version
-from qa.store.register import SYSTEM, Register, open_register
+from qa.store.register import SYSTEM, Register
 
 TUOYU = {"number": "20250012", "title": "关于扩大普惠托育服务供给的提案", "kind": "政协提案", "proposers": "周敏",
          "deadline": "2025-06-30", "body": "建议加大托班补贴。"}  # fmt: skip
@@ -24,37 +26,36 @@ def test_store_is_one_file_under_the_data_folder(tmp_path: Path) -> None:
     assert store_path(Settings(data_dir=tmp_path)) == tmp_path / "qa.sqlite3"
 
 
-def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
-    path = tmp_path / "qa.sqlite3"
-    db = Database(path)
+def test_migrations_apply_once_and_are_recorded(database) -> None:
+    db = database()
     assert migrate(db) == [v for v, _, _ in MIGRATIONS]
     assert migrate(db) == []  # the second run applies nothing
-    assert migrate(Database(path)) == []  # nor does another connection
+    assert migrate(database()) == []  # nor does another connection
     assert schema_version(db) == MIGRATIONS[-1][0]
-    raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = table_names(db)
+    if db.dialect == "sqlite":
+        assert sqlite3.connect(db.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {"schema_migrations", "proposals", "draft_revisions", "proposal_precedents", "proposal_events"} <= tables
 
 
-def test_a_newer_store_is_refused(tmp_path: Path) -> None:
-    db = Database(tmp_path / "qa.sqlite3")
+def test_a_newer_store_is_refused(database) -> None:
+    db = database()
     migrate(db)
     db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')")
     with pytest.raises(StoreError, match="比本程序"):
         migrate(db)
 
 
-def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    register = open_register(tmp_path / "qa.sqlite3")
+def test_a_failed_transaction_leaves_nothing(database) -> None:
+    register = Register(database())
     with pytest.raises(RuntimeError), register.db.transaction():
         register.upsert(TUOYU)
         raise RuntimeError("interrupted")
     assert register.entries() == []
 
 
-def test_reimport_updates_the_list_fields_and_keeps_the_work(tmp_path: Path) -> None:
-    register = open_register(tmp_path / "qa.sqlite3")
+def test_reimport_updates_the_list_fields_and_keeps_the_work(database) -> None:
+    register = Register(database())
     pid, created = register.upsert(TUOYU)
     assert created
     register.assign(pid, "张红")
@@ -66,8 +67,8 @@ def test_reimport_updates_the_list_fields_and_keeps_the_work(tmp_path: Path) -> 
     assert [e["action"] for e in register.events(pid)] == ["导入", "分派", "状态", "更新"]
 
 
-def test_draft_revisions_are_kept_and_the_first_starts_drafting(tmp_path: Path) -> None:
-    register = open_register(tmp_path / "qa.sqlite3")
+def test_draft_revisions_are_kept_and_the_first_starts_drafting(database) -> None:
+    register = Register(database())
     pid, _ = register.upsert(TUOYU)
     first = register.save_draft(pid, "草稿一〔待填写：会议〕", input_hash="h1", placeholders=["〔待填写：会议〕"])
     assert (first.revision, first.author, register.get(pid).status) == (1, SYSTEM, "起草中")
@@ -79,8 +80,8 @@ def test_draft_revisions_are_kept_and_the_first_starts_drafting(tmp_path: Path) 
         register.save_draft(pid, "  ")
 
 
-def test_filters_by_status_owner_and_due(tmp_path: Path) -> None:
-    register = open_register(tmp_path / "qa.sqlite3")
+def test_filters_by_status_owner_and_due(database) -> None:
+    register = Register(database())
     a, _ = register.upsert({**TUOYU, "deadline": "2025-06-10"})
     b, _ = register.upsert({**TUOYU, "number": "2", "title": "乙", "deadline": "2025-06-03"})
     c, _ = register.upsert({**TUOYU, "number": "3", "title": "丙", "deadline": ""})
@@ -98,16 +99,16 @@ def test_filters_by_status_owner_and_due(tmp_path: Path) -> None:
         register.set_status(a, "完成")
 
 
-def test_find_by_register_or_proposal_number(tmp_path: Path) -> None:
-    register = open_register(tmp_path / "qa.sqlite3")
+def test_find_by_register_or_proposal_number(database) -> None:
+    register = Register(database())
     pid, _ = register.upsert(TUOYU)
     assert register.find(str(pid)).id == register.find("20250012").id == pid
     with pytest.raises(StoreError, match="没有序号或编号为 99"):
         register.find("99")
 
 
-def test_concurrent_writers_from_threads(tmp_path: Path) -> None:
-    register = Register(Database(tmp_path / "qa.sqlite3"))
+def test_concurrent_writers_from_threads(database) -> None:
+    register = Register(database())
     pid, _ = register.upsert(TUOYU)
     errors: list[Exception] = []
 

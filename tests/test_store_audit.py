@@ -13,8 +13,8 @@ from qa.store.db import Database
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> AuditLog:
-    return AuditLog(Database(tmp_path / "qa.sqlite3"))
+def log(database) -> AuditLog:
+    return AuditLog(database())
 
 
 def test_the_log_only_appends(log: AuditLog) -> None:

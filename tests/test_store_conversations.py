@@ -3,13 +3,11 @@ passed to ask(), citations that survive a restart, and the migration runner fill
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from qa.records import Answer, Chunk, Citation, DocMeta
 from qa.store.conversations import Conversations, citation_from_record, citation_record
-from qa.store.db import Database, StoreError
+from qa.store.db import StoreError
 from qa.store.keys import ApiKeys, key_hash
 from qa.store.migrations import MIGRATIONS, migrate, schema_version
 
@@ -30,13 +28,12 @@ def test_a_citation_round_trips_with_its_doc_no_and_page() -> None:
     assert back.chunk.section == c.chunk.section and back.chunk.doc_id == c.chunk.doc_id
 
 
-def test_conversations_persist_per_owner_across_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "qa.sqlite3"
-    store = Conversations(Database(path))
+def test_conversations_persist_per_owner_across_a_restart(database) -> None:
+    store = Conversations(database())
     cid = store.add_turn("张红", None, answer())
     store.add_turn("张红", cid, answer("那东西湖区呢？", "东西湖区开展义诊[1]。"))
     other = store.add_turn("李明", None, answer("托育机构有哪些措施？", "扩大普惠托育[1]。"))
-    again = Conversations(Database(path))  # a restart: a new connection to the same file
+    again = Conversations(database())  # a restart: a new connection to the same store
     [conv] = again.list("张红")
     assert conv.id == cid and conv.title == "江夏区如何推进中医药文化进校园？" and conv.messages == 4
     history = again.history("张红", cid)
@@ -48,8 +45,8 @@ def test_conversations_persist_per_owner_across_a_restart(tmp_path: Path) -> Non
         again.messages("张红", other)  # another user's conversation is not there for 张红
 
 
-def test_rename_delete_and_search_by_title_or_text(tmp_path: Path) -> None:
-    store = Conversations(Database(tmp_path / "qa.sqlite3"))
+def test_rename_delete_and_search_by_title_or_text(database) -> None:
+    store = Conversations(database())
     a = store.add_turn("u", None, answer())
     b = store.add_turn("u", None, answer("托育机构有哪些措施？", "扩大普惠托育服务供给[1]。"))
     store.rename("u", a, "  中医药 进校园  ")
@@ -65,15 +62,15 @@ def test_rename_delete_and_search_by_title_or_text(tmp_path: Path) -> None:
         store.delete("u", a)
 
 
-def test_refusals_stay_out_of_the_history(tmp_path: Path) -> None:
-    store = Conversations(Database(tmp_path / "qa.sqlite3"))
+def test_refusals_stay_out_of_the_history(database) -> None:
+    store = Conversations(database())
     refused = Answer("火星上有医院吗？", "文档库中没有相关内容。", refused=True)
     cid = store.add_turn("u", None, refused)
     assert store.history("u", cid) == [] and store.answers("u", cid)[0].refused
 
 
-def test_api_keys_are_stored_hashed_and_can_be_revoked(tmp_path: Path) -> None:
-    db = Database(tmp_path / "qa.sqlite3")
+def test_api_keys_are_stored_hashed_and_can_be_revoked(database) -> None:
+    db = database()
     keys = ApiKeys(db)
     assert not keys.any_active()
     token = keys.create("张红")
@@ -90,9 +87,9 @@ def test_api_keys_are_stored_hashed_and_can_be_revoked(tmp_path: Path) -> None:
         keys.create("a b")
 
 
-def test_the_runner_applies_a_version_missing_below_the_highest(tmp_path: Path, monkeypatch) -> None:
+def test_the_runner_applies_a_version_missing_below_the_highest(database, monkeypatch) -> None:
     """A store that got version 3 before version 2 existed in its program still gets version 2 later."""
-    db = Database(tmp_path / "qa.sqlite3")
+    db = database()
     skipped = MIGRATIONS[-2]
     monkeypatch.setattr("qa.store.migrations.MIGRATIONS", [m for m in MIGRATIONS if m is not skipped])
     migrate(db)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_store_conversations import answer
 
-from qa.store.db import Database, StoreError
+from qa.store.db import StoreError
 from qa.store.feedback import REVIEWED, FeedbackStore, normalize, overlap, reviewed_answer_for, same_question
 
 GOLD_KEYS = ["id", "question", "type", "doc_ids", "evidence", "answer_keywords", "answerable"]
@@ -25,8 +25,8 @@ def test_normalised_match_and_bigram_overlap() -> None:
     assert not same_question(normalize("江夏区如何推进中医药文化进校园"), normalize("托育机构有哪些措施"))
 
 
-def test_feedback_is_stored_with_citations_and_a_later_reason(tmp_path: Path) -> None:
-    store = FeedbackStore(Database(tmp_path / "qa.sqlite3"))
+def test_feedback_is_stored_with_citations_and_a_later_reason(database) -> None:
+    store = FeedbackStore(database())
     up = store.add("张红", answer(), 1)
     down = store.add("李明", answer(), -1)
     store.amend(down, reason="漏了种植园", correction="建设中医药种植园，开展中医药知识讲座。")
@@ -39,8 +39,8 @@ def test_feedback_is_stored_with_citations_and_a_later_reason(tmp_path: Path) ->
         store.get(999)
 
 
-def test_gold_candidates_are_lines_of_the_gold_format(tmp_path: Path) -> None:
-    store = FeedbackStore(Database(tmp_path / "qa.sqlite3"))
+def test_gold_candidates_are_lines_of_the_gold_format(database) -> None:
+    store = FeedbackStore(database())
     fid = store.add("u", answer(), -1, correction="建设中医药种植园。")
     record = store.make_gold(fid, "管理员", keywords=["种植园", " "])
     assert list(record) == GOLD_KEYS
@@ -54,13 +54,12 @@ def test_gold_candidates_are_lines_of_the_gold_format(tmp_path: Path) -> None:
     assert set(first) == set(record)  # the same fields as the real gold set
 
 
-def test_a_reviewed_answer_is_served_cited_for_the_same_question_only(tmp_path: Path) -> None:
-    path = tmp_path / "qa.sqlite3"
-    store = FeedbackStore(Database(path))
+def test_a_reviewed_answer_is_served_cited_for_the_same_question_only(database) -> None:
+    store = FeedbackStore(database())
     assert reviewed_answer_for("江夏区如何推进中医药文化进校园？", store) is None
     fid = store.add("u", answer(), -1, correction="开展中医药知识讲座，建设中医药种植园[1]。")
     store.make_reviewed(fid, "王审核")
-    again = FeedbackStore(Database(path))  # served after a restart
+    again = FeedbackStore(database())  # served after a restart
     served = reviewed_answer_for("江夏区如何推进中医药文化进校园?", again)
     assert served is not None and served.text.startswith("开展中医药知识讲座，建设中医药种植园[1]。")
     assert REVIEWED in served.text and "王审核" in served.text and served.backend == "reviewed"
@@ -76,11 +75,11 @@ def test_a_reviewed_answer_is_served_cited_for_the_same_question_only(tmp_path: 
     assert reviewed_answer_for("江夏区如何推进中医药文化进校园？", store) is None
 
 
-def test_the_old_feedback_file_is_imported_once(tmp_path: Path) -> None:
+def test_the_old_feedback_file_is_imported_once(database, tmp_path: Path) -> None:
     old = tmp_path / "feedback.jsonl"
     record = {"time": "2025-05-01T10:00:00", "liked": False, "user": "张红", **answer().to_dict()}
     old.write_text(json.dumps(record, ensure_ascii=False) + "\n不是JSON\n\n", encoding="utf-8")
-    store = FeedbackStore(Database(tmp_path / "qa.sqlite3"))
+    store = FeedbackStore(database())
     assert store.import_jsonl(old) == (1, 1)
     assert store.import_jsonl(old) == (0, 2)  # already there
     [item] = store.list()

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
+from conftest import table_names
 
-from qa.store.db import Database, StoreError
+from qa.store.db import StoreError
 from qa.store.migrations import MIGRATIONS, migrate
 from qa.store.users import UserStore, check_name, check_role
 from qa.web.auth import hash_password, verify_password
 
 
-def test_migration_2_is_users_and_audit_and_adds_its_tables(tmp_path: Path) -> None:
+def test_migration_2_is_users_and_audit_and_adds_its_tables(database) -> None:
     assert [(v, n) for v, n, _ in MIGRATIONS][:2] == [(1, "handling-list register"), (2, "users and audit")]
-    db = Database(tmp_path / "qa.sqlite3")
+    db = database()
     assert 2 in migrate(db)
-    tables = {r[0] for r in sqlite3.connect(tmp_path / "qa.sqlite3").execute("SELECT name FROM sqlite_master")}
+    tables = table_names(db)
     assert {"users", "audit_log", "uploads"} <= tables
 
 
-def test_accounts_keep_the_hash_never_the_password(tmp_path: Path) -> None:
-    users = UserStore(Database(tmp_path / "qa.sqlite3"))
+def test_accounts_keep_the_hash_never_the_password(database) -> None:
+    users = UserStore(database())
     account = users.add("张三", hash_password("correct horse"), "editor")
     assert account.role == "editor" and account.role_label == "编辑" and account.active
-    raw = sqlite3.connect(tmp_path / "qa.sqlite3").execute("SELECT * FROM users").fetchall()
+    raw = users.db.query("SELECT * FROM users")
     assert "correct horse" not in repr(raw) and "$argon2id$" in repr(raw)
     assert verify_password(users.get("张三").password_hash, "correct horse")
     assert not verify_password(users.get("张三").password_hash, "wrong horse")
@@ -44,8 +42,8 @@ def test_names_and_roles_are_checked_in_chinese() -> None:
             check_name(bad)
 
 
-def test_roles_change_and_the_last_admin_cannot_be_removed(tmp_path: Path) -> None:
-    users = UserStore(Database(tmp_path / "qa.sqlite3"))
+def test_roles_change_and_the_last_admin_cannot_be_removed(database) -> None:
+    users = UserStore(database())
     users.add("admin", hash_password("administrator"), "admin")
     users.add("wang", hash_password("wang-password"), "reader")
     with pytest.raises(StoreError, match="唯一的管理员"):
