@@ -122,8 +122,8 @@ def test_throttle_blocks_a_user_and_address_then_backs_off_longer() -> None:
     assert throttle.blocked_for("anyone", "10.0.0.7") > 0
 
 
-def test_authenticate_refuses_even_the_right_password_while_throttled(tmp_path: Path) -> None:
-    db = Database(tmp_path / "qa.sqlite3")
+def test_authenticate_refuses_even_the_right_password_while_throttled(database, tmp_path: Path) -> None:
+    db = database()
     store, audit = UserStore(db), AuditLog(db)
     store.add("li", hash_password("li-password"), "editor")
     clock = Clock()
@@ -139,8 +139,8 @@ def test_authenticate_refuses_even_the_right_password_while_throttled(tmp_path: 
     assert not auth("nobody", "whatever")  # an unknown name costs the same hash check
 
 
-def test_gradio_login_route_is_throttled_per_client_address(tmp_path: Path) -> None:
-    db = Database(tmp_path / "qa.sqlite3")
+def test_gradio_login_route_is_throttled_per_client_address(database, tmp_path: Path) -> None:
+    db = database()
     store, audit = UserStore(db), AuditLog(db)
     store.add("li", hash_password("li-password"), "reader")
     with gr.Blocks() as demo:

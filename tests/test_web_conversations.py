@@ -40,8 +40,10 @@ USER = SimpleNamespace(username="张红")
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Service:
-    return Service(Settings(data_dir=tmp_path / "data", index_dir=tmp_path / "index"))
+def service(tmp_path: Path, database) -> Service:
+    """A service whose store is SQLite or, for the postgres variant, the test's PostgreSQL database."""
+    url = str(database.location) if database.dialect == "postgres" else ""
+    return Service(Settings(data_dir=tmp_path / "data", index_dir=tmp_path / "index", database_url=url))
 
 
 def test_turns_are_saved_restored_and_exported(service: Service) -> None:

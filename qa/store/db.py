@@ -1,7 +1,7 @@
 """The connection to the store: one SQLite connection per thread, WAL, explicit transactions.
 
 SQL in this package is written once, in portable SQL with ``?`` parameters; `Database.sql` is the one place it is
-turned into the driver's parameter style, so a PostgreSQL (psycopg, ``%s``) connection can run the same text.
+turned into the driver's parameter style, so the PostgreSQL store (qa.store.pg, psycopg ``%s``) runs the same text.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Database:
     """
 
     dialect = "sqlite"
-    paramstyle = "qmark"  # psycopg would be "format" (%s)
+    paramstyle = "qmark"  # qa.store.pg: "format" (%s)
 
     def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
