@@ -122,9 +122,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     for path, reason in report.warnings:
         print(f"  注意 {path}: {reason}", file=sys.stderr)
     if not report.chunks:
-        raise QAError(
-            f"nothing could be indexed from {', '.join(map(str, paths))}; add .txt/.md/.html/.pdf/.docx files"
-        )
+        raise QAError(f"{'、'.join(map(str, paths))} 中没有可索引的内容；请放入 .txt/.md/.html/.pdf/.docx 文件")
     if report.pending and not args.no_wait:
         print(f"已可按关键词检索；正在为 {report.pending} 个片段计算向量（中断后再次运行会从缓存处继续）…")
         if args.dask_workers or args.dask_scheduler:
@@ -156,7 +154,7 @@ def _filters(args: argparse.Namespace) -> Filters:
     from qa.records import Filters
 
     if args.k <= 0:
-        raise ConfigError(f"-k must be greater than 0. Currently, it is {args.k}")
+        raise ConfigError(f"-k 应大于 0；现在是 {args.k}")
     return Filters(agency=args.agency, year=args.year, kind=args.kind)
 
 
@@ -274,7 +272,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from qa.retrieve import open_retriever
 
     if args.source != "-":
-        raise ConfigError("qa chat reads its questions from stdin: give '-' and pipe JSON lines into it")
+        raise ConfigError("qa chat 从标准输入读取问题：请给出 '-'，并通过管道输入 JSON 行")
     retriever = open_retriever(settings)
     generator = get_generator(settings)
     histories: dict[str, list[tuple[str, Any]]] = {}

@@ -64,28 +64,26 @@ class Settings:
             if isinstance(value, Path) and not value.is_absolute():
                 object.__setattr__(self, f.name, Path.cwd() / value)  # frozen: set once, before anyone reads it
         if self.max_question_chars <= 0:
-            raise ConfigError(
-                f"QA_MAX_QUESTION_CHARS must be greater than 0. Currently, it is {self.max_question_chars}"
-            )
+            raise ConfigError(f"QA_MAX_QUESTION_CHARS 应大于 0；现在是 {self.max_question_chars}，请改正该设置")
         for name in (
             "upload_max_mb", "max_unpacked_mb", "max_archive_entries", "max_pdf_pages", "max_upload_chars",
             "upload_quota_mb_per_user", "upload_quota_mb_total", "tmp_max_age_hours", "login_max_failures",
             "login_lockout_seconds",
         ):  # fmt: skip
             if getattr(self, name) <= 0:
-                raise ConfigError(f"QA_{name.upper()} must be greater than 0. Currently, it is {getattr(self, name)}")
+                raise ConfigError(f"QA_{name.upper()} 应大于 0；现在是 {getattr(self, name)}，请改正该设置")
         backend = self.vector_backend.strip()
         if backend not in ("faiss", "qdrant") and not backend.startswith(("qdrant:", "qdrant+")):
             raise ConfigError(
-                f"QA_VECTOR_BACKEND must be 'faiss', 'qdrant', 'qdrant:/path/to/folder' or "
-                f"'qdrant+http://host:6333'. Currently, it is {self.vector_backend!r}"
+                f"QA_VECTOR_BACKEND 应为 'faiss'、'qdrant'、'qdrant:/path/to/folder' 或 "
+                f"'qdrant+http://host:6333'；现在是 {self.vector_backend!r}，请改正该设置"
             )
         if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
-            raise ConfigError(f"QA_DATABASE_URL must start with postgresql://. Currently, it is {self.masked_url!r}")
+            raise ConfigError(f"QA_DATABASE_URL 应以 postgresql:// 开头；现在是 {self.masked_url!r}，请改正该设置")
         if self.review_uploads.strip() not in ("", "0", "1"):
-            raise ConfigError(f"QA_REVIEW_UPLOADS must be 0, 1 or empty. Currently, it is {self.review_uploads!r}")
+            raise ConfigError(f"QA_REVIEW_UPLOADS 应为 0、1 或留空；现在是 {self.review_uploads!r}，请改正该设置")
         if self.llm_timeout <= 0:
-            raise ConfigError(f"QA_LLM_TIMEOUT must be greater than 0. Currently, it is {self.llm_timeout}")
+            raise ConfigError(f"QA_LLM_TIMEOUT 应大于 0；现在是 {self.llm_timeout}，请改正该设置")
 
     @property
     def llm_configured(self) -> bool:
@@ -119,7 +117,7 @@ def _coerce(name: str, raw: object) -> object:
         if kind == "float":
             return float(str(raw))
     except ValueError as err:
-        raise ConfigError(f"setting {name} must be a {kind}, got {raw!r}") from err
+        raise ConfigError(f"设置 {name} 应为 {kind} 类型；现在是 {raw!r}，请改正该设置") from err
     return str(raw)
 
 
@@ -135,11 +133,11 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+            raise ConfigError(f"配置文件 {path} 不是有效的 TOML（{err}），请修正其格式") from err
         known = {f.name for f in fields(Settings)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"config file {path} has unknown settings {unknown}; known: {sorted(known)}")
+            raise ConfigError(f"配置文件 {path} 中有未知的设置 {unknown}，请删除或改正；可用的设置：{sorted(known)}")
         values.update({k: _coerce(k, v) for k, v in data.items()})
     for f in fields(Settings):
         key = "QA_" + f.name.upper()
@@ -158,5 +156,5 @@ def load_prompt(name: str) -> str:
     filename = name if "." in name else f"{name}.txt"
     resource = resources.files("qa").joinpath("prompts", filename)
     if not resource.is_file():
-        raise ConfigError(f"prompt file qa/prompts/{filename} is missing; reinstall the package")
+        raise ConfigError(f"缺少提示词文件 qa/prompts/{filename}，请重新安装本程序")
     return resource.read_text(encoding="utf-8").strip()

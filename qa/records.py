@@ -343,9 +343,9 @@ class Filters:
 
     def __post_init__(self) -> None:
         if self.year and not (len(self.year) == 4 and self.year.isdigit()):
-            raise QuestionError(f"year filter must be four digits like 2024. Currently, it is {self.year!r}")
+            raise QuestionError(f"年份筛选应为四位数字，如 2024；现在是 {self.year!r}，请改正或留空")
         if self.kind and self.kind not in KINDS:
-            raise QuestionError(f"kind filter must be one of {', '.join(KINDS)}. Currently, it is {self.kind!r}")
+            raise QuestionError(f"类型筛选应为 {'、'.join(KINDS)} 之一；现在是 {self.kind!r}，请改正或留空")
         object.__setattr__(self, "doc_ids", tuple(self.doc_ids))
 
     @property

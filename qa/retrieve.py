@@ -38,11 +38,9 @@ def check_question(question: str, max_chars: int = 2000) -> str:
     """
     text = (question or "").strip()
     if not text:
-        raise QuestionError("the question is empty; type a question")
+        raise QuestionError("问题为空，请输入问题")
     if len(text) > max_chars:
-        raise QuestionError(
-            f"the question is {len(text)} characters long; the limit is {max_chars} (QA_MAX_QUESTION_CHARS)"
-        )
+        raise QuestionError(f"问题有 {len(text)} 个字，超过上限 {max_chars} 字（QA_MAX_QUESTION_CHARS），请缩短后重试")
     return text
 
 

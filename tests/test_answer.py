@@ -146,9 +146,9 @@ def test_ask_stream_yields_text_then_the_answer(seeds_retriever: Retriever) -> N
 
 @pytest.mark.slow
 def test_bad_questions_raise_question_error(seeds_retriever: Retriever) -> None:
-    with pytest.raises(QuestionError, match="empty"):
+    with pytest.raises(QuestionError, match="问题为空"):
         ask("   ", retriever=seeds_retriever)
-    with pytest.raises(QuestionError, match="limit"):
+    with pytest.raises(QuestionError, match="上限"):
         ask("问" * 5000, retriever=seeds_retriever)
 
 
@@ -199,7 +199,7 @@ def test_llm_refusal_and_streaming(seeds_retriever: Retriever, chat_server) -> N
 def test_unreachable_llm_falls_back_to_the_offline_answerer(seeds_retriever: Retriever, refused_url: str) -> None:
     gen = OpenAIGenerator(refused_url, "qwen", timeout=2)
     answer = ask(WUCHANG, retriever=seeds_retriever, generator=gen)
-    assert answer.backend.startswith("extractive (fallback:") and "cannot be reached" in answer.backend
+    assert answer.backend.startswith("extractive (fallback:") and "无法连接" in answer.backend
     assert "2866" in answer.text and answer.citations
     *_pieces, final = list(ask_stream(WUCHANG, retriever=seeds_retriever, generator=gen))
     assert final.backend.startswith("extractive (fallback:") and "2866" in final.text

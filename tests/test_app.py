@@ -164,7 +164,7 @@ def test_drop_unindexed_deletes_only_the_files_the_index_build_skipped(tmp_path:
     for name in ("a.txt", "b.pdf"):
         _write(tmp_path / name, b"x")
 
-    report = SimpleNamespace(errors=[(str(tmp_path / "b.pdf"), "the PDF has no text layer")])  # a BuildReport
+    report = SimpleNamespace(errors=[(str(tmp_path / "b.pdf"), "b.pdf：PDF 没有文字层")])  # a BuildReport
     assert drop_unindexed(report, tmp_path, ["a.txt", "b.pdf"]) == ["a.txt"]
     assert (tmp_path / "a.txt").exists() and not (tmp_path / "b.pdf").exists()
     assert drop_unindexed(None, tmp_path, ["a.txt"]) == ["a.txt"]  # the build failed: nothing to compare

@@ -48,7 +48,7 @@ def test_search_reads_questions_from_stdin(capsys: pytest.CaptureFixture[str], m
     assert [r["question"] for r in rows[:2]] == ["182号提案", "家庭医生签约"]
     assert rows[0]["hits"][0]["doc_id"] == "000_ecc1ee3b3577c818.txt#6"
     assert len(rows[1]["hits"]) == 2
-    assert rows[2]["hits"] == [] and "limit" in rows[2]["error"]
+    assert rows[2]["hits"] == [] and "上限" in rows[2]["error"]
 
 
 @pytest.mark.slow
@@ -77,7 +77,7 @@ def test_search_without_an_index_says_to_build_one(
 @pytest.mark.usefixtures("_seeds_env")
 def test_empty_question_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "  "]) == 1
-    assert "empty" in capsys.readouterr().err
+    assert "问题为空" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -106,4 +106,4 @@ def test_index_of_nothing_usable_fails(
     monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "idx"))
     (tmp_path / "empty.txt").write_bytes(b"")
     assert main(["index", str(tmp_path / "empty.txt"), "--quiet"]) == 1
-    assert "nothing could be indexed" in capsys.readouterr().err
+    assert "没有可索引的内容" in capsys.readouterr().err

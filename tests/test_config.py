@@ -33,10 +33,10 @@ def test_secrets_are_masked(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("max_question_chars = 0\n", "greater than 0"),
-        ("no_such_setting = 1\n", "unknown settings"),
-        ("this is not toml", "not valid TOML"),
-        ('max_question_chars = "many"\n', "must be a int"),
+        ("max_question_chars = 0\n", "应大于 0"),
+        ("no_such_setting = 1\n", "未知的设置"),
+        ("this is not toml", "不是有效的 TOML"),
+        ('max_question_chars = "many"\n', "应为 int 类型"),
     ],
 )
 def test_bad_config_gives_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
@@ -69,7 +69,7 @@ def test_packaged_prompts_load_with_or_without_suffix() -> None:
 
     assert load_prompt("draft_llm") == load_prompt("draft_llm.txt")
     assert "{asks}" in load_prompt("draft_llm")
-    with pytest.raises(ConfigError, match=r"no_such_prompt\.txt is missing"):
+    with pytest.raises(ConfigError, match=r"缺少提示词文件 qa/prompts/no_such_prompt\.txt"):
         load_prompt("no_such_prompt")
 
 
@@ -95,10 +95,10 @@ def test_ingest_limits_have_defaults_and_read_the_environment(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("QA_MAX_UNPACKED_MB", "0", "QA_MAX_UNPACKED_MB must be greater than 0"),
-        ("QA_MAX_ARCHIVE_ENTRIES", "-1", "QA_MAX_ARCHIVE_ENTRIES must be greater than 0"),
-        ("QA_MAX_PDF_PAGES", "0", "QA_MAX_PDF_PAGES must be greater than 0"),
-        ("QA_MAX_UPLOAD_CHARS", "lots", "max_upload_chars must be a int"),
+        ("QA_MAX_UNPACKED_MB", "0", "QA_MAX_UNPACKED_MB 应大于 0"),
+        ("QA_MAX_ARCHIVE_ENTRIES", "-1", "QA_MAX_ARCHIVE_ENTRIES 应大于 0"),
+        ("QA_MAX_PDF_PAGES", "0", "QA_MAX_PDF_PAGES 应大于 0"),
+        ("QA_MAX_UPLOAD_CHARS", "lots", "max_upload_chars 应为 int 类型"),
     ],
 )
 def test_bad_ingest_limit_gives_a_clear_error(tmp_path: Path, variable: str, value: str, message: str) -> None:

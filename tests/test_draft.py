@@ -99,7 +99,7 @@ def test_normalize_kind_accepts_what_users_type(typed: str, kind: str) -> None:
 def test_bad_input_names_the_value() -> None:
     with pytest.raises(ProposalError, match="议案书"):
         normalize_kind("议案书")
-    with pytest.raises(ProposalError, match="title"):
+    with pytest.raises(ProposalError, match="标题"):
         make_proposal("", "  ")
 
 
@@ -331,7 +331,7 @@ def test_precedents_put_replies_before_the_plan(toy_retriever) -> None:
     kinds = [p.meta.kind for p in precedents]
     assert "规划" in kinds and kinds.index("规划") > max(i for i, k in enumerate(kinds) if k != "规划" and k != "其他")
     assert all(p.matched_passages for p in precedents)
-    with pytest.raises(ProposalError, match="k must"):
+    with pytest.raises(ProposalError, match="k 应大于 0"):
         find_precedents(GUOYITANG, retriever=toy_retriever, k=0)
 
 
@@ -376,7 +376,7 @@ class ScriptedGenerator:
     def generate(self, question: str, _sources: list) -> str:
         self.prompts.append(question)
         if self.reply is None:
-            raise GeneratorError("LLM endpoint http://127.0.0.1:9/v1 cannot be reached")
+            raise GeneratorError("大模型服务 http://127.0.0.1:9/v1 无法连接，请确认服务已启动")
         return self.reply
 
     def stream(self, question: str, sources: list):

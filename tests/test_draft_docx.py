@@ -123,7 +123,7 @@ def test_docx_text_is_what_an_official_reader_sees(tmp_path: Path) -> None:
 def test_unwritable_path_is_a_readable_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
-    with pytest.raises(QAError, match="choose a writable --out path"):
+    with pytest.raises(QAError, match="请用 --out 指定一个可写的路径"):
         write_docx(DRAFT, blocker / "d.docx")  # a file where the folder should be
 
 

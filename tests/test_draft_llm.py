@@ -140,7 +140,10 @@ def test_a_reply_becomes_sections_and_the_prompt_is_the_question(setting: dict) 
 @pytest.mark.parametrize(
     ("error", "failure"),
     [
-        (GeneratorError("LLM endpoint http://127.0.0.1:9/v1 cannot be reached"), "LLM endpoint http://127.0.0.1:9/v1"),
+        (
+            GeneratorError("大模型服务 http://127.0.0.1:9/v1 无法连接，请确认服务已启动"),
+            "大模型服务 http://127.0.0.1:9/v1",
+        ),
         (ConnectionResetError("peer closed"), "ConnectionResetError: peer closed"),
     ],
 )
@@ -158,7 +161,7 @@ def test_without_a_theme_the_proposals_own_is_used(setting: dict) -> None:
 
 
 def test_an_empty_reply_is_an_error_the_user_sees(setting: dict) -> None:
-    with pytest.raises(GeneratorError, match="empty draft"):
+    with pytest.raises(GeneratorError, match="草稿为空"):
         draft(setting, ScriptedGenerator("  \n**\n"))
 
 

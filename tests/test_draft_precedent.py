@@ -113,7 +113,7 @@ def test_replies_rank_before_the_plan_and_keep_their_best_passages() -> None:
     assert 1 <= len(matched) <= 3 and {c.doc_id for c in matched} == {"tuoyu"}
     assert set(shelf.filters) == {"江夏"}  # every search is restricted as asked
     assert [p.doc_id for p in find_precedents(PROPOSAL, retriever=shelf, k=1)] == ["tuoyu"]
-    with pytest.raises(ProposalError, match="k must be greater than 0"):
+    with pytest.raises(ProposalError, match="k 应大于 0"):
         find_precedents(PROPOSAL, retriever=shelf, k=0)
 
 

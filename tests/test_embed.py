@@ -69,7 +69,7 @@ def test_a_path_that_is_not_a_folder_is_a_config_error(tmp_path: Path) -> None:
 
 def test_a_folder_without_a_model_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "readme.txt").write_text("not a model", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not a loadable"):
+    with pytest.raises(ConfigError, match="不是可加载的"):
         get_embedder(str(tmp_path))
 
 

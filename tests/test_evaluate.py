@@ -46,7 +46,7 @@ def test_eval_folder_is_the_working_directorys(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.chdir(tmp_path)
     settings = load_settings(env={})
-    with pytest.raises(ConfigError, match=r"no evaluation folder at .*eval: run from the project root"):
+    with pytest.raises(ConfigError, match=r"eval 处没有评测文件夹：请在项目根目录运行"):
         run_cli(RunOptions(seeds_dir=tmp_path), settings, check=True, write=False)
     (tmp_path / "eval").mkdir()
     assert eval_dir(settings) == tmp_path / "eval"

@@ -113,7 +113,7 @@ def test_load_sets_marks_splits_and_rejects_shared_ids(tmp_path: Path) -> None:
         ("q0", "tuning-seeds"), ("q1", "tuning-varied"), ("q2", "fresh-seeds"), ("q3", "fresh-varied")
     ]  # fmt: skip
     (tmp_path / GOLD_SETS[3].file).write_text(json.dumps({**row, "id": "q0"}), encoding="utf-8")
-    with pytest.raises(EvalError, match="another gold set"):
+    with pytest.raises(EvalError, match="另一个标准答案集"):
         load_sets(tmp_path)
 
 

@@ -106,9 +106,9 @@ def test_openai_timeout_is_a_generator_error(chat_server, seed_chunks: list[Chun
 
 def test_openai_connection_refused_is_a_generator_error(refused_url: str, seed_chunks: list[Chunk]) -> None:
     gen = OpenAIGenerator(refused_url, "qwen", timeout=2)
-    with pytest.raises(GeneratorError, match="cannot be reached"):
+    with pytest.raises(GeneratorError, match="无法连接，请确认服务已启动"):
         gen.generate("问题", _with(seed_chunks, "7066"))
-    with pytest.raises(GeneratorError, match="cannot be reached"):
+    with pytest.raises(GeneratorError, match="无法连接，请确认服务已启动"):
         list(gen.stream("问题", _with(seed_chunks, "7066")))
 
 

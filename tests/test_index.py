@@ -254,7 +254,7 @@ def test_a_file_that_turns_bad_keeps_its_previous_chunks(corpus: Path, tmp_path:
 
 def test_a_missing_path_is_reported(tmp_path: Path) -> None:
     files, errors = collect_files([tmp_path / "nope"])
-    assert files == [] and errors == [(str(tmp_path / "nope"), "no such file or folder")]
+    assert files == [] and errors == [(str(tmp_path / "nope"), "文件或文件夹不存在，请检查路径")]
 
 
 def test_two_files_with_one_name_are_refused(corpus: Path, tmp_path: Path) -> None:
@@ -262,7 +262,7 @@ def test_two_files_with_one_name_are_refused(corpus: Path, tmp_path: Path) -> No
     other.mkdir()
     shutil.copy(corpus / SMALL_SEEDS[0], other / SMALL_SEEDS[0])
     report = build_index([corpus, other], tmp_path / "idx", ToyEmbedder())
-    assert len(report.errors) == 1 and "rename" in report.errors[0][1]
+    assert len(report.errors) == 1 and "改名" in report.errors[0][1]
     assert report.documents == 2
 
 
@@ -297,7 +297,7 @@ def test_hnsw_above_the_threshold_agrees_with_exact_search(corpus: Path, tmp_pat
 def test_a_damaged_index_says_to_rebuild(corpus: Path, tmp_path: Path, toy_embedder: ToyEmbedder) -> None:
     build_index([corpus], tmp_path / "idx", toy_embedder)
     (load_index(tmp_path / "idx").path / "vectors.npy").unlink()
-    with pytest.raises(IndexMismatchError, match=r"damaged.*qa index --rebuild"):
+    with pytest.raises(IndexMismatchError, match=r"已损坏.*qa index --rebuild"):
         load_index(tmp_path / "idx")
     with pytest.raises(IndexMismatchError):
         build_index([corpus], tmp_path / "idx", toy_embedder)

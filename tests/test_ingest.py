@@ -128,7 +128,7 @@ def test_pdf_without_text_layer_is_refused_without_ocr(tmp_path: Path, monkeypat
     from qa.ingest import ocr
 
     monkeypatch.setattr(ocr, "available", lambda: False)
-    with pytest.raises(IngestError, match=r"scan\.pdf.*no text layer.*pip install -e '\.\[ocr\]'") as err:
+    with pytest.raises(IngestError, match=r"scan\.pdf.*没有文字层.*pip install -e '\.\[ocr\]'") as err:
         read_text(_blank_scan(tmp_path / "scan.pdf"))
     assert "\n" not in str(err.value)
 
@@ -173,14 +173,14 @@ def test_empty_file_is_refused(tmp_path: Path, content: bytes) -> None:
 def test_binary_renamed_txt_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "image.txt"
     path.write_bytes(bytes(range(256)) * 64)
-    with pytest.raises(IngestError, match=r"image\.txt.*binary"):
+    with pytest.raises(IngestError, match=r"image\.txt.*二进制"):
         read_text(path)
 
 
 def test_unknown_extension_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "table.xlsx"
     path.write_bytes(b"whatever")
-    with pytest.raises(IngestError, match=r"table\.xlsx.*unsupported"):
+    with pytest.raises(IngestError, match=r"table\.xlsx.*不支持"):
         read_text(path)
 
 
@@ -192,7 +192,7 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 def test_too_large_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_text(SAMPLE * 100, encoding="utf-8")
-    with pytest.raises(IngestError, match=r"big\.txt.*limit"):
+    with pytest.raises(IngestError, match=r"big\.txt.*上限"):
         read_text(path, max_bytes=1000)
     assert read_text(path, max_bytes=10_000_000).startswith(SAMPLE)
 

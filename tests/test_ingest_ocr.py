@@ -104,7 +104,7 @@ def test_a_scan_with_no_readable_page_is_one_clear_error(tmp_path: Path) -> None
     path = _scanned_pdf(tmp_path / "blank.pdf", [[]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IngestWarning)
-        with pytest.raises(IngestError, match=r"blank\.pdf: the PDF has no text layer and OCR read no text") as err:
+        with pytest.raises(IngestError, match=r"blank\.pdf：PDF 没有文字层，OCR 也未识别出文字") as err:
             read_raw(path)
     assert "\n" not in str(err.value)
 
@@ -112,7 +112,7 @@ def test_a_scan_with_no_readable_page_is_one_clear_error(tmp_path: Path) -> None
 def test_corrupt_image_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 10)
-    with pytest.raises(IngestError, match=r"broken\.jpg: the image is corrupt"):
+    with pytest.raises(IngestError, match=r"broken\.jpg：图片已损坏"):
         read_raw(path)
 
 

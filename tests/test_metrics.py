@@ -176,16 +176,16 @@ def test_evaluate_precedents_uses_the_ranking() -> None:
 def test_bad_files_raise_readable_errors(tmp_path: Path) -> None:
     bad = tmp_path / "gold.jsonl"
     bad.write_text('{"id": "q1"\n', encoding="utf-8")
-    with pytest.raises(EvalError, match=r"gold\.jsonl:1 is not valid JSON"):
+    with pytest.raises(EvalError, match=r"gold\.jsonl:1 不是有效的 JSON"):
         load_gold(bad)
     row = {"id": "q1", "question": "?", "type": "number", "doc_ids": [], "evidence": ["x"], "answer_keywords": []}
     bad.write_text("\n".join(json.dumps({**row, "answerable": True}) for _ in range(2)), encoding="utf-8")
-    with pytest.raises(EvalError, match="used twice"):
+    with pytest.raises(EvalError, match="用了两次"):
         load_gold(bad)
     bad.write_text(json.dumps({**row, "type": "trivia", "answerable": True}), encoding="utf-8")
     with pytest.raises(EvalError, match="trivia"):
         load_gold(bad)
-    with pytest.raises(QAError, match="not found"):
+    with pytest.raises(QAError, match=r"找不到 .*missing\.json"):
         load_thresholds(tmp_path / "missing.json")
 
 

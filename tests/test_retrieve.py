@@ -33,15 +33,15 @@ from qa.retrieve import (
 
 def test_check_question_strips_and_limits() -> None:
     assert check_question("  托育机构有哪些？ \n") == "托育机构有哪些？"
-    with pytest.raises(QuestionError, match="empty"):
+    with pytest.raises(QuestionError, match="问题为空"):
         check_question("   ")
-    with pytest.raises(QuestionError, match=r"10000 characters.*2000"):
+    with pytest.raises(QuestionError, match=r"10000 个字.*2000"):
         check_question("问" * 10_000, 2000)
     assert check_question("问" * 50, 50) == "问" * 50
 
 
 def test_filters_validate_their_values() -> None:
-    with pytest.raises(QuestionError, match="four digits"):
+    with pytest.raises(QuestionError, match="四位数字"):
         Filters(year="24")
     with pytest.raises(QuestionError, match="政协提案"):
         Filters(kind="通知")
@@ -117,7 +117,7 @@ def test_unfiltered_search_finds_the_topic(toy_retriever: Retriever) -> None:
 def test_search_rejects_bad_arguments(toy_retriever: Retriever) -> None:
     with pytest.raises(QuestionError):
         toy_retriever.search("")
-    with pytest.raises(QuestionError, match="limit is 2000"):
+    with pytest.raises(QuestionError, match="上限 2000"):
         toy_retriever.search("问" * 10_000)
     with pytest.raises(ValueError, match="k must be"):
         toy_retriever.search("托育", 0)
@@ -173,7 +173,7 @@ def test_open_retriever_caches_until_the_index_is_rebuilt(tmp_path: Path, monkey
     settings = Settings(index_dir=tmp_path / "idx", max_question_chars=30)
     first = open_retriever(settings)
     assert open_retriever(settings) is first
-    with pytest.raises(QuestionError, match="limit is 30"):
+    with pytest.raises(QuestionError, match="上限 30"):
         first.search("问" * 31)
     shutil.copy(SEEDS_DIR / "001_884f6c705b95b4c7.txt", folder)
     build_index([folder], tmp_path / "idx", toy)

@@ -42,7 +42,7 @@ def load_prompt(name: str) -> str:
     """
     path = PROMPTS_DIR / f"{name}.txt"
     if not path.is_file():
-        raise ConfigError(f"prompt file {path} is missing; restore it from the repository")
+        raise ConfigError(f"缺少提示词文件 {path}，请从代码仓库恢复该文件")
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -84,7 +84,7 @@ class OpenAIGenerator:
 
     def __init__(self, base_url: str, model: str, *, api_key: str = "", timeout: float = 60.0) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"QA_LLM_BASE_URL must start with http:// or https://. Currently, it is {base_url!r}")
+            raise ConfigError(f"QA_LLM_BASE_URL 应以 http:// 或 https:// 开头；现在是 {base_url!r}，请改正该设置")
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
         from langchain_openai import ChatOpenAI
@@ -113,14 +113,14 @@ class OpenAIGenerator:
         import openai
 
         if isinstance(err, openai.APITimeoutError):
-            why = f"did not answer within {self.timeout:g} s (QA_LLM_TIMEOUT)"
+            why = f"在 {self.timeout:g} 秒内没有回复（QA_LLM_TIMEOUT）"
         elif isinstance(err, openai.APIConnectionError):
-            why = "cannot be reached; is the server running?"
+            why = "无法连接，请确认服务已启动"
         elif isinstance(err, openai.APIStatusError):
-            why = f"replied HTTP {err.status_code}: {str(err.message)[:200]}"
+            why = f"返回 HTTP {err.status_code}：{str(err.message)[:200]}"
         else:
-            why = f"failed: {type(err).__name__}: {str(err)[:200]}"
-        return GeneratorError(f"LLM endpoint {self.base_url} {why}; check QA_LLM_BASE_URL / QA_LLM_MODEL")
+            why = f"出错：{type(err).__name__}：{str(err)[:200]}"
+        return GeneratorError(f"大模型服务 {self.base_url} {why}；请检查 QA_LLM_BASE_URL / QA_LLM_MODEL")
 
     def generate(self, question: str, sources: Sequence[Chunk]) -> str:
         try:

@@ -343,7 +343,7 @@ def write_draft(draft: Draft, path: Path) -> Path:
     try:
         path.write_text(content, encoding="utf-8")
     except OSError as err:
-        raise QAError(f"cannot write {path}: {err}; choose a writable --out path") from err
+        raise QAError(f"无法写入 {path}（{err}），请用 --out 指定一个可写的路径") from err
     return path
 
 

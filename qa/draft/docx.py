@@ -130,7 +130,7 @@ def write_docx(draft: Draft, path: Path, *, with_sources: bool = True) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         document.save(str(path))
     except OSError as err:
-        raise QAError(f"cannot write {path}: {err}; choose a writable --out path") from err
+        raise QAError(f"无法写入 {path}（{err}），请用 --out 指定一个可写的路径") from err
     return path
 
 

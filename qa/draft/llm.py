@@ -135,5 +135,5 @@ def llm_sections(
         return LLMDraft([], failure=why)
     sections = parse_sections(text, sources)
     if not sections:
-        raise GeneratorError("LLM returned an empty draft; check QA_LLM_MODEL or draft offline (unset QA_LLM_BASE_URL)")
+        raise GeneratorError("大模型返回的草稿为空；请检查 QA_LLM_MODEL，或改用离线起草（取消设置 QA_LLM_BASE_URL）")
     return LLMDraft(sections)

@@ -219,7 +219,7 @@ def find_precedents(
         depth: chunks retrieved per query.
     """
     if k <= 0:
-        raise ProposalError(f"k must be greater than 0. Currently, it is {k}")
+        raise ProposalError(f"k 应大于 0；现在是 {k}")
     ranks: dict[str, list[float]] = defaultdict(list)
     passages: dict[str, dict[str, tuple[int, Chunk]]] = defaultdict(dict)
     seen: dict[str, dict[str, Chunk]] = defaultdict(dict)

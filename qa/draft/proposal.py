@@ -73,7 +73,7 @@ def make_proposal(
     title = title.strip().strip("《》").strip()
     body = body.strip()
     if not title and not body:
-        raise ProposalError("a proposal needs a title (--title) or a body (--body / --body-file)")
+        raise ProposalError("提案需要标题（--title）或正文（--body / --body-file），请至少提供一项")
     names = tuple(n for p in proposers for n in re.split(r"[、,，;；\s]+", p.strip()) if n)
     number = re.sub(r"\s+", "", number).removeprefix("第").removesuffix("号")
     level = kind.strip()[:1] if kind.strip()[:1] in ("区", "市") else ""

@@ -128,7 +128,7 @@ def build_naive_baseline(
     """
     pieces = naive_pieces(files, documents)
     if not pieces:
-        raise EvalError(f"no text in {', '.join(str(f) for f in files)}; the naive baseline has nothing to index")
+        raise EvalError(f"{'、'.join(str(f) for f in files)} 中没有文字，朴素基线无可索引的内容")
     return NaiveBaseline(naive_store(pieces, embeddings)), len(pieces)
 
 

@@ -81,7 +81,7 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
             continue
         row = json.loads(line)
         if not row.get("doc_id"):
-            raise QAError(f"{path}:{number}: a gold row needs a doc_id")
+            raise QAError(f"{path}:{number}：标准答案行缺少 doc_id，请补上")
         rows.append(row)
     return rows
 

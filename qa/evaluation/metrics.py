@@ -83,7 +83,7 @@ class DraftCase:
 
 def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     if not path.is_file():
-        raise EvalError(f"{path} not found; it ships with the project (eval/), restore it with git")
+        raise EvalError(f"找不到 {path}：它随项目提供（eval/），请用 git 恢复")
     rows = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -91,19 +91,19 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as err:
-            raise EvalError(f"{path}:{lineno} is not valid JSON ({err.msg}); fix or remove that line") from err
+            raise EvalError(f"{path}:{lineno} 不是有效的 JSON（{err.msg}），请修正或删除该行") from err
         if not isinstance(data, dict):
-            raise EvalError(f"{path}:{lineno} must be a JSON object")
+            raise EvalError(f"{path}:{lineno} 应为 JSON 对象，请修正该行")
         rows.append((lineno, data))
     return rows
 
 
 def _field(data: dict[str, Any], key: str, where: str, kind: type) -> Any:
     if key not in data:
-        raise EvalError(f"{where} lacks the field {key!r}")
+        raise EvalError(f"{where} 缺少字段 {key!r}，请补上")
     value = data[key]
     if not isinstance(value, kind):
-        raise EvalError(f"{where}: {key!r} must be a {kind.__name__}, got {value!r}")
+        raise EvalError(f"{where}：{key!r} 应为 {kind.__name__} 类型；现在是 {value!r}")
     return value
 
 
@@ -130,17 +130,17 @@ def load_gold(path: Path) -> list[GoldItem]:
             turn=int(data.get("turn", 0)),
         )
         if item.id in seen:
-            raise EvalError(f"{where}: id {item.id!r} is used twice; ids must be unique")
+            raise EvalError(f"{where}：编号 {item.id!r} 用了两次；编号不能重复")
         seen.add(item.id)
         if item.type not in QUESTION_TYPES:
-            raise EvalError(f"{where}: type {item.type!r} is not one of {', '.join(QUESTION_TYPES)}")
+            raise EvalError(f"{where}：类型 {item.type!r} 不是 {'、'.join(QUESTION_TYPES)} 之一")
         if item.answerable and not item.evidence:
-            raise EvalError(f"{where}: answerable question {item.id} needs at least one evidence substring")
+            raise EvalError(f"{where}：可回答的问题 {item.id} 至少需要一条 evidence 原文片段")
         if item.answerable == (item.type == "unanswerable"):
-            raise EvalError(f"{where}: answerable must be false exactly when type is 'unanswerable'")
+            raise EvalError(f"{where}：answerable 应当且仅当 type 为 'unanswerable' 时为 false")
         items.append(item)
     if not items:
-        raise EvalError(f"{path} holds no questions")
+        raise EvalError(f"{path} 中没有问题，请添加")
     return items
 
 
@@ -160,7 +160,7 @@ def load_drafts(path: Path) -> list[DraftCase]:
             )
         )
         if not cases[-1].expected_doc_ids:
-            raise EvalError(f"{where}: expected_doc_ids is empty; name at least one document")
+            raise EvalError(f"{where}：expected_doc_ids 为空，请至少列出一个文档")
     return cases
 
 

@@ -62,8 +62,8 @@ def eval_dir(settings: Settings) -> Path:
     folder = settings.eval_dir
     if not folder.is_dir():
         raise ConfigError(
-            f"no evaluation folder at {folder}: run from the project root (its eval/ holds {GOLD_NAME}, "
-            f"{DRAFTS_NAME} and {THRESHOLDS_NAME}) or set QA_EVAL_DIR"
+            f"{folder} 处没有评测文件夹：请在项目根目录运行（其 eval/ 中有 {GOLD_NAME}、"
+            f"{DRAFTS_NAME} 和 {THRESHOLDS_NAME}），或设置 QA_EVAL_DIR"
         )
     return folder
 
@@ -299,18 +299,18 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
 def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
     """{"min": {metric: floor}, "max": {metric: ceiling}} from eval/thresholds.json."""
     if not path.is_file():
-        raise EvalError(f"{path} not found; it ships with the project (eval/), restore it with git")
+        raise EvalError(f"找不到 {path}：它随项目提供（eval/），请用 git 恢复")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
-        raise EvalError(f"{path} is not valid JSON ({err.msg} at line {err.lineno})") from err
+        raise EvalError(f"{path} 不是有效的 JSON（第 {err.lineno} 行：{err.msg}），请修正") from err
     if not isinstance(data, dict) or set(data) - {"min", "max", "comment"}:
-        raise EvalError(f"{path} must be an object with 'min' and/or 'max' maps of metric → number")
+        raise EvalError(f"{path} 应为含 'min' 和/或 'max' 的对象，各自把指标名映射到数值")
     out: dict[str, dict[str, float]] = {}
     for side in ("min", "max"):
         values = data.get(side, {})
         if not isinstance(values, dict) or not all(isinstance(v, int | float) for v in values.values()):
-            raise EvalError(f"{path}: {side!r} must map metric names to numbers")
+            raise EvalError(f"{path}：{side!r} 应把指标名映射到数值")
         out[side] = {k: float(v) for k, v in values.items()}
     return out
 

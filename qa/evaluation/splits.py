@@ -67,7 +67,7 @@ def load_sets(eval_folder: Path, gold_file: Path | None = None) -> list[GoldItem
     for gold_set in GOLD_SETS:
         for item in load_gold(eval_folder / gold_set.file):
             if item.id in seen:
-                raise EvalError(f"{gold_set.file}: id {item.id!r} is used by another gold set; ids must be unique")
+                raise EvalError(f"{gold_set.file}：编号 {item.id!r} 已被另一个标准答案集使用；编号不能重复")
             seen.add(item.id)
             items.append(dataclasses.replace(item, split=gold_set.name))
     return items

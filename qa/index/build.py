@@ -112,7 +112,7 @@ def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[s
         elif path.is_file():
             files.append(path.resolve())
         else:
-            errors.append((str(path), "no such file or folder"))
+            errors.append((str(path), "文件或文件夹不存在，请检查路径"))
     return list(dict.fromkeys(files)), errors
 
 
@@ -329,7 +329,7 @@ def _gather(
         try:
             new_chunks = _load_reporting(load_chunks, path, report)
             if not new_chunks:
-                raise QAError("no text to index")
+                raise QAError("没有可索引的文字")
         except Exception as err:  # one bad file must not stop a build over a thousand good ones
             report.errors.append((key, one_line(err)))
             if key in old_entries:
@@ -338,7 +338,7 @@ def _gather(
         doc_ids = list(dict.fromkeys(c.doc_id for c in new_chunks))
         clash = next((d for d in doc_ids if owner.get(d, key) != key), None)
         if clash:
-            report.errors.append((key, f"document id {clash!r} is already indexed from {owner[clash]}; rename one"))
+            report.errors.append((key, f"文档编号 {clash!r} 已由 {owner[clash]} 索引，请将其中一个文件改名"))
             continue
         owner.update((d, key) for d in doc_ids)
         unique = list({c.chunk_id: c for c in new_chunks}.values())  # identical passages are indexed once

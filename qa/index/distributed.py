@@ -48,10 +48,10 @@ class DaskEmbedder:
             from dask.distributed import Client, LocalCluster
         except ImportError as err:
             raise ConfigError(
-                "embedding on a Dask cluster needs the `distributed` package: pip install -e '.[distributed]'"
+                "在 Dask 集群上计算向量需要 `distributed` 包：请运行 pip install -e '.[distributed]'"
             ) from err
         if workers <= 0 or batch_size <= 0:
-            raise ConfigError(f"workers and batch_size must be greater than 0. Currently, {workers} and {batch_size}")
+            raise ConfigError(f"workers 和 batch_size 应大于 0；现在分别是 {workers} 和 {batch_size}")
         self.spec = spec
         self.batch_size = batch_size
         local = get_embedder(spec)  # queries, and the name and dimension the index checks
@@ -69,7 +69,7 @@ class DaskEmbedder:
                 )
                 self.client = Client(self._cluster)
         except OSError as err:
-            raise ConfigError(f"cannot reach the Dask scheduler at {address}: {err}") from err
+            raise ConfigError(f"无法连接 {address} 处的 Dask 调度器（{err}），请检查地址（QA_DASK_SCHEDULER）和网络") from err
         self.workers = len(self.client.scheduler_info().get("workers", {})) or workers
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:

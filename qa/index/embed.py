@@ -129,8 +129,8 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(path), device="cpu")
         except Exception as err:  # the library raises many kinds for a folder that is not a model
             raise ConfigError(
-                f"QA_EMBED_MODEL={path} is not a loadable sentence-transformers model folder ({err}); "
-                f"set it to such a folder or to {OFFLINE_EMBEDDER!r}"
+                f"QA_EMBED_MODEL={path} 不是可加载的 sentence-transformers 模型文件夹（{err}）；"
+                f"请设为这样的文件夹，或设为 {OFFLINE_EMBEDDER!r}"
             ) from err
         self.name = f"sentence-transformers:{path}"
         # sentence-transformers 5 renamed the dimension getter; accept either.
@@ -166,8 +166,8 @@ def get_embedder(spec: str = OFFLINE_EMBEDDER) -> Embedder:
     path = Path(spec).expanduser()
     if not path.is_dir():
         raise ConfigError(
-            f"QA_EMBED_MODEL={spec!r} is neither {OFFLINE_EMBEDDER!r} nor an existing model folder; "
-            "point it at a local sentence-transformers folder or unset it"
+            f"QA_EMBED_MODEL={spec!r} 既不是 {OFFLINE_EMBEDDER!r}，也不是已有的模型文件夹；"
+            "请指向本地的 sentence-transformers 模型文件夹，或取消该设置"
         )
     return SentenceTransformerEmbedder(path.resolve())
 

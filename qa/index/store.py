@@ -170,7 +170,7 @@ def current_version(index_dir: Path) -> str:
     """
     name = read_pointer(index_dir)
     if not name or not (Path(index_dir) / VERSIONS / name / "manifest.json").is_file():
-        raise IndexMissingError(f"no index in {index_dir}; run `qa index` to build it")
+        raise IndexMissingError(f"{index_dir} 中没有索引，请先运行 `qa index` 建立索引")
     return name
 
 
@@ -186,8 +186,8 @@ def load_index(index_dir: Path) -> Index:
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexMismatchError(
-            f"the index in {index_dir} has format {manifest.get('format')}, this program reads format "
-            f"{FORMAT_VERSION}; rebuild it with `qa index --rebuild`"
+            f"{index_dir} 中的索引格式为 {manifest.get('format')}，本程序读取的格式为 "
+            f"{FORMAT_VERSION}，请运行 `qa index --rebuild` 重建索引"
         )
     try:
         with open(path / "chunks.jsonl", encoding="utf-8") as fh:
@@ -203,7 +203,7 @@ def load_index(index_dir: Path) -> Index:
                 bm25 = build_chunk_bm25(chunks)
     except (OSError, ValueError, KeyError, RuntimeError) as err:  # faiss reports a bad file as RuntimeError
         raise IndexMismatchError(
-            f"the index in {index_dir} is damaged ({one_line(err)}); rebuild it with `qa index --rebuild`"
+            f"{index_dir} 中的索引已损坏（{one_line(err)}），请运行 `qa index --rebuild` 重建索引"
         ) from err
     with_vectors = len(chunks) if embedded is None else int(np.count_nonzero(embedded))
     if (
@@ -212,8 +212,8 @@ def load_index(index_dir: Path) -> Index:
         or (embedded is not None and len(embedded) != len(chunks))
     ):
         raise IndexMismatchError(
-            f"the index in {index_dir} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
-            f"{dense.ntotal} searchable); rebuild it with `qa index --rebuild`"
+            f"{index_dir} 中的索引前后不一致（{len(chunks)} 个片段、{len(vectors)} 个向量、"
+            f"{dense.ntotal} 个可检索），请运行 `qa index --rebuild` 重建索引"
         )
     return Index(
         path=path, manifest=manifest, chunks=chunks, vectors=vectors, dense=dense, bm25=bm25, embedded=embedded
@@ -225,9 +225,9 @@ def check_embedder(index: Index, embedder: Embedder) -> None:
     built = index.manifest.get("embedder", {})
     if built.get("name") != embedder.name or built.get("dim") != embedder.dim:
         raise IndexMismatchError(
-            f"the index in {index.path.parent.parent} was built with embedder {built.get('name')!r} "
-            f"({built.get('dim')} dims) but {embedder.name!r} ({embedder.dim} dims) is configured; "
-            "rebuild it with `qa index --rebuild` or set QA_EMBED_MODEL back"
+            f"{index.path.parent.parent} 中的索引是用向量模型 {built.get('name')!r}（{built.get('dim')} 维）建立的，"
+            f"而当前配置的是 {embedder.name!r}（{embedder.dim} 维）；"
+            "请运行 `qa index --rebuild` 重建索引，或把 QA_EMBED_MODEL 改回原来的模型"
         )
 
 

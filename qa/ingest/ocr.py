@@ -75,14 +75,16 @@ def read_image(data: bytes, name: str) -> str:
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise IngestError(f"{name}: the image is {image.width}×{image.height} pixels, too large to read")
+                raise IngestError(
+                    f"{name}：图片为 {image.width}×{image.height} 像素，过大无法读取；请缩小或裁剪后再上传"
+                )
             image.load()
             text = _each([image], name)
     except IngestError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
         raise IngestError(
-            f"{name}: the image is corrupt or not a PNG/JPEG ({' '.join(str(err).split())[:160]})"
+            f"{name}：图片已损坏或不是 PNG/JPEG 格式（{' '.join(str(err).split())[:160]}），请重新导出后再上传"
         ) from err
     return text[0]
 
@@ -91,15 +93,13 @@ def read_scanned_pdf(data: bytes, name: str, pages: list[int] | None = None) -> 
     """OCR the pages of a PDF (0-based `pages`; all of them by default): one text per page, "" for a page OCR
     could not read (reported). Reading every page and finding no text at all is an IngestError."""
     if not available():
-        raise IngestError(
-            f"{name}: the PDF has no text layer (a scanned image?); {INSTALL_HINT}; or supply a .docx/.txt version"
-        )
+        raise IngestError(f"{name}：PDF 没有文字层（可能是扫描件）；{INSTALL_HINT}；或提供 .docx/.txt 版本")
     import pypdfium2 as pdfium
 
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
-        raise IngestError(f"{name}: the PDF is corrupt or unreadable ({err}); re-export it and try again") from err
+        raise IngestError(f"{name}：PDF 已损坏或无法读取（{err}），请重新导出后重试") from err
     indexes = list(range(len(pdf))) if pages is None else pages
     try:
         return _each(_rendered(pdf, indexes), name, numbers=[i + 1 for i in indexes], required=pages is None)
@@ -132,6 +132,6 @@ def _each(images: Iterable[Image], name: str, *, numbers: list[int] | None = Non
                 stacklevel=2,
             )
     if required and not any(t.strip() for t in texts):
-        what = "OCR read no text in the image" if single else "the PDF has no text layer and OCR read no text in it"
-        raise IngestError(f"{name}: {what}; supply a clearer scan or a .docx/.txt version")
+        what = "OCR 未能从图片中识别出文字" if single else "PDF 没有文字层，OCR 也未识别出文字"
+        raise IngestError(f"{name}：{what}；请提供更清晰的扫描件或 .docx/.txt 版本")
     return texts

@@ -114,16 +114,16 @@ def read_raw(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Settin
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
-            f"{path.name}: unsupported file type {suffix or '(none)'!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
+            f"{path.name}：不支持的文件类型 {suffix or '（无扩展名）'!r}；请使用 {'、'.join(SUPPORTED_SUFFIXES)} 之一"
         )
     if not path.is_file():
-        raise IngestError(f"{path}: file not found")
+        raise IngestError(f"{path}：文件不存在，请检查路径")
     size = path.stat().st_size
     if size == 0:
-        raise IngestError(f"{path.name}: the file is empty")
+        raise IngestError(f"{path.name}：文件为空，请检查后重新提供")
     if size > max_bytes:
         raise IngestError(
-            f"{path.name}: file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; split it into parts"
+            f"{path.name}：文件有 {size / 1e6:.1f} MB，超过 {max_bytes / 1e6:.0f} MB 的上限，请拆分成几个文件"
         )
     data = path.read_bytes()
     ocr = paged = False
@@ -144,7 +144,7 @@ def read_raw(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, settings: Settin
         text = _unmarked(decode_bytes(data, path.name))
     _check_chars(len(text), path.name, limits)
     if not text.strip():
-        raise IngestError(f"{path.name}: no text found in the file")
+        raise IngestError(f"{path.name}：文件中没有可读取的文字，请检查文件内容")
     return RawText(text, paged=paged, ocr=ocr, ocr_pages=ocr_pages)
 
 
@@ -176,7 +176,9 @@ def _check_archive(data: bytes, name: str, limits: _Limits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise IngestError(f"{name}: the file is corrupt or not a Word document ({_reason(err)})") from err
+        raise IngestError(
+            f"{name}：文件已损坏或不是 Word 文档（{_reason(err)}），请用 Word 另存为 .docx 后再上传"
+        ) from err
     if len(infos) > limits.entries:
         raise _too_many_entries(name, len(infos), limits)
     total = sum(info.file_size for info in infos)
@@ -226,12 +228,12 @@ def decode_bytes(data: bytes, name: str) -> str:
                 return _check_text(data.decode(encoding), name)
             except UnicodeDecodeError as err:
                 raise IngestError(
-                    f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}"
+                    f"{name}：文件以 {encoding} 字节序标记开头，但内容不是有效的 {encoding}；请另存为 UTF-8 后重试"
                 ) from err
     if b"\x00" in data[:65536]:
         utf16 = _utf16_without_bom(data)
         if utf16 is None:
-            raise IngestError(f"{name}: looks like a binary file, not text; convert it to .txt, .docx or .pdf first")
+            raise IngestError(f"{name}：看起来是二进制文件而不是文本，请先转换为 .txt、.docx 或 .pdf")
         return _check_text(utf16, name)
     # UTF-8 and GB18030 are tried strictly before any guessing: both are fast on a 50 MB file and a strict
     # decode of one of them succeeding is a far better signal than a statistical guess.
@@ -252,7 +254,7 @@ def decode_bytes(data: bytes, name: str) -> str:
 
     best = from_bytes(data[:1_000_000]).best()
     if best is None or best.encoding is None:
-        raise IngestError(f"{name}: cannot recognise the text encoding; save it as UTF-8 and try again")
+        raise IngestError(f"{name}：无法识别文字编码，请另存为 UTF-8 后重试")
     return _check_text(data.decode(best.encoding, errors="replace"), name)
 
 
@@ -271,7 +273,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
 def _check_text(text: str, name: str) -> str:
     sample = text[:65536]
     if sample and len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
-        raise IngestError(f"{name}: looks like a binary file, not text; convert it to .txt, .docx or .pdf first")
+        raise IngestError(f"{name}：看起来是二进制文件而不是文本，请先转换为 .txt、.docx 或 .pdf")
     return text
 
 
@@ -289,7 +291,7 @@ def _read_pdf(data: bytes, name: str, limits: _Limits) -> tuple[list[str], bool,
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError(f"{name}: the PDF is password-protected; save an unprotected copy first")
+            raise IngestError(f"{name}：PDF 有密码保护，请先另存一份无密码的副本")
         n_pages = len(reader.pages)
         if n_pages > limits.pdf_pages:
             raise IngestError(
@@ -312,9 +314,7 @@ def _read_pdf(data: bytes, name: str, limits: _Limits) -> tuple[list[str], bool,
             f"“{name}”中有数据流解压后过大（{_reason(err)}），已拒收；文件可能是压缩炸弹，请重新导出 PDF 后再上传"
         ) from err
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as err:
-        raise IngestError(
-            f"{name}: the PDF is corrupt or unreadable ({_reason(err)}); re-export it and try again"
-        ) from err
+        raise IngestError(f"{name}：PDF 已损坏或无法读取（{_reason(err)}），请重新导出后重试") from err
     return _ocr_pdf(data, name, limits, pages, scans)
 
 
@@ -368,7 +368,9 @@ def _read_docx(data: bytes, name: str, limits: _Limits) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        raise IngestError(f"{name}: the .docx file is corrupt or not a Word document ({_reason(err)})") from err
+        raise IngestError(
+            f"{name}：.docx 文件已损坏或不是 Word 文档（{_reason(err)}），请用 Word 另存为 .docx 后再上传"
+        ) from err
     lines: list[str] = []
     n_chars = 0
     # iter_inner_content keeps paragraphs and tables in reading order.

@@ -54,7 +54,7 @@ def load_documents(path: Path) -> list[Document]:
     lines, pages = clean_pages(raw.text, paged=raw.paged)
     docs = parse_documents("\n".join(lines), path.name, pages=pages, ocr=raw.ocr, ocr_pages=raw.ocr_pages)
     if not docs:
-        raise IngestError(f"{path.name}: no text left after removing page numbers and blank lines")
+        raise IngestError(f"{path.name}：去掉页码和空行后没有文字，请检查文件内容")
     return docs
 
 

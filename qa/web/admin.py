@@ -109,7 +109,7 @@ def make_admin_tab(service: Any) -> dict[str, Any]:
             if name not in {u.stored_name for u in guard.desk.pending()} or not path.is_file():
                 return f"“{name}”不在待审核列表中，请刷新。"
             text = read_text(path, settings=service.settings)
-        except QAError as err:  # the reader's reasons are English: say them in Chinese
+        except QAError as err:  # the reader's reasons are Chinese; anything else is wrapped as 无法读取（…）
             return f"无法预览：{chinese_reason(str(err))}"
         more = f"\n……（共 {len(text)} 字，仅显示前 {PREVIEW_CHARS} 字）" if len(text) > PREVIEW_CHARS else ""
         return text[:PREVIEW_CHARS] + more

@@ -60,29 +60,10 @@ def unindexed(report: Any, names: Iterable[str]) -> set[str]:
     return failed
 
 
-# The indexer's and reader's English reasons (qa.index.build, qa.ingest.read), as the Chinese page says them.
-_REASONS = (
-    ("no such file or folder", "文件或文件夹不存在"),
-    ("file not found", "文件不存在"),
-    ("no text found in the file", "文件中没有可读取的文字"),
-    ("no text to index", "没有可索引的文字"),
-    ("no text left after removing page numbers", "去掉页码和空行后没有文字"),
-    ("password-protected", "PDF 有密码保护，请另存一份无密码的副本"),
-    ("not a Word document", "文件已损坏或不是 Word 文档"),
-    ("looks like a binary file", "看起来是二进制文件而不是文本，请先转换为 .txt、.docx 或 .pdf"),
-    ("cannot recognise the text encoding", "无法识别文字编码，请另存为 UTF-8 后重试"),
-    ("is already indexed from", "文档编号与已索引的文件重复，请改名"),
-    ("supply a clearer scan", "扫描件无法识别，请提供更清晰的扫描件或 .docx/.txt 版本"),
-    ("EOF marker not found", "PDF 文件不完整或已损坏"),
-)
-
-
 def chinese_reason(reason: str) -> str:
-    """An index/read failure reason in Chinese when it is one of the known English ones (else unchanged)."""
+    """An index/read failure reason as the page shows it: the indexer's and reader's own reasons are Chinese and
+    pass unchanged; anything else (an OS or library error without Chinese) is wrapped as 无法读取（…）."""
     text = str(reason)
-    for needle, chinese in _REASONS:
-        if needle.lower() in text.lower():
-            return chinese
     return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else f"无法读取（{text}）"
 
 

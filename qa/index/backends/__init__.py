@@ -87,8 +87,8 @@ def open_backend(index: Index, spec: str = DEFAULT_BACKEND) -> VectorBackend:
 
         return open_index(spec, index)
     raise ConfigError(
-        f"QA_VECTOR_BACKEND={spec!r} is not a known vector backend; use 'faiss', 'qdrant', "
-        "'qdrant:/path/to/folder' or 'qdrant+http://host:6333'"
+        f"QA_VECTOR_BACKEND={spec!r} 不是已知的向量库；请使用 'faiss'、'qdrant'、"
+        "'qdrant:/path/to/folder' 或 'qdrant+http://host:6333'"
     )
 
 

@@ -41,8 +41,8 @@ def connect(url: str, *, autocommit: bool = True) -> Any:
         import psycopg
     except ImportError as err:
         raise ConfigError(
-            "QA_DATABASE_URL is set but the psycopg package is not installed; "
-            "`pip install '.[postgres]'` or unset QA_DATABASE_URL"
+            "已设置 QA_DATABASE_URL，但没有安装 psycopg 包；"
+            "请运行 `pip install '.[postgres]'`，或取消设置 QA_DATABASE_URL"
         ) from err
     return psycopg.connect(url, autocommit=autocommit)
 

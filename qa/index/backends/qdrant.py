@@ -54,8 +54,8 @@ class QdrantBackend:
             from qdrant_client import QdrantClient
         except ImportError as err:
             raise ConfigError(
-                "QA_VECTOR_BACKEND names qdrant but the qdrant-client package is not installed; "
-                "`pip install qdrant-client` or set QA_VECTOR_BACKEND=faiss"
+                "QA_VECTOR_BACKEND 指定了 qdrant，但没有安装 qdrant-client 包；"
+                "请运行 `pip install qdrant-client`，或设置 QA_VECTOR_BACKEND=faiss"
             ) from err
         if dim <= 0:
             raise ValueError(f"dim must be greater than 0. Currently, it is {dim}")
