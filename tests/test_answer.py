@@ -289,7 +289,7 @@ def test_cli_ask_human_json_and_stdin(seeds_index: Path, monkeypatch, capsys) ->
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 3
     assert "2866" in rows[0]["answer"] and rows[1]["refused"] is True and rows[1]["nearest"]
-    assert "limit" in rows[2]["error"]
+    assert "超过上限" in rows[2]["error"]
 
     assert main(["ask", "-k", "0", WUCHANG]) == 1
     assert "-k must be greater than 0" in capsys.readouterr().err
