@@ -292,7 +292,7 @@ def test_cli_ask_human_json_and_stdin(seeds_index: Path, monkeypatch, capsys) ->
     assert "超过上限" in rows[2]["error"]
 
     assert main(["ask", "-k", "0", WUCHANG]) == 1
-    assert "-k must be greater than 0" in capsys.readouterr().err
+    assert "-k 应大于 0" in capsys.readouterr().err
 
 
 # ---- answer quality: sentence roles, topic, tables, metadata lists, counted nouns ------------------------------
