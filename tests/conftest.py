@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import uuid
 import zlib
@@ -56,6 +57,33 @@ def _private_embedding_caches(monkeypatch: pytest.MonkeyPatch) -> None:
     `make test` exports QA_EMBED_CACHE_DIR for the eval, and tests that count what a build embeds must not see
     vectors another test cached."""
     monkeypatch.delenv("QA_EMBED_CACHE_DIR", raising=False)
+
+
+# Two small real seed files; the index and worker tests build from them.
+SMALL_SEEDS = ("001_884f6c705b95b4c7.txt", "002_1f72599712e05cfe.txt")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """Two small real seed files in a folder of their own."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in SMALL_SEEDS:
+        shutil.copy(SEEDS_DIR / name, folder / name)
+    return folder
+
+
+class FailingEmbedder(ToyEmbedder):
+    """The toy embedder, but it dies on the n-th batch, like a killed or crashing model."""
+
+    def __init__(self, fail_on_call: int) -> None:
+        super().__init__()
+        self.fail_on_call = fail_on_call
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if self.calls + 1 >= self.fail_on_call:
+            raise RuntimeError("embedder died")
+        return super().embed_documents(texts)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SEEDS_DIR, ToyEmbedder
+from conftest import SEEDS_DIR, SMALL_SEEDS, FailingEmbedder, ToyEmbedder
 
 from qa.errors import IndexMismatchError, IndexMissingError
 from qa.index.build import build_index, collect_files
@@ -22,31 +22,6 @@ from qa.index.store import (
     load_index,
 )
 from qa.retrieve import Retriever
-
-SMALL_SEEDS = ("001_884f6c705b95b4c7.txt", "002_1f72599712e05cfe.txt")
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """Two small real seed files in a folder of their own."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name in SMALL_SEEDS:
-        shutil.copy(SEEDS_DIR / name, folder / name)
-    return folder
-
-
-class FailingEmbedder(ToyEmbedder):
-    """The toy embedder, but it dies on the n-th batch, like a killed or crashing model."""
-
-    def __init__(self, fail_on_call: int) -> None:
-        super().__init__()
-        self.fail_on_call = fail_on_call
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
-        if self.calls + 1 >= self.fail_on_call:
-            raise RuntimeError("embedder died")
-        return super().embed_documents(texts)
 
 
 class OtherEmbedder(ToyEmbedder):

@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SEEDS_DIR, ToyEmbedder
+from conftest import SMALL_SEEDS, FailingEmbedder, ToyEmbedder
 
 from qa.index.build import build_index
 from qa.index.store import POINTER, STATUS_FILE, current_version, load_index
 from qa.index.worker import BackgroundEmbedder, describe_status, embed_pending, file_progress, read_status
 from qa.retrieve import Retriever
-
-SMALL_SEEDS = ("001_884f6c705b95b4c7.txt", "002_1f72599712e05cfe.txt")
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name in SMALL_SEEDS:
-        shutil.copy(SEEDS_DIR / name, folder / name)
-    return folder
-
-
-class FailingEmbedder(ToyEmbedder):
-    def __init__(self, fail_on_call: int) -> None:
-        super().__init__()
-        self.fail_on_call = fail_on_call
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
-        if self.calls + 1 >= self.fail_on_call:
-            raise RuntimeError("embedder died")
-        return super().embed_documents(texts)
 
 
 def test_a_text_only_build_is_searchable_by_bm25_before_any_vector(corpus: Path, tmp_path: Path) -> None:
