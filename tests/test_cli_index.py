@@ -1,4 +1,5 @@
-"""`qa index`: text first (--no-wait returns as soon as it is searchable), --status, and resuming the embedding."""
+"""`qa index`: text first (--no-wait returns as soon as it is searchable), --status, resuming the embedding, and a
+non-zero exit when a path does not exist or a file cannot be read (after indexing the rest)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,21 @@ def test_a_second_run_finishes_the_embedding_from_the_cache(
 def test_status_without_an_index_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index", "--status"]) == 1
     assert "qa index" in capsys.readouterr().err
+
+
+def test_a_missing_path_fails_the_command(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(env), str(env.parent / "no-such-folder"), "--no-wait", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "no-such-folder" in err and "1 个文件或路径未能索引" in err
+
+
+def test_an_unreadable_file_fails_the_command_but_the_good_one_is_indexed(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "broken.pdf").write_bytes(b"%PDF-1.4\n not really a pdf \x00\x01")
+    assert main(["index", str(env), "--no-wait", "--quiet"]) == 1
+    assert "broken.pdf" in capsys.readouterr().err
+    assert main(["docs", "--json"]) == 0
+    assert SEED.removesuffix(".txt") in capsys.readouterr().out
+    (env / "broken.pdf").unlink()
+    assert main(["index", str(env), "--no-wait", "--quiet"]) == 0
