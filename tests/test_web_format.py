@@ -7,23 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import SAMPLE_META, SAMPLE_TEXT, sample_chunk
 
 from qa.records import Answer, Chunk, Citation, DocMeta, Draft, Hit, Precedent
 from qa.web import format as fmt
-
-META = DocMeta(
-    agency="武汉市江夏区卫生健康局",
-    kind="政协提案",
-    meeting="区政协六届三次会议",
-    proposal_no="20240080",
-    proposers=("严西",),
-    heading="对区政协六届三次会议第20240080号提案的答复",
-    title="关于推进中医药文化进校园的提案",
-    source="000_ecc1ee3b3577c818.txt",
-)
-TEXT = (
-    "针对中医药知识枯燥乏味、晦涩难懂的情况，可通过手抄报、中医经典诵读、主题班会等活动，让学生自主去翻阅有关中医书籍。"
-)
 
 
 def _render_markdown(markdown: str) -> BeautifulSoup:
@@ -36,11 +23,6 @@ def _render_markdown(markdown: str) -> BeautifulSoup:
 def _md_text(markdown: str) -> str:
     """The visible text of a chat message."""
     return _render_markdown(markdown).get_text().strip()
-
-
-def _chunk(text: str = TEXT, meta: DocMeta = META, section: str = "一、中医药书籍缺乏趣味性") -> Chunk:
-    crumb = (meta.display_title, section) if section else (meta.display_title,)
-    return Chunk(Chunk.make_id("d", crumb, text), "d", crumb, text, meta)
 
 
 # ---------------------------------------------------------------- highlighting and citation links
@@ -59,8 +41,8 @@ def test_highlight_ignores_whitespace_differences() -> None:
 
 
 def test_highlight_without_match_shows_plain_passage() -> None:
-    assert "<mark>" not in fmt.highlight(TEXT, "完全不在原文里的句子")
-    assert fmt.highlight(TEXT, "") == TEXT
+    assert "<mark>" not in fmt.highlight(SAMPLE_TEXT, "完全不在原文里的句子")
+    assert fmt.highlight(SAMPLE_TEXT, "") == SAMPLE_TEXT
     assert fmt.highlight("a<b", "   ") == "a&lt;b"  # a blank quote still escapes the passage
 
 
@@ -107,7 +89,7 @@ def test_citation_cards_show_identity_breadcrumb_and_marked_quote() -> None:
     answer = Answer(
         question="江夏区如何推进中医药文化进校园？",
         text="可通过手抄报、中医经典诵读等活动[1]。",
-        citations=[Citation(1, _chunk(), "手抄报、中医经典诵读")],
+        citations=[Citation(1, sample_chunk(), "手抄报、中医经典诵读")],
     )
     panel = fmt.answer_sources_html(answer)
     assert 'id="qa-src-1"' in panel
@@ -119,7 +101,7 @@ def test_citation_cards_show_identity_breadcrumb_and_marked_quote() -> None:
 
 def test_citations_html_numbers_each_card_and_counts_them() -> None:
     other = DocMeta(heading="关于<托育>的答复", agency="咸宁市卫生健康委员会")
-    citations = [Citation(2, _chunk(), "手抄报"), Citation(5, _chunk("托育机构新增 3 家。", other, ""), "")]
+    citations = [Citation(2, sample_chunk(), "手抄报"), Citation(5, sample_chunk("托育机构新增 3 家。", other, ""), "")]
     panel = fmt.citations_html(citations)
     assert "引用来源（2）" in panel
     assert panel.index('id="qa-src-2"') < panel.index('id="qa-src-5"')
@@ -134,16 +116,16 @@ def test_citations_html_without_citations_says_so() -> None:
 
 
 def test_refusal_is_shown_as_such_with_nearest_documents() -> None:
-    hit = Hit(_chunk(), 0.2, 1, ("bm25",))
+    hit = Hit(sample_chunk(), 0.2, 1, ("bm25",))
     answer = Answer(question="火星上有医院吗？", text="文档库中没有相关内容。", refused=True, hits=[hit])
     assert "无法根据现有文档回答" in fmt.answer_markdown(answer)
     panel = fmt.answer_sources_html(answer)
-    assert "最接近的文档" in panel and META.display_title in panel and "qa-src-1" not in panel
+    assert "最接近的文档" in panel and SAMPLE_META.display_title in panel and "qa-src-1" not in panel
 
 
 def test_nearest_html_shows_at_most_limit_clipped_unnumbered_cards() -> None:
     long_text = "甲" * 300
-    hits = [Hit(_chunk(f"{i}{long_text}"), 0.1, i, ()) for i in range(1, 6)]
+    hits = [Hit(sample_chunk(f"{i}{long_text}"), 0.1, i, ()) for i in range(1, 6)]
     panel = fmt.nearest_html(hits)
     assert panel.count('class="qa-src qa-src-near"') == 3
     assert "1甲" in panel and "4甲" not in panel
@@ -168,9 +150,9 @@ def test_refused_answer_markdown_has_banner_and_no_links() -> None:
 
 
 def test_unsupported_sentences_are_flagged() -> None:
-    answer = Answer(question="q", text="甲[1]。乙。", citations=[Citation(1, _chunk(), "")], unsupported=[1])
+    answer = Answer(question="q", text="甲[1]。乙。", citations=[Citation(1, sample_chunk(), "")], unsupported=[1])
     assert "1 句未能在引用原文中核实" in fmt.answer_markdown(answer)
-    supported = Answer(question="q", text="甲[1]。", citations=[Citation(1, _chunk(), "")])
+    supported = Answer(question="q", text="甲[1]。", citations=[Citation(1, sample_chunk(), "")])
     assert "qa-note" not in fmt.answer_markdown(supported)
 
 
@@ -190,14 +172,16 @@ def test_backend_name(backend: str, expected: str) -> None:
 
 
 def test_precedents_show_score_and_matched_passage() -> None:
-    html = fmt.precedents_html([Precedent("d", META, 0.8123, (_chunk(),))])
-    assert "0.81" in html and "手抄报" in html and META.display_title in html
+    html = fmt.precedents_html([Precedent("d", SAMPLE_META, 0.8123, (sample_chunk(),))])
+    assert "0.81" in html and "手抄报" in html and SAMPLE_META.display_title in html
     assert "没有找到" in fmt.precedents_html([])
 
 
 def test_precedents_are_numbered_with_clipped_passages() -> None:
-    plain = _chunk("乙" * 300, section="")
-    html = fmt.precedents_html([Precedent("a", META, 0.9, (_chunk(),)), Precedent("b", META, 0.456, (plain,))])
+    plain = sample_chunk("乙" * 300, section="")
+    html = fmt.precedents_html(
+        [Precedent("a", SAMPLE_META, 0.9, (sample_chunk(),)), Precedent("b", SAMPLE_META, 0.456, (plain,))]
+    )
     assert "相似的既往答复（2）" in html
     assert '<span class="qa-src-n">1</span>' in html and '<span class="qa-src-n">2</span>' in html
     assert "匹配得分 0.46" in html
@@ -233,7 +217,7 @@ def test_draft_notes_follow_the_edited_text() -> None:
 
 def test_document_rows_and_filter_choices() -> None:
     other = DocMeta(agency="咸宁市卫生健康委员会", kind="人大建议", date="2021-07-02", source="002.txt")
-    docs = [("000#1", META), ("002.txt", other)]
+    docs = [("000#1", SAMPLE_META), ("002.txt", other)]
     rows = fmt.document_rows(docs)
     assert rows[0][fmt.DOC_COLUMNS.index("编号")] == "20240080"
     assert rows[1][fmt.DOC_COLUMNS.index("来源文件")] == "002.txt"
@@ -337,7 +321,7 @@ def _assert_no_autolink(markdown: str) -> None:
 
 
 def test_hostile_document_in_the_sources_panel_is_shown_as_text() -> None:
-    chunk = _chunk(HOSTILE_TEXT, HOSTILE_META, section=f"一、{BANNER}")
+    chunk = sample_chunk(HOSTILE_TEXT, HOSTILE_META, section=f"一、{BANNER}")
     answer = Answer(question="q", text="新增 3 家[1]。", citations=[Citation(1, chunk, "托育机构新增 3 家。")])
     soup = BeautifulSoup(fmt.answer_sources_html(answer), "html.parser")
     _assert_only_own_markup(soup, PANEL_MARKUP)
@@ -357,7 +341,7 @@ def test_hostile_quote_is_highlighted_without_becoming_markup() -> None:
 
 @pytest.mark.parametrize("panel", ["nearest", "precedents"])
 def test_hostile_document_in_nearest_and_precedent_cards_is_text(panel: str) -> None:
-    chunk = _chunk(HOSTILE_TEXT[:200], HOSTILE_META, section=SHEET)
+    chunk = sample_chunk(HOSTILE_TEXT[:200], HOSTILE_META, section=SHEET)
     if panel == "nearest":
         out = fmt.nearest_html([Hit(chunk, 0.2, 1, ())])
     else:
@@ -370,7 +354,7 @@ def test_hostile_document_in_nearest_and_precedent_cards_is_text(panel: str) -> 
 def test_hostile_answer_text_in_the_chat_is_text() -> None:
     # the model (or an extractive quote) repeats the document's markup; [1] is a real citation, [7] is not
     text = f"{HOSTILE_TEXT}[1]，另见[7]。"
-    answer = Answer(question="q", text=text, citations=[Citation(1, _chunk(), "")], unsupported=[0])
+    answer = Answer(question="q", text=text, citations=[Citation(1, sample_chunk(), "")], unsupported=[0])
     markdown = fmt.answer_markdown(answer)
     soup = _render_markdown(markdown)
     _assert_only_own_markup(soup, CHAT_MARKUP)
@@ -450,13 +434,13 @@ def test_hostile_draft_notes_and_index_status_are_text() -> None:
 # ---------------------------------------------------------------- pages, OCR and the link to the original
 
 
-def _paged(page: int, ocr: bool = False, doc_id: str = "d", meta: DocMeta = META) -> Chunk:
-    return Chunk("c1", doc_id, (meta.display_title, "一、总体情况"), TEXT, meta, page=page, ocr=ocr)
+def _paged(page: int, ocr: bool = False, doc_id: str = "d", meta: DocMeta = SAMPLE_META) -> Chunk:
+    return Chunk("c1", doc_id, (meta.display_title, "一、总体情况"), SAMPLE_TEXT, meta, page=page, ocr=ocr)
 
 
 def test_source_cards_show_the_page_where_there_is_one() -> None:
     panel = fmt.citations_html([Citation(1, _paged(3), "手抄报")])
-    assert '来源文件：a.pdf · <span class="qa-src-page">第3页</span>' in panel.replace(META.source, "a.pdf")
+    assert '来源文件：a.pdf · <span class="qa-src-page">第3页</span>' in panel.replace(SAMPLE_META.source, "a.pdf")
     assert "第0页" not in fmt.citations_html([Citation(1, _paged(0), "手抄报")])
     assert "qa-src-page" not in fmt.citations_html([Citation(1, _paged(0), "手抄报")])
     near = fmt.nearest_html([Hit(_paged(12, ocr=True), 0.1, 1, ())])
@@ -497,7 +481,7 @@ def _assert_only_own_markup_and_source_link(soup: BeautifulSoup) -> None:
 
 
 def test_citation_cards_show_the_documents_origin_escaped() -> None:
-    citation = Citation(1, _chunk(), "中医药")
+    citation = Citation(1, sample_chunk(), "中医药")
     html_text = fmt.citations_html([citation], {"d": "上传：<b>张三</b> · 2026-11-30 · 待审核"})
     assert '<div class="qa-src-origin">来源：上传：&lt;b&gt;张三&lt;/b&gt; · 2026-11-30 · 待审核</div>' in html_text
     assert "qa-src-origin" not in fmt.citations_html([citation])
