@@ -1,7 +1,7 @@
 """The answer stage's vocabulary, loaded from the reviewable tables in qa/data (each entry with its reason).
 
 Question words, corpus-wide generic words, colloquial → official synonyms, measure words and the measure words
-that answer for each other, metadata words, and the phrases of planted instructions. The modules of qa.answer
+that answer for each other, and metadata words. The modules of qa.answer
 read them from here; none keeps its own copy.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from qa.data import read_table, word_map, word_set
-from qa.text import table_pattern
 
 # Words that say what kind of answer is wanted but not what it is about (多少, 哪些, 请问, 的).
 QUESTION_WORDS = word_set("question_words")
@@ -24,8 +23,6 @@ COLLOQUIAL = tuple(word for (word,) in read_table("colloquial"))
 UNITS = word_map("units")
 # Words that name a metadata field or the kind of document, not a topic: 主管领导有哪些 asks about no topic.
 META_WORDS = word_set("meta_words")
-# Lines that speak to a reader or a model instead of reporting anything: data, never an answer.
-INSTRUCTION_RE = table_pattern("instructions", flags=re.IGNORECASE)
 
 # A figure with its measure word: 20亩, 5-12个 (the 12个), 10万余张, 500万.
 _NUMBER_UNIT = r"\d[\d,.]*\s*(?:万|亿)?\s*(?:余|多)?\s*(?:{unit})"

@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.answer.injection import is_instruction
 from qa.answer.lexicon import (
     DURATION,
     GENERIC,
-    INSTRUCTION_RE,
     QUESTION_WORDS,
     SYNONYMS,
     figure_pattern,
@@ -157,7 +157,7 @@ def rank_sentences(
         (n, s, e)
         for n, chunk in enumerate(sources, 1)
         for s, e in split_sentences(chunk.text)
-        if not INSTRUCTION_RE.search(line_of(chunk.text, s, e))
+        if not is_instruction(line_of(chunk.text, s, e))
     ]
     texts = [normalize(sources[n - 1].text[s:e]) for n, s, e in spans]
     contexts = [_context(c) for c in sources]
