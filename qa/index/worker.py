@@ -38,6 +38,13 @@ STALE_AFTER = 120.0  # a "running" status not updated for this long belongs to a
 BATCH = 8  # passages per embedder call: short calls keep the model lock free for queries between them
 
 
+def lower_priority(nice: int = 10) -> None:
+    """Give the calling thread a lower CPU priority, so questions come first on a busy machine (Linux: a thread's
+    nice value is its own, so only this thread — and processes it starts — are affected; elsewhere nothing)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+
+
 def pending_keys(index: Index) -> dict[str, int]:
     """Text keys of the chunks without a vector, with how many rows share each key."""
     if index.embedded is None:
@@ -325,8 +332,7 @@ class BackgroundEmbedder:
         return self._idle.wait(timeout)
 
     def _run(self) -> None:
-        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread's nice value is its own
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
+        lower_priority(self.nice)
         embedder: Embedder | None = None
         while not self._stop.is_set():
             self._wake.wait(timeout=60.0)
