@@ -48,6 +48,10 @@ class Settings:
     max_archive_entries: int = 2000  # .docx: the number of parts in the zip
     max_pdf_pages: int = 1000
     max_upload_chars: int = 2_000_000  # characters of text extracted from one file, any type
+    max_upload_chunks: int = 5000  # passages one uploaded file may add to the index (each one is embedded later)
+    # The upload queue (qa.web.queue): jobs run one at a time; more waiting or running jobs than this are refused.
+    upload_queue_max: int = 8
+    upload_queue_per_user: int = 3  # of those, one uploader's
     agency_name: str = ""  # drafting profile: the bureau's name, leaders and contacts
     agency_leader: str = ""
     agency_leader_phone: str = ""
@@ -68,7 +72,7 @@ class Settings:
         for name in (
             "upload_max_mb", "max_unpacked_mb", "max_archive_entries", "max_pdf_pages", "max_upload_chars",
             "upload_quota_mb_per_user", "upload_quota_mb_total", "tmp_max_age_hours", "login_max_failures",
-            "login_lockout_seconds",
+            "login_lockout_seconds", "max_upload_chunks", "upload_queue_max", "upload_queue_per_user",
         ):  # fmt: skip
             if getattr(self, name) <= 0:
                 raise ConfigError(f"QA_{name.upper()} 应大于 0；现在是 {getattr(self, name)}，请改正该设置")
