@@ -95,6 +95,17 @@ class TermCache:
             self.flush()
         return ids
 
+    def add(self, key: str, terms: Iterable[str]) -> None:
+        """Remember the term ids of a text tokenised elsewhere (``tokenize.tokenize`` of the text whose key this
+        is): an upload tokenises in its own low-priority process, so the build under the lock only looks it up.
+        Like ``ids``, it must run under the build lock (new terms extend the shared vocabulary); flush to keep it."""
+        if key in self._ids:
+            return
+        ids = np.fromiter((self._term_id(t) for t in terms), dtype=np.int32)
+        self._ids[key] = self._pending[key] = ids
+        if self.dir is not None and len(self._pending) >= FLUSH_EVERY:
+            self.flush()
+
     def _term_id(self, term: str) -> int:
         found = self.vocab.get(term)
         if found is None:
