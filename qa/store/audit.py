@@ -21,6 +21,7 @@ ACTIONS = {
     "draft": "起草",
     "export": "导出",
     "upload": "上传",
+    "cancel": "取消上传",
     "approve": "审核通过",
     "reject": "驳回",
     "delete": "删除",
