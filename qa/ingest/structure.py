@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from qa.config import Settings
 from qa.errors import IngestError
 from qa.ingest.clean import clean_pages
 from qa.ingest.cues import salutation
@@ -37,11 +38,12 @@ _MAX_HEADING = 40
 CLOSING_HEADINGS = ("结语及联系方式", "联系方式", "结语")
 
 
-def load_documents(path: Path) -> list[Document]:
+def load_documents(path: Path, *, settings: Settings | None = None) -> list[Document]:
     """Read, clean and parse one file.
 
     Args:
         path: a file of a supported type.
+        settings: the resource limits to read it under (qa.ingest.read.read_raw; default: Settings' defaults).
 
     Returns:
         One Document per reply in the file (most files hold one).
@@ -50,7 +52,7 @@ def load_documents(path: Path) -> list[Document]:
         IngestError: the file cannot be read, or nothing is left once page numbers and the like are removed.
     """
     path = Path(path)
-    raw = read_raw(path)
+    raw = read_raw(path, settings=settings)
     lines, pages = clean_pages(raw.text, paged=raw.paged)
     docs = parse_documents("\n".join(lines), path.name, pages=pages, ocr=raw.ocr, ocr_pages=raw.ocr_pages)
     if not docs:
