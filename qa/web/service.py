@@ -21,11 +21,12 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._build_lock = threading.Lock()
+        self.build_lock = threading.RLock()  # index writes of this process; the upload queue holds it around its swap
         self._generator: Any = None
         self.feedback_lock = threading.Lock()
         self.embedder_worker: Any = None  # qa.index.worker.BackgroundEmbedder once start_embedder ran
         self._guard: Any = None  # qa.web.guard.Guard, opened on first use
+        self._upload_queue: Any = None  # qa.web.queue.UploadQueue, started on first use
 
     @property
     def guard(self) -> Any:
@@ -35,6 +36,15 @@ class Service:
 
             self._guard = Guard(self.settings)
         return self._guard
+
+    @property
+    def upload_queue(self) -> Any:
+        """The upload queue (qa.web.queue.UploadQueue): uploads become jobs run one at a time on its thread."""
+        if self._upload_queue is None:
+            from qa.web.queue import UploadQueue
+
+            self._upload_queue = UploadQueue(self)
+        return self._upload_queue
 
     @property
     def uploads_dir(self) -> Path:
@@ -67,23 +77,25 @@ class Service:
             paths.append(self.uploads_dir)
         return paths
 
-    def rebuild(self, *, progress: bool = True) -> Any:
+    def rebuild(self, *, progress: bool = True, load_chunks: Any = None) -> Any:
         """Re-index seeds plus uploads (incremental by file hash; deleted files drop out). One build at a time.
 
         With the background embedder running, the new text goes live at once (BM25 and metadata) and the
         embedder is woken to add its vectors; without it, the build embeds before it swaps, as before.
+        ``load_chunks`` (file → chunks) replaces the ingest pipeline: the upload queue passes the chunks it read.
         """
         from qa.index.build import build_index
         from qa.index.embed import get_embedder
 
         background = self.embedder_worker is not None
-        with self._build_lock:
+        with self.build_lock:
             report = build_index(
                 self.source_paths(),
                 self.settings.index_dir,
                 get_embedder(self.settings.embed_model),
                 progress=progress,
                 embed=not background,
+                **({"load_chunks": load_chunks} if load_chunks else {}),
             )
         if background and report.pending:
             self.embedder_worker.kick()
