@@ -85,22 +85,18 @@ class UploadDesk:
         return [p.name for d in (self.uploads_dir, self.pending_dir) if d.is_dir() for p in d.iterdir()]
 
     def submit(self, files: Iterable[Any], user: User, ip: str = "") -> Submission:
-        """Check, version and store each file for `user`; a refused file does not stop the others.
+        """Check, version and store each file for `user` at once; a refused file does not stop the others.
+        (The app queues uploads instead: qa.web.queue, which uses `admit` and `place`.)
 
         Raises:
             PermissionDenied: the user may not upload (nothing is stored).
         """
-        try:
-            require(user, "upload")
-        except PermissionDenied as err:
-            self.audit.record("upload", user.name, outcome="refused", detail=str(err), ip=ip)
-            raise
+        self.may_upload(user, ip)
         result = Submission()
-        straight = not self.review or user.role == "admin"
         for item in files or []:
             src = Path(item if isinstance(item, str) else getattr(item, "name", str(item)))
             try:
-                upload = self._store_one(src, user, straight)
+                upload = self.place(self.admit(src, user), src)
             except QAError as err:
                 result.rejected.append(str(err))
                 self.audit.record("upload", user.name, outcome="refused", target=src.name, detail=str(err), ip=ip)
@@ -110,22 +106,41 @@ class UploadDesk:
             self.audit.record("upload", user.name, target=upload.stored_name, detail=note, ip=ip)
         return result
 
-    def _store_one(self, src: Path, user: User, straight: bool) -> Upload:
+    def may_upload(self, user: User, ip: str = "") -> None:
+        """Raises PermissionDenied (audited) when the user's role may not upload."""
+        try:
+            require(user, "upload")
+        except PermissionDenied as err:
+            self.audit.record("upload", user.name, outcome="refused", detail=str(err), ip=ip)
+            raise
+
+    def admit(
+        self, src: Path, user: User, *, taken: Iterable[str] = (), queued_bytes: tuple[int, int] = (0, 0)
+    ) -> Upload:
+        """Check one file for `user` and choose the name and state it will be stored under; nothing is stored.
+
+        Args:
+            src: the uploaded file (its name is the name the user gave it).
+            user: the uploader: review decides whether it goes live (已通过) or waits (待审核).
+            taken: names reserved by uploads not stored yet (the queue's jobs), so versions do not clash.
+            queued_bytes: bytes of this user's and of everyone's queued uploads, counted against the quotas.
+
+        Raises:
+            IngestError: unsupported, empty, too large, content not matching its extension, or over a quota.
+        """
         base = check_upload(src, src.name, self.settings.upload_max_mb)
         size = src.stat().st_size
         check_quota(
             base,
             size,
-            user_bytes=self.provenance.usage(user.name),
-            total_bytes=folder_bytes([self.uploads_dir, self.pending_dir]),
+            user_bytes=self.provenance.usage(user.name) + queued_bytes[0],
+            total_bytes=folder_bytes([self.uploads_dir, self.pending_dir]) + queued_bytes[1],
             settings=self.settings,
             user=user.name,
         )
-        data = src.read_bytes()
-        stored, version = self.provenance.next_name(base, self._taken())
-        folder = self.uploads_dir if straight else self.pending_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        upload = Upload(
+        stored, version = self.provenance.next_name(base, [*self._taken(), *taken])
+        straight = not self.review or user.role == "admin"
+        return Upload(
             stored_name=stored,
             base_name=base,
             version=version,
@@ -134,14 +149,28 @@ class UploadDesk:
             status=APPROVED if straight else PENDING,
             reviewer=user.name if straight and self.review else "",
             size_bytes=size,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=hashlib.sha256(src.read_bytes()).hexdigest(),
         )
+
+    def place(self, upload: Upload, src: Path, *, move: bool = False) -> Upload:
+        """Record an admitted upload and store its bytes as data: in uploads/ (已通过, indexed by the next build)
+        or pending/ (待审核). ``move`` moves ``src`` (a staged copy) instead of copying it.
+
+        Raises:
+            StoreError: the name is already recorded (nothing is written).
+            ReviewError: the file could not be written (its record is marked 已删除).
+        """
+        folder = self.uploads_dir if upload.status == APPROVED else self.pending_dir
+        folder.mkdir(parents=True, exist_ok=True)
         recorded = self.provenance.add(upload)  # first: a name clash fails before a byte is written
         try:
-            (folder / stored).write_bytes(data)  # stored as data, never executed
+            if move:
+                shutil.move(src, folder / upload.stored_name)
+            else:
+                (folder / upload.stored_name).write_bytes(src.read_bytes())  # stored as data, never executed
         except OSError as err:
-            self.provenance.set_status(stored, DELETED, note=f"保存失败：{err}")
-            raise ReviewError(f"“{base}”保存失败：{err}") from err
+            self.provenance.set_status(upload.stored_name, DELETED, note=f"保存失败：{err}")
+            raise ReviewError(f"“{upload.base_name}”保存失败：{err}") from err
         return recorded
 
     def pending(self) -> list[Upload]:
