@@ -109,9 +109,8 @@ def test_load_sets_marks_splits_and_rejects_shared_ids(tmp_path: Path) -> None:
            "answerable": True}  # fmt: skip
     for n, gold_set in enumerate(GOLD_SETS):
         (tmp_path / gold_set.file).write_text(json.dumps({**row, "id": f"q{n}"}), encoding="utf-8")
-    assert [(i.id, i.split) for i in load_sets(tmp_path)] == [
-        ("q0", "tuning-seeds"), ("q1", "tuning-varied"), ("q2", "fresh-seeds"), ("q3", "fresh-varied")
-    ]  # fmt: skip
+    assert [(i.id, i.split) for i in load_sets(tmp_path)] == [(f"q{n}", s.name) for n, s in enumerate(GOLD_SETS)]
+    assert [s.name for s in GOLD_SETS[:4]] == ["tuning-seeds", "tuning-varied", "fresh-seeds", "fresh-varied"]
     (tmp_path / GOLD_SETS[3].file).write_text(json.dumps({**row, "id": "q0"}), encoding="utf-8")
     with pytest.raises(EvalError, match="另一个标准答案集"):
         load_sets(tmp_path)

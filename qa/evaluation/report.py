@@ -52,7 +52,18 @@ def _answers_section(answers: dict[str, Any]) -> list[str]:
     ]
 
 
-SPLIT_ORDER = ("tuning-seeds", "tuning-varied", "tuning", "fresh-seeds", "fresh-varied", "fresh")
+SPLIT_ORDER = (
+    "tuning-seeds",
+    "tuning-varied",
+    "tuning2-seeds",
+    "tuning2-varied",
+    "tuning",
+    "fresh-seeds",
+    "fresh-varied",
+    "fresh2-seeds",
+    "fresh2-varied",
+    "fresh",
+)
 
 
 def split_tables(report: dict[str, Any]) -> list[str]:

@@ -173,7 +173,7 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
     Args:
         settings: the effective settings (embedder, eval_dir for the gold sets options do not name).
         options: paths and what to run. With options.gold_file only that file is asked (as tuning-seeds) on the
-            seeds alone; otherwise the four sets of qa.evaluation.splits on the seeds plus the varied corpus.
+            seeds alone; otherwise every set of qa.evaluation.splits on the seeds plus the varied corpus.
 
     Returns:
         The report: run facts, per-system retrieval results on tuning-seeds, every split's retrieval and answer

@@ -1,11 +1,12 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Four sets, scored separately and as two totals:
+Eight sets, scored separately and as two totals:
 
-- tuning-seeds (eval/gold.jsonl) and tuning-varied (eval/varied_tuning.jsonl): the code may be read against and
+- tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-seeds / tuning2-varied
+  (eval/tuning2_*.jsonl, written later by someone who read only the documents): the code may be read against and
   tuned on these;
-- fresh-seeds (eval/fresh_seeds.jsonl) and fresh-varied (eval/fresh_varied.jsonl): committed before the changes
-  they measure and never edited; only their aggregate numbers are looked at.
+- fresh-seeds / fresh-varied (eval/fresh_*.jsonl) and fresh2-seeds / fresh2-varied (eval/fresh2_*.jsonl): each
+  pair committed before the changes it measures and never edited; only their aggregate numbers are looked at.
 
 The evaluation index holds the seeds folder plus the varied corpus (eval/varied/v*.txt and v*.html — not its
 README), so every question competes with every document. Precedent search is scored on eval/drafts.jsonl and
@@ -27,7 +28,7 @@ VARIED_SUFFIXES = (".txt", ".html")
 
 @dataclass(frozen=True)
 class GoldSet:
-    name: str  # tuning-seeds, tuning-varied, fresh-seeds, fresh-varied
+    name: str  # tuning-seeds, …, fresh2-varied
     file: str  # in the eval folder
     total: str  # tuning | fresh
 
@@ -37,6 +38,10 @@ GOLD_SETS = (
     GoldSet("tuning-varied", "varied_tuning.jsonl", "tuning"),
     GoldSet("fresh-seeds", "fresh_seeds.jsonl", "fresh"),
     GoldSet("fresh-varied", "fresh_varied.jsonl", "fresh"),
+    GoldSet("tuning2-seeds", "tuning2_seeds.jsonl", "tuning"),
+    GoldSet("tuning2-varied", "tuning2_varied.jsonl", "tuning"),
+    GoldSet("fresh2-seeds", "fresh2_seeds.jsonl", "fresh"),
+    GoldSet("fresh2-varied", "fresh2_varied.jsonl", "fresh"),
 )
 TOTALS = ("tuning", "fresh")
 # Metric-key prefix of each precedent set; "precedents" keeps its meaning from before the varied corpus.
@@ -53,7 +58,7 @@ def varied_files(eval_folder: Path) -> list[Path]:
 
 
 def load_sets(eval_folder: Path, gold_file: Path | None = None) -> list[GoldItem]:
-    """Every question of the four sets, each marked with its split; only `gold_file` (as tuning-seeds) if given.
+    """Every question of the sets, each marked with its split; only `gold_file` (as tuning-seeds) if given.
 
     Raises:
         EvalError: a set is missing or malformed, or two sets share a question id.
