@@ -16,53 +16,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.app_process import running_app, wait_for_vectors
+
 QUESTION = "江夏区如何推进中医药文化进校园？"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def measure(work: Path, cache: Path | None, bar: float, embed_wait: float) -> dict:
     from gradio_client import Client
 
-    port = _free_port()
-    env = {
-        **os.environ,
-        "QA_INDEX_DIR": str(work / "index"),
-        "QA_DATA_DIR": str(work / "data"),
-        "QA_EMBED_CACHE_DIR": str(cache or work / "embeddings"),
-        "QA_USERS": "",
-    }
-    log = (work / "app.log").open("w")
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
     result: dict = {"question": QUESTION, "load_before": os.getloadavg()}
-    try:
+    with running_app(work, cache or work / "embeddings") as app:
         client = None
-        while time.perf_counter() - started < max(bar * 4, 120):
-            if proc.poll() is not None:
-                raise SystemExit(f"app exited with {proc.returncode}: {(work / 'app.log').read_text()[-2000:]}")
+        while time.perf_counter() - app.started < max(bar * 4, 120):
+            if app.exited():
+                raise SystemExit(f"app exited with {app.proc.returncode}: {app.log_tail()}")
             try:
-                client = client or Client(f"http://127.0.0.1:{port}/", verbose=False)
+                client = client or Client(app.url, verbose=False)
                 answer = client.predict(QUESTION, "", "", "", api_name="/ask")
             except Exception:  # not up yet
                 time.sleep(0.25)
                 continue
             if answer.get("citations"):
-                result["first_cited_answer_s"] = round(time.perf_counter() - started, 2)
+                result["first_cited_answer_s"] = round(time.perf_counter() - app.started, 2)
                 result["citations"] = len(answer["citations"])
                 result["retrievers"] = sorted({r for c in answer["citations"] for r in c.get("retrievers", [])})
                 break
@@ -71,20 +51,10 @@ def measure(work: Path, cache: Path | None, bar: float, embed_wait: float) -> di
         if client is not None:
             result.update(_upload(client, work))
         if embed_wait and client is not None:
-            while time.perf_counter() - started < embed_wait:
-                status = client.predict(api_name="/library")[1]
-                if "全部完成" in status:
-                    result["all_vectors_s"] = round(time.perf_counter() - started, 1)
-                    break
-                time.sleep(2)
+            seconds = wait_for_vectors(app, embed_wait)
+            if seconds is not None:
+                result["all_vectors_s"] = round(seconds, 1)
         result["load_after"] = os.getloadavg()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
     return result
 
 

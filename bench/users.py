@@ -2,14 +2,20 @@
 
     .venv/bin/python -m bench.users                  # 20 users, 3 rounds, on the seeds (vectors from the cache)
     .venv/bin/python -m bench.users --users 20 --rounds 3 --endpoint chat
+    .venv/bin/python -m bench.users --client gradio  # the same through gradio_client sessions
 
 Starts `python app.py` over a fresh index folder with the shared embedding cache (QA_EMBED_CACHE_DIR, default
 .cache/embeddings; the seeds' vectors are computed once if it is empty) and waits until every chunk has its
-vector, so the figures are for hybrid search. Each user is a gradio_client session opened beforehand; in every
-round all users send one distinct gold question at the same moment, and each request's wall time (send →
-complete answer) is recorded. Rounds use new questions, so the query-vector cache does not flatter the result;
-`--repeat` asks round 1's questions again to show the cached path. Prints one JSON line with p50/p95/max and
-the load average.
+vector, so the figures are for hybrid search. In every round all users send one distinct gold question at the
+same moment, and each request's wall time (send → complete answer) is recorded. Rounds use new questions, so
+neither the query-vector cache nor the answer cache flatters the result; `--repeat` asks round 1's questions
+again to show the cached path.
+
+The users run in this process, on the same 2 cores as the app. `--client http` (default) speaks Gradio's
+plain HTTP API (POST /gradio_api/call/<name>, then read its event stream) with one httpx connection per user,
+which costs the machine ~1 ms of CPU a request; `--client gradio` uses gradio_client sessions, which cost ~60 ms
+of CPU a request here and so take CPU from the app they measure. Prints one JSON line with p50/p95/max, the p50
+of each round, the client's own CPU seconds and the load average.
 """
 
 from __future__ import annotations
@@ -18,16 +24,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.first_answer import _free_port
+from bench.app_process import ROOT, running_app, wait_for_vectors
 
-ROOT = Path(__file__).resolve().parent.parent
+Ask = Callable[[str], bool]  # one user's request: question → whether the answer cites a source
 
 
 def _questions() -> list[str]:
@@ -40,72 +46,88 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(users: int, rounds: int, endpoint: str, repeat: bool, work: Path) -> dict:
+def _cited(endpoint: str, output: list | dict) -> bool:
+    if endpoint == "ask":
+        return bool(output.get("citations"))  # type: ignore[union-attr]
+    history = output[0]
+    return "qa-cite" in json.dumps(history[-1], ensure_ascii=False)
+
+
+def _inputs(endpoint: str, question: str) -> list:
+    # /ask: question, agency, kind, year; /chat: question, chat history, agency, kind, year (its State is skipped)
+    return [question, "", "", ""] if endpoint == "ask" else [question, [], "", "", ""]
+
+
+def gradio_user(url: str, endpoint: str) -> Ask:
     from gradio_client import Client
 
-    port = _free_port()
-    cache = os.environ.get("QA_EMBED_CACHE_DIR") or str(ROOT / ".cache" / "embeddings")
-    env = {**os.environ, "QA_INDEX_DIR": str(work / "index"), "QA_DATA_DIR": str(work / "data")}
-    env.update({"QA_EMBED_CACHE_DIR": cache, "QA_USERS": ""})
-    log = (work / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=log)  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 900
-        while True:
-            try:
-                status = Client(url, verbose=False).predict(api_name="/library")[1]
-                if "全部完成" in status:
+    client = Client(url, verbose=False, httpx_kwargs={"timeout": 300})
+    return lambda question: _cited(endpoint, client.predict(*_inputs(endpoint, question), api_name=f"/{endpoint}"))
+
+
+def http_user(url: str, endpoint: str) -> Ask:
+    import httpx
+
+    client = httpx.Client(base_url=f"{url}gradio_api/call/", timeout=300)
+
+    def ask(question: str) -> bool:
+        event_id = client.post(endpoint, json={"data": _inputs(endpoint, question)}).raise_for_status().json()
+        event, data = "", ""
+        with client.stream("GET", f"{endpoint}/{event_id['event_id']}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    data = line[5:].strip()
                     break
-            except Exception:
-                if proc.poll() is not None:
-                    raise SystemExit((work / "app.log").read_text()[-2000:]) from None
-            if time.monotonic() > deadline:
-                raise SystemExit("the app did not finish embedding the seeds in 900 s")
-            time.sleep(2)
-        clients = [Client(url, verbose=False, httpx_kwargs={"timeout": 300}) for _ in range(users)]
+        if event != "complete":
+            raise RuntimeError(f"{endpoint} failed: {event} {data[:300]}")
+        output = json.loads(data)
+        return _cited(endpoint, output[0] if endpoint == "ask" else output)
+
+    return ask
+
+
+def run(users: int, rounds: int, endpoint: str, repeat: bool, client: str, work: Path) -> dict:
+    cache = os.environ.get("QA_EMBED_CACHE_DIR") or ROOT / ".cache" / "embeddings"
+    with running_app(work, cache) as app:
+        if wait_for_vectors(app, 900) is None:
+            raise SystemExit("the app did not finish embedding the seeds in 900 s")
+        make_user = http_user if client == "http" else gradio_user
+        sessions = [make_user(app.url, endpoint) for _ in range(users)]
         questions = _questions()
 
-        def one(client: Client, question: str) -> tuple[float, bool]:
+        def one(ask: Ask, question: str) -> tuple[float, bool]:
             began = time.perf_counter()
-            if endpoint == "ask":
-                answer = client.predict(question, "", "", "", api_name="/ask")
-                cited = bool(answer.get("citations"))
-            else:
-                history, _sources, _ = client.predict(question, [], "", "", "", api_name="/chat")
-                cited = "qa-cite" in json.dumps(history[-1], ensure_ascii=False)
+            cited = ask(question)
             return time.perf_counter() - began, cited
 
-        load_before = os.getloadavg()
-        latencies, cited = [], 0
+        load_before, cpu_before = os.getloadavg(), time.process_time()
+        latencies, round_p50, cited = [], [], 0
         for r in range(rounds):
             start = 0 if (repeat and r > 0) else r * users
             batch = [questions[(start + i) % len(questions)] for i in range(users)]
             with ThreadPoolExecutor(max_workers=users) as pool:
-                results = list(pool.map(one, clients, batch))
+                results = list(pool.map(one, sessions, batch))
             latencies += [t for t, _ in results]
+            round_p50.append(round(statistics.median(t for t, _ in results), 2))
             cited += sum(c for _, c in results)
         return {
             "users": users,
             "rounds": rounds,
             "endpoint": endpoint,
+            "client": client,
             "repeat": repeat,
             "requests": len(latencies),
             "cited": cited,
             "p50_s": round(statistics.median(latencies), 2),
             "p95_s": round(_pct(latencies, 0.95), 2),
             "max_s": round(max(latencies), 2),
+            "round_p50_s": round_p50,
+            "client_cpu_s": round(time.process_time() - cpu_before, 2),
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()],
         }
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,10 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--endpoint", choices=("ask", "chat"), default="ask")
+    parser.add_argument("--client", choices=("http", "gradio"), default="http", help="how the users connect")
     parser.add_argument("--repeat", action="store_true", help="later rounds repeat round 1's questions")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qa-users-") as tmp:
-        result = run(args.users, args.rounds, args.endpoint, args.repeat, Path(tmp))
+        result = run(args.users, args.rounds, args.endpoint, args.repeat, args.client, Path(tmp))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
