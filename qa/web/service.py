@@ -10,6 +10,7 @@ from typing import Any
 from qa.config import Settings
 from qa.errors import IndexMismatchError, IndexMissingError, QAError
 from qa.records import DocMeta
+from qa.web.answer_cache import AnswerCache
 
 
 class Service:
@@ -26,6 +27,7 @@ class Service:
         self.feedback_lock = threading.Lock()
         self.embedder_worker: Any = None  # qa.index.worker.BackgroundEmbedder once start_embedder ran
         self._guard: Any = None  # qa.web.guard.Guard, opened on first use
+        self.answer_cache = AnswerCache()  # repeated questions, per index version (qa.web.answer_cache)
         self._upload_queue: Any = None  # qa.web.queue.UploadQueue, started on first use
 
     @property
@@ -128,12 +130,12 @@ class Service:
 
     def warm_answers(self, questions: list[str]) -> None:
         """Answer the page's example questions once (on a background thread at start): the answer stage's tables
-        load, and the examples' query and sentence vectors are cached, so clicking one answers in milliseconds."""
-        from qa.answer.chain import ask
+        load, and the examples' answers are cached, so clicking one answers in milliseconds."""
+        from qa.web.answer_cache import cached_ask
 
         for question in questions:
             try:
-                ask(question, retriever=self.retriever, generator=self.generator)
+                cached_ask(self.answer_cache, question, retriever=self.retriever, generator=self.generator)
             except Exception:  # warming is best effort; a real question reports its own error
                 return
 
