@@ -31,6 +31,7 @@ from qa.data import read_table
 # Up to six characters that stay inside one clause: "忽略前文" and "请把上面的内容全部忘掉" are one thought,
 # a comma or a sentence end separates two.
 _GAP = r"[^,，。;；!！?？:：\n]{0,6}?"
+_CLAUSE = r"[^,，。;；!！?？:：\n]{0,12}?"
 # Sentence ends after NFKC (full-width ！？； become ASCII): an addressee and a directive must share a sentence.
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 # Quoted words are left out when pairing an addressee with a directive: a reply that quotes a proposal
@@ -52,11 +53,13 @@ def _fragment(fragment: str, table: str) -> str:
 
 
 def _words() -> dict[str, str]:
-    """Each word class of instruction_words.tsv as one regex alternation; strong addressees are addressees too."""
+    """Each word class of instruction_words.tsv as one regex alternation, plus `directed`: the addressees strong
+    enough for the `strong` shapes (a model, or the act of answering). Every one of them is an addressee."""
     classes: dict[str, list[str]] = {}
     for cls, fragment in read_table("instruction_words", fields=2):
         classes.setdefault(cls, []).append(f"(?:{_fragment(fragment, 'instruction_words')})")
-    classes["addressee"] += classes["strong"]
+    classes["directed"] = classes["strong"] + classes["answering"]
+    classes["addressee"] += classes["directed"]
     return {cls: "(?:" + "|".join(parts) + ")" for cls, parts in classes.items()}
 
 
@@ -64,14 +67,14 @@ def _words() -> dict[str, str]:
 class _Patterns:
     alone: re.Pattern[str]  # an instruction by itself
     addressed: re.Pattern[str]  # an instruction next to any addressee
-    strong: re.Pattern[str]  # an instruction next to a strong addressee (AI, 模型, 助手…)
+    strong: re.Pattern[str]  # an instruction next to a model (AI, 模型, 助手…) or the act of answering (回答时)
     addressee: re.Pattern[str]
-    strong_addressee: re.Pattern[str]
+    directed: re.Pattern[str]
 
 
 def _compile() -> _Patterns:
     words = _words()
-    fill = {"gap": _GAP, **words}
+    fill = {"gap": _GAP, "clause": _CLAUSE, **words}
     shapes: dict[str, list[str]] = {need: [] for need in _NEEDS}
     for need, fragment in read_table("instruction_shapes", fields=2):
         if need not in shapes:
@@ -84,7 +87,7 @@ def _compile() -> _Patterns:
     return _Patterns(
         *(re.compile("|".join(shapes[need]), flags) for need in _NEEDS),
         addressee=re.compile(words["addressee"], flags),
-        strong_addressee=re.compile(words["strong"], flags),
+        directed=re.compile(words["directed"], flags),
     )
 
 
@@ -103,6 +106,6 @@ def is_instruction(line: str) -> bool:
             continue
         if _PATTERNS.addressed.search(sentence):
             return True
-        if _PATTERNS.strong_addressee.search(sentence) and _PATTERNS.strong.search(sentence):
+        if _PATTERNS.directed.search(sentence) and _PATTERNS.strong.search(sentence):
             return True
     return False
