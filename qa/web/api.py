@@ -229,8 +229,8 @@ def create_api(
 
     @app.post("/v1/chat/completions", response_model=None)
     def chat(body: ChatRequest, request: Request, user: str = Depends(user_of)) -> Any:
-        from qa.answer.chain import ask, ask_stream
         from qa.answer.followup import is_followup
+        from qa.web.answer_cache import cached_ask, cached_ask_stream
 
         question, history = split_messages(body.messages)
         check(question)
@@ -245,7 +245,7 @@ def create_api(
                 raise APIError(503, f"文档库暂不可用：{err}", "server_error", "index_unavailable") from err
         if not body.stream:
             try:
-                answer = reviewed or ask(question, **kwargs)
+                answer = reviewed or cached_ask(service.answer_cache, question, **kwargs)
             except QuestionError as err:
                 raise APIError(400, f"问题有误：{err}", code="invalid_question") from err
             except QAError as err:
@@ -271,7 +271,8 @@ def create_api(
 
         def events() -> Iterator[str]:
             yield chunk({"role": "assistant", "content": ""})
-            pieces = iter([reviewed.text, reviewed]) if reviewed else ask_stream(question, **kwargs)
+            cache = service.answer_cache
+            pieces = iter([reviewed.text, reviewed]) if reviewed else cached_ask_stream(cache, question, **kwargs)
             final: Answer | None = None
             try:
                 for piece in pieces:

@@ -49,7 +49,7 @@ def make_chat(service: Service):
         year: str,
         request: gr.Request,
     ) -> Iterator[tuple[list[dict[str, Any]], str, str, dict[int, Answer]]]:
-        from qa.answer.chain import ask_stream
+        from qa.web.answer_cache import cached_ask_stream
 
         question = (message or "").strip()
         history = list(history or [])
@@ -77,7 +77,8 @@ def make_chat(service: Service):
             stream = (
                 iter([reviewed.text, reviewed])
                 if reviewed
-                else ask_stream(
+                else cached_ask_stream(
+                    service.answer_cache,
                     question,
                     retriever=retriever,
                     history=_history_pairs(answers),
@@ -145,12 +146,16 @@ def make_ask_api(service: Service):
         question: str, agency: str = "", kind: str = "", year: str = "", request: gr.Request = None
     ) -> dict[str, Any]:
         """Answer one question without chat history; returns the answer, citations and refusal as JSON."""
-        from qa.answer.chain import ask
+        from qa.web.answer_cache import cached_ask
 
         try:
             service.guard.check(request, "ask")
-            answer = _reviewed(service, question, {}) or ask(
-                question, retriever=service.retriever, filters=_filters(agency, kind, year), generator=service.generator
+            answer = _reviewed(service, question, {}) or cached_ask(
+                service.answer_cache,
+                question,
+                retriever=service.retriever,
+                filters=_filters(agency, kind, year),
+                generator=service.generator,
             )
         except QAError as err:
             return {"question": question, "error": str(err)}
