@@ -23,10 +23,17 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # ---- the detector on labelled lines ----------------------------------------------------------------------------
 
-# Every labelled file the detector is expected to get entirely right. The held-out half was committed before the
-# detector and measured once (100% / 0%); the two probes were written later to find phrasings it missed, and the
-# first was learnt from after its measurement (see docs/security.md for each file's first score).
-PERFECT = ("planted_instructions_tuning.tsv", "planted_instructions_heldout.tsv", "planted_instructions_probe.tsv")
+# Every labelled file, each of which the detector now gets entirely right. The held-out half was committed before
+# the detector and measured once (100% / 0%); the three probes were written later, each committed before it was
+# run, and learnt from after its first measurement (docs/security.md gives each file's first score): they keep
+# what was learnt from regressing, they are not evidence of how the detector does on new wordings.
+PERFECT = (
+    "planted_instructions_tuning.tsv",
+    "planted_instructions_heldout.tsv",
+    "planted_instructions_probe.tsv",
+    "planted_instructions_probe2.tsv",
+    "planted_instructions_probe3.tsv",
+)
 
 
 @pytest.mark.parametrize("name", PERFECT)
