@@ -4,7 +4,7 @@ line of the project's own documents (which should be none).
 A labelled file (tests/data/planted_instructions_*.tsv) has lines `label<TAB>style<TAB>line`, label `planted` (a
 line that speaks to whoever answers) or `legit` (official text that resembles one); `#` starts a comment.
 
-    python -m qa.evaluation.injection                    # both halves of tests/data, then seeds/ and eval/varied/
+    python -m qa.evaluation.injection                    # every labelled file in tests/data, seeds/, eval/varied/
     python -m qa.evaluation.injection FILE.tsv --misses  # one file, listing every wrong verdict
 """
 
@@ -21,10 +21,8 @@ from qa.errors import QAError
 from qa.ingest.split import split_document
 from qa.ingest.structure import load_documents
 
-LABELLED = (
-    Path("tests/data/planted_instructions_tuning.tsv"),
-    Path("tests/data/planted_instructions_heldout.tsv"),
-)
+# The labelled files: the tuning and held-out halves and the post-hoc probes.
+LABELLED_GLOB = "tests/data/planted_instructions_*.tsv"
 LABELS = ("planted", "legit")
 VARIED_DIR = "varied"  # inside the evaluation folder (Settings.eval_dir)
 
@@ -100,12 +98,12 @@ def flagged_document_lines(folders: list[Path]) -> list[tuple[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation.injection", description=__doc__.split("\n")[0])
-    parser.add_argument("files", nargs="*", type=Path, help="labelled .tsv files (default: both halves in tests/data)")
+    parser.add_argument("files", nargs="*", type=Path, help=f"labelled .tsv files (default: {LABELLED_GLOB})")
     parser.add_argument("--misses", action="store_true", help="list every missed planted line and false positive")
     args = parser.parse_args(argv)
     settings = load_settings()
     try:
-        for path in args.files or list(LABELLED):
+        for path in args.files or sorted(Path().glob(LABELLED_GLOB)):
             result = score(read_labelled(path))
             print(
                 f"{path}: recall {result.recall:.1%} ({result.planted - len(result.misses)}/{result.planted} planted"
