@@ -23,6 +23,7 @@ from qa.answer.question import classify, counted_noun, expand_query
 from qa.answer.refusal import NOT_GIVEN, near_miss, near_miss_text
 from qa.answer.select import Candidate, best_candidate, rank_sentences, states_count
 from qa.answer.similar import Similarity, sentence_similarity
+from qa.answer.subject import subject_check
 from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason, verify_answer
 from qa.errors import GeneratorError
 from qa.records import Answer, Chunk, Citation, Filters, Hit
@@ -138,6 +139,17 @@ def gate(
         and (not noun or states_count(best.text, noun, intent.unit))
     )
     topic = max(best.topic_coverage, policy.min_figure_coverage) if closest and specific else best.topic_coverage
+    if intent.kind in NOT_GIVEN and not intent.cross_doc:
+        # A figure answers when its passage is about the question's subject, even in other words than the
+        # question's (the sentence itself was checked to state the asked quantity: see qa.answer.subject).
+        held = sources[best.n - 1]
+        about = subject_check(
+            question, f"{held.section}{held.meta.display_title}{held.text}", texts.get(held.doc_id, ""), texts
+        )
+        if about.missing_specific:
+            return refuse(f"the answering document never mentions {about.missing_specific}")
+        if about.coverage >= policy.min_subject_coverage:
+            topic = max(topic, policy.min_figure_coverage)
     reason = refusal_reason(
         question,
         evidence=evidence,

@@ -127,7 +127,13 @@ def counted_noun(question: str) -> tuple[str, ...]:
     """The words of the noun a 多少/几 + measure word question counts: 多少家三甲医院 → (三甲医院,), or ()."""
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
-    pairs = [(w, f) for w, f in pos_tokenizer().lcut(normalize(question)) if w.strip()]
+    pairs: list[tuple[str, str]] = []
+    for w, f in pos_tokenizer().lcut(normalize(question)):
+        ask = re.fullmatch(r"(多少|几)(.+)", w)
+        if ask and ask.group(2) in UNITS:  # jieba keeps 几家 / 多少个 as one word: the asking word, then the measure
+            pairs += [(ask.group(1), "m"), (ask.group(2), "q")]
+        elif w.strip():
+            pairs.append((w, f))
     for i in range(len(pairs) - 2):
         if pairs[i][0] in ("多少", "几") and pairs[i + 1][1] == "q":
             noun: list[str] = []

@@ -25,8 +25,9 @@ from qa.answer.lexicon import (
     present,
     unit_alternatives,
 )
-from qa.answer.question import Intent, classify, is_entity, question_terms, time_frame
+from qa.answer.question import Intent, classify, counted_noun, is_entity, question_terms, time_frame
 from qa.answer.similar import Similarity
+from qa.answer.subject import asked_quantity, figure_fits
 from qa.records import Chunk
 from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences
 
@@ -108,6 +109,14 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
     return bool(re.search(rf"{figure}[\u4e00-\u9fa5]{{0,2}}(?:{words})|{whole}[\u4e00-\u9fa5]{{0,8}}{figure}", text))
 
 
+def unit_figures(intent: Intent, sentence: str) -> list[str]:
+    """The figures a sentence states in the asked unit (every figure but years when no unit is asked)."""
+    if intent.unit and intent.unit not in ("%", DURATION):
+        found = re.findall(figure_pattern(unit_alternatives(intent.unit)), sentence)
+        return [m for f in found for m in re.findall(r"\d+(?:\.\d+)?", f)[:1]]
+    return [f for f in re.findall(r"\d+(?:\.\d+)?", sentence) if not re.fullmatch(r"(?:19|20)\d{2}", f)]
+
+
 def _type_bonus(intent: Intent, sentence: str) -> float:
     if intent.kind == "number":
         if typed(intent, sentence):
@@ -182,6 +191,15 @@ def rank_sentences(
     ]
     content = {t for t in topic_weights if t not in GENERIC}
     frame_asked = time_frame(question + focus) if intent.kind in ("number", "date") else ""
+    quantity = asked_quantity(focus or question) if intent.kind == "number" else None
+    # 多少家托育机构: the figure must count that noun (states_count), not whatever else the sentence counts
+    noun = counted_noun(focus or question) if intent.kind == "number" and not intent.cross_doc else ()
+
+    def fits(text: str) -> bool:
+        if quantity is None:
+            return True
+        return figure_fits(text, quantity, unit_figures(intent, text)) and states_count(text, noun, intent.unit)
+
     out = []
     for (n, s, e), text in zip(spans, texts, strict=True):
         ctx = contexts[n - 1]
@@ -219,7 +237,7 @@ def rank_sentences(
                 coverage,
                 in_sentence / weight_sum,
                 topic,
-                typed(intent, text),
+                typed(intent, text) and fits(text),
                 held,
                 frame,
             )

@@ -267,6 +267,8 @@ class RefusalPolicy:
 
     min_coverage: float = 0.12  # share of the question's content terms in the best sentences with their context
     min_figure_coverage: float = 0.23  # for 多少/何时: share of its topic words in the sentence holding the figure
+    # …or share of its subject (rarity-weighted, words the documents use) in the passage holding the figure
+    min_subject_coverage: float = 0.6
 
 
 def refusal_reason(

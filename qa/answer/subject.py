@@ -1,0 +1,194 @@
+"""What a figure question is about, and whether a passage and a sentence speak of that same thing.
+
+A figure question names a subject (山坡中心卫生院, 家庭医生签约) and the quantity it wants (总投资, 签约率, 吸烟率).
+The commonest wrong answers state a figure about something else: another project's investment, a count the
+question itself gave (江汉区12家… → "12家"), a rate where a total was asked (每床日260元 for 一共支付了多少), a year
+inside a 文号 (岭卫发〔2022〕7号 is no figure for 2022). These signals are general shapes of how people ask and how
+replies state figures; the few words they need live in qa/data tables.
+
+- `subject_terms` and `subject_coverage`: the question's content words that the documents use, weighted by how
+  few documents use them; the passage that answers must hold most of that weight, and the most specific word.
+- `figure_fits`: whether a sentence's figure is the asked quantity and not an echo, a rate or a 文号 year.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present
+from qa.answer.question import is_entity
+from qa.data import word_set
+from qa.ingest.normalize import to_simplified
+from qa.text import char_bigrams, normalize
+
+# Words between the quantity and 多少 that only ask or frame: 吸烟率(现在)(是)多少, 总投资(一共)(有)多少.
+_ASK_FILLERS = word_set("ask_fillers")
+_NOUN_FLAGS = ("n", "vn", "j", "eng")  # jieba tags of nouns, verbal nouns, abbreviations and Latin words
+# A question that asks for a total: the answer is a sum, not a rate per bed-day or per person.
+_TOTAL_Q_RE = re.compile(r"一共|总共|总计|合计|累计|总额|总数|总共|共计|总投资|总量")
+_RATE_RE = re.compile(r"每(?:人|床日|床|日|天|月|年|次|例|户|名|个|家|所|平方米|人次)[\u4e00-\u9fa5]{0,4}\d")
+# A year inside a document number: 〔2022〕, [2022], （2022）.
+_DOC_NO_YEAR_RE = re.compile(r"[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]")
+_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?")
+# Words a quantity phrase may end with that say nothing of what is measured (数量, 情况) or only ask (多少).
+QUANTITY_STOP = word_set("quantity_stopwords")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """The quantity a figure question asks for: its phrase (签约覆盖率) and whether it asks for a total."""
+
+    phrase: str = ""
+    total: bool = False
+    figures: tuple[str, ...] = ()  # the figures the question itself states (12家 → "12"): never the answer
+
+
+def asked_quantity(question: str) -> Quantity:
+    """The asked quantity of a 多少/几 question: the nouns right before the asking words (吸烟率是多少 → 吸烟率),
+    none when 多少 counts the noun after it (多少个急救站点: see counted_noun) or a verb asks (拿出多少亩地)."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    q = normalize(question)
+    pairs = [(w, f) for w, f in pos_tokenizer().lcut(q) if w.strip()]
+    phrase = ""
+    for i, (word, _flag) in enumerate(pairs):
+        if word not in ("多少", "几"):
+            continue
+        after = pairs[i + 1] if i + 1 < len(pairs) else ("", "x")
+        if (after[1] in ("q", "m") or after[0][:1] in UNITS) and after[0] != "钱":  # 多少个站点, 多少人: counted
+            continue
+        j = i - 1
+        while j >= 0 and pairs[j][0] in _ASK_FILLERS:
+            j -= 1
+        nouns: list[str] = []
+        while j >= 0 and (
+            pairs[j][1].startswith(_NOUN_FLAGS) or pairs[j][0].endswith("率") or (nouns and pairs[j][1] == "b")
+        ):
+            if pairs[j][1] == "ns" or is_entity(pairs[j][0]):  # a place locates the question, it is not measured
+                break
+            nouns.insert(0, pairs[j][0])
+            j -= 1
+        while nouns and (nouns[-1] in QUANTITY_STOP or nouns[-1] in GENERIC):
+            nouns.pop()  # 托位数的规划目标: 目标 says only that a target is asked
+        if nouns and len("".join(nouns)) >= 2:
+            phrase = "".join(nouns)
+    figures = tuple(dict.fromkeys(f for f in _FIGURE_RE.findall(q) if not re.fullmatch(r"(?:19|20)\d{2}", f)))
+    return Quantity(phrase, bool(_TOTAL_Q_RE.search(q)), figures)
+
+
+def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] = ()) -> bool:
+    """Whether a sentence's figure can be the asked one.
+
+    Args:
+        sentence: the candidate sentence.
+        quantity: asked_quantity of the question.
+        unit_figures: the figures the sentence states in the asked unit (all its figures when no unit is asked).
+    """
+    text = to_simplified(normalize(sentence))  # 素養 is the 素养 a question asks about
+    if quantity.phrase and not _shares_quantity(quantity.phrase, text):
+        return False
+    if quantity.total and _RATE_RE.search(text) and not re.search(r"共|累计|合计|总", text):
+        return False  # 每床日260元 is a rate; a total was asked
+    figures = [f for f in unit_figures if f not in quantity.figures]
+    return bool(figures) or not unit_figures
+
+
+def _shares_quantity(phrase: str, text: str) -> bool:
+    """The sentence names the quantity: the phrase or a synonym, or a two-character part of it (签约覆盖率 →
+    签约率 shares 签约) that is not one of the words every reply uses."""
+    if present(phrase, text):
+        return True
+    grams = {g for g in char_bigrams(phrase) if g not in GENERIC and g not in QUESTION_WORDS}
+    return any(g in text for g in grams)
+
+
+def year_only_in_doc_no(sentence: str, year: str) -> bool:
+    """The sentence states the year only inside a document number (岭卫发〔2022〕7号)."""
+    text = normalize(sentence)
+    return year in text and year not in _DOC_NO_YEAR_RE.sub("", text)
+
+
+# ---- the subject ------------------------------------------------------------------------------------------------
+
+
+_PROPER_FLAGS = ("ns", "nt", "nz", "nr", "eng")  # places, organisations, other proper names, Latin words
+
+
+def subject_terms(question: str) -> list[tuple[str, bool]]:
+    """The nouns that say what the question is about, each with whether it is a proper name (山坡, 银医通): no
+    places of the 区/县/市 kind, years or other numbers (checked as entities), no generic or asking words."""
+    from qa.index.tokenize import pos_tokenizer
+
+    out: dict[str, bool] = {}
+    for word, flag in pos_tokenizer().lcut(normalize(question)):
+        if len(word) < 2 or not flag.startswith(_NOUN_FLAGS) or is_entity(word) or word.isdigit():
+            continue
+        if word in GENERIC or word in QUESTION_WORDS or word in QUANTITY_STOP:
+            continue
+        out[word] = out.get(word, False) or flag.startswith(_PROPER_FLAGS)
+    return list(out.items())
+
+
+@lru_cache(maxsize=4096)
+def _document_frequency(term: str, corpus_key: int) -> int:
+    texts = _CORPORA.get(corpus_key, ())
+    return sum(1 for text in texts if present(term, text))
+
+
+_CORPORA: dict[int, tuple[str, ...]] = {}
+
+
+def _corpus_key(doc_texts: Mapping[str, str]) -> int:
+    key = id(doc_texts)
+    if key not in _CORPORA:
+        if len(_CORPORA) > 4:  # indexes replaced by newer builds: keep only a few corpora alive
+            _CORPORA.clear()
+            _document_frequency.cache_clear()
+        _CORPORA[key] = tuple(normalize(t) for t in doc_texts.values())
+    return key
+
+
+@dataclass(frozen=True)
+class SubjectCheck:
+    """How much of the question's subject a passage holds (0–1, weighted by rarity) and the most specific word
+    it lacks ("" when it holds every word that names something few documents speak of)."""
+
+    coverage: float
+    missing_specific: str
+
+
+SPECIFIC_SHARE = 0.1  # a word in at most this share of the documents (and at most 3) names one specific thing
+
+
+def subject_check(question: str, passage: str, document: str, doc_texts: Mapping[str, str]) -> SubjectCheck:
+    """How far a passage (with its section path and title) is about the question's subject, and the most
+    specific subject word its whole document lacks.
+
+    Words no document uses (colloquial words, typing slips) carry no weight: they can neither find nor rule out an
+    answer. The rarer a word among the documents, the more it weighs.
+    """
+    if not doc_texts:
+        return SubjectCheck(1.0, "")
+    key = _corpus_key(doc_texts)
+    n_docs = len(_CORPORA[key])
+    text = normalize(passage)
+    weights: dict[str, float] = {}
+    specific: list[tuple[int, str]] = []
+    for term, proper in subject_terms(question):
+        df = _document_frequency(term, key)
+        if df == 0:
+            continue
+        weights[term] = math.log((n_docs + 1) / df)
+        if proper and df <= max(1, min(3, SPECIFIC_SHARE * n_docs)) and term not in SYNONYMS:
+            specific.append((df, term))
+    total = sum(weights.values())
+    if not total:
+        return SubjectCheck(1.0, "")
+    held = sum(w for t, w in weights.items() if present(t, text))
+    whole = normalize(document) + text
+    missing = next((t for _, t in sorted(specific) if not present(t, whole)), "")
+    return SubjectCheck(held / total, missing)

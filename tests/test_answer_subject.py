@@ -1,0 +1,48 @@
+"""What a figure question is about: the asked quantity, figures that cannot be the answer, the subject's words."""
+
+from __future__ import annotations
+
+from qa.answer.subject import Quantity, asked_quantity, figure_fits, subject_check, year_only_in_doc_no
+
+
+def test_the_quantity_is_the_nouns_before_the_asking_words() -> None:
+    assert asked_quantity("墨溪区现在15岁以上的人吸烟率是多少？").phrase.endswith("吸烟率")
+    assert asked_quantity("项目总投资一共是多少钱？") == Quantity("项目总投资", total=True)
+    # 多少 + a measure word counts the noun after it; a verb before 多少 asks about its object
+    assert asked_quantity("东西湖区要建多少个急救站点？").phrase == ""
+    assert asked_quantity("街道准备拿出多少亩地？").phrase == ""
+    # a place locates the question and a word like 目标 only says a target is asked
+    assert asked_quantity("江夏区有多少人完成转岗培训？").phrase == ""
+    assert asked_quantity("托位数的规划目标是多少？").phrase == ""
+
+
+def test_figures_that_cannot_answer() -> None:
+    smoking = asked_quantity("墨溪区吸烟率现在是多少？")
+    assert figure_fits("全区15岁及以上人群吸烟率为23.8%。", smoking, ["23.8"])
+    assert not figure_fits("全区建成无烟党政机关12家。", smoking, ["12"])  # another quantity
+    echo = asked_quantity("江汉区12家社区卫生服务中心的签约率是多少？")
+    assert not figure_fits("与12家社区卫生服务中心签署合作协议，签约工作有序推进。", echo, ["12"])
+    total = asked_quantity("医保一共支付了多少钱？")
+    assert not figure_fits("医保按床日付费，付费标准为每床日260元。", total, ["260"])
+    assert figure_fits("医保累计支付安宁疗护费用386万元。", total, ["386"])
+
+
+def test_a_year_inside_a_document_number_is_no_figure_for_that_year() -> None:
+    assert year_only_in_doc_no("根据《实施方案》（岭卫基层发〔2022〕7号）要求，增设服务包。", "2022")
+    assert not year_only_in_doc_no("2022年签约覆盖率达到40%。", "2022")
+
+
+def test_the_answering_passage_must_be_about_the_subject() -> None:
+    docs = {
+        "a": "山坡中心卫生院项目于2023年9月开工建设。",
+        "b": "东城社区卫生服务中心总投资2800万元。",
+        "c": "全区家庭医生签约服务稳步推进。",
+        "d": "乡镇卫生院开展基本公共卫生服务。",
+    }
+    wrong = subject_check("山坡中心卫生院项目总投资是多少钱？", docs["b"], docs["b"], docs)
+    assert wrong.missing_specific == "山坡"  # a proper name the documents use, and this one lacks
+    right = subject_check("山坡中心卫生院什么时候开工？", docs["a"], docs["a"], docs)
+    assert right.missing_specific == "" and right.coverage == 1.0
+    # a word no document uses weighs nothing: it can neither find nor rule out an answer
+    colloquial = subject_check("家庭医生签约这块稳当吗？", docs["c"], docs["c"], docs)
+    assert colloquial.coverage == 1.0
