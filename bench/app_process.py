@@ -40,6 +40,14 @@ class AppProcess:
     def exited(self) -> bool:
         return self.proc.poll() is not None
 
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds (user + system) the app has used so far; None where /proc is not there (not Linux)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
+
     def log_tail(self, chars: int = 2000) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
 

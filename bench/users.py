@@ -15,7 +15,7 @@ The users run in this process, on the same 2 cores as the app. `--client http` (
 plain HTTP API (POST /gradio_api/call/<name>, then read its event stream) with one httpx connection per user,
 which costs the machine ~1 ms of CPU a request; `--client gradio` uses gradio_client sessions, which cost ~60 ms
 of CPU a request here and so take CPU from the app they measure. Prints one JSON line with p50/p95/max, the p50
-of each round, the client's own CPU seconds and the load average.
+of each round, the CPU seconds the client and the app spent during the rounds, and the load average.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ def _questions() -> list[str]:
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _spent(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else round(after - before, 2)
 
 
 def _cited(endpoint: str, output: list | dict) -> bool:
@@ -102,7 +106,7 @@ def run(users: int, rounds: int, endpoint: str, repeat: bool, client: str, work:
             cited = ask(question)
             return time.perf_counter() - began, cited
 
-        load_before, cpu_before = os.getloadavg(), time.process_time()
+        load_before, cpu_before, app_cpu_before = os.getloadavg(), time.process_time(), app.cpu_seconds()
         latencies, round_p50, cited = [], [], 0
         for r in range(rounds):
             start = 0 if (repeat and r > 0) else r * users
@@ -125,6 +129,7 @@ def run(users: int, rounds: int, endpoint: str, repeat: bool, client: str, work:
             "max_s": round(max(latencies), 2),
             "round_p50_s": round_p50,
             "client_cpu_s": round(time.process_time() - cpu_before, 2),
+            "app_cpu_s": _spent(app_cpu_before, app.cpu_seconds()),
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()],
         }
