@@ -5,6 +5,7 @@ The records are written here, not parsed from the seeds, so every expected answe
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -265,6 +266,8 @@ def test_metadata_questions_are_answered_from_docmeta() -> None:
         "对区政协六届三次会议第20240080号提案的答复（关于推进中医药文化进校园的提案）由严西委员提出[2]。"
     )
     assert meta_answer("doc_no", "文号是什么？", CHILDCARE, 1) == ""  # 江夏区's reply states no 文号
+    page = dataclasses.replace(CHILDCARE, meta=dataclasses.replace(CHILDCARE.meta, index_no="SP-0203-2023-0042"))
+    assert compose("那个网页的索引号是多少？", [page]) == f"{title}的索引号为SP-0203-2023-0042[1]。"
 
 
 def test_metadata_list_names_each_documents_value_within_the_named_place() -> None:

@@ -182,3 +182,16 @@ def test_a_bureau_written_in_traditional_characters_answers_for_the_simplified_p
     question = "汀兰县儿童口腔提案是哪个单位答复的？"
     assert missing_entities(question, [chunk]) == []
     assert metadata_answer(question, ("agency",), [chunk]) == "该答复由汀蘭縣衛生健康局答复[1]。"
+
+
+def test_which_kinds_is_a_list_and_a_weekday_answers_which_day() -> None:
+    assert classify("对医疗纠纷投诉是分成哪几类来处置的？").kind == "list"
+    assert classify("哪几个街道有卫生院，各有多少床位？").kind == "number"  # 多少 still asks for figures
+    day = classify("记忆门诊哪天有医生？")
+    assert day.kind == "date" and typed(day, "每周二、周四由神经内科医师坐诊。")
+
+
+def test_how_people_ask_for_a_reply_s_signer_issue_day_and_index_number() -> None:
+    assert classify("那份提案答复的签发人是谁？").meta_field == "contacts"
+    assert classify("那份办理意见是哪天出的？").meta_field == "date"
+    assert classify("那个网页的索引号是多少？").meta_field == "index_no"

@@ -52,6 +52,8 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
         return f"{name}由{agency}{'编制' if plan else '答复'}[{n}]。"
     if field_name == "date" and meta.date:
         return f"{name}的{'编制' if plan else '公开'}日期为{chinese_date(meta.date)}[{n}]。"
+    if field_name == "index_no" and meta.index_no:
+        return f"{name}的索引号为{meta.index_no}[{n}]。"
     if field_name == "reply_class":
         grade = meta.reply_class or _class_in_text(chunk.text)
         return f"{name}的答复类别为{grade}[{n}]。" if grade else ""

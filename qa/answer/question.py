@@ -70,7 +70,9 @@ def classify(question: str) -> Intent:
             # 主管领导有哪些: the values of many documents, so retrieval must reach many of them
             cross = cross or (bool(META_LIST_RE.search(q)) and fields[0] in ("contacts", "agency"))
             return Intent("meta", meta_field=fields[0], meta_fields=fields, cross_doc=cross)
-    if _NUMBER_Q_RE.search(q) or _UNIT_RE.search(q):
+    # 哪几类 / 哪几个方面 ask which ones (a list), not how many
+    which = bool(re.search(r"哪几", q)) and not _NUMBER_Q_RE.search(q)
+    if (_NUMBER_Q_RE.search(q) or _UNIT_RE.search(q)) and not which:
         m = _UNIT_RE.search(q)
         # 比例 / 占比 ask for a percentage; a bare 率 may be 0.83 or ≤9/10万 (any figure will do).
         unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率", q) else "")

@@ -32,7 +32,10 @@ from qa.records import Chunk
 from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences
 
 _ANY_NUMBER = re.compile(r"\d")
-_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*[:：]\s*\d{2}")
+# A date, a time of day, or a weekday (每周二、周四 answers 哪天有医生).
+_DATE_RE = re.compile(
+    r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*[:：]\s*\d{2}|(?:周|星期|礼拜)[一二三四五六日天]"
+)
 _WHEN_RE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?!\s*[内以])")
 _PERCENT_RE = re.compile(r"\d\s*(?:%|‰|％)|百分之")
 # A sentence that states a plan or target (到2025年底…达到, 计划, 力争) rather than what has been done.
