@@ -1,7 +1,8 @@
-"""The 文档库 tab: the indexed documents with each file's state, index and embedding status, uploads, deletion.
+"""The 文档库 tab: the indexed documents with each file's state, index and embedding status, uploads through the
+upload queue (each upload a job with its uploader and state, cancellable while it waits or runs), deletion.
 
-An upload goes live as text in seconds (BM25 and metadata: searchable and answerable at once); its state reads
-向量化中 n/m while the background embedder computes its vectors, then 已索引 (hybrid search).
+An upload goes live as text in seconds once its job runs (BM25 and metadata: searchable and answerable at once);
+its state reads 向量化中 n/m while the background embedder computes its vectors, then 已索引 (hybrid search).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import gradio as gr
 from qa.errors import QAError
 from qa.web import format as fmt
 from qa.web.notify import warn
-from qa.web.review import chinese_reason
+from qa.web.queue import DONE, JOB_COLUMNS
 from qa.web.service import Service
 
 TRACK_TQDM = gr.Progress(track_tqdm=True)  # the index build's tqdm bars become the page's progress bar
+PROGRESS = gr.Progress()  # an upload's bar follows its job (qa.web.queue)
 STATE_COLUMN = "状态"  # 已索引, or 向量化中 n/m while the file's chunks wait for vectors
 
 
@@ -54,17 +56,6 @@ def status_markdown(service: Service, idx: Any) -> str:
     text = fmt.index_status_markdown(manifest, len(docs), len(idx.chunks))
     status = service.embedding_status(manifest or None)
     return text + (f"<br>**向量：** {describe_status(status)}" if status else "")
-
-
-def _report_text(report: Any, stored: list[str], rejected: list[str]) -> str:
-    lines = [f"已上传并索引：{'、'.join(stored)}"] if stored else []
-    if stored and getattr(report, "pending", 0):
-        lines.append(f"已可检索（关键词）；{report.pending} 个片段的向量正在后台计算，完成后自动切换为混合检索。")
-    lines += [f"未上传：{r}" for r in rejected]
-    for error in getattr(report, "errors", None) or []:
-        where, reason = error if isinstance(error, tuple) and len(error) == 2 else (error, "")
-        lines.append(f"索引时跳过：{Path(str(where)).name}：{chinese_reason(reason)}")
-    return "\n".join(lines) or "没有文件被处理。"
 
 
 def make_library(service: Service):
@@ -108,29 +99,28 @@ def make_library(service: Service):
         table = gr.skip() if version == shown else rows(idx)
         return table, status_markdown(service, idx), service.status_line(), version
 
-    def upload(files: list[str] | None, request: gr.Request, progress: gr.Progress = TRACK_TQDM) -> tuple[Any, ...]:
-        """Check, version and store uploaded files (into review, or live and indexed); report in the status box."""
+    def upload(files: list[str] | None, request: gr.Request, progress: gr.Progress = PROGRESS) -> tuple[Any, ...]:
+        """Queue the uploaded files as one job (checked at once; refused when the queue is full) and wait for it:
+        the progress bar follows the job, which anyone allowed can cancel from the queue list meanwhile."""
         if not files:
             warn("请先选择要上传的文件。")
             return ("请先选择要上传的文件。", None, *view(request))
-        guard = service.guard
+        guard, queue = service.guard, service.upload_queue
         try:
-            result = guard.desk.submit(files, guard.user(request), guard.ip(request))
-        except QAError as err:  # the role may not upload
+            job, rejected = queue.submit(files, guard.user(request), guard.ip(request))
+        except QAError as err:  # the role may not upload, or the queue is full: nothing was stored
             warn(str(err))
             return (str(err), None, *view(request))
-        stored, failed = [u.stored_name for u in result.live], []
-        report = None
-        if stored:
-            progress(0, desc="正在索引新文件…")
-            try:
-                report = service.rebuild(progress=True)
-            except QAError as err:
-                failed.append(f"索引失败：{err}")
-            stored = guard.desk.settle(report, stored)
-        parts = [_report_text(report, stored, failed) if stored or failed or report else "", result.message()]
-        message = "\n".join(p for p in parts if p) or "没有文件被处理。"
-        if result.rejected or failed or getattr(report, "errors", None):
+        refused = [f"未上传：{r}" for r in rejected]
+        if job is None:
+            warn("文件未能上传，原因见“操作结果”。")
+            return ("\n".join(refused), None, *view(request))
+        progress(0, desc=f"上传任务 #{job.id} 已加入队列…")
+        job = queue.wait(
+            job.id, on_progress=lambda j: progress(j.fraction, desc=f"上传任务 #{j.id}：{queue.describe(j)}")
+        )
+        message = "\n".join([f"上传任务 #{job.id}{job.state}：{job.message}" if job.message else job.state, *refused])
+        if rejected or job.state != DONE or "未能索引" in job.message:
             warn("部分文件未能上传，原因见“操作结果”。")
         return (message, None, *view(request))
 
@@ -155,3 +145,54 @@ def make_library(service: Service):
         return (f"已删除“{name}”并更新索引。", *view(request))
 
     return view, upload, delete, uploaded_names, progress_view
+
+
+def make_queue_panel(service: Service) -> dict[str, Any]:
+    """The upload queue under the library's upload box: every job with its uploader and state, refreshed every two
+    seconds, and cancelling one's own waiting or running job (any job, for an admin). Call inside the page's
+    gr.Blocks; returns its components and handlers."""
+    queue = service.upload_queue
+
+    def choices(request: gr.Request | None) -> list[tuple[str, str]]:
+        user = service.guard.user(request)
+        return [(f"#{j.id} {'、'.join(j.names)}（{j.state}）", str(j.id)) for j in queue.cancellable(user)]
+
+    def jobs_view(shown: list[Any] | None, request: gr.Request) -> tuple[Any, ...]:
+        """The job table, and the cancel choices only when they changed (a redraw would drop the selection)."""
+        options = choices(request)
+        keep = [list(o) for o in options] == [list(o) for o in shown or []]
+        return queue.rows(), gr.skip() if keep else gr.update(choices=options, value=None), options
+
+    def cancel(job_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        """Cancel the chosen job: it never goes live and its files are not kept."""
+        guard = service.guard
+        if not job_id:
+            warn("请先选择要取消的上传任务。")
+            return "请先选择要取消的上传任务。", queue.rows(), gr.skip(), gr.skip()
+        try:
+            job = queue.cancel(int(str(job_id).lstrip("#")), guard.user(request), guard.ip(request))
+        except (QAError, ValueError) as err:
+            warn(str(err))
+            return f"无法取消：{err}", queue.rows(), gr.skip(), gr.skip()
+        options = choices(request)
+        done = f"已取消上传任务 #{job.id}（{'、'.join(job.names)}）：文件不会进入文档库。"
+        return done, queue.rows(), gr.update(choices=options, value=None), options
+
+    with gr.Group():
+        table = gr.Dataframe(
+            headers=JOB_COLUMNS,
+            column_widths=["7%", "10%", "25%", "8%", "35%", "15%"],
+            interactive=False,
+            wrap=True,
+            label=f"上传队列（逐个处理，最多 {service.settings.upload_queue_max} 个任务排队，"
+            f"每人 {service.settings.upload_queue_per_user} 个；排队中或处理中的任务可取消）",
+            elem_id="qa-upload-queue",
+        )
+        with gr.Row():
+            choice = gr.Dropdown(label="我可取消的上传任务", choices=[], value=None, allow_custom_value=True)
+            cancel_btn = gr.Button("取消所选任务", variant="stop")
+        message = gr.Markdown()
+    shown = gr.State([])
+    cancel_btn.click(cancel, [choice], [message, table, choice, shown], api_name="cancel_upload", queue=False)
+    gr.Timer(2.0).tick(jobs_view, [shown], [table, choice, shown], api_name="upload_jobs", queue=False)
+    return {"table": table, "choice": choice, "cancel": cancel, "jobs_view": jobs_view, "shown": shown}

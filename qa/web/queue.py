@@ -1,0 +1,497 @@
+"""The upload queue: every upload is a job, run one at a time on the queue's own low-priority thread, with a bounded
+length and cancellation that really cancels.
+
+A job's life: `submit` checks each file at once (type, content, size, quotas — queued bytes count too), reserves
+its versioned name and copies it into a staging folder, data_dir/queue/<job>/, which nothing indexes or serves;
+a full queue (QA_UPLOAD_QUEUE_MAX jobs waiting or running, QA_UPLOAD_QUEUE_PER_USER of one uploader) refuses
+before anything is stored. The worker then reads the staged files in a child process (qa.web.prepare: parse,
+the per-upload limits, BM25 tokens) at low CPU priority, so questions keep the app's CPU and GIL; puts the new
+terms into the index's term cache; and only then takes the build lock, checks the cancel flag one last time,
+moves the files into data_dir/uploads (or data_dir/pending for review) and swaps the new index version in, from
+the chunks already read: the lock is held for the swap, not for the reading, so a deletion waits seconds at most.
+
+Cancelling (the uploader, or an admin) a waiting job drops it; a running one has its child process killed, so
+even a huge file stops within a second; either way its staged files are removed, nothing is recorded as stored
+and the audit log says who cancelled. From the last check under the build lock on, a job can no longer be
+cancelled (it is going live: delete the file afterwards). Jobs live in this process's memory: a restart drops
+waiting jobs and clears the staging folder, and nothing of them has gone live.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+from qa.records import Chunk
+from qa.store.provenance import APPROVED, DELETED, Upload
+from qa.web.auth import PermissionDenied, User
+from qa.web.review import chinese_reason
+
+QUEUED, RUNNING, DONE, CANCELLED, FAILED = "排队中", "处理中", "已完成", "已取消", "失败"
+WAITING = (QUEUED, RUNNING)
+KEEP_FINISHED = 50  # finished jobs shown in the list; older ones are forgotten
+JOB_COLUMNS = ["任务", "上传人", "文件", "状态", "进度或结果", "提交时间"]
+POLL = 0.1  # seconds between looks at the child process (and at the cancel flag)
+
+
+class QueueFull(QAError):
+    """The upload queue (or this uploader's share of it) is full; nothing was stored."""
+
+
+class JobError(QAError):
+    """A job that cannot be cancelled or found; the message is for the page."""
+
+
+class _Cancelled(Exception):
+    pass
+
+
+@dataclass
+class StagedFile:
+    upload: Upload  # admitted: the stored name, version, state it will have (已通过 or 待审核), size
+    path: Path  # the staged copy under data_dir/queue/<job>/
+
+
+@dataclass(eq=False)
+class Job:
+    """One upload (one or several files) and where it is."""
+
+    id: int
+    uploader: str
+    files: list[StagedFile] = field(default_factory=list)
+    ip: str = ""
+    state: str = QUEUED
+    stage: str = ""  # what a running job is doing
+    fraction: float = 0.0  # of the running job's work
+    message: str = ""  # the outcome, for the page: what went live, what failed and why
+    submitted: float = field(default_factory=time.time)
+    finished: float = 0.0
+    cancelled_by: str | None = None  # the user name of whoever cancelled ("" when login is off)
+    cancelled_ip: str = ""
+    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
+    committed: bool = False  # past the last cancel check: going live
+
+    @property
+    def names(self) -> list[str]:
+        return [f.upload.stored_name for f in self.files]
+
+    @property
+    def size(self) -> int:
+        return sum(f.upload.size_bytes for f in self.files)
+
+    def describe(self, ahead: int = 0) -> str:
+        """Where the job is, in Chinese: how many jobs are ahead of it, what it is doing, or how it ended."""
+        if self.state == QUEUED:
+            return f"排队中，前面还有 {ahead} 个任务" if ahead else "排队中，即将开始"
+        return self.message or self.stage or self.state
+
+    def row(self, ahead: int = 0) -> list[str]:
+        """The job's line in the page's list (JOB_COLUMNS)."""
+        when = time.strftime("%m-%d %H:%M:%S", time.localtime(self.submitted))
+        return [f"#{self.id}", self.uploader or "本机用户", "、".join(self.names), self.state, self.describe(ahead),
+                when]  # fmt: skip
+
+
+class UploadQueue:
+    """The app's upload jobs and the one thread that runs them.
+
+    Args:
+        service: the app's Service (settings, guard with the upload desk, build lock, rebuild).
+        start: start the worker thread now (tests leave it off to look at waiting jobs).
+        nice: the CPU priority (nice value) of the worker thread and of the child processes it starts.
+    """
+
+    def __init__(self, service: Any, *, start: bool = True, nice: int = 10) -> None:
+        self.service = service
+        self.settings = service.settings
+        self.nice = nice
+        self.dir = self.settings.data_dir / "queue"
+        shutil.rmtree(self.dir, ignore_errors=True)  # staged by a process that stopped: none of it went live
+        self._lock = threading.Condition()
+        self._admit = threading.Lock()  # one submission at a time, so the bounds hold without holding _lock
+        self._jobs: dict[int, Job] = {}
+        self._next_id = 1
+        self._child: subprocess.Popen[bytes] | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="qa-upload-queue", daemon=True)
+        if start:
+            self.start()
+
+    def start(self) -> UploadQueue:
+        if not self._thread.is_alive():
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the worker (a running job is cancelled); for tests and shutdown."""
+        with self._lock:
+            self._stop = True
+            for job in self._jobs.values():
+                if job.state in WAITING and not job.committed:
+                    job.cancel_requested.set()
+            self._kill_child()
+            self._lock.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    # ------------------------------------------------------------ asking
+
+    def jobs(self) -> list[Job]:
+        with self._lock:
+            return list(self._jobs.values())
+
+    def get(self, job_id: int) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def ahead(self, job: Job) -> int:
+        """How many waiting or running jobs were submitted before this one."""
+        with self._lock:
+            return sum(1 for j in self._jobs.values() if j.state in WAITING and j.id < job.id)
+
+    def describe(self, job: Job) -> str:
+        return job.describe(self.ahead(job))
+
+    def rows(self) -> list[list[str]]:
+        """Every job's line (JOB_COLUMNS), newest first; a waiting job says how many are ahead of it."""
+        return [job.row(self.ahead(job)) for job in reversed(self.jobs())]
+
+    def cancellable(self, user: User) -> list[Job]:
+        """The waiting or running jobs this user may cancel: their own; every one for an admin."""
+        return [j for j in self.jobs() if j.state in WAITING and not j.committed and self._may_cancel(user, j)]
+
+    @staticmethod
+    def _may_cancel(user: User, job: Job) -> bool:
+        return user.can("delete_any") or (user.can("upload") and user.name == job.uploader)
+
+    def wait(self, job_id: int, timeout: float | None = None, on_progress: Callable[[Job], None] | None = None) -> Job:
+        """Block until the job is finished (or timeout); on_progress(job) is called about every half second."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                job = self._jobs[job_id]
+                if job.state not in WAITING or (deadline is not None and time.monotonic() > deadline):
+                    return job
+                self._lock.wait(0.5)
+            if on_progress is not None:
+                on_progress(job)
+
+    # ------------------------------------------------------------ submitting and cancelling
+
+    def submit(self, files: Iterable[Any], user: User, ip: str = "") -> tuple[Job | None, list[str]]:
+        """Check each file and queue the good ones as one job; returns the job (None if no file was good) and one
+        Chinese message per refused file.
+
+        Raises:
+            PermissionDenied: the user may not upload.
+            QueueFull: QA_UPLOAD_QUEUE_MAX jobs, or QA_UPLOAD_QUEUE_PER_USER of this user's, wait already.
+        """
+        desk = self.service.guard.desk
+        desk.may_upload(user, ip)
+        with self._admit:
+            with self._lock:
+                waiting = [j for j in self._jobs.values() if j.state in WAITING]
+                job = Job(id=self._next_id, uploader=user.name, ip=ip)
+            mine = [j for j in waiting if j.uploader == user.name]
+            limit, per_user = self.settings.upload_queue_max, self.settings.upload_queue_per_user
+            refusal = ""
+            if len(waiting) >= limit:
+                refusal = (f"上传队列已满：已有 {len(waiting)} 个上传任务在排队或处理中（上限 {limit} 个，"
+                           "QA_UPLOAD_QUEUE_MAX）；请稍后再上传，或取消不再需要的任务")  # fmt: skip
+            elif len(mine) >= per_user:
+                refusal = (f"您已有 {len(mine)} 个上传任务在排队或处理中（每人最多 {per_user} 个，"
+                           "QA_UPLOAD_QUEUE_PER_USER）；请等它们完成，或先取消其中的任务")  # fmt: skip
+            if refusal:
+                desk.audit.record("upload", user.name, outcome="refused", detail=refusal, ip=ip)
+                raise QueueFull(refusal)
+            taken = [n for j in waiting for n in j.names]
+            queued = [sum(j.size for j in mine), sum(j.size for j in waiting)]
+            rejected: list[str] = []
+            for item in files or []:
+                src = Path(item if isinstance(item, str) else getattr(item, "name", str(item)))
+                try:
+                    upload = desk.admit(src, user, taken=taken, queued_bytes=(queued[0], queued[1]))
+                    staged = self.dir / str(job.id) / upload.stored_name
+                    staged.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(src, staged)
+                except (QAError, OSError) as err:
+                    reason = str(err) if isinstance(err, QAError) else f"“{src.name}”无法暂存：{err}"
+                    rejected.append(reason)
+                    desk.audit.record("upload", user.name, outcome="refused", target=src.name, detail=reason, ip=ip)
+                    continue
+                job.files.append(StagedFile(upload, staged))
+                taken.append(upload.stored_name)
+                queued[0] += upload.size_bytes
+                queued[1] += upload.size_bytes
+            if not job.files:
+                shutil.rmtree(self.dir / str(job.id), ignore_errors=True)
+                return None, rejected
+            with self._lock:
+                self._next_id += 1
+                self._jobs[job.id] = job
+                self._forget_old()
+                self._lock.notify_all()
+        return job, rejected
+
+    def cancel(self, job_id: int, user: User, ip: str = "") -> Job:
+        """Cancel a waiting or running job: it never goes live and its staged files are removed.
+
+        Raises:
+            PermissionDenied: not the uploader nor an admin.
+            JobError: no such job, finished already, or already going live.
+        """
+        audit = self.service.guard.audit
+        try:
+            with self._lock:
+                job = self._jobs.get(job_id)
+                if job is None:
+                    raise JobError(f"没有上传任务 #{job_id}（可能已完成较久被清理），请刷新")
+                if not self._may_cancel(user, job):
+                    raise PermissionDenied("只能取消自己提交的上传任务；管理员可以取消任何任务")
+                if job.state not in WAITING:
+                    more = "；如需移除文件，请在“删除”中选择它" if job.state == DONE else ""
+                    raise JobError(f"上传任务 #{job_id} 已{job.state}，无法取消{more}")
+                if job.committed:
+                    raise JobError(f"上传任务 #{job_id} 正在写入索引，已无法取消；完成后可删除该文件")
+                job.cancel_requested.set()
+                job.cancelled_by, job.cancelled_ip = user.name, ip
+                if job.state == QUEUED:
+                    self._finish_cancelled(job)
+                else:
+                    job.stage = "正在取消…"
+                    self._kill_child()  # the worker sees the flag within POLL seconds and cleans up
+                self._lock.notify_all()
+        except QAError as err:
+            audit.record("cancel", user.name, outcome="refused", target=f"#{job_id}", detail=str(err), ip=ip)
+            raise
+        return job
+
+    # ------------------------------------------------------------ the worker
+
+    def _run(self) -> None:
+        from qa.index.worker import lower_priority
+
+        lower_priority(self.nice)  # reading and indexing uploads yield the CPU to questions
+        while True:
+            with self._lock:
+                while not self._stop and not any(j.state == QUEUED for j in self._jobs.values()):
+                    self._lock.wait()
+                if self._stop:
+                    return
+                job = next(j for j in self._jobs.values() if j.state == QUEUED)
+                job.state, job.stage = RUNNING, "开始处理"
+            try:
+                self._process(job)
+            except _Cancelled:
+                with self._lock:
+                    self._finish_cancelled(job)
+            except Exception as err:  # the job fails with its reason; the queue goes on with the next job
+                self._finish(job, FAILED, f"处理失败：{chinese_reason(str(err))}")
+                self.service.guard.audit.record("upload", job.uploader, outcome="failed", target="、".join(job.names),
+                                                detail=job.message, ip=job.ip)  # fmt: skip
+            finally:
+                shutil.rmtree(self.dir / str(job.id), ignore_errors=True)
+
+    def _set(self, job: Job, stage: str, fraction: float) -> None:
+        with self._lock:
+            if job.state == RUNNING and not job.cancel_requested.is_set():
+                job.stage, job.fraction = stage, fraction
+            self._lock.notify_all()
+
+    def _check(self, job: Job) -> None:
+        if job.cancel_requested.is_set():
+            raise _Cancelled
+
+    def _process(self, job: Job) -> None:
+        """Read in a child process, seed the term cache, then swap in under the build lock."""
+        desk, audit = self.service.guard.desk, self.service.guard.audit
+        results = self._read(job)
+        self._check(job)
+        good: list[tuple[StagedFile, list[Chunk], dict[str, Any]]] = []
+        failed: list[str] = []
+        for staged, result in zip(job.files, results, strict=True):
+            if "error" in result:
+                reason = chinese_reason(result["error"])
+                failed.append(f"“{staged.upload.original_name}”：{reason}")
+                audit.record("upload", job.uploader, outcome="failed", target=staged.upload.original_name,
+                             detail=f"任务 #{job.id}：{reason}", ip=job.ip)  # fmt: skip
+                continue
+            chunks = [Chunk.from_dict(c) for c in result["chunks"]]
+            good.append((staged, chunks, result))
+        if not good:
+            self._finish(job, FAILED, "无法索引：" + "；".join(failed))
+            return
+        live = [(s, c) for s, c, _ in good if s.upload.status == APPROVED]
+        if live:
+            self._set(job, "写入关键词缓存", 0.85)
+            self._seed_terms([r for s, _, r in good if s.upload.status == APPROVED])
+        self._check(job)
+        self._set(job, "等待写入索引", 0.9)
+        report = None
+        with self.service.build_lock:  # held from the last cancel check until the new version is live
+            with self._lock:
+                self._check(job)
+                job.committed = True
+                job.stage, job.fraction = "写入索引", 0.95
+            placed = []
+            for staged, _chunks, _result in good:
+                try:
+                    placed.append(desk.place(staged.upload, staged.path, move=True))
+                except QAError as err:
+                    failed.append(f"“{staged.upload.original_name}”：{err}")
+            names = [u.stored_name for u in placed if u.status == APPROVED]
+            if names:
+                prepared = {s.upload.stored_name: c for s, c in live}
+                try:
+                    report = self.service.rebuild(progress=False, load_chunks=self._loader(prepared))
+                except Exception as err:  # nothing of this job may go live with a later build
+                    reason = f"索引失败：{chinese_reason(str(err))}"
+                    self._unplace(names, reason)
+                    self._finish(job, FAILED, reason)
+                    audit.record("upload", job.uploader, outcome="failed", target="、".join(names), detail=reason,
+                                 ip=job.ip)  # fmt: skip
+                    return
+        kept = desk.settle(report, names) if names else []
+        for name in names:
+            if name not in kept:
+                failed.append(f"“{name}”：无法索引")
+        for upload in placed:
+            if upload.status != APPROVED or upload.stored_name in kept:
+                note = "" if upload.status == APPROVED else "待审核"
+                audit.record("upload", job.uploader, target=upload.stored_name, detail=f"任务 #{job.id} {note}".strip(),
+                             ip=job.ip)  # fmt: skip
+        waiting = [u.stored_name for u in placed if u.status != APPROVED]
+        lines = [f"已上传并索引：{'、'.join(kept)}"] if kept else []
+        if kept and getattr(report, "pending", 0):
+            lines.append(f"已可按关键词检索；{report.pending} 个片段的向量正在后台计算，完成后自动切换为混合检索。")
+        if waiting:
+            lines.append(f"已上传，等待审核（审核通过前不会被检索或引用）：{'、'.join(waiting)}")
+        renamed = [u for u in placed if u.version > 1]
+        lines += [f"同名文件已存在，“{u.base_name}”保存为新版本“{u.stored_name}”" for u in renamed]
+        lines += [f"未能索引：{r}" for r in failed]
+        self._finish(job, DONE if kept or waiting else FAILED, "\n".join(lines))
+
+    def _read(self, job: Job) -> list[dict[str, Any]]:
+        """The staged files read by qa.web.prepare in a child process; killed at once when the job is cancelled."""
+        from qa.web.prepare import request_for
+
+        folder = self.dir / str(job.id)
+        request, result = folder / "request.json", folder / "result.json"
+        request.write_text(json.dumps(request_for([f.path for f in job.files], self.settings, self.nice)), "utf-8")
+        progress = result.with_name(result.name + ".progress.json")
+        package_root = str(Path(__file__).resolve().parent.parent.parent)  # importable even if not installed
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH"))
+                                                           if p)}  # fmt: skip
+        with open(folder / "prepare.log", "wb") as log, self._lock:
+            self._check(job)
+            self._child = subprocess.Popen([sys.executable, "-m", "qa.web.prepare", str(request), str(result)],
+                                           stdout=log, stderr=log, env=env)  # fmt: skip
+        child = self._child
+        try:
+            while child.poll() is None:
+                if job.cancel_requested.is_set():
+                    child.kill()
+                    child.wait()
+                    raise _Cancelled
+                self._show_progress(job, progress)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(POLL)
+        finally:
+            with self._lock:
+                self._child = None
+        self._check(job)
+        if child.returncode != 0 or not result.is_file():
+            tail = (folder / "prepare.log").read_text("utf-8", errors="replace").strip().splitlines()[-1:]
+            raise QAError(f"读取文件的子进程异常退出（返回码 {child.returncode}）{'：' + tail[0] if tail else ''}")
+        return json.loads(result.read_text("utf-8"))
+
+    def _show_progress(self, job: Job, path: Path) -> None:
+        try:
+            p = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return
+        files, n = max(1, int(p.get("files", 1))), int(p.get("file", 1))
+        if p.get("stage") == "tokenize" and p.get("total"):
+            part = int(p["done"]) / int(p["total"])
+            text = f"分词 {p['done']}/{p['total']} 个片段（第 {n}/{files} 个文件）"
+        else:
+            part, text = 0.0, f"读取第 {n}/{files} 个文件"
+        self._set(job, text, 0.8 * ((n - 1) + 0.2 + 0.8 * part) / files)
+
+    def _seed_terms(self, results: list[dict[str, Any]]) -> None:
+        """Put the BM25 terms the child computed into the index's term cache, so the build only looks them up.
+        Under the build lock file (the vocabulary is shared), but not the app's build lock: deletions go on."""
+        from qa.index.build import build_lock
+        from qa.index.store import CACHE
+        from qa.index.terms import TermCache
+        from qa.web.prepare import terms_of
+
+        index_dir = self.settings.index_dir
+        index_dir.mkdir(parents=True, exist_ok=True)
+        with build_lock(index_dir):
+            cache = TermCache(index_dir / CACHE)
+            for result in results:
+                for key, stored in result["terms"].items():
+                    cache.add(key, terms_of(stored))
+            cache.flush()
+
+    def _loader(self, prepared: dict[str, list[Chunk]]) -> Callable[[Path], list[Chunk]]:
+        """The build's file → chunks: the chunks this job read for its own files, the ingest pipeline otherwise."""
+        uploads = self.service.uploads_dir.resolve()
+
+        def load(path: Path) -> list[Chunk]:
+            path = Path(path)
+            if path.name in prepared and path.resolve().parent == uploads:
+                return prepared[path.name]
+            from qa.ingest.split import split_document
+            from qa.ingest.structure import load_documents
+
+            return [c for doc in load_documents(path) for c in split_document(doc)]
+
+        return load
+
+    def _unplace(self, names: list[str], note: str) -> None:
+        """Take back files a failed build could not make live (they must not go live with a later build)."""
+        provenance = self.service.guard.provenance
+        for name in names:
+            (self.service.uploads_dir / name).unlink(missing_ok=True)
+            if provenance.get(name):
+                provenance.set_status(name, DELETED, note=note[:500])
+
+    def _finish(self, job: Job, state: str, message: str) -> None:
+        with self._lock:
+            job.state, job.message, job.finished, job.fraction = state, message, time.time(), 1.0
+            job.stage = ""
+            self._lock.notify_all()
+
+    def _finish_cancelled(self, job: Job) -> None:
+        """Under self._lock: mark the job cancelled, remove what it staged, audit it."""
+        was = "排队时" if job.state == QUEUED else "处理中"
+        shutil.rmtree(self.dir / str(job.id), ignore_errors=True)
+        job.state, job.finished, job.stage = CANCELLED, time.time(), ""
+        by = job.cancelled_by or ""
+        job.message = f"已由{by or '本机用户'}取消（{was}）：文件未保存，未进入索引"
+        detail = f"任务 #{job.id}（上传人：{job.uploader or '本机用户'}），{was}取消"
+        self.service.guard.audit.record("cancel", by, target="、".join(job.names), detail=detail, ip=job.cancelled_ip)
+        self._lock.notify_all()
+
+    def _kill_child(self) -> None:
+        """Under self._lock: kill the running job's child process, if any (it is only reading)."""
+        if self._child is not None and self._child.poll() is None:
+            self._child.kill()
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.state not in WAITING]
+        for job in finished[: max(0, len(finished) - KEEP_FINISHED)]:
+            del self._jobs[job.id]
