@@ -25,7 +25,7 @@ from qa.web.conversations import make_conversation_panel
 from qa.web.draft import export_docx, make_draft
 from qa.web.feedback_admin import make_feedback_form, make_feedback_tab
 from qa.web.files import source_route
-from qa.web.library import STATE_COLUMN, make_library
+from qa.web.library import STATE_COLUMN, make_library, make_queue_panel
 from qa.web.register import make_register_tab
 from qa.web.service import Service, ensure_index
 
@@ -155,6 +155,7 @@ def build_app(service: Service) -> gr.Blocks:
                     del_btn = gr.Button("删除所选文件", variant="stop")
                     refresh = gr.Button("刷新")
             lib_msg = gr.Textbox(label="操作结果", interactive=False, lines=3)
+            make_queue_panel(service)  # each upload's job: uploader, state, cancel
 
         with gr.Tab("反馈", id="feedback"):  # actions for admins only
             make_feedback_tab(service, is_admin=lambda request: service.guard.user(request).can("manage_users"))
@@ -218,7 +219,10 @@ def build_app(service: Service) -> gr.Blocks:
         )
         d_export.click(export_docx, [d_text, d_state, d_title], [d_file, d_notes], api_name="export_docx")
 
-        up_btn.click(upload, [files], [lib_msg, files, *view_outputs], api_name="upload", concurrency_id="index")
+        # An upload waits for its job in the upload queue, which bounds and orders them (QA_UPLOAD_QUEUE_MAX); a
+        # deletion does not wait behind it (the queue holds the build lock only for its swap).
+        up_btn.click(upload, [files], [lib_msg, files, *view_outputs], api_name="upload", concurrency_id="upload",
+                     concurrency_limit=service.settings.upload_queue_max + 1)  # fmt: skip
         del_btn.click(delete, [del_choice], [lib_msg, *view_outputs], api_name="delete", concurrency_id="index")
         gr.api(make_ask_api(service), api_name="ask", concurrency_limit=4, concurrency_id="chat")
     return demo
