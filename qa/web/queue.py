@@ -261,7 +261,8 @@ class UploadQueue:
                     raise PermissionDenied("只能取消自己提交的上传任务；管理员可以取消任何任务")
                 if job.state not in WAITING:
                     more = "；如需移除文件，请在“删除”中选择它" if job.state == DONE else ""
-                    raise JobError(f"上传任务 #{job_id} 已{job.state}，无法取消{more}")
+                    ended = {DONE: "已完成", CANCELLED: "已被取消", FAILED: "已失败"}[job.state]
+                    raise JobError(f"上传任务 #{job_id} {ended}，无法取消{more}")
                 if job.committed:
                     raise JobError(f"上传任务 #{job_id} 正在写入索引，已无法取消；完成后可删除该文件")
                 job.cancel_requested.set()
@@ -323,7 +324,8 @@ class UploadQueue:
         for staged, result in zip(job.files, results, strict=True):
             if "error" in result:
                 reason = chinese_reason(result["error"])
-                failed.append(f"“{staged.upload.original_name}”：{reason}")
+                named = staged.upload.original_name in reason or staged.upload.stored_name in reason
+                failed.append(reason if named else f"“{staged.upload.original_name}”：{reason}")
                 audit.record("upload", job.uploader, outcome="failed", target=staged.upload.original_name,
                              detail=f"任务 #{job.id}：{reason}", ip=job.ip)  # fmt: skip
                 continue
@@ -470,6 +472,7 @@ class UploadQueue:
                 provenance.set_status(name, DELETED, note=note[:500])
 
     def _finish(self, job: Job, state: str, message: str) -> None:
+        shutil.rmtree(self.dir / str(job.id), ignore_errors=True)  # before anyone sees it finished
         with self._lock:
             job.state, job.message, job.finished, job.fraction = state, message, time.time(), 1.0
             job.stage = ""
