@@ -37,6 +37,19 @@ EXAMPLES = [
 ]
 
 
+# Questions answered at once; the page's chat and /ask share these slots (concurrency_id "chat"), the rest
+# queue. Offline answers are CPU work on 2 cores: 20 users at once answered with 2, 4 or 8 slots had the same
+# p50 within the noise of a shared machine (docs/performance.md), so 4 stays. A model's answer mostly waits on
+# its endpoint: with a 1-s stand-in endpoint, 16 slots answered 20 users at p50 ~2.0 s where 4 took ~3.7 s.
+OFFLINE_ANSWER_SLOTS = 4
+LLM_ANSWER_SLOTS = 16
+
+
+def answer_slots(settings: Settings) -> int:
+    """How many questions the app answers at once with this generator."""
+    return LLM_ANSWER_SLOTS if settings.llm_configured else OFFLINE_ANSWER_SLOTS
+
+
 # ---------------------------------------------------------------- layout
 
 THEME = gr.themes.Soft(
@@ -49,6 +62,7 @@ THEME = gr.themes.Soft(
 def build_app(service: Service) -> gr.Blocks:
     """The whole page: status line, then the 问答, 起草答复 and 文档库 tabs."""
     view, upload, delete, _uploaded_names, progress_view = make_library(service)
+    answer_queue = {"concurrency_limit": answer_slots(service.settings), "concurrency_id": "chat"}
     try:  # the filters start with the index's own values, so API clients can use them too
         initial = fmt.filter_choices(service.documents())
     except QAError:
@@ -181,15 +195,11 @@ def build_app(service: Service) -> gr.Blocks:
         respond = make_chat(service)
         saved = conversations["current"]
         persist = (conversations["persist"], [saved, answers], [saved, conversations["list"]])
-        question.submit(respond, *chat_io, api_name="chat", concurrency_limit=4, concurrency_id="chat").then(
-            *persist, api_visibility="private"
-        )
-        send.click(respond, *chat_io, api_visibility="private", concurrency_limit=4, concurrency_id="chat").then(
-            *persist, api_visibility="private"
-        )
+        question.submit(respond, *chat_io, api_name="chat", **answer_queue).then(*persist, api_visibility="private")
+        send.click(respond, *chat_io, api_visibility="private", **answer_queue).then(*persist, api_visibility="private")
         for button, text in zip(example_buttons, EXAMPLES, strict=True):
             button.click(lambda t=text: t, None, question, api_visibility="private", queue=False).then(
-                respond, *chat_io, api_visibility="private", concurrency_limit=4, concurrency_id="chat"
+                respond, *chat_io, api_visibility="private", **answer_queue
             ).then(*persist, api_visibility="private")
         new_chat.click(
             lambda: ([], fmt.sources_placeholder(), "", {}),
@@ -224,7 +234,7 @@ def build_app(service: Service) -> gr.Blocks:
         up_btn.click(upload, [files], [lib_msg, files, *view_outputs], api_name="upload", concurrency_id="upload",
                      concurrency_limit=service.settings.upload_queue_max + 1)  # fmt: skip
         del_btn.click(delete, [del_choice], [lib_msg, *view_outputs], api_name="delete", concurrency_id="index")
-        gr.api(make_ask_api(service), api_name="ask", concurrency_limit=4, concurrency_id="chat")
+        gr.api(make_ask_api(service), api_name="ask", **answer_queue)
     return demo
 
 
