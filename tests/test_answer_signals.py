@@ -195,3 +195,46 @@ def test_how_people_ask_for_a_reply_s_signer_issue_day_and_index_number() -> Non
     assert classify("那份提案答复的签发人是谁？").meta_field == "contacts"
     assert classify("那份办理意见是哪天出的？").meta_field == "date"
     assert classify("那个网页的索引号是多少？").meta_field == "index_no"
+
+
+MOXI = DocMeta(agency="墨溪区卫生健康局", heading="关于加强控烟工作的提案的答复", source="mx.txt")
+SMOKING = Chunk(
+    "mx0",
+    "mx.txt",
+    (MOXI.heading, "一、控烟工作"),
+    "2022年监测显示，我区15岁及以上人群吸烟率为23.8%。\n"
+    "到2024年底，力争全区建成无烟党政机关，15岁及以上人群吸烟率降至22%以下。\n"
+    "2023年，项目计划于9月完工。",
+    MOXI,
+    0,
+)
+OTHER = Chunk(
+    "hx0",
+    "hx.txt",
+    ("湄溪区答复", "一、村卫生室"),
+    "到2024年底，村卫生室标准化达标率达到95%以上。",
+    DocMeta(agency="湄溪区卫生健康局", heading="湄溪区答复", source="hx.txt"),
+    0,
+)
+
+
+def test_each_part_of_a_two_part_question_is_answered_in_its_own_time_and_the_first_part_s_document() -> None:
+    answer = compose("墨溪区现在15岁以上的人吸烟率是多少，到2024年底想降到多少？", [SMOKING, OTHER])
+    assert answer.index("23.8%") < answer.index("22%") and "95%" not in answer
+
+
+DRUGS = Chunk(
+    "kc0",
+    "kc.txt",
+    ("珂川区答复", "二、措施"),
+    "部分在上级医院开具的降压药在社区卫生服务中心买不到，患者需往返大医院取药。\n"
+    "基层暂无药品的，由区人民医院中心药房统一配送，48小时内送达社区。\n"
+    "在社区卫生服务中心开通慢病药品线上预约取药服务。",
+    DocMeta(agency="珂川区卫生健康局", heading="珂川区答复", source="kc.txt"),
+    0,
+)
+
+
+def test_measures_are_answered_by_what_was_done_not_by_the_complaint() -> None:
+    answer = compose("社区医院买不到大医院开的降压药，有什么办法？", [DRUGS])
+    assert "统一配送" in answer and "预约取药" in answer and "往返" not in answer

@@ -15,7 +15,7 @@ from qa.answer.metadata import metadata_answer, place_of
 from qa.answer.question import Intent, classify, is_entity, question_terms, sub_questions
 from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
 from qa.answer.similar import Similarity
-from qa.answer.verify import MAX_QUOTE_CHARS, clause_window
+from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, question_entities
 from qa.records import Chunk
 from qa.text import char_bigrams, normalize
 
@@ -118,6 +118,7 @@ def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], mos
         if (
             c is top
             or c.score < ratio * top.score
+            or c.problem
             or is_heading(c.text)
             or any(_similar(c.text, p.text) for p in picks)
         ):
@@ -150,6 +151,13 @@ def _many_parts(
         if sub_intent.kind == "meta":
             sub_intent = Intent("general")
         sub_ranked = rank_sentences(question, sources, sub_intent, focus=sub, similarity=similarity)
+        if parts and not [e for e in question_entities(sub) if not e.isdigit()]:
+            # A later part that names no place of its own asks about what the first part was about: its
+            # answer comes from the documents already quoted when they hold one (计划哪天完工 after 哪天动工的).
+            quoted = {sources[c.n - 1].doc_id for c, _ in parts}
+            same = [c for c in sub_ranked if sources[c.n - 1].doc_id in quoted]
+            if best_candidate(same, sub_intent) is not None:
+                sub_ranked = same
         best = best_candidate(sub_ranked, sub_intent)
         if best is not None and (best.n, best.start) in seen:
             # Already quoted for an earlier part: take the next sentence that speaks to this part, if any.

@@ -46,7 +46,7 @@ _PEOPLE_COUNT_RE = re.compile(rf"几个[^，。？?]{{0,6}}(?:{table_pattern('pe
 _MONEY_Q_RE = table_pattern("money_questions")
 # In a cross-document question the noun after 哪些 names the kind of answer (区, 单位, 文件), not its topic.
 _CROSS_FRAME_RE = re.compile(rf"(?:哪些|哪几个|哪几|各)(?:{table_pattern('cross_doc_nouns', literal=True).pattern})")
-_ASKING_RE = re.compile(r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|是否|吗")
+_ASKING_RE = re.compile(r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|是否|吗|多久|多长|多大|多高|多远|多快")
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,11 @@ def time_frame(question: str) -> str:
     q = normalize(question)
     plan, now = bool(_PLAN_Q_RE.search(q)), bool(_NOW_Q_RE.search(q))
     return "" if plan == now else ("plan" if plan else "now")
+
+
+def is_time_word(term: str) -> bool:
+    """A number, a year or a word of the time a question asks about (现在, 目前, 到2025年, 年底)."""
+    return bool(re.fullmatch(r"[\d.]+|年[底末初]", term) or _NOW_Q_RE.search(term) or _PLAN_Q_RE.search(term))
 
 
 def question_terms(question: str) -> list[str]:

@@ -25,11 +25,19 @@ from qa.answer.lexicon import (
     present,
     unit_alternatives,
 )
-from qa.answer.question import Intent, classify, counted_noun, is_entity, question_terms, time_frame
+from qa.answer.question import (
+    Intent,
+    classify,
+    counted_noun,
+    is_entity,
+    is_time_word,
+    question_terms,
+    time_frame,
+)
 from qa.answer.similar import Similarity
 from qa.answer.subject import asked_quantity, figure_fits
 from qa.records import Chunk
-from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences
+from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences, table_pattern
 
 _ANY_NUMBER = re.compile(r"\d")
 # A date, a time of day, or a weekday (每周二、周四 answers 哪天有医生).
@@ -43,8 +51,27 @@ _PLAN_RE = re.compile(r"到\s*(?:19|20)\d{2}\s*年|计划|力争|预计|下一�
 _DONE_RE = re.compile(r"截至|截止|已(?:经)?|现有|目前|共有|累计|建成")
 
 
+_PROBLEM_RE = re.compile(
+    f"{table_pattern('shortcoming_words', literal=True).pattern}|{table_pattern('problem_words', literal=True).pattern}"
+)
+_ACTION_RE = table_pattern("action_words", literal=True)
+# A question about the problems themselves (存在哪些问题, 困难是什么), which problem sentences do answer.
+_PROBLEM_ASKED_RE = re.compile(
+    r"(?:问题|困难|不足|短板|原因|难点)(?:是什么|有哪些|在哪)|(?:哪些|什么)(?:问题|困难|不足|短板|原因|难点)"
+)
+
+
+def states_problem(sentence: str) -> bool:
+    """A sentence that states a problem (the proposal's complaint) and reports no measure taken about it."""
+    return bool(_PROBLEM_RE.search(sentence)) and not _ACTION_RE.search(sentence)
+
+
 def sentence_frame(sentence: str) -> str:
     """ "plan" for a target or plan, "now" for what stands or was done, "" when it says neither."""
+    # The opening clause sets the frame: 到2024年底，力争…建成… is a target although it says 建成.
+    opening = re.split(r"[，,；;：:]", sentence, maxsplit=1)[0]
+    if _PLAN_RE.search(opening) and not _DONE_RE.search(opening):
+        return "plan"
     plan, done = bool(_PLAN_RE.search(sentence)), bool(_DONE_RE.search(sentence))
     return "" if plan == done else ("plan" if plan else "now")
 
@@ -65,6 +92,7 @@ class Candidate:
     topics: frozenset[str] = frozenset()  # the question's content nouns it holds (托育, 心理), not 措施 or 不足
     boilerplate: bool = False  # the reply's formal frame (收悉, 现答复如下, thanks): no information
     semantic: float = 0.0  # the embedder's similarity to the question (0 when not embedded)
+    problem: bool = False  # states the problem complained of, and measures were asked for: never a list item
 
 
 def _context(chunk: Chunk) -> str:
@@ -165,6 +193,8 @@ def rank_sentences(
     terms = question_terms(question)
     focus_terms = set(question_terms(focus)) if focus else set()
     terms += [t for t in focus_terms if t not in terms]
+    if focus:  # another part's time (现在 / 到2024年底) must not pull this part's answer towards it
+        terms = [t for t in terms if t in focus_terms or not is_time_word(t)]
     spans = [
         (n, s, e)
         for n, chunk in enumerate(sources, 1)
@@ -184,7 +214,7 @@ def rank_sentences(
     topic_sum = sum(topic_weights.values()) or 1.0
     q_grams = char_bigrams(normalize(question)) - {w for w in QUESTION_WORDS if len(w) == 2}  # 多少, 什么 say nothing
     # A figure asked for a year is the one whose passage states that year (2025年 target, not the 2019 value).
-    years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(question))
+    years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(focus or question))  # a part's own years
     dated = [all(y in normalize(c.text) or f"{y[2:]}年" in normalize(c.text) for y in years) for c in sources]
     # A question about one place is answered by that place's documents: 江汉区的医联体 is not 东西湖's.
     places = [t for t in terms if re.fullmatch(r"[\u4e00-\u9fa5]{2,}[区县市]", t)]
@@ -193,7 +223,10 @@ def rank_sentences(
         for ctx in (normalize(f"{c.meta.agency}{c.meta.title}{c.meta.heading}{c.text}") for c in sources)
     ]
     content = {t for t in topic_weights if t not in GENERIC}
-    frame_asked = time_frame(question + focus) if intent.kind in ("number", "date") else ""
+    # 如何 / 哪些措施 are answered by the measures, not by the problem the proposal complained of
+    measures_asked = intent.kind in ("list", "general") and not _PROBLEM_ASKED_RE.search(normalize(focus or question))
+    # the part being answered decides: 现在…是多少，到2024年底想降到多少 asks now, then the plan
+    frame_asked = time_frame(focus or question) if intent.kind in ("number", "date") else ""
     quantity = asked_quantity(focus or question) if intent.kind == "number" else None
     # 多少家托育机构: the figure must count that noun (states_count), not whatever else the sentence counts
     noun = counted_noun(focus or question) if intent.kind == "number" and not intent.cross_doc else ()
@@ -227,6 +260,7 @@ def rank_sentences(
             - short
             - (0.6 if frame else 0.0)
             - (0.25 if elsewhere[n - 1] else 0.0)
+            - (0.3 if measures_asked and states_problem(text) else 0.0)
         )
         topic = sum(w for t, w in topic_weights.items() if present(t, text)) / topic_sum
         held = frozenset(t for t in content if present(t, text))
@@ -243,6 +277,7 @@ def rank_sentences(
                 typed(intent, text) and fits(text),
                 held,
                 frame,
+                problem=measures_asked and states_problem(text),
             )
         )
     out.sort(key=lambda c: (-c.score, c.n, c.start))
@@ -278,7 +313,7 @@ def best_candidate(ranked: Sequence[Candidate], intent: Intent, *, window: int =
 
     None when a figure or date is asked for and none of the leading sentences holds one.
     """
-    informative = [c for c in ranked if not c.boilerplate] or list(ranked)
+    informative = [c for c in ranked if not c.boilerplate and not c.problem] or list(ranked)
     if intent.kind in ("number", "date"):
         return next((c for c in informative[:window] if c.typed), None)
     if not informative:
