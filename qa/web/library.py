@@ -119,7 +119,7 @@ def make_library(service: Service):
         job = queue.wait(
             job.id, on_progress=lambda j: progress(j.fraction, desc=f"上传任务 #{j.id}：{queue.describe(j)}")
         )
-        message = "\n".join([f"上传任务 #{job.id}{job.state}：{job.message}" if job.message else job.state, *refused])
+        message = "\n".join([f"上传任务 #{job.id} {job.state}：{job.message}" if job.message else job.state, *refused])
         if rejected or job.state != DONE or "未能索引" in job.message:
             warn("部分文件未能上传，原因见“操作结果”。")
         return (message, None, *view(request))
