@@ -264,8 +264,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
     ensure_index(service)  # text first: seconds, whatever the size of the archive's embedding backlog
     service.start_embedder()  # vectors for what has none, on a background thread, swapped in as they come
     service.warm_up()
-    if not settings.llm_configured:  # offline answers are cheap to warm; an LLM's would cost tokens
-        threading.Thread(target=service.warm_answers, args=(EXAMPLES,), name="qa-warm", daemon=True).start()
+    threading.Thread(target=service.warm_answers, args=(EXAMPLES,), name="qa-warm", daemon=True).start()
     print(service.status_line().replace("**", ""), flush=True)
     demo = build_app(service)
     demo.queue(default_concurrency_limit=2)
