@@ -46,3 +46,13 @@ def test_the_answering_passage_must_be_about_the_subject() -> None:
     # a word no document uses weighs nothing: it can neither find nor rule out an answer
     colloquial = subject_check("家庭医生签约这块稳当吗？", docs["c"], docs["c"], docs)
     assert colloquial.coverage == 1.0
+
+
+def test_the_quantity_s_name_must_come_with_a_figure_and_a_document_number_is_none() -> None:
+    rate = asked_quantity("江汉区家庭医生签约率现在是多少？")
+    assert not figure_fits(
+        "以“1+4+2+2”模式为抓手，上级医院派驻专家团队，进驻家庭医生团队为辖区居民义诊并提升家庭医生签约率。", rate, ["1"]
+    )
+    assert figure_fits("全区家庭医生签约率为42.6%。", rate, ["42.6"])
+    coverage = asked_quantity("青岚县2022年家庭医生签约覆盖率是多少？")
+    assert not figure_fits("根据《实施方案》（岭卫基层发〔2022〕7号）要求推进家庭医生签约服务。", coverage, ["7"])

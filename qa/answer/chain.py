@@ -9,6 +9,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
+from qa.answer.compose import table_row
 from qa.answer.extractive import ExtractiveGenerator
 from qa.answer.followup import (
     History,
@@ -150,10 +151,13 @@ def gate(
             return refuse(f"the answering document never mentions {about.missing_specific}")
         if about.coverage >= policy.min_subject_coverage:
             topic = max(topic, policy.min_figure_coverage)
+    # A table row states the years of its filled columns only: 报告及时率 with 2019 blank gives no 2019 figure.
+    held_text = sources[best.n - 1].text
+    row = table_row(held_text, best.start, best.end)
     reason = refusal_reason(
         question,
         evidence=evidence,
-        sentence=best.text,
+        sentence=row or best.text,
         coverage=coverage,
         topic_coverage=topic,
         figure=intent.kind in ("number", "date", "person") and not intent.cross_doc,

@@ -4,6 +4,7 @@ figure, date or person, say what they do hold and cite it (资料提到…，但
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from qa.answer.question import Intent
@@ -43,7 +44,7 @@ def near_miss(
 def near_miss_text(c: Candidate, intent: Intent, refusal: str) -> str:
     """The refusal with what the documents do say: 现有资料中未找到相关内容。资料提到：“…”[1]，但未给出具体数字。
     The quoted sentence is source [1] of the answer."""
-    quote = c.text.strip().rstrip("。；;，,：:")
+    quote = re.sub(r"\s+", " ", c.text.strip()).rstrip("。；;，,：:")  # a table row's cells, one space apart
     if len(quote) > MAX_QUOTE_CHARS:
         quote = quote[:MAX_QUOTE_CHARS] + "…"
     return f"{refusal}资料提到：“{quote}”[1]，但未给出所问的{NOT_GIVEN[intent.kind]}。"

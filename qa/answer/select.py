@@ -137,7 +137,11 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
     # 3家三甲医院 (figure, noun) or 组建家庭医生团队857个 (noun, figure)
     # A figure counts a noun it closely precedes, or one it follows within the same phrase (新增…达标单位18家).
     whole = re.escape("".join(noun))  # before the figure only the whole noun: 区人民医院成立了1个… counts no other
-    return bool(re.search(rf"{figure}[\u4e00-\u9fa5]{{0,2}}(?:{words})|{whole}[\u4e00-\u9fa5]{{0,8}}{figure}", text))
+    # …or the figure's noun follows a 的-phrase that describes it: 12张面值10元的药品优惠券.
+    described = r"(?:[^，。；、]{0,8}?的)?"
+    return bool(
+        re.search(rf"{figure}{described}[\u4e00-\u9fa5]{{0,2}}(?:{words})|{whole}[\u4e00-\u9fa5]{{0,8}}{figure}", text)
+    )
 
 
 def unit_figures(intent: Intent, sentence: str) -> list[str]:
@@ -234,7 +238,8 @@ def rank_sentences(
     def fits(text: str) -> bool:
         if quantity is None:
             return True
-        return figure_fits(text, quantity, unit_figures(intent, text)) and states_count(text, noun, intent.unit)
+        figures = unit_figures(intent, text)
+        return figure_fits(text, quantity, figures, unit=bool(intent.unit)) and states_count(text, noun, intent.unit)
 
     out = []
     for (n, s, e), text in zip(spans, texts, strict=True):

@@ -34,6 +34,7 @@ _RATE_RE = re.compile(r"每(?:人|床日|床|日|天|月|年|次|例|户|名|个
 # A year inside a document number: 〔2022〕, [2022], （2022）.
 _DOC_NO_YEAR_RE = re.compile(r"[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]")
 _FIGURE_RE = re.compile(r"\d+(?:\.\d+)?")
+_DOC_NO_RE = re.compile(r"[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]\s*\d*\s*号?")
 # Words a quantity phrase may end with that say nothing of what is measured (数量, 情况) or only ask (多少).
 QUANTITY_STOP = word_set("quantity_stopwords")
 
@@ -80,16 +81,20 @@ def asked_quantity(question: str) -> Quantity:
     return Quantity(phrase, bool(_TOTAL_Q_RE.search(q)), figures)
 
 
-def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] = ()) -> bool:
+def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] = (), *, unit: bool = False) -> bool:
     """Whether a sentence's figure can be the asked one.
 
     Args:
         sentence: the candidate sentence.
         quantity: asked_quantity of the question.
         unit_figures: the figures the sentence states in the asked unit (all its figures when no unit is asked).
+        unit: the question asks for a figure in a unit (%, 元, 名): the figure is tied to the question by its unit,
+            so the quantity need only be named in the sentence; without one any figure would do, so it must
+            stand close to the name of the quantity (签约率为42.6%, not 签约率… “1+4+2+2”模式).
     """
-    text = to_simplified(normalize(sentence))  # 素養 is the 素养 a question asks about
-    if quantity.phrase and not _shares_quantity(quantity.phrase, text):
+    # 素養 is the 素养 a question asks about; a document number's digits (〔2022〕7号) are no figure
+    text = _DOC_NO_RE.sub("", to_simplified(normalize(sentence)))
+    if quantity.phrase and not _names_quantity(quantity.phrase, text, near_figure=not unit):
         return False
     if quantity.total and _RATE_RE.search(text) and not re.search(r"共|累计|合计|总", text):
         return False  # 每床日260元 is a rate; a total was asked
@@ -97,13 +102,21 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
     return bool(figures) or not unit_figures
 
 
-def _shares_quantity(phrase: str, text: str) -> bool:
-    """The sentence names the quantity: the phrase or a synonym, or a two-character part of it (签约覆盖率 →
-    签约率 shares 签约) that is not one of the words every reply uses."""
-    if present(phrase, text):
-        return True
-    grams = {g for g in char_bigrams(phrase) if g not in GENERIC and g not in QUESTION_WORDS}
-    return any(g in text for g in grams)
+NEAR = 12  # characters between a quantity's name and its figure: 吸烟率为23.8%, 总投资2800万元, 23.8%的吸烟率
+
+
+def _names_quantity(phrase: str, text: str, *, near_figure: bool) -> bool:
+    """The sentence names the quantity (the phrase or a synonym, or a two-character part of it that is not one of
+    the words every reply uses: 签约覆盖率 → 签约率 shares 签约), with near_figure a figure within NEAR characters."""
+    names = [phrase, *SYNONYMS.get(phrase, ())]
+    names += [g for g in char_bigrams(phrase) if g not in GENERIC and g not in QUESTION_WORDS]
+    for name in names:
+        if not near_figure and name in text:
+            return True
+        for m in re.finditer(re.escape(name), text):
+            if re.search(r"\d", text[max(0, m.start() - NEAR) : m.end() + NEAR]):
+                return True
+    return False
 
 
 def year_only_in_doc_no(sentence: str, year: str) -> bool:

@@ -298,7 +298,9 @@ def refusal_reason(
     if figure and not missing and local_evidence:
         # A figure belongs to the year its own passage states: a year elsewhere in the document does not count.
         years = {m.group(1) for m in _YEAR_RE.finditer(normalize(question))}
-        missing = [e for e in missing_entities(question, local_evidence) if e in years]
+        # …and not only inside a document number (岭卫基层发〔2022〕7号 states no figure for 2022)
+        local = re.sub(r"[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]", "", local_evidence)
+        missing = [e for e in missing_entities(question, local) if e in years]
     if missing:
         return f"question names {'、'.join(missing)}, which the documents that would answer it never mention"
     if figure:
