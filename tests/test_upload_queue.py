@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -267,3 +268,15 @@ def test_the_queue_thread_runs_at_a_lower_cpu_priority(service: Service) -> None
     assert os.getpriority(os.PRIO_PROCESS, thread.native_id) >= 10
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 10  # questions' threads keep theirs
     assert ANONYMOUS.can("delete_any")  # login off: the single user may cancel any job
+
+
+def test_a_restart_clears_what_a_stopped_process_staged_but_not_another_running_ones(service: Service) -> None:
+    root = service.settings.data_dir / "queue"
+    gone = root / f"{socket.gethostname()}-999999999" / "3"  # no such process
+    other = root / f"{socket.gethostname()}-{os.getppid()}" / "1"  # a running process sharing the data folder
+    for folder in (gone, other):
+        folder.mkdir(parents=True)
+        (folder / "半途.txt").write_text(REPLY, encoding="utf-8")
+    queue = UploadQueue(service, start=False)
+    assert not gone.parent.exists() and (other / "半途.txt").is_file()
+    assert queue.dir.parent == root and queue.dir.name.endswith(f"-{os.getpid()}")

@@ -2,11 +2,11 @@
 length and cancellation that really cancels.
 
 A job's life: `submit` checks each file at once (type, content, size, quotas — queued bytes count too), reserves
-its versioned name and copies it into a staging folder, data_dir/queue/<job>/, which nothing indexes or serves;
-a full queue (QA_UPLOAD_QUEUE_MAX jobs waiting or running, QA_UPLOAD_QUEUE_PER_USER of one uploader) refuses
-before anything is stored. The worker then reads the staged files in a child process (qa.web.prepare: parse,
-the per-upload limits, BM25 tokens) at low CPU priority, so questions keep the app's CPU and GIL; puts the new
-terms into the index's term cache; and only then takes the build lock, checks the cancel flag one last time,
+its versioned name and copies it into a staging folder, data_dir/queue/<host>-<pid>/<job>/, which nothing indexes
+or serves; a full queue (QA_UPLOAD_QUEUE_MAX jobs waiting or running, QA_UPLOAD_QUEUE_PER_USER of one uploader)
+refuses before anything is stored. The worker then reads the staged files in a child process (qa.web.prepare:
+parse, the per-upload limits, BM25 tokens) at low CPU priority, so questions keep the app's CPU and GIL; puts the
+new terms into the index's term cache; and only then takes the build lock, checks the cancel flag one last time,
 moves the files into data_dir/uploads (or data_dir/pending for review) and swaps the new index version in, from
 the chunks already read: the lock is held for the swap, not for the reading, so a deletion waits seconds at most.
 
@@ -14,7 +14,7 @@ Cancelling (the uploader, or an admin) a waiting job drops it; a running one has
 even a huge file stops within a second; either way its staged files are removed, nothing is recorded as stored
 and the audit log says who cancelled. From the last check under the build lock on, a job can no longer be
 cancelled (it is going live: delete the file afterwards). Jobs live in this process's memory: a restart drops
-waiting jobs and clears the staging folder, and nothing of them has gone live.
+waiting jobs (their staged files are removed at the next start; nothing of them had gone live).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -43,6 +44,25 @@ WAITING = (QUEUED, RUNNING)
 KEEP_FINISHED = 50  # finished jobs shown in the list; older ones are forgotten
 JOB_COLUMNS = ["任务", "上传人", "文件", "状态", "进度或结果", "提交时间"]
 POLL = 0.1  # seconds between looks at the child process (and at the cancel flag)
+
+
+def _clear_stale(root: Path) -> None:
+    """Remove what app processes of this machine that are gone left staged (data_dir/queue/<host>-<pid>): none
+    of it went live. Another running instance's folder (a shared data folder) is left alone."""
+    host = socket.gethostname()
+    for folder in root.iterdir() if root.is_dir() else []:
+        name, _, pid = folder.name.rpartition("-")
+        if name != host or not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            alive = int(pid) != os.getpid()  # our own pid: a folder from a previous process that had it
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class QueueFull(QAError):
@@ -116,8 +136,8 @@ class UploadQueue:
         self.service = service
         self.settings = service.settings
         self.nice = nice
-        self.dir = self.settings.data_dir / "queue"
-        shutil.rmtree(self.dir, ignore_errors=True)  # staged by a process that stopped: none of it went live
+        self.dir = self.settings.data_dir / "queue" / f"{socket.gethostname()}-{os.getpid()}"
+        _clear_stale(self.dir.parent)
         self._lock = threading.Condition()
         self._admit = threading.Lock()  # one submission at a time, so the bounds hold without holding _lock
         self._jobs: dict[int, Job] = {}
