@@ -1,10 +1,11 @@
 """Question latency while an upload is processed: /ask p50/p95 before, during and after a big upload's job.
 
     .venv/bin/python -m bench.uploads                        # 2 users; a 1.9M-character upload (~4,400 chunks)
-    .venv/bin/python -m bench.uploads --users 2 --chars 1900000 --baseline 40 --embed-seconds 30
+    .venv/bin/python -m bench.uploads --users 2 --interval 1 --chars 1900000 --baseline 40 --embed-seconds 30
 
 Starts `python app.py` over a fresh index with the shared embedding cache (as bench.users does) and waits until
-every seed chunk has its vector. Then `--users` users ask distinct questions one after another through /ask:
+every seed chunk has its vector. Then `--users` users ask distinct questions through /ask, each starting one
+every `--interval` seconds (or as soon as the previous answer came, if it took longer; 0: back to back):
 first `--baseline` questions with nothing else going on; then, while a generated text of `--chars` characters
 of distinct sentences (the issue's worst case, up to the QA_MAX_UPLOAD_CHARS limit) is uploaded through /upload
 and its job is read, tokenised and swapped in, until /upload returns; then for `--embed-seconds` more while the
@@ -78,8 +79,9 @@ def _summary(latencies: list[float], app_cpu: float | None) -> dict:
 class _Askers:
     """`users` threads asking the next unused question until told to stop (or the questions run out)."""
 
-    def __init__(self, url: str, users: int, questions: list[str]) -> None:
+    def __init__(self, url: str, users: int, questions: list[str], interval: float) -> None:
         self.sessions = [http_user(url, "ask") for _ in range(users)]
+        self.interval = interval
         self.questions = questions
         self.next = 0
         self.lock = threading.Lock()
@@ -108,8 +110,14 @@ class _Askers:
                     return
                 began = time.perf_counter()
                 ask(question)
+                took = time.perf_counter() - began
                 with self.lock:
-                    latencies.append(time.perf_counter() - began)
+                    latencies.append(took)
+                pause = self.interval - took
+                if pause > 0 and until is not None:
+                    until.wait(pause)
+                elif pause > 0:
+                    time.sleep(pause)
 
         threads = [threading.Thread(target=user, args=(s,)) for s in self.sessions]
         for t in threads:
@@ -119,7 +127,7 @@ class _Askers:
         return latencies
 
 
-def run(users: int, chars: int, baseline: int, embed_seconds: float, work: Path) -> dict:
+def run(users: int, interval: float, chars: int, baseline: int, embed_seconds: float, work: Path) -> dict:
     from gradio_client import Client, handle_file
 
     cache = os.environ.get("QA_EMBED_CACHE_DIR") or ROOT / ".cache" / "embeddings"
@@ -128,7 +136,7 @@ def run(users: int, chars: int, baseline: int, embed_seconds: float, work: Path)
     with running_app(work, cache) as app:
         if wait_for_vectors(app, 900) is None:
             raise SystemExit("the app did not finish embedding the seeds in 900 s")
-        askers = _Askers(app.url, users, _questions())
+        askers = _Askers(app.url, users, _questions(), interval)
         askers.run(count=2 * users)  # warm: connections, the answer stage's tables
         load_before = os.getloadavg()
         cpu = app.cpu_seconds()
@@ -162,6 +170,7 @@ def run(users: int, chars: int, baseline: int, embed_seconds: float, work: Path)
         cpu_after = None if cpu is None else app.cpu_seconds() - cpu
         return {
             "users": users,
+            "interval_s": interval,
             "upload_chars": chars,
             "upload_bytes": upload.stat().st_size,
             "upload_seconds": outcome.get("seconds"),
@@ -179,12 +188,13 @@ def run(users: int, chars: int, baseline: int, embed_seconds: float, work: Path)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.uploads", description=__doc__)
     parser.add_argument("--users", type=int, default=2, help="users asking one question after another")
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between one user's questions")
     parser.add_argument("--chars", type=int, default=1_900_000, help="characters of the uploaded text")
     parser.add_argument("--baseline", type=int, default=40, help="questions asked before the upload")
     parser.add_argument("--embed-seconds", type=float, default=30.0, help="asking after the upload went live")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qa-uploads-") as tmp:
-        result = run(args.users, args.chars, args.baseline, args.embed_seconds, Path(tmp))
+        result = run(args.users, args.interval, args.chars, args.baseline, args.embed_seconds, Path(tmp))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
