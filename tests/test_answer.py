@@ -117,7 +117,7 @@ def test_a_target_year_the_table_does_not_hold_is_a_near_miss(seeds_retriever: R
     answer = ask("东西湖区2030年人均预期寿命的目标是多少岁？", retriever=seeds_retriever)
     assert answer.refused
     assert answer.text == (
-        "现有资料中未找到相关内容。资料提到：“健康水平\t人均预期寿命（岁）\t80.81\t82.4”[1]，但未给出所问的具体数字。"
+        "现有资料中未找到相关内容。资料提到：“健康水平 人均预期寿命（岁） 80.81 82.4”[1]，但未给出所问的具体数字。"
     )
 
 

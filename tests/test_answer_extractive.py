@@ -319,9 +319,9 @@ def test_a_table_row_with_the_asked_year_blank_gives_no_figure_for_that_year() -
         section="具体指标",
         ordinal=2,
     )
-    asked = gate("江夏区2019年突发公共卫生事件报告和处置及时率是多少？", [Hit(table, 1.0, 1)], RefusalPolicy())
-    assert "2019" in asked.reason
-    assert gate("江夏区2025年突发公共卫生事件报告和处置及时率是多少？", [Hit(table, 1.0, 1)], RefusalPolicy()).reason == ""
+    hits = [Hit(table, 1.0, 1)]
+    assert "2019" in gate("江夏区2019年突发公共卫生事件报告和处置及时率是多少？", hits, RefusalPolicy()).reason
+    assert gate("江夏区2025年突发公共卫生事件报告和处置及时率是多少？", hits, RefusalPolicy()).reason == ""
 
 
 def test_this_reply_is_a_follow_up_kept_to_the_reply_just_discussed() -> None:
