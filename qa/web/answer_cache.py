@@ -106,17 +106,24 @@ class AnswerCache:
             self._version = version
 
 
-def _served(answer: Answer, question: str, started: float) -> Answer:
-    """A cached answer as this request's own: its question as typed now, the time this lookup took, and lists
-    of its own, so no session's copy can change another's."""
-    return dataclasses.replace(
-        answer,
+def _lookup(cache: AnswerCache, question: str, asked: dict[str, Any]) -> tuple[AnswerKey, Answer | None]:
+    """The key of a question asked with these ask() arguments, and the cached answer as this request's own: its
+    question as typed now, the time this lookup took, and lists of its own, so no session's copy can change
+    another's."""
+    started = time.perf_counter()
+    key = answer_key(question, **asked)
+    hit = cache.get(key)
+    if hit is None:
+        return key, None
+    served = dataclasses.replace(
+        hit,
         question=question.strip(),
-        citations=list(answer.citations),
-        unsupported=list(answer.unsupported),
-        hits=list(answer.hits),
+        citations=list(hit.citations),
+        unsupported=list(hit.unsupported),
+        hits=list(hit.hits),
         latency_ms=(time.perf_counter() - started) * 1000,
     )
+    return key, served
 
 
 def cached_ask(
@@ -131,12 +138,11 @@ def cached_ask(
     """qa.answer.chain.ask through the cache (same arguments and errors)."""
     from qa.answer.chain import ask
 
-    started = time.perf_counter()
-    key = answer_key(question, retriever=retriever, history=history, filters=filters, generator=generator)
-    hit = cache.get(key)
+    asked = {"retriever": retriever, "history": history, "filters": filters, "generator": generator}
+    key, hit = _lookup(cache, question, asked)
     if hit is not None:
-        return _served(hit, question, started)
-    answer = ask(question, retriever=retriever, history=history, filters=filters, generator=generator)
+        return hit
+    answer = ask(question, **asked)
     cache.put(key, answer)
     return answer
 
@@ -153,14 +159,13 @@ def cached_ask_stream(
     """qa.answer.chain.ask_stream through the cache: a cached answer comes as its whole text, then the Answer."""
     from qa.answer.chain import ask_stream
 
-    started = time.perf_counter()
-    key = answer_key(question, retriever=retriever, history=history, filters=filters, generator=generator)
-    hit = cache.get(key)
+    asked = {"retriever": retriever, "history": history, "filters": filters, "generator": generator}
+    key, hit = _lookup(cache, question, asked)
     if hit is not None:
         yield hit.text
-        yield _served(hit, question, started)
+        yield hit
         return
-    for piece in ask_stream(question, retriever=retriever, history=history, filters=filters, generator=generator):
+    for piece in ask_stream(question, **asked):
         if isinstance(piece, Answer):
             cache.put(key, piece)
         yield piece
