@@ -328,3 +328,33 @@ def test_this_reply_is_a_follow_up_kept_to_the_reply_just_discussed() -> None:
     from qa.answer.followup import is_followup
 
     assert is_followup("这份回复的联系人是谁，电话多少？")
+
+
+def test_places_joined_by_and_are_each_answered_from_their_own_document() -> None:
+    question = "江夏区和江汉区各有多少家托育机构？"
+    assert classify(question).cross_doc
+    answer = compose(question, [CHILDCARE, JIANGHAN_CHUNK, TCM])
+    assert "42家" in answer and "18家" in answer and answer.index("42家") < answer.index("18家")
+    assert not classify("武汉市江夏区有多少家托育机构？").cross_doc  # one place inside the other's name
+
+
+def test_two_documents_described_and_joined_each_give_their_metadata() -> None:
+    answer = compose("托育机构那份答复和健康江汉那份答复，经办人分别是谁？", [CHILDCARE, JIANGHAN_CHUNK])
+    assert answer.index("李玥") < answer.index("夏应钊")
+
+
+def test_a_metadata_question_no_document_states_is_refused() -> None:
+    from qa.answer.chain import gate
+    from qa.answer.verify import RefusalPolicy
+    from qa.records import Hit
+
+    unsigned = dataclasses.replace(CHILDCARE, meta=dataclasses.replace(JIANGXIA, contacts=()))
+    assert "contacts" in gate("托育机构那份答复的联系人是谁？", [Hit(unsigned, 1.0, 1)], RefusalPolicy()).reason
+    assert gate("托育机构那份答复的联系人是谁？", [Hit(CHILDCARE, 1.0, 1)], RefusalPolicy()).reason == ""
+
+
+def test_a_follow_up_about_the_document_itself_stays_with_it() -> None:
+    from qa.answer.followup import refers_to_document
+
+    assert refers_to_document("这份回复的联系人是谁？") and refers_to_document("该答复是哪天发的？")
+    assert not refers_to_document("那东西湖区呢？")

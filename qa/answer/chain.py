@@ -16,11 +16,13 @@ from qa.answer.followup import (
     answer_text,
     conversation_filters,
     is_followup,
+    refers_to_document,
     rewrite_followup,
     user_questions,
 )
 from qa.answer.generate import Generator, refusal_text
-from qa.answer.question import classify, counted_noun, expand_query
+from qa.answer.metadata import metadata_answer
+from qa.answer.question import asks_field, classify, counted_noun, expand_query
 from qa.answer.refusal import NOT_GIVEN, near_miss, near_miss_text
 from qa.answer.select import Candidate, best_candidate, rank_sentences, states_count
 from qa.answer.similar import Similarity, sentence_similarity
@@ -120,6 +122,13 @@ def gate(
     def refuse(reason: str) -> Gate:
         return Gate(sources, reason, coverage, near_miss(question, ranked, intent, sources, texts))
 
+    # No document's metadata states the asked field: only a passage line that names it (联系人：…) may answer.
+    if (
+        intent.kind == "meta"
+        and not metadata_answer(question, intent.meta_fields, sources)
+        and not any(asks_field(intent.meta_field, c.text) for c in ranked[:5] if not c.boilerplate)
+    ):
+        return refuse(f"no retrieved document states its {intent.meta_field}")
     best = best_candidate(ranked, intent)
     if best is None:
         return refuse(f"no retrieved sentence states the {intent.kind} asked for")
@@ -264,13 +273,13 @@ def _prepare(
     question: str, retriever: Retriever, history: History, filters: Filters | None, generator: Generator, k: int
 ) -> dict[str, Any]:
     """Condense, retrieve and gate. A follow-up is first answered from the documents the previous answer cited;
-    when they cannot answer it, from the whole index."""
+    when they cannot answer it, from the whole index, unless it asks about that document itself (这份回复…)."""
     question = check_question(question, retriever.max_question_chars)
     narrowed = conversation_filters(question, history, filters)
     state = build_chain(retriever, generator, filters=narrowed, k=k).invoke(
         {"question": question, "history": list(history)}
     )
-    if narrowed is not filters and state["gate"].reason:
+    if narrowed is not filters and state["gate"].reason and not refers_to_document(question):
         state = build_chain(retriever, generator, filters=filters, k=k).invoke(
             {"question": question, "history": list(history)}
         )

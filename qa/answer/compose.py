@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from qa.answer.lexicon import figure_pattern, present, unit_alternatives
 from qa.answer.metadata import metadata_answer, place_of
-from qa.answer.question import Intent, classify, is_entity, question_terms, sub_questions
+from qa.answer.question import Intent, classify, is_entity, joined_places, question_terms, sub_questions
 from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
 from qa.answer.similar import Similarity
 from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, question_entities
@@ -90,14 +90,25 @@ def render(
     return f"{clause}[{c.n}]。"
 
 
-def _pick(intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], most: int) -> list[Candidate]:
+def _of_places(chunk: Chunk, places: Sequence[str]) -> bool:
+    """Whether a chunk's document speaks for one of the places (江夏 for 武汉市江夏区卫生健康局's reply)."""
+    where = normalize(f"{chunk.meta.agency}{chunk.meta.heading}{chunk.meta.title}{place_of(chunk.meta)}")
+    return any(p in where or (len(p) > 2 and p[:-1] in where) for p in places)
+
+
+def _pick(
+    question: str, intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], most: int
+) -> list[Candidate]:
     """The sentences an answer quotes: the best one, then others close to it (one per document if cross-document)."""
     top = best_candidate(ranked, intent) or ranked[0]
     picks: list[Candidate] = [top]
     if intent.cross_doc:
         seen_docs = {sources[top.n - 1].doc_id}
+        named = joined_places(question)
         for c in ranked:
             doc = sources[c.n - 1].doc_id
+            if named and not _of_places(sources[c.n - 1], named):
+                continue  # 江夏和咸宁…各: only the places named answer
             wanted = (
                 (c.typed or intent.kind not in ("number", "date"))
                 and not is_heading(c.text)
@@ -195,7 +206,7 @@ def compose(
     terms = sorted(question_terms(question), key=len, reverse=True)
     subs = sub_questions(question) if not intent.cross_doc else [question]
     if len(subs) == 1:
-        picks = _pick(intent, ranked, sources, max_sentences)
+        picks = _pick(question, intent, ranked, sources, max_sentences)
         if intent.cross_doc:  # sentences of one place together, in the order places first appear
             order = list(dict.fromkeys(place_of(sources[c.n - 1].meta) for c in picks))
             picks.sort(key=lambda c: order.index(place_of(sources[c.n - 1].meta)))

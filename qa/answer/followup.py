@@ -111,6 +111,17 @@ def previous_documents(history: History) -> tuple[str, ...]:
     return ()
 
 
+# A follow-up that points at the document itself (这份回复, 该答复, 这件提案): only that document may answer it.
+_THIS_DOCUMENT_RE = re.compile(
+    r"(?:这|该|此|那)(?:份|件|篇|个)?(?:答复|回复|复函|提案|建议|文件|规划|意见)|这份|该份|这件"
+)
+
+
+def refers_to_document(question: str) -> bool:
+    """Whether a follow-up asks about the document just discussed (这份回复的联系人是谁), not about its topic."""
+    return bool(_THIS_DOCUMENT_RE.search(normalize(question)))
+
+
 def conversation_filters(question: str, history: History, filters: Filters | None) -> Filters | None:
     """The filters for a follow-up: the previous answer's documents, unless the follow-up names a new place
     (那咸宁市呢？ asks about another document) or the caller already chose documents."""

@@ -149,5 +149,11 @@ def metadata_answer(question: str, fields: Sequence[str], sources: Sequence[Chun
     listed = meta_list_answer(fields[0], question, sources)
     if listed:
         return listed
-    n = meta_source(question, sources)
-    return "".join(meta_answer(f, question, sources[n - 1], n) for f in fields)
+    # 托育那份答复和安宁疗护那份答复，联系人分别是谁: each document the question describes, in its order
+    named = [meta_source(part, sources) for part in _DOCUMENT_JOIN_RE.split(normalize(question))]
+    chosen = list(dict.fromkeys(named)) if len(named) > 1 else [meta_source(question, sources)]
+    return "".join(meta_answer(f, question, sources[n - 1], n) for n in chosen for f in fields)
+
+
+# Two documents described and joined: …那份答复和…那份答复 / …的回复与…的建议.
+_DOCUMENT_JOIN_RE = re.compile(r"(?<=答复|回复|复函|提案|建议|意见|文件)(?:和|与|及|跟|、)")

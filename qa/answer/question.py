@@ -60,10 +60,30 @@ class Intent:
     cross_doc: bool = False  # wants one answer per document (哪些区 ...)
 
 
+_CONJUNCTION = r"(?:和|与|及|跟|同|、)"
+
+
+def joined_places(question: str) -> list[str]:
+    """Places a question joins with 和 / 与 / 、 (江夏和咸宁…各做了多少, 澄湾市和珂川区的答复里…): each is answered
+    from its own document. One place inside another's name (武汉市江夏区) is one place, not two."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    q = normalize(question)
+    short = sorted({w for w, f in pos_tokenizer().lcut(q) if f == "ns" and len(w) >= 2}, key=len, reverse=True)
+    names = "|".join([r"[\u4e00-\u9fa5]{2,3}?[区县市]", *map(re.escape, short)])
+    joined: list[str] = []
+    for m in re.finditer(_CONJUNCTION, q):
+        before = re.search(rf"(?:{names})$", q[: m.start()])
+        after = re.match(rf"(?:{names})", q[m.end() :])
+        if before and after:
+            joined += [before.group(0), after.group(0)]
+    return list(dict.fromkeys(joined))
+
+
 def classify(question: str) -> Intent:
     """The answer type a question asks for, from its interrogative words."""
     q = normalize(question)
-    cross = bool(_CROSS_DOC_RE.search(q))
+    cross = bool(_CROSS_DOC_RE.search(q)) or len(joined_places(q)) >= 2
     if "热线" not in q:
         fields = tuple(name for name, pattern in _META_PATTERNS if pattern.search(q))
         if fields:
@@ -99,6 +119,11 @@ def time_frame(question: str) -> str:
     q = normalize(question)
     plan, now = bool(_PLAN_Q_RE.search(q)), bool(_NOW_Q_RE.search(q))
     return "" if plan == now else ("plan" if plan else "now")
+
+
+def asks_field(field: str, text: str) -> bool:
+    """Whether a text speaks of a metadata field the way questions name it (联系人, 文号, 签发人 …)."""
+    return any(name == field and pattern.search(normalize(text)) for name, pattern in _META_PATTERNS)
 
 
 def is_time_word(term: str) -> bool:
