@@ -280,3 +280,32 @@ def test_a_restart_clears_what_a_stopped_process_staged_but_not_another_running_
     queue = UploadQueue(service, start=False)
     assert not gone.parent.exists() and (other / "半途.txt").is_file()
     assert queue.dir.parent == root and queue.dir.name.endswith(f"-{os.getpid()}")
+
+
+@pytest.mark.slow
+def test_the_page_lists_jobs_and_cancels_a_running_upload(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Through the running app: /upload waits for its job, /upload_jobs lists it, /cancel_upload cancels it."""
+    from gradio_client import Client, handle_file
+    from test_app import running_app, seeds_index_dir
+
+    with running_app(seeds_index_dir(request, tmp_path_factory), tmp_path_factory.mktemp("queue_app")) as server:
+        client = Client(server.url, verbose=False)
+        pending = client.submit([handle_file(_huge(tmp_path))], api_name="/upload")
+        deadline = time.monotonic() + 120
+        while True:
+            rows = client.predict(api_name="/upload_jobs")[0]["data"]
+            if rows and rows[0][3] == RUNNING:
+                break
+            assert time.monotonic() < deadline, rows
+            time.sleep(0.5)
+        assert rows[0][:3] == ["#1", "本机用户", "巨大的文件.txt"]
+        message, table, *_ = Client(server.url, verbose=False).predict("1", api_name="/cancel_upload")
+        assert "已取消上传任务 #1（巨大的文件.txt）" in message, message
+        assert table["data"][0][3] == CANCELLED
+        uploaded = pending.result(timeout=60)[0]
+        assert uploaded.startswith("上传任务 #1 已取消：已由本机用户取消（处理中）"), uploaded
+        library = client.predict(api_name="/library")[0]["data"]
+        assert not any("巨大的文件" in str(row) for row in library)
+        assert not [p for p in server.data_dir.rglob("巨大的文件.txt")]

@@ -265,7 +265,8 @@ class UploadQueue:
         return job, rejected
 
     def cancel(self, job_id: int, user: User, ip: str = "") -> Job:
-        """Cancel a waiting or running job: it never goes live and its staged files are removed.
+        """Cancel a waiting or running job: it never goes live and its staged files are removed. Returns the job
+        once it is cancelled (a running one within a second, its reader being killed; at most 5 s are waited).
 
         Raises:
             PermissionDenied: not the uploader nor an admin.
@@ -296,7 +297,7 @@ class UploadQueue:
         except QAError as err:
             audit.record("cancel", user.name, outcome="refused", target=f"#{job_id}", detail=str(err), ip=ip)
             raise
-        return job
+        return self.wait(job.id, timeout=5.0)  # a running job stops within POLL seconds of its reader's kill
 
     # ------------------------------------------------------------ the worker
 
