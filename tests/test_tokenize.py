@@ -127,3 +127,8 @@ def test_pos_tagging_does_not_load_the_global_jieba_dictionary() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_traditional_characters_are_matched_as_simplified() -> None:
+    # a reply printed in traditional characters is found by a question typed in simplified ones
+    assert words("汀蘭縣兒童齲齒患病率") == words("汀兰县儿童龋齿患病率")

@@ -36,6 +36,7 @@ from qa.answer.question import (
 )
 from qa.answer.similar import Similarity
 from qa.answer.subject import asked_quantity, figure_fits
+from qa.answer.verify import question_entities
 from qa.records import Chunk
 from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences, table_pattern
 
@@ -222,6 +223,7 @@ def rank_sentences(
     dated = [all(y in normalize(c.text) or f"{y[2:]}年" in normalize(c.text) for y in years) for c in sources]
     # A question about one place is answered by that place's documents: 江汉区的医联体 is not 东西湖's.
     places = [t for t in terms if re.fullmatch(r"[\u4e00-\u9fa5]{2,}[区县市]", t)]
+    places += [e for e in question_entities(question) if e[-1] in "区县市" and e not in places]  # 梧桐市, 青岚县
     elsewhere = [
         bool(places) and not all(t in ctx or t[:-1] in ctx for t in places)
         for ctx in (normalize(f"{c.meta.agency}{c.meta.title}{c.meta.heading}{c.text}") for c in sources)

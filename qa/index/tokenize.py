@@ -9,12 +9,13 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from qa.data import read_table, word_set
+from qa.ingest.normalize import to_simplified
 
 if TYPE_CHECKING:
     import jieba
 
 # Bump when the term rules change, so a saved BM25 state built with the old rules is rebuilt at load.
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"  # 3: traditional characters are matched as simplified
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _WORD = re.compile(r"[\w+]+")  # a term must hold a letter, digit or CJK character; punctuation alone is noise
@@ -97,7 +98,8 @@ def words(text: str) -> list[str]:
     """jieba words, lower-cased, without stop-words and punctuation, with short forms of numbers added."""
     stop = stopwords()
     out: list[str] = []
-    for raw in jieba_tokenizer().lcut(text):
+    # A reply printed in traditional characters (汀蘭縣) is found by a question typed in simplified ones.
+    for raw in jieba_tokenizer().lcut(to_simplified(text)):
         word = raw.strip().lower()
         if not word or word in stop or not _WORD.search(word):
             continue
