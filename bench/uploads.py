@@ -13,6 +13,9 @@ background embedder works on the new chunks. Questions come from the seed questi
 repeated, so no cache flatters a phase. Prints one JSON line: per phase the number of answers, p50/p95/max
 seconds, and the app's CPU seconds; the upload's wall time and message; the load average before and after.
 
+`--lock` measures instead, in this process on the seeds, how long the app's build lock is held to make the
+same upload live: through the upload queue, and by the in-process re-index the page did before it.
+
 To measure another checkout's app (e.g. the commit before the upload queue), copy this file and
 bench/app_process.py into that checkout's bench/ and run it there.
 """
@@ -185,6 +188,57 @@ def run(users: int, interval: float, chars: int, baseline: int, embed_seconds: f
         }
 
 
+def lock_held(chars: int, work: Path) -> dict:
+    """Seconds the app's build lock is held to make one big upload live: through the upload queue, and by the
+    in-process re-index the page did before it (same file, renamed, copied into uploads/ and rebuilt)."""
+    import shutil
+
+    from qa.config import Settings
+    from qa.web.auth import ANONYMOUS
+    from qa.web.service import Service
+
+    class NoEmbedder:  # as in the app: the build puts the text live and leaves vectors to the background embedder
+        def kick(self) -> None:
+            pass
+
+    service = Service(Settings(index_dir=work / "index", seeds_dir=ROOT / "seeds", data_dir=work / "data"))
+    service.embedder_worker = NoEmbedder()
+    service.rebuild(progress=False)
+    lock, held = service.build_lock, []
+
+    class Timed:
+        def __enter__(self) -> None:
+            lock.acquire()
+            self.began = time.perf_counter()
+
+        def __exit__(self, *_exc: object) -> None:
+            held.append(time.perf_counter() - self.began)
+            lock.release()
+
+    service.build_lock = Timed()  # type: ignore[assignment]
+    text = big_text(chars)
+    upload = work / "大文件上传测试.txt"
+    upload.write_text(text, encoding="utf-8")
+    began = time.perf_counter()
+    job, _ = service.upload_queue.submit([str(upload)], ANONYMOUS)
+    job = service.upload_queue.wait(job.id)
+    queued = {"job_s": round(time.perf_counter() - began, 2), "lock_s": round(max(held), 2), "state": job.state}
+    held.clear()
+    inline = service.uploads_dir / "大文件上传测试（旧流程）.txt"
+    inline.write_text(text.replace("第", "节"), encoding="utf-8")  # other text: nothing cached from the first
+    began = time.perf_counter()
+    service.rebuild(progress=False)
+    old = {"rebuild_s": round(time.perf_counter() - began, 2), "lock_s": round(max(held), 2)}
+    service.upload_queue.stop()
+    shutil.rmtree(work / "index", ignore_errors=True)
+    return {
+        "upload_chars": chars,
+        "queue": queued,
+        "inline_rebuild": old,
+        "load": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.uploads", description=__doc__)
     parser.add_argument("--users", type=int, default=2, help="users asking one question after another")
@@ -192,9 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chars", type=int, default=1_900_000, help="characters of the uploaded text")
     parser.add_argument("--baseline", type=int, default=40, help="questions asked before the upload")
     parser.add_argument("--embed-seconds", type=float, default=30.0, help="asking after the upload went live")
+    parser.add_argument("--lock", action="store_true", help="only measure how long the build lock is held")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qa-uploads-") as tmp:
-        result = run(args.users, args.interval, args.chars, args.baseline, args.embed_seconds, Path(tmp))
+        if args.lock:
+            result = lock_held(args.chars, Path(tmp))
+        else:
+            result = run(args.users, args.interval, args.chars, args.baseline, args.embed_seconds, Path(tmp))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
