@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,9 +74,11 @@ def http_user(url: str, endpoint: str) -> Ask:
     import httpx
 
     client = httpx.Client(base_url=f"{url}gradio_api/call/", timeout=300)
+    session = uuid.uuid4().hex  # one session a user, as a browser page has (a new one per request costs the app more)
 
     def ask(question: str) -> bool:
-        event_id = client.post(endpoint, json={"data": _inputs(endpoint, question)}).raise_for_status().json()
+        body = {"data": _inputs(endpoint, question), "session_hash": session}
+        event_id = client.post(endpoint, json=body).raise_for_status().json()
         event, data = "", ""
         with client.stream("GET", f"{endpoint}/{event_id['event_id']}") as stream:
             for line in stream.iter_lines():
