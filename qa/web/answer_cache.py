@@ -73,7 +73,7 @@ class AnswerCache:
     def __init__(self, size: int = ANSWER_CACHE_SIZE) -> None:
         self.size = size
         self._items: OrderedDict[AnswerKey, Answer] = OrderedDict()
-        self._version: tuple[str, str] | None = None  # the newest index version asked about
+        self._version: tuple[str, str] | None = None  # the index version of the latest lookup
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -99,8 +99,9 @@ class AnswerCache:
                 self._items.popitem(last=False)
 
     def _follow(self, version: tuple[str, str]) -> None:
-        # A request that took its retriever just before a swap may still ask with the old version; that only
-        # costs a miss: the version is part of every key, so no answer ever crosses versions.
+        # A request that took its retriever just before a swap may still look up with the old version and so
+        # empty the cache once more; that only costs misses: the version is part of every key, so no answer
+        # ever crosses versions.
         if version != self._version:
             self._items.clear()
             self._version = version
