@@ -12,10 +12,11 @@ neither the query-vector cache nor the answer cache flatters the result; `--repe
 again to show the cached path.
 
 The users run in this process, on the same 2 cores as the app. `--client http` (default) speaks Gradio's
-plain HTTP API (POST /gradio_api/call/<name>, then read its event stream) with one httpx connection per user,
-which costs the machine ~1 ms of CPU a request; `--client gradio` uses gradio_client sessions, which cost ~60 ms
-of CPU a request here and so take CPU from the app they measure. Prints one JSON line with p50/p95/max, the p50
-of each round, the CPU seconds the client and the app spent during the rounds, and the load average.
+plain HTTP API (POST /gradio_api/call/<name>, then read its event stream) with one httpx connection and one
+Gradio session per user, as a browser page has, which costs the machine ~2 ms of CPU a request; `--client
+gradio` uses gradio_client sessions, which cost ~60 ms of CPU a request here and so take CPU from the app they
+measure. Prints one JSON line with p50/p95/max, the p50 of each round, the CPU seconds the client and the app
+spent during the rounds, and the load average.
 """
 
 from __future__ import annotations
