@@ -238,3 +238,34 @@ DRUGS = Chunk(
 def test_measures_are_answered_by_what_was_done_not_by_the_complaint() -> None:
     answer = compose("社区医院买不到大医院开的降压药，有什么办法？", [DRUGS])
     assert "统一配送" in answer and "预约取药" in answer and "往返" not in answer
+
+
+CARE_META = DocMeta(
+    agency="梧桐市卫生健康委员会", heading="梧桐市卫生健康委员会关于第139号提案的答复", source="wt2.txt"
+)
+CARE = Chunk(
+    "wt2",
+    "wt2.txt",
+    (CARE_META.heading, "二、关爱措施"),
+    "梧桐市卫生健康委员会关于第139号提案的答复\n一、基本情况\n全市现有计划生育特殊家庭3216户。\n二、关爱措施\n"
+    "（一）家庭医生签约服务实现特殊家庭全覆盖。（二）全市48家医疗机构设立就医优先窗口。"
+    "（三）落实“双岗”联系人制度，定期走访。（四）市财政为特殊家庭成员购买住院护理补贴保险。"
+    "（五）开展心理慰藉服务。",
+    CARE_META,
+    0,
+)
+ELSEWHERE = Chunk(
+    "dx0",
+    "dx.txt",
+    ("东西湖区规划", "特殊家庭"),
+    "深入开展特殊家庭关爱行动，落实联系人制度。",
+    DocMeta(agency="东西湖区卫生健康局", heading="东西湖区规划", source="dx.txt"),
+    0,
+)
+
+
+def test_a_list_of_measures_is_the_reply_s_own_enumeration_without_its_heading_or_other_places() -> None:
+    answer = compose("梧桐市对计划生育特殊家庭有哪些关爱措施？", [CARE, ELSEWHERE])
+    for item in ("签约服务", "优先窗口", "双岗", "补贴保险", "心理慰藉"):
+        assert item in answer
+    assert "关于第139号提案的答复[" not in answer and "东西湖" not in answer

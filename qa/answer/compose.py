@@ -90,6 +90,9 @@ def render(
     return f"{clause}[{c.n}]。"
 
 
+LIST_ITEMS = 6  # at most this many items in a list answer
+
+
 def _of_places(chunk: Chunk, places: Sequence[str]) -> bool:
     """Whether a chunk's document speaks for one of the places (江夏 for 武汉市江夏区卫生健康局's reply)."""
     where = normalize(f"{chunk.meta.agency}{chunk.meta.heading}{chunk.meta.title}{place_of(chunk.meta)}")
@@ -121,8 +124,15 @@ def _pick(
             if len(picks) >= most + 1:
                 break
         return picks
-    limit = {"number": 2, "date": 2, "person": 2, "meta": 2, "list": most}.get(intent.kind, 3)
+    # A list is as long as the reply's own enumeration of measures, within reason.
+    limit = {"number": 2, "date": 2, "person": 2, "meta": 2, "list": max(most, LIST_ITEMS)}.get(intent.kind, 3)
     ratio = 0.6 if intent.kind == "list" else 0.8
+    places = [e for e in question_entities(question) if e[-1] in "区县市"]
+    top_doc = sources[top.n - 1].doc_id
+    items = [c for c in ranked if c.enumerated and not is_heading(c.text) and sources[c.n - 1].doc_id == top_doc]
+    if intent.kind == "list" and len(items) >= 3:
+        # The reply enumerates its measures (（一）…（二）…): the list is those items, the leading one first.
+        return [top, *[c for c in items if c is not top and not c.problem]][:limit]
     for c in ranked:
         if len(picks) >= limit:
             break
@@ -141,6 +151,8 @@ def _pick(
         if c.boilerplate or (top.topics and not c.topics):
             continue
         other_doc = sources[c.n - 1].doc_id != sources[top.n - 1].doc_id
+        if other_doc and places and not _of_places(sources[c.n - 1], places):
+            continue  # 岚溪市…做了哪些工作: another place's plan is not 岚溪市's work
         close = c.topics >= top.topics or c.topic_coverage >= top.topic_coverage or c.score >= 0.85 * top.score
         if other_doc and not (top.topics and close):
             continue

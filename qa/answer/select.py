@@ -67,6 +67,26 @@ def states_problem(sentence: str) -> bool:
     return bool(_PROBLEM_RE.search(sentence)) and not _ACTION_RE.search(sentence)
 
 
+# An item of the reply's own enumeration of what it did: （一）…, 一是…, 1.…
+_ENUMERATED_RE = re.compile(
+    r"(?:[（(][一二三四五六七八九十\d]{1,2}[）)]|[一二三四五六七八九十]{1,2}是|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、．])"
+)
+# How things stand (全市现有…户, 在册…人) rather than what was done.
+_STATUS_RE = re.compile(r"现有|在册|共有|总数|总人口")
+
+
+def is_enumerated(passage: str, start: int) -> bool:
+    """Whether the sentence at `start` opens an item of the reply's enumeration (（一）…, 一是…, 1.…)."""
+    return bool(_ENUMERATED_RE.match(passage[start : start + 6].lstrip()))
+
+
+def _measure_shape(enumerated: bool, text: str) -> float:
+    """For a which-measures question: an item the reply enumerates is likely a measure (+), a sentence that only
+    says how things stand is background (-)."""
+    status = bool(_STATUS_RE.search(text)) and not _ACTION_RE.search(text)
+    return (0.08 if enumerated else 0.0) - (0.1 if status else 0.0)
+
+
 def sentence_frame(sentence: str) -> str:
     """ "plan" for a target or plan, "now" for what stands or was done, "" when it says neither."""
     # The opening clause sets the frame: 到2024年底，力争…建成… is a target although it says 建成.
@@ -94,6 +114,7 @@ class Candidate:
     boilerplate: bool = False  # the reply's formal frame (收悉, 现答复如下, thanks): no information
     semantic: float = 0.0  # the embedder's similarity to the question (0 when not embedded)
     problem: bool = False  # states the problem complained of, and measures were asked for: never a list item
+    enumerated: bool = False  # an item of the reply's enumeration, and measures were asked for
 
 
 def _context(chunk: Chunk) -> str:
@@ -229,6 +250,7 @@ def rank_sentences(
         for ctx in (normalize(f"{c.meta.agency}{c.meta.title}{c.meta.heading}{c.text}") for c in sources)
     ]
     content = {t for t in topic_weights if t not in GENERIC}
+    headings = [{normalize(x) for x in (c.meta.heading, c.meta.title, c.meta.display_title) if x} for c in sources]
     # 如何 / 哪些措施 are answered by the measures, not by the problem the proposal complained of
     measures_asked = intent.kind in ("list", "general") and not _PROBLEM_ASKED_RE.search(normalize(focus or question))
     # the part being answered decides: 现在…是多少，到2024年底想降到多少 asks now, then the plan
@@ -253,7 +275,8 @@ def rank_sentences(
         coverage = in_context / weight_sum
         # Headings and fragments (short, no full stop) name a topic but rarely answer anything.
         short = 0.12 if is_heading(text) else 0.0
-        frame = intent.kind != "meta" and bool(BOILERPLATE_RE.search(text))
+        # the reply's formal frame, or its own heading line repeated in the text
+        frame = intent.kind != "meta" and (bool(BOILERPLATE_RE.search(text)) or text in headings[n - 1])
         said = sentence_frame(text) if frame_asked else ""
         timing = -0.12 if said and said != frame_asked else 0.0  # a table row or a plain statement: no penalty
         score = (
@@ -268,6 +291,7 @@ def rank_sentences(
             - (0.6 if frame else 0.0)
             - (0.25 if elsewhere[n - 1] else 0.0)
             - (0.3 if measures_asked and states_problem(text) else 0.0)
+            + (_measure_shape(is_enumerated(sources[n - 1].text, s), text) if measures_asked else 0.0)
         )
         topic = sum(w for t, w in topic_weights.items() if present(t, text)) / topic_sum
         held = frozenset(t for t in content if present(t, text))
@@ -285,6 +309,7 @@ def rank_sentences(
                 held,
                 frame,
                 problem=measures_asked and states_problem(text),
+                enumerated=measures_asked and is_enumerated(sources[n - 1].text, s),
             )
         )
     out.sort(key=lambda c: (-c.score, c.n, c.start))
