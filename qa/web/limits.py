@@ -1,9 +1,12 @@
-"""Disk bounds for what the app keeps: per-user and total upload quotas, and the removal of old generated files
-(reply drafts, register exports) from the temporary folders they are written to."""
+"""Disk bounds for what the app keeps: per-user and total upload quotas, the removal of old generated files
+(reply drafts, register exports) from the temporary folders they are written to, and of uploads that app
+processes which stopped had staged in their upload queue."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -124,3 +127,28 @@ def start_cleaner(settings: Settings, every_hours: float = 1.0, log: object = pr
     thread = threading.Thread(target=loop, name="qa-temp-cleaner", daemon=True)
     thread.start()
     return thread
+
+
+def clear_stale_staging(root: Path) -> list[Path]:
+    """Remove the staging folders (root/<host>-<pid>, qa.web.queue) of app processes of this machine that are gone:
+    none of what they staged went live. Another running instance's folder (a shared data folder) stays.
+
+    Returns:
+        The folders removed.
+    """
+    host, removed = socket.gethostname(), []
+    for folder in root.iterdir() if root.is_dir() else []:
+        name, _, pid = folder.name.rpartition("-")
+        if name != host or not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            alive = int(pid) != os.getpid()  # our own pid: left by an earlier process that had the same pid
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:  # another user's live process
+            alive = True
+        if not alive:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

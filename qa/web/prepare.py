@@ -1,6 +1,8 @@
 """Reading an upload for the index in a child process: parse it into chunks, hold it to the per-upload limits and
 tokenise it for BM25, at low CPU priority — so the app's own process (and its GIL) stays free for questions, and
-cancelling a job is killing this process, which stops it at once whatever it is reading.
+cancelling a job is killing this process, which stops it at once whatever it is reading. The parent's side is
+here too: `read_in_child` starts, follows and kills the child; `seed_terms` puts its BM25 terms into the index's
+term cache; `chunk_loader` hands its chunks to the build.
 
     python -m qa.web.prepare REQUEST.json RESULT.json
 
@@ -12,11 +14,15 @@ file, {"path", "chunks": [Chunk.to_dict()], "terms": {text key: BM25 terms (term
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import subprocess
 import sys
+import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +37,7 @@ from qa.ingest.structure import load_documents
 from qa.records import Chunk
 
 SLICE = 200  # chunks tokenised between progress reports
+POLL = 0.1  # seconds between the parent's looks at the child (and at the cancel flag)
 LIMIT_FIELDS = ("max_unpacked_mb", "max_archive_entries", "max_pdf_pages", "max_upload_chars", "max_upload_chunks")
 
 
@@ -97,6 +104,109 @@ def prepare(request: dict[str, Any], result: Path) -> None:
                 last = time.monotonic()
         out.append({"path": str(path), "chunks": [c.to_dict() for c in chunks], "terms": terms, "warnings": notes})
     _write(result, out)
+
+
+class ReadCancelled(Exception):
+    """The reading was cancelled and its child process killed."""
+
+
+def read_in_child(
+    files: list[Path],
+    settings: Settings,
+    folder: Path,
+    *,
+    nice: int = 10,
+    cancel: threading.Event | None = None,
+    on_start: Callable[[subprocess.Popen[bytes] | None], None] = lambda _child: None,
+    on_progress: Callable[[str, float], None] = lambda _text, _part: None,
+) -> list[dict[str, Any]]:
+    """Read files with `prepare` in a child process (request, result and log in `folder`); the result's entries.
+
+    Args:
+        cancel: when set, the child is killed within POLL seconds and ReadCancelled raised.
+        on_start: called with the child once it runs (so a canceller can kill it at once) and None once it ended.
+        on_progress: called with a Chinese line and the part done (0–1) while the child reads and tokenises.
+
+    Raises:
+        ReadCancelled: `cancel` was set.
+        QAError: the child died without a result (its last log line is in the message).
+    """
+    request, result = folder / "request.json", folder / "result.json"
+    folder.mkdir(parents=True, exist_ok=True)
+    request.write_text(json.dumps(request_for(files, settings, nice)), encoding="utf-8")
+    progress = result.with_name(result.name + ".progress.json")
+    package_root = str(Path(__file__).resolve().parent.parent.parent)  # importable even if not installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    stopped = cancel or threading.Event()
+    if stopped.is_set():
+        raise ReadCancelled
+    with open(folder / "prepare.log", "wb") as log:
+        child = subprocess.Popen([sys.executable, "-m", "qa.web.prepare", str(request), str(result)],
+                                 stdout=log, stderr=log, env=env)  # fmt: skip
+    on_start(child)
+    try:
+        while child.poll() is None:
+            if stopped.is_set():
+                child.kill()
+                child.wait()
+                raise ReadCancelled
+            shown = _progress(progress)
+            if shown:
+                on_progress(*shown)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(POLL)
+    finally:
+        on_start(None)
+    if stopped.is_set():
+        raise ReadCancelled
+    if child.returncode != 0 or not result.is_file():
+        tail = (folder / "prepare.log").read_text("utf-8", errors="replace").strip().splitlines()[-1:]
+        raise QAError(f"读取文件的子进程异常退出（返回码 {child.returncode}）{'：' + tail[0] if tail else ''}")
+    return json.loads(result.read_text("utf-8"))
+
+
+def _progress(path: Path) -> tuple[str, float] | None:
+    try:
+        p = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    files, n = max(1, int(p.get("files", 1))), int(p.get("file", 1))
+    if p.get("stage") == "tokenize" and p.get("total"):
+        part = int(p["done"]) / int(p["total"])
+        text = f"分词 {p['done']}/{p['total']} 个片段（第 {n}/{files} 个文件）"
+    else:
+        part, text = 0.0, f"读取第 {n}/{files} 个文件"
+    return text, ((n - 1) + 0.2 + 0.8 * part) / files
+
+
+def seed_terms(index_dir: Path, results: list[dict[str, Any]]) -> None:
+    """Put the BM25 terms the child computed into the index's term cache, so the build only looks them up. Under
+    the build lock *file* (the vocabulary is shared), not the app's build lock: deletions go on meanwhile."""
+    from qa.index.build import build_lock
+    from qa.index.store import CACHE
+    from qa.index.terms import TermCache
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with build_lock(index_dir):
+        cache = TermCache(index_dir / CACHE)
+        for result in results:
+            for key, stored in result.get("terms", {}).items():
+                cache.add(key, terms_of(stored))
+        cache.flush()
+
+
+def chunk_loader(prepared: dict[str, list[Chunk]], folder: Path) -> Callable[[Path], list[Chunk]]:
+    """The build's file → chunks: the chunks already read for the named files in `folder` (the uploads), the
+    ingest pipeline for any other file."""
+    root = folder.resolve()
+
+    def load(path: Path) -> list[Chunk]:
+        path = Path(path)
+        if path.name in prepared and path.resolve().parent == root:
+            return prepared[path.name]
+        return [c for doc in load_documents(path) for c in split_document(doc)]
+
+    return load
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,8 +19,6 @@ waiting jobs (their staged files are removed at the next start; nothing of them 
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import shutil
 import socket
@@ -37,32 +35,14 @@ from qa.errors import QAError
 from qa.records import Chunk
 from qa.store.provenance import APPROVED, DELETED, Upload
 from qa.web.auth import PermissionDenied, User
+from qa.web.limits import clear_stale_staging
+from qa.web.prepare import ReadCancelled, chunk_loader, read_in_child, seed_terms
 from qa.web.review import chinese_reason
 
 QUEUED, RUNNING, DONE, CANCELLED, FAILED = "排队中", "处理中", "已完成", "已取消", "失败"
 WAITING = (QUEUED, RUNNING)
 KEEP_FINISHED = 50  # finished jobs shown in the list; older ones are forgotten
 JOB_COLUMNS = ["任务", "上传人", "文件", "状态", "进度或结果", "提交时间"]
-POLL = 0.1  # seconds between looks at the child process (and at the cancel flag)
-
-
-def _clear_stale(root: Path) -> None:
-    """Remove what app processes of this machine that are gone left staged (data_dir/queue/<host>-<pid>): none
-    of it went live. Another running instance's folder (a shared data folder) is left alone."""
-    host = socket.gethostname()
-    for folder in root.iterdir() if root.is_dir() else []:
-        name, _, pid = folder.name.rpartition("-")
-        if name != host or not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            alive = int(pid) != os.getpid()  # our own pid: a folder from a previous process that had it
-        except ProcessLookupError:
-            alive = False
-        except PermissionError:
-            alive = True
-        if not alive:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 class QueueFull(QAError):
@@ -137,7 +117,7 @@ class UploadQueue:
         self.settings = service.settings
         self.nice = nice
         self.dir = self.settings.data_dir / "queue" / f"{socket.gethostname()}-{os.getpid()}"
-        _clear_stale(self.dir.parent)
+        clear_stale_staging(self.dir.parent)
         self._lock = threading.Condition()
         self._admit = threading.Lock()  # one submission at a time, so the bounds hold without holding _lock
         self._jobs: dict[int, Job] = {}
@@ -198,9 +178,11 @@ class UploadQueue:
     def wait(self, job_id: int, timeout: float | None = None, on_progress: Callable[[Job], None] | None = None) -> Job:
         """Block until the job is finished (or timeout); on_progress(job) is called about every half second."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        job = self.get(job_id)
+        if job is None:
+            raise JobError(f"没有上传任务 #{job_id}（可能已完成较久被清理），请刷新")
         while True:
             with self._lock:
-                job = self._jobs[job_id]
                 if job.state not in WAITING or (deadline is not None and time.monotonic() > deadline):
                     return job
                 self._lock.wait(0.5)
@@ -320,8 +302,8 @@ class UploadQueue:
                     self._finish_cancelled(job)
             except Exception as err:  # the job fails with its reason; the queue goes on with the next job
                 self._finish(job, FAILED, f"处理失败：{chinese_reason(str(err))}")
-                self.service.guard.audit.record("upload", job.uploader, outcome="failed", target="、".join(job.names),
-                                                detail=job.message, ip=job.ip)  # fmt: skip
+                self._audit("upload", job.uploader, outcome="failed", target="、".join(job.names),
+                            detail=job.message, ip=job.ip)  # fmt: skip
             finally:
                 shutil.rmtree(self.dir / str(job.id), ignore_errors=True)
 
@@ -337,7 +319,7 @@ class UploadQueue:
 
     def _process(self, job: Job) -> None:
         """Read in a child process, seed the term cache, then swap in under the build lock."""
-        desk, audit = self.service.guard.desk, self.service.guard.audit
+        desk, audit = self.service.guard.desk, self._audit
         results = self._read(job)
         self._check(job)
         good: list[tuple[StagedFile, list[Chunk], dict[str, Any]]] = []
@@ -347,8 +329,8 @@ class UploadQueue:
                 reason = chinese_reason(result["error"])
                 named = staged.upload.original_name in reason or staged.upload.stored_name in reason
                 failed.append(reason if named else f"“{staged.upload.original_name}”：{reason}")
-                audit.record("upload", job.uploader, outcome="failed", target=staged.upload.original_name,
-                             detail=f"任务 #{job.id}：{reason}", ip=job.ip)  # fmt: skip
+                audit("upload", job.uploader, outcome="failed", target=staged.upload.original_name,
+                      detail=f"任务 #{job.id}：{reason}", ip=job.ip)  # fmt: skip
                 continue
             chunks = [Chunk.from_dict(c) for c in result["chunks"]]
             good.append((staged, chunks, result))
@@ -358,7 +340,7 @@ class UploadQueue:
         live = [(s, c) for s, c, _ in good if s.upload.status == APPROVED]
         if live:
             self._set(job, "写入关键词缓存", 0.85)
-            self._seed_terms([r for s, _, r in good if s.upload.status == APPROVED])
+            seed_terms(self.settings.index_dir, [r for s, _, r in good if s.upload.status == APPROVED])
         self._check(job)
         self._set(job, "等待写入索引", 0.9)
         report = None
@@ -376,14 +358,15 @@ class UploadQueue:
             names = [u.stored_name for u in placed if u.status == APPROVED]
             if names:
                 prepared = {s.upload.stored_name: c for s, c in live}
+                uploads = self.service.uploads_dir
                 try:
-                    report = self.service.rebuild(progress=False, load_chunks=self._loader(prepared))
+                    report = self.service.rebuild(progress=False, load_chunks=chunk_loader(prepared, uploads))
                 except Exception as err:  # nothing of this job may go live with a later build
                     reason = f"索引失败：{chinese_reason(str(err))}"
                     self._unplace(names, reason)
                     self._finish(job, FAILED, reason)
-                    audit.record("upload", job.uploader, outcome="failed", target="、".join(names), detail=reason,
-                                 ip=job.ip)  # fmt: skip
+                    audit("upload", job.uploader, outcome="failed", target="、".join(names), detail=reason,
+                          ip=job.ip)  # fmt: skip
                     return
         kept = desk.settle(report, names) if names else []
         for name in names:
@@ -392,8 +375,8 @@ class UploadQueue:
         for upload in placed:
             if upload.status != APPROVED or upload.stored_name in kept:
                 note = "" if upload.status == APPROVED else "待审核"
-                audit.record("upload", job.uploader, target=upload.stored_name, detail=f"任务 #{job.id} {note}".strip(),
-                             ip=job.ip)  # fmt: skip
+                audit("upload", job.uploader, target=upload.stored_name, detail=f"任务 #{job.id} {note}".strip(),
+                      ip=job.ip)  # fmt: skip
         waiting = [u.stored_name for u in placed if u.status != APPROVED]
         lines = [f"已上传并索引：{'、'.join(kept)}"] if kept else []
         if kept and getattr(report, "pending", 0):
@@ -406,83 +389,17 @@ class UploadQueue:
         self._finish(job, DONE if kept or waiting else FAILED, "\n".join(lines))
 
     def _read(self, job: Job) -> list[dict[str, Any]]:
-        """The staged files read by qa.web.prepare in a child process; killed at once when the job is cancelled."""
-        from qa.web.prepare import request_for
-
-        folder = self.dir / str(job.id)
-        request, result = folder / "request.json", folder / "result.json"
-        request.write_text(json.dumps(request_for([f.path for f in job.files], self.settings, self.nice)), "utf-8")
-        progress = result.with_name(result.name + ".progress.json")
-        package_root = str(Path(__file__).resolve().parent.parent.parent)  # importable even if not installed
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH"))
-                                                           if p)}  # fmt: skip
-        with open(folder / "prepare.log", "wb") as log, self._lock:
-            self._check(job)
-            self._child = subprocess.Popen([sys.executable, "-m", "qa.web.prepare", str(request), str(result)],
-                                           stdout=log, stderr=log, env=env)  # fmt: skip
-        child = self._child
+        """The staged files read by qa.web.prepare in a child process, killed at once when the job is cancelled."""
         try:
-            while child.poll() is None:
-                if job.cancel_requested.is_set():
-                    child.kill()
-                    child.wait()
-                    raise _Cancelled
-                self._show_progress(job, progress)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    child.wait(POLL)
-        finally:
-            with self._lock:
-                self._child = None
-        self._check(job)
-        if child.returncode != 0 or not result.is_file():
-            tail = (folder / "prepare.log").read_text("utf-8", errors="replace").strip().splitlines()[-1:]
-            raise QAError(f"读取文件的子进程异常退出（返回码 {child.returncode}）{'：' + tail[0] if tail else ''}")
-        return json.loads(result.read_text("utf-8"))
+            return read_in_child([f.path for f in job.files], self.settings, self.dir / str(job.id), nice=self.nice,
+                                 cancel=job.cancel_requested, on_start=self._started,
+                                 on_progress=lambda text, part: self._set(job, text, 0.8 * part))  # fmt: skip
+        except ReadCancelled:
+            raise _Cancelled from None
 
-    def _show_progress(self, job: Job, path: Path) -> None:
-        try:
-            p = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return
-        files, n = max(1, int(p.get("files", 1))), int(p.get("file", 1))
-        if p.get("stage") == "tokenize" and p.get("total"):
-            part = int(p["done"]) / int(p["total"])
-            text = f"分词 {p['done']}/{p['total']} 个片段（第 {n}/{files} 个文件）"
-        else:
-            part, text = 0.0, f"读取第 {n}/{files} 个文件"
-        self._set(job, text, 0.8 * ((n - 1) + 0.2 + 0.8 * part) / files)
-
-    def _seed_terms(self, results: list[dict[str, Any]]) -> None:
-        """Put the BM25 terms the child computed into the index's term cache, so the build only looks them up.
-        Under the build lock file (the vocabulary is shared), but not the app's build lock: deletions go on."""
-        from qa.index.build import build_lock
-        from qa.index.store import CACHE
-        from qa.index.terms import TermCache
-        from qa.web.prepare import terms_of
-
-        index_dir = self.settings.index_dir
-        index_dir.mkdir(parents=True, exist_ok=True)
-        with build_lock(index_dir):
-            cache = TermCache(index_dir / CACHE)
-            for result in results:
-                for key, stored in result["terms"].items():
-                    cache.add(key, terms_of(stored))
-            cache.flush()
-
-    def _loader(self, prepared: dict[str, list[Chunk]]) -> Callable[[Path], list[Chunk]]:
-        """The build's file → chunks: the chunks this job read for its own files, the ingest pipeline otherwise."""
-        uploads = self.service.uploads_dir.resolve()
-
-        def load(path: Path) -> list[Chunk]:
-            path = Path(path)
-            if path.name in prepared and path.resolve().parent == uploads:
-                return prepared[path.name]
-            from qa.ingest.split import split_document
-            from qa.ingest.structure import load_documents
-
-            return [c for doc in load_documents(path) for c in split_document(doc)]
-
-        return load
+    def _started(self, child: subprocess.Popen[bytes] | None) -> None:
+        with self._lock:
+            self._child = child
 
     def _unplace(self, names: list[str], note: str) -> None:
         """Take back files a failed build could not make live (they must not go live with a later build)."""
@@ -507,8 +424,15 @@ class UploadQueue:
         by = job.cancelled_by or ""
         job.message = f"已由{by or '本机用户'}取消（{was}）：文件未保存，未进入索引"
         detail = f"任务 #{job.id}（上传人：{job.uploader or '本机用户'}），{was}取消"
-        self.service.guard.audit.record("cancel", by, target="、".join(job.names), detail=detail, ip=job.cancelled_ip)
+        self._audit("cancel", by, target="、".join(job.names), detail=detail, ip=job.cancelled_ip)
         self._lock.notify_all()
+
+    def _audit(self, action: str, user: str, **entry: str) -> None:
+        """Audit from the worker: a store failure is printed, never allowed to stop the queue."""
+        try:
+            self.service.guard.audit.record(action, user, **entry)
+        except (QAError, OSError) as err:
+            print(f"审计日志写入失败：{err}", file=sys.stderr, flush=True)
 
     def _kill_child(self) -> None:
         """Under self._lock: kill the running job's child process, if any (it is only reading)."""
