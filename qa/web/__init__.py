@@ -2,13 +2,15 @@
 
 In: a question (with agency/kind/year filters and the chat so far), a proposal to reply to, an uploaded file or a
 file to delete, a thumbs up/down, all from the page; and the same calls from API clients (/chat, /ask, /draft,
-/upload, /delete, /library).
+/upload, /cancel_upload, /upload_jobs, /delete, /library).
 Out: streamed answers with linked [n] citations and a sources panel, reply drafts with their precedents and a
 .docx, the library's document table and index status, and feedback lines in data_dir/feedback.jsonl.
 
 Modules: app (page layout, login, serve, main), service (the shared index, retriever and generator),
 chat (问答 tab, feedback, /ask), draft (起草答复 tab), library (文档库 tab), uploads (checking and storing
-uploaded files), notify (pop-up notices), format (pure HTML/Markdown rendering and page styling).
+uploaded files), queue (the upload queue: one job at a time, bounded, cancellable), prepare (an upload read and
+tokenised in a low-priority child process), notify (pop-up notices), format (pure HTML/Markdown rendering and
+page styling).
 """
 
 import argparse
