@@ -269,3 +269,12 @@ def test_a_list_of_measures_is_the_reply_s_own_enumeration_without_its_heading_o
     for item in ("签约服务", "优先窗口", "双岗", "补贴保险", "心理慰藉"):
         assert item in answer
     assert "关于第139号提案的答复[" not in answer and "东西湖" not in answer
+
+
+def test_a_time_of_day_question_wants_a_clock_time_and_a_bare_short_question_is_a_follow_up() -> None:
+    from qa.answer.followup import is_followup
+
+    clock = classify("晚上开到几点？")
+    assert clock.kind == "date" and typed(clock, "夜间儿科门诊开放至22时。")
+    assert typed(clock, "工作时间上午8:00-11:00。") and not typed(clock, "新院区将于2025年6月投入使用。")
+    assert is_followup("几点到几点有人接？") and not is_followup("江夏区心理援助热线几点有人接？")

@@ -56,3 +56,8 @@ def test_the_quantity_s_name_must_come_with_a_figure_and_a_document_number_is_no
     assert figure_fits("全区家庭医生签约率为42.6%。", rate, ["42.6"])
     coverage = asked_quantity("青岚县2022年家庭医生签约覆盖率是多少？")
     assert not figure_fits("根据《实施方案》（岭卫基层发〔2022〕7号）要求推进家庭医生签约服务。", coverage, ["7"])
+
+
+def test_a_two_character_abbreviation_is_found_in_the_word_it_shortens() -> None:
+    docs = {"a": "幼儿园每个托育班补助2000元。", "b": "梧桐市新增开设托班的幼儿园38所。", "c": "其他", "d": "其他"}
+    assert subject_check("幼儿园加开托班补多少钱？", docs["a"], docs["a"], docs).missing_specific == ""

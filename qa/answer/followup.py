@@ -46,7 +46,15 @@ def is_followup(question: str) -> bool:
     q = normalize(question).rstrip("？?。！!")
     if len(q) > 20:
         return False
-    return bool(_FOLLOWUP_START.match(q)) or q.endswith("呢") or bool(_PRONOUNS.search(q))
+    return bool(_FOLLOWUP_START.match(q)) or q.endswith("呢") or bool(_PRONOUNS.search(q)) or _names_nothing(q)
+
+
+def _names_nothing(question: str) -> bool:
+    """A short question that names no thing at all (几点到几点有人接？): it asks about the previous one's subject."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    nouns = [w for w, f in pos_tokenizer().lcut(question) if f.startswith(("n", "vn", "j", "eng")) and len(w) >= 2]
+    return len(question) <= 12 and not nouns
 
 
 def _places(text: str) -> list[str]:

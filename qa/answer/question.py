@@ -38,6 +38,8 @@ _DURATION_RE = re.compile(r"多久|多长时间|多少时间|多快")
 # state another figure about the same thing, the commonest wrong answer to a figure question.
 _NOW_Q_RE = re.compile(r"现在|目前|现有|已经|已有|截至|如今|当前|现阶段|眼下")
 _PLAN_Q_RE = re.compile(r"要达到|目标|计划|打算|将要|下一步|未来|规划|到(?:19|20)\d{2}年|预计")
+_CLOCK_Q_RE = re.compile(r"几点|什么时间段|几时到|哪个时段")
+CLOCK = "时刻"  # the unit of a date question that asks for a time of day
 _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
 _NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系统|什么平台")
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
@@ -61,6 +63,15 @@ class Intent:
 
 
 _CONJUNCTION = r"(?:和|与|及|跟|同|、)"
+
+
+def short_places(question: str) -> list[str]:
+    """Place names jieba reads in a question without their 区/县/市 (江夏, 咸宁), besides full ones."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    return [
+        w for w, f in pos_tokenizer().lcut(normalize(question)) if f == "ns" and len(w) >= 2 and w[-1] not in "区县市"
+    ]
 
 
 def joined_places(question: str) -> list[str]:
@@ -90,6 +101,8 @@ def classify(question: str) -> Intent:
             # 主管领导有哪些: the values of many documents, so retrieval must reach many of them
             cross = cross or (bool(META_LIST_RE.search(q)) and fields[0] in ("contacts", "agency"))
             return Intent("meta", meta_field=fields[0], meta_fields=fields, cross_doc=cross)
+    if _CLOCK_Q_RE.search(q):  # 几点到几点有人接: a time of day, stated as 8:00-11:00 or 22时
+        return Intent("date", unit=CLOCK, cross_doc=cross)
     # 哪几类 / 哪几个方面 ask which ones (a list), not how many
     which = bool(re.search(r"哪几", q)) and not _NUMBER_Q_RE.search(q)
     if (_NUMBER_Q_RE.search(q) or _UNIT_RE.search(q)) and not which:

@@ -26,12 +26,14 @@ from qa.answer.lexicon import (
     unit_alternatives,
 )
 from qa.answer.question import (
+    CLOCK,
     Intent,
     classify,
     counted_noun,
     is_entity,
     is_time_word,
     question_terms,
+    short_places,
     time_frame,
 )
 from qa.answer.similar import Similarity
@@ -140,6 +142,8 @@ def typed(intent: Intent, sentence: str) -> bool:
             return bool(re.search(figure_pattern(units), sentence) or re.search(header, sentence))
         return True
     if intent.kind == "date":
+        if intent.unit == CLOCK:  # a time of day, not a year or a month
+            return bool(re.search(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*[时点](?!前|后)", sentence))
         return bool(_DATE_RE.search(sentence))
     if intent.kind == "name":  # 叫什么: names are quoted in these documents (“银医通”系统, 《…方案》)
         return bool(re.search(r"“[^”]{2,20}”|《[^》]{2,40}》", sentence))
@@ -245,6 +249,9 @@ def rank_sentences(
     # A question about one place is answered by that place's documents: 江汉区的医联体 is not 东西湖's.
     places = [t for t in terms if re.fullmatch(r"[\u4e00-\u9fa5]{2,}[区县市]", t)]
     places += [e for e in question_entities(question) if e[-1] in "区县市" and e not in places]  # 梧桐市, 青岚县
+    # A place written without 区/县/市 (我们江夏的…) counts when a retrieved document's agency names it with one.
+    agencies = "".join(normalize(f"{c.meta.agency}{c.meta.heading}") for c in sources)
+    places += [w for w in short_places(question) if any(f"{w}{level}" in agencies for level in "区县市")]
     elsewhere = [
         bool(places) and not all(t in ctx or t[:-1] in ctx for t in places)
         for ctx in (normalize(f"{c.meta.agency}{c.meta.title}{c.meta.heading}{c.text}") for c in sources)

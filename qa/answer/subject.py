@@ -165,6 +165,14 @@ def _corpus_key(doc_texts: Mapping[str, str]) -> int:
     return key
 
 
+def _present_or_abbreviated(term: str, text: str) -> bool:
+    """The term, a synonym, or the longer word a two-character term abbreviates (托班 for 托育班: first and last
+    characters kept, the way Chinese shortens names)."""
+    return present(term, text) or (
+        len(term) == 2 and re.search(f"{term[0]}[\u4e00-\u9fa5]{{1,2}}{term[1]}", text) is not None
+    )
+
+
 @dataclass(frozen=True)
 class SubjectCheck:
     """How much of the question's subject a passage holds (0–1, weighted by rarity) and the most specific word
@@ -203,5 +211,5 @@ def subject_check(question: str, passage: str, document: str, doc_texts: Mapping
         return SubjectCheck(1.0, "")
     held = sum(w for t, w in weights.items() if present(t, text))
     whole = normalize(document) + text
-    missing = next((t for _, t in sorted(specific) if not present(t, whole)), "")
+    missing = next((t for _, t in sorted(specific) if not _present_or_abbreviated(t, whole)), "")
     return SubjectCheck(held / total, missing)
