@@ -57,6 +57,8 @@ SPLIT_ORDER = (
     "tuning-varied",
     "tuning2-seeds",
     "tuning2-varied",
+    "tuning3-seeds",
+    "tuning3-varied",
     "tuning",
     "fresh-seeds",
     "fresh-varied",

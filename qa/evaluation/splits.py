@@ -2,9 +2,9 @@
 
 Eight sets, scored separately and as two totals:
 
-- tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-seeds / tuning2-varied
-  (eval/tuning2_*.jsonl, written later by someone who read only the documents): the code may be read against and
-  tuned on these;
+- tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-*
+  (eval/tuning2_*.jsonl, eval/tuning3_*.jsonl, written later by people who read only the documents): the code may
+  be read against and tuned on these;
 - fresh-seeds / fresh-varied (eval/fresh_*.jsonl) and fresh2-seeds / fresh2-varied (eval/fresh2_*.jsonl): each
   pair committed before the changes it measures and never edited; only their aggregate numbers are looked at.
 
@@ -40,6 +40,8 @@ GOLD_SETS = (
     GoldSet("fresh-varied", "fresh_varied.jsonl", "fresh"),
     GoldSet("tuning2-seeds", "tuning2_seeds.jsonl", "tuning"),
     GoldSet("tuning2-varied", "tuning2_varied.jsonl", "tuning"),
+    GoldSet("tuning3-seeds", "tuning3_seeds.jsonl", "tuning"),
+    GoldSet("tuning3-varied", "tuning3_varied.jsonl", "tuning"),
     GoldSet("fresh2-seeds", "fresh2_seeds.jsonl", "fresh"),
     GoldSet("fresh2-varied", "fresh2_varied.jsonl", "fresh"),
 )
