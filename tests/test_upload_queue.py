@@ -309,3 +309,12 @@ def test_the_page_lists_jobs_and_cancels_a_running_upload(
         library = client.predict(api_name="/library")[0]["data"]
         assert not any("巨大的文件" in str(row) for row in library)
         assert not [p for p in server.data_dir.rglob("巨大的文件.txt")]
+
+
+def test_the_reader_stops_when_the_app_that_started_it_is_gone(tmp_path: Path) -> None:
+    from qa.web.prepare import prepare, request_for
+
+    request = {**request_for([Path(_file(tmp_path, "孤儿.txt"))], Settings()), "parent": 999_999_999}
+    with pytest.raises(SystemExit) as stopped:
+        prepare(request, tmp_path / "result.json")
+    assert stopped.value.code == 3 and not (tmp_path / "result.json").exists()

@@ -6,10 +6,11 @@ term cache; `chunk_loader` hands its chunks to the build.
 
     python -m qa.web.prepare REQUEST.json RESULT.json
 
-REQUEST: {"files": [paths], "limits": {Settings field: value}, "nice": 10}. While it works it rewrites
-RESULT.progress.json ({"stage", "file", "files", "done", "total"}); at the end it writes RESULT: one entry per
-file, {"path", "chunks": [Chunk.to_dict()], "terms": {text key: BM25 terms (terms_of)}, "warnings": [...]}, or
-{"path", "error": a Chinese reason}. Both files are written whole (temporary file, then rename).
+REQUEST: {"files": [paths], "limits": {Settings field: value}, "nice": 10, "parent": the app's pid (the reader
+exits when the app is gone)}. While it works it rewrites RESULT.progress.json ({"stage", "file", "files", "done",
+"total"}); at the end it writes RESULT: one entry per file, {"path", "chunks": [Chunk.to_dict()], "terms": {text
+key: BM25 terms (terms_of)}, "warnings": [...]}, or {"path", "error": a Chinese reason}. Both files are written
+whole (temporary file, then rename).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ LIMIT_FIELDS = ("max_unpacked_mb", "max_archive_entries", "max_pdf_pages", "max_
 
 def request_for(files: list[Path], settings: Settings, nice: int = 10) -> dict[str, Any]:
     """The request a job writes for this module: its staged files and the app's per-upload limits."""
-    return {"files": [str(f) for f in files], "limits": {k: getattr(settings, k) for k in LIMIT_FIELDS}, "nice": nice}
+    limits = {k: getattr(settings, k) for k in LIMIT_FIELDS}
+    return {"files": [str(f) for f in files], "limits": limits, "nice": nice, "parent": os.getpid()}
 
 
 def read_chunks(path: Path, settings: Settings) -> tuple[list[Chunk], list[str]]:
@@ -84,7 +86,9 @@ def prepare(request: dict[str, Any], result: Path) -> None:
     files = [Path(f) for f in request["files"]]
     progress = result.with_name(result.name + ".progress.json")
     out: list[dict[str, Any]] = []
+    parent = request.get("parent")
     for n, path in enumerate(files, 1):
+        _stop_if_orphaned(parent)
         _write(progress, {"stage": "parse", "file": n, "files": len(files), "done": 0, "total": 0})
         try:
             chunks, notes = read_chunks(path, settings)
@@ -98,12 +102,20 @@ def prepare(request: dict[str, Any], result: Path) -> None:
             if key not in terms:
                 found = tokenize.tokenize(chunk.indexed_text)
                 terms[key] = found if any(" " in t or not t for t in found) else " ".join(found)
+            if done % SLICE == 0:
+                _stop_if_orphaned(parent)
             if done % SLICE == 0 and time.monotonic() - last > 0.5:
                 _write(progress, {"stage": "tokenize", "file": n, "files": len(files), "done": done,
                                   "total": len(chunks)})  # fmt: skip
                 last = time.monotonic()
         out.append({"path": str(path), "chunks": [c.to_dict() for c in chunks], "terms": terms, "warnings": notes})
     _write(result, out)
+
+
+def _stop_if_orphaned(parent: int | None) -> None:
+    """Exit when the app that started this reader is gone (its job went with it; the next start clears it)."""
+    if parent and os.getppid() != parent:
+        sys.exit(3)
 
 
 class ReadCancelled(Exception):

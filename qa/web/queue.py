@@ -386,6 +386,7 @@ class UploadQueue:
         renamed = [u for u in placed if u.version > 1]
         lines += [f"同名文件已存在，“{u.base_name}”保存为新版本“{u.stored_name}”" for u in renamed]
         lines += [f"未能索引：{r}" for r in failed]
+        lines += [f"提示：{w}" for _s, _c, r in good for w in r.get("warnings", [])]  # e.g. a page OCR could not read
         self._finish(job, DONE if kept or waiting else FAILED, "\n".join(lines))
 
     def _read(self, job: Job) -> list[dict[str, Any]]:
