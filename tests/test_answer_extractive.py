@@ -358,3 +358,20 @@ def test_a_follow_up_about_the_document_itself_stays_with_it() -> None:
 
     assert refers_to_document("这份回复的联系人是谁？") and refers_to_document("该答复是哪天发的？")
     assert not refers_to_document("那东西湖区呢？")
+
+
+def test_a_many_part_question_is_answered_when_one_part_can_be() -> None:
+    from qa.answer.chain import gate
+    from qa.answer.verify import RefusalPolicy
+    from qa.records import Hit
+
+    review = _chunk(JIANGXIA, "2019年全区人均预期寿命上升到80.81岁，婴儿死亡率降低至2.88‰。", section="一、成效")
+    question = "江夏区人均预期寿命2019年是多少岁，规划2025年要到多少？"
+    assert gate(question, [Hit(review, 1.0, 1)], RefusalPolicy()).reason == ""  # the 2019 part is answered
+    assert "80.81" in compose(question, [review])
+    assert gate("江夏区人均预期寿命2025年要到多少？", [Hit(review, 1.0, 1)], RefusalPolicy()).reason
+
+
+def test_how_people_ask_who_raised_or_seconded_a_motion() -> None:
+    assert classify("那个议案，领衔和附议的代表都有谁？").meta_field == "proposers"
+    assert "proposers" in classify("那份提案，提案委员是谁，主管领导是谁？").meta_fields

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
-from qa.answer.compose import table_row
 from qa.answer.extractive import ExtractiveGenerator
 from qa.answer.followup import (
     History,
@@ -20,14 +18,12 @@ from qa.answer.followup import (
     rewrite_followup,
     user_questions,
 )
+from qa.answer.gate import Gate, document_texts, gate
 from qa.answer.generate import Generator, refusal_text
-from qa.answer.metadata import metadata_answer
-from qa.answer.question import asks_field, classify, counted_noun, expand_query
-from qa.answer.refusal import NOT_GIVEN, near_miss, near_miss_text
-from qa.answer.select import Candidate, best_candidate, rank_sentences, states_count
-from qa.answer.similar import Similarity, sentence_similarity
-from qa.answer.subject import subject_check
-from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason, verify_answer
+from qa.answer.question import classify, expand_query
+from qa.answer.refusal import NOT_GIVEN, near_miss_text
+from qa.answer.similar import sentence_similarity
+from qa.answer.verify import RefusalPolicy, verify_answer
 from qa.errors import GeneratorError
 from qa.records import Answer, Chunk, Citation, Filters, Hit
 from qa.retrieve import HybridRetriever, Retriever, check_question, document_to_hit
@@ -60,125 +56,6 @@ def condense_question(question: str, history: History, generator: Generator | No
 
 
 # ---- the chain -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Gate:
-    """The decision before generating: the sources to show, and why to refuse ("" = answer)."""
-
-    sources: tuple[Chunk, ...]
-    reason: str
-    coverage: float
-    near: Candidate | None = None  # on a refusal: a sentence about the asked subject, shown and cited
-    context: tuple[Chunk, ...] = ()  # for a model: the sources holding the best sentences, best first
-
-
-CONTEXT_SENTENCES = 12  # a model sees the passages of the best sentences the offline answerer would weigh
-
-
-_DOC_TEXTS: dict[int, tuple[object, dict[str, str]]] = {}
-
-
-def document_texts(retriever: object) -> dict[str, str]:
-    """doc_id → the full text of the document, from the retriever's index (built once per loaded index)."""
-    index = getattr(retriever, "index", None)
-    if index is None:
-        return {}
-    cached = _DOC_TEXTS.get(id(index))
-    if cached is None or cached[0] is not index:
-        texts: dict[str, str] = {}
-        for chunk in index.chunks:
-            texts[chunk.doc_id] = texts.get(chunk.doc_id, "") + "\n" + chunk.text
-        if len(_DOC_TEXTS) > 4:  # rebuilt indexes replace old ones; keep only a few alive
-            _DOC_TEXTS.clear()
-        _DOC_TEXTS[id(index)] = (index, texts)
-        cached = _DOC_TEXTS[id(index)]
-    return cached[1]
-
-
-def gate(
-    question: str,
-    hits: Sequence[Hit],
-    policy: RefusalPolicy,
-    doc_texts: Mapping[str, str] | None = None,
-    similarity: Similarity | None = None,
-) -> Gate:
-    """Score the evidence and decide whether the question can be answered from it.
-
-    Signals: a figure or date is asked for but no leading sentence states one; the question names a place,
-    year, person or proposal number that the answering document never mentions; the question asks about a year
-    and the answering sentence states other years; too little of the question is covered by the best sentences.
-    """
-    sources = tuple(h.chunk for h in hits)
-    if not sources:
-        return Gate(sources, "no passages retrieved", 0.0)
-    intent = classify(question)
-    ranked = rank_sentences(question, sources, intent, similarity=similarity)
-    if not ranked:
-        return Gate(sources, "the passages have no sentences", 0.0)
-    coverage = max(c.coverage for c in ranked[:3])
-    texts = doc_texts or {}
-
-    def refuse(reason: str) -> Gate:
-        return Gate(sources, reason, coverage, near_miss(question, ranked, intent, sources, texts))
-
-    # No document's metadata states the asked field: only a passage line that names it (联系人：…) may answer.
-    if (
-        intent.kind == "meta"
-        and not metadata_answer(question, intent.meta_fields, sources)
-        and not any(asks_field(intent.meta_field, c.text) for c in ranked[:5] if not c.boilerplate)
-    ):
-        return refuse(f"no retrieved document states its {intent.meta_field}")
-    best = best_candidate(ranked, intent)
-    if best is None:
-        return refuse(f"no retrieved sentence states the {intent.kind} asked for")
-    # The documents the answer would quote must carry the question's entities; cross-document and metadata
-    # questions may find them in any retrieved document.
-    chunks = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
-    evidence = evidence_text(chunks) + "".join(texts.get(d, "") for d in dict.fromkeys(c.doc_id for c in chunks))
-    noun = counted_noun(question) if intent.kind == "number" and not intent.cross_doc else ()
-    if noun and not any(states_count(c.text, noun, intent.unit) for c in ranked[:5] if c.typed and c.n == best.n):
-        return refuse(f"no retrieved sentence counts {''.join(noun)}")
-    # A figure in a specific unit (分钟, 万人次, %) in the sentence closest in meaning to the question answers it
-    # even when it shares no word with it (救护车到乡下要多长时间 → 农村地区平均N分钟).
-    closest = best.semantic > 0 and best.semantic >= max(c.semantic for c in ranked)
-    # (when the question counts a noun, the sentence itself must count it: 2家企业 does not count 托育机构).
-    specific = (
-        intent.kind == "number"
-        and intent.unit not in ("", "个")
-        and (not noun or states_count(best.text, noun, intent.unit))
-    )
-    topic = max(best.topic_coverage, policy.min_figure_coverage) if closest and specific else best.topic_coverage
-    if intent.kind in NOT_GIVEN and not intent.cross_doc:
-        # A figure answers when its passage is about the question's subject, even in other words than the
-        # question's (the sentence itself was checked to state the asked quantity: see qa.answer.subject).
-        held = sources[best.n - 1]
-        about = subject_check(
-            question, f"{held.section}{held.meta.display_title}{held.text}", texts.get(held.doc_id, ""), texts
-        )
-        if about.missing_specific:
-            return refuse(f"the answering document never mentions {about.missing_specific}")
-        if about.coverage >= policy.min_subject_coverage:
-            topic = max(topic, policy.min_figure_coverage)
-    # A table row states the years of its filled columns only: 报告及时率 with 2019 blank gives no 2019 figure.
-    held_text = sources[best.n - 1].text
-    row = table_row(held_text, best.start, best.end)
-    reason = refusal_reason(
-        question,
-        evidence=evidence,
-        sentence=row or best.text,
-        coverage=coverage,
-        topic_coverage=topic,
-        figure=intent.kind in ("number", "date", "person") and not intent.cross_doc,
-        policy=policy,
-        local_evidence=evidence_text([sources[best.n - 1]]),
-    )
-    if reason:
-        return refuse(reason)
-    # The same selection feeds a model: the passages holding the best sentences, best first (at least two).
-    best_sources = list(dict.fromkeys(sources[c.n - 1] for c in ranked[:CONTEXT_SENTENCES] if not c.boilerplate))
-    context = tuple(best_sources + [c for c in sources if c not in best_sources][: max(0, 2 - len(best_sources))])
-    return Gate(sources, "", coverage, context=context)
 
 
 def _retrieve_step(retriever: Retriever, k: int, filters: Filters | None) -> Runnable:
