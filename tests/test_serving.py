@@ -133,3 +133,31 @@ def _fresh_query_vectors() -> None:
     from qa.retrieve import clear_query_vectors
 
     clear_query_vectors()
+
+
+def test_after_warm_up_concurrent_questions_tag_the_domain_words(seeds_index: Path, tmp_path: Path) -> None:
+    """The app warms up before it serves; questions then tagged at once on two threads keep the domain words'
+    tags (two threads building the tagger at once left the process's tagger without them: 托位 became x).
+    A fresh process, since the tagger is built once per process."""
+    import subprocess
+    import sys
+
+    script = f"""
+import threading
+from pathlib import Path
+from qa.config import Settings
+from qa.index.tokenize import pos_tokenizer
+from qa.web.service import Service
+Service(Settings(index_dir=Path({str(seeds_index)!r}), data_dir=Path({str(tmp_path / "data")!r}))).warm_up()
+tags = []
+threads = [threading.Thread(target=lambda: tags.append(dict(pos_tokenizer().lcut("江夏区托位数量目标是多少"))))
+           for _ in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+tags.append(dict(pos_tokenizer().lcut("托位数量")))
+print([t["托位"] for t in tags])
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "['n', 'n', 'n']", out.stdout + out.stderr

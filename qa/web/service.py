@@ -125,8 +125,17 @@ class Service:
             return None
 
     def warm_up(self) -> None:
-        """Load the index and the embedder model now, so the first official's question does not wait for them."""
+        """Load the index, the embedder model and the part-of-speech tagger now, before any question and before
+        the warm-up thread, so the first official's question does not wait for them.
+
+        The tagger must be built here, on one thread: two threads building it at once (the warm-up thread and
+        the first question) left the tagger the process kept without the domain words' tags (jieba moves them
+        into the first tagger that runs), so 托位 was tagged x and an out-of-scope question was answered.
+        """
+        from qa.index.tokenize import pos_tokenizer
+
         self.retriever.search("卫生健康", k=1)
+        pos_tokenizer().lcut("托位")  # the first lcut takes the domain words' tags into the tagger kept
 
     def warm_answers(self, questions: list[str]) -> None:
         """Answer the page's example questions once (on a background thread at start): the answer stage's tables
