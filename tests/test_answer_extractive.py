@@ -375,3 +375,20 @@ def test_a_many_part_question_is_answered_when_one_part_can_be() -> None:
 def test_how_people_ask_who_raised_or_seconded_a_motion() -> None:
     assert classify("那个议案，领衔和附议的代表都有谁？").meta_field == "proposers"
     assert "proposers" in classify("那份提案，提案委员是谁，主管领导是谁？").meta_fields
+
+
+def test_a_target_does_not_answer_how_things_stand_nor_a_current_figure_a_target() -> None:
+    from qa.answer.gate import frame_mismatch
+
+    assert frame_mismatch("柘源县2023年底高血压规范管理率实际达到多少了？", "到2023年底，规范管理率提高到75%以上。")
+    assert frame_mismatch("湄溪区到2025年要新招多少名专职校医？", "现配备专职校医19名、兼职保健教师48名。")
+    assert not frame_mismatch("到2025年要配到多少台？", "到2025年底，每10万人口AED配置达到15台。")
+    assert not frame_mismatch("2020到2023年申报了多少项科研立项？", "2020年至2023年共申报科研立项41项。")
+
+
+def test_a_follow_up_naming_a_new_time_asks_the_topic_anew() -> None:
+    from qa.answer.followup import rewrite_followup
+
+    history = [("岚溪市公共场所现在一共装了多少台AED？", "……")]
+    rewritten = rewrite_followup("那到2025年底要配到多少？", history)
+    assert rewritten.endswith("到2025年底要配到多少？") and "现在" not in rewritten and "公共场所" in rewritten

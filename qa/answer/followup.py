@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from qa.answer.question import question_terms
+from qa.answer.question import is_time_word, question_terms
 from qa.records import Filters
 from qa.text import PLACE_RE, normalize, table_pattern
 
@@ -25,6 +25,7 @@ History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} mess
 _FOLLOWUP_START = table_pattern("followup_starts", literal=True)
 _PRONOUNS = table_pattern("followup_pronouns", literal=True)
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+_ASKS_AGAIN = re.compile(r"多少|几|什么|哪")  # the follow-up asks its own question, not just 那2023年呢
 
 
 def user_questions(history: History) -> list[str]:
@@ -74,6 +75,11 @@ def _rewrite(question: str, previous: str) -> str:
     if new_places:
         old = _places(prev)
         rewritten = rewritten.replace(old[0], new_places[0], 1) if old else new_places[0] + rewritten
+    rest = _PRONOUNS.sub("", re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q))
+    if new_years and not new_places and _ASKS_AGAIN.search(rest):
+        # 那到2025年底要配到多少？ after 现在一共装了多少台？: the previous topic without its time, asked anew
+        topic = "".join(t for t in question_terms(prev) if not is_time_word(t))
+        return f"{topic}{rest}"
     if new_years:
         old_years = _YEAR.findall(rewritten)
         rewritten = rewritten.replace(old_years[0], new_years[0], 1) if old_years else new_years[0] + rewritten
@@ -81,8 +87,6 @@ def _rewrite(question: str, previous: str) -> str:
         return rewritten
     # No entity to swap (还有哪些措施？/ 它的电话呢？): ask the new question about the previous topic.
     topic = "".join(question_terms(prev))
-    rest = re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q)
-    rest = _PRONOUNS.sub("", rest)
     return f"{topic}{rest}"
 
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from qa.answer.compose import table_row
 from qa.answer.metadata import metadata_answer
-from qa.answer.question import asks_field, classify, counted_noun, sub_questions
+from qa.answer.question import asks_field, classify, counted_noun, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
-from qa.answer.select import Candidate, best_candidate, rank_sentences, states_count
+from qa.answer.select import Candidate, best_candidate, rank_sentences, sentence_frame, states_count
 from qa.answer.similar import Similarity
 from qa.answer.subject import subject_check
 from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason
 from qa.records import Chunk, Hit
+from qa.text import normalize
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,19 @@ def gate(
     return refused
 
 
+def frame_mismatch(question: str, sentence: str) -> str:
+    """Why a figure sentence states another time than the question asks ("" when it does not): the question asks
+    how things stand and the sentence states a target, or it asks a year's target and the sentence states neither
+    a target nor that year."""
+    asked, said = time_frame(question), sentence_frame(sentence)
+    if asked and said and asked != said:
+        return f"the question asks for the {asked} figure, the sentence states the {said} one"
+    years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(question))
+    if asked == "plan" and years and said != "plan" and not any(y in normalize(sentence) for y in years):
+        return f"the question asks for the {'、'.join(years)} target, the sentence states no target for it"
+    return ""
+
+
 def _part_question(question: str, part: str) -> str:
     """The question as one part asks it: the years only the other parts name are left out (…2019年是多少，规划
     2025年要到多少: the first part's figure need not belong to 2025)."""
@@ -124,6 +138,12 @@ def _gate(
     best = best_candidate(ranked, intent)
     if best is None:
         return refuse(f"no retrieved sentence states the {intent.kind} asked for")
+    # A target is no answer to how things stand, nor a current figure to a target (到2025年要提高到多少 → 现配备19名).
+    if intent.kind in ("number", "date") and not intent.cross_doc:
+        held = sources[best.n - 1]
+        mismatch = frame_mismatch(part or question, table_row(held.text, best.start, best.end) or best.text)
+        if mismatch:
+            return refuse(mismatch)
     # The documents the answer would quote must carry the question's entities; cross-document and metadata
     # questions may find them in any retrieved document.
     chunks = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
