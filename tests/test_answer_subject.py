@@ -61,3 +61,8 @@ def test_the_quantity_s_name_must_come_with_a_figure_and_a_document_number_is_no
 def test_a_two_character_abbreviation_is_found_in_the_word_it_shortens() -> None:
     docs = {"a": "幼儿园每个托育班补助2000元。", "b": "梧桐市新增开设托班的幼儿园38所。", "c": "其他", "d": "其他"}
     assert subject_check("幼儿园加开托班补多少钱？", docs["a"], docs["a"], docs).missing_specific == ""
+
+
+def test_a_year_alone_is_no_figure() -> None:
+    phone = asked_quantity("这份回复的电话多少？")
+    assert not figure_fits("2023年下半年完成县人民医院五大中心建设。", phone, [])

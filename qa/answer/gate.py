@@ -74,7 +74,8 @@ def gate(
     sources = tuple(h.chunk for h in hits)
     if not sources:
         return Gate(sources, "no passages retrieved", 0.0)
-    parts = sub_questions(question) if not classify(question).cross_doc else [question]
+    whole = classify(question)  # metadata fields (联系人是谁，电话多少) are answered together from DocMeta
+    parts = sub_questions(question) if not whole.cross_doc and whole.kind != "meta" else [question]
     if len(parts) == 1:
         return _gate(question, "", sources, policy, doc_texts or {}, similarity)
     refused: Gate | None = None

@@ -194,6 +194,6 @@ def counted_noun(question: str) -> tuple[str, ...]:
 
 def sub_questions(question: str) -> list[str]:
     """The parts of a many-part question that each ask something, or [question] when it asks one thing."""
-    parts = [p for p in re.split(r"[，,；;？?。]", question) if p.strip()]
+    parts = [p for p in re.split(r"[，,；;？?。、]", question) if p.strip()]  # …多少人次、省了多少钱
     asking = [p for p in parts if _ASKING_RE.search(p)]
     return asking if len(asking) >= 2 else [question]

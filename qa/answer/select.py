@@ -37,7 +37,7 @@ from qa.answer.question import (
     time_frame,
 )
 from qa.answer.similar import Similarity
-from qa.answer.subject import asked_quantity, figure_fits
+from qa.answer.subject import asked_quantity, figure_fits, names_quantity
 from qa.answer.verify import question_entities
 from qa.records import Chunk
 from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences, table_pattern
@@ -174,7 +174,8 @@ def unit_figures(intent: Intent, sentence: str) -> list[str]:
     """The figures a sentence states in the asked unit (every figure but years when no unit is asked)."""
     if intent.unit and intent.unit not in ("%", DURATION):
         found = re.findall(figure_pattern(unit_alternatives(intent.unit)), sentence)
-        return [m for f in found for m in re.findall(r"\d+(?:\.\d+)?", f)[:1]]
+        if found:  # else a table row whose header names the unit: 人均预期寿命（岁） 80.81 82.4
+            return [m for f in found for m in re.findall(r"\d+(?:\.\d+)?", f)[:1]]
     return [f for f in re.findall(r"\d+(?:\.\d+)?", sentence) if not re.fullmatch(r"(?:19|20)\d{2}", f)]
 
 
@@ -263,6 +264,8 @@ def rank_sentences(
     # the part being answered decides: 现在…是多少，到2024年底想降到多少 asks now, then the plan
     frame_asked = time_frame(focus or question) if intent.kind in ("number", "date") else ""
     quantity = asked_quantity(focus or question) if intent.kind == "number" else None
+    if quantity and quantity.phrase and not any(names_quantity(quantity.phrase, normalize(c.text)) for c in sources):
+        quantity = dataclasses.replace(quantity, phrase="")  # words no passage uses (多要交) cannot rule anything out
     # 多少家托育机构: the figure must count that noun (states_count), not whatever else the sentence counts
     noun = counted_noun(focus or question) if intent.kind == "number" and not intent.cross_doc else ()
 

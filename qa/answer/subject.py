@@ -94,18 +94,18 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
     """
     # 素養 is the 素养 a question asks about; a document number's digits (〔2022〕7号) are no figure
     text = _DOC_NO_RE.sub("", to_simplified(normalize(sentence)))
-    if quantity.phrase and not _names_quantity(quantity.phrase, text, near_figure=not unit):
+    if quantity.phrase and not names_quantity(quantity.phrase, text, near_figure=not unit):
         return False
     if quantity.total and _RATE_RE.search(text) and not re.search(r"共|累计|合计|总", text):
         return False  # 每床日260元 is a rate; a total was asked
     figures = [f for f in unit_figures if f not in quantity.figures]
-    return bool(figures) or not unit_figures
+    return bool(figures)  # a year alone (2023年下半年完成…) states no figure
 
 
 NEAR = 12  # characters between a quantity's name and its figure: 吸烟率为23.8%, 总投资2800万元, 23.8%的吸烟率
 
 
-def _names_quantity(phrase: str, text: str, *, near_figure: bool) -> bool:
+def names_quantity(phrase: str, text: str, *, near_figure: bool = False) -> bool:
     """The sentence names the quantity (the phrase or a synonym, or a two-character part of it that is not one of
     the words every reply uses: 签约覆盖率 → 签约率 shares 签约), with near_figure a figure within NEAR characters."""
     names = [phrase, *SYNONYMS.get(phrase, ())]
