@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,25 @@ _WORD = re.compile(r"[\w+]+")  # a term must hold a letter, digit or CJK charact
 _DIGITS = re.compile(r"\d+")
 
 
-@cache
+# Building a tokenizer or tagger twice at once (the warm-up thread and a first question) left the process's tagger
+# without the domain words' tags; @cache alone lets both threads build, so the first build is serialised.
+_BUILD_LOCK = threading.RLock()
+
+
 def jieba_tokenizer() -> jieba.Tokenizer:
+    """The process's one jieba tokenizer with our domain dictionary, loaded on first use (~1.5 s of CPU)."""
+    with _BUILD_LOCK:
+        return _jieba_tokenizer()
+
+
+def pos_tokenizer() -> jieba.posseg.POSTokenizer:
+    """Part-of-speech tagging (`pos_tokenizer().lcut(text)` → (word, flag) pairs) over jieba_tokenizer()."""
+    with _BUILD_LOCK:
+        return _pos_tokenizer()
+
+
+@cache
+def _jieba_tokenizer() -> jieba.Tokenizer:
     """The process's one jieba tokenizer with our domain dictionary, loaded on first use (~1.5 s of CPU).
 
     Private (not jieba's global one), so other users of the global jieba are unaffected. Part-of-speech tagging
@@ -41,7 +59,7 @@ def jieba_tokenizer() -> jieba.Tokenizer:
 
 
 @cache
-def pos_tokenizer() -> jieba.posseg.POSTokenizer:
+def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
     """Part-of-speech tagging (`pos_tokenizer().lcut(text)` → (word, flag) pairs) over jieba_tokenizer().
 
     jieba.posseg's module functions load jieba's global dictionary, a second ~1.6 s load; this one shares the
@@ -49,7 +67,7 @@ def pos_tokenizer() -> jieba.posseg.POSTokenizer:
     """
     import jieba.posseg
 
-    return jieba.posseg.POSTokenizer(jieba_tokenizer())
+    return jieba.posseg.POSTokenizer(_jieba_tokenizer())
 
 
 def userdict() -> tuple[tuple[str, str, str], ...]:
