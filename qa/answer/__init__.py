@@ -14,7 +14,7 @@ A generator is anything with the Generator protocol of generate.py: `name`, `gen
 - select: sentences of the sources scored against the question (content words, answer type, time frame, role in
   the reply, and meaning through similar), the one to lead with;
 - similar: the index's embedder comparing the question with the best candidate sentences (vectors cached);
-- metadata: answers from the documents' DocMeta (文号, 提案人, 经办人, 答复类别 …), with text fallbacks;
+- metadata: answers from the documents' DocMeta (文号, proposers, 经办人, 答复类别 …), with text fallbacks;
 - compose: the picked sentences trimmed, cited and arranged (据《source》, grouped by document, numbered lists);
 - lexicon: the word lists they share, loaded from the tables in qa/data.
 

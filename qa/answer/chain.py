@@ -150,7 +150,8 @@ def _prepare(
     question: str, retriever: Retriever, history: History, filters: Filters | None, generator: Generator, k: int
 ) -> dict[str, Any]:
     """Condense, retrieve and gate. A follow-up is first answered from the documents the previous answer cited;
-    when they cannot answer it, from the whole index, unless it asks about that document itself (这份回复…)."""
+    when they cannot answer it, from the whole index, unless it asks about that document itself (its contact, its
+    date)."""
     question = check_question(question, retriever.max_question_chars)
     narrowed = conversation_filters(question, history, filters)
     state = build_chain(retriever, generator, filters=narrowed, k=k).invoke(

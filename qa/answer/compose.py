@@ -175,8 +175,8 @@ def _many_parts(
             sub_intent = Intent("general")
         sub_ranked = rank_sentences(question, sources, sub_intent, focus=sub, similarity=similarity)
         if parts and not [e for e in question_entities(sub) if not e.isdigit()]:
-            # A later part that names no place of its own asks about what the first part was about: its
-            # answer comes from the documents already quoted when they hold one (计划哪天完工 after 哪天动工的).
+            # A later part that names no place of its own asks about what the first part was about: its answer
+            # comes from the documents already quoted when they hold one (a completion date after a start date).
             quoted = {sources[c.n - 1].doc_id for c, _ in parts}
             same = [c for c in sub_ranked if sources[c.n - 1].doc_id in quoted]
             if best_candidate(same, sub_intent) is not None:

@@ -77,7 +77,7 @@ def _rewrite(question: str, previous: str) -> str:
         rewritten = rewritten.replace(old[0], new_places[0], 1) if old else new_places[0] + rewritten
     rest = _PRONOUNS.sub("", re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q))
     if new_years and not new_places and _ASKS_AGAIN.search(rest):
-        # 那到2025年底要配到多少？ after 现在一共装了多少台？: the previous topic without its time, asked anew
+        # a new year's target asked after a question about now: the previous topic without its time, asked anew
         topic = "".join(t for t in question_terms(prev) if not is_time_word(t))
         return f"{topic}{rest}"
     if new_years:
@@ -123,14 +123,14 @@ def previous_documents(history: History) -> tuple[str, ...]:
     return ()
 
 
-# A follow-up that points at the document itself (这份回复, 该答复, 这件提案): only that document may answer it.
+# A follow-up that points at the document itself (this reply, the said proposal): only that document may answer it.
 _THIS_DOCUMENT_RE = re.compile(
     r"(?:这|该|此|那)(?:份|件|篇|个)?(?:答复|回复|复函|提案|建议|文件|规划|意见)|这份|该份|这件"
 )
 
 
 def refers_to_document(question: str) -> bool:
-    """Whether a follow-up asks about the document just discussed (这份回复的联系人是谁), not about its topic."""
+    """Whether a follow-up asks about the document just discussed (its contact person), not about its topic."""
     return bool(_THIS_DOCUMENT_RE.search(normalize(question)))
 
 

@@ -68,8 +68,8 @@ def gate(
     Signals: a figure or date is asked for but no leading sentence states one; the question names a place,
     year, person or proposal number that the answering document never mentions; the question asks about a year
     and the answering sentence states other years; too little of the question is covered by the best sentences.
-    A many-part question (哪天动工的，计划哪天完工) is answered when one of its parts can be: each part is judged
-    on its own, and the answer states what each part found.
+    A many-part question (a start date and a completion date) is answered when one of its parts can be: each
+    part is judged on its own, and the answer states what each part found.
     """
     sources = tuple(h.chunk for h in hits)
     if not sources:

@@ -1,5 +1,6 @@
-"""Answers from the documents' metadata (DocMeta): 文号, 提案号, 提案人, 题目, 会议, 答复单位, 日期, 经办人 and
-电话, for one document or, listed, across the documents a question names; and the place a document speaks for.
+"""Answers from the documents' metadata (DocMeta): 文号, the proposal's number and proposers, 题目, 会议, 答复单位,
+日期, 经办人 and 电话, for one document or, listed, across the documents a question names; and the place a document
+speaks for.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def metadata_answer(question: str, fields: Sequence[str], sources: Sequence[Chun
     listed = meta_list_answer(fields[0], question, sources)
     if listed:
         return listed
-    # 托育那份答复和安宁疗护那份答复，联系人分别是谁: each document the question describes, in its order
+    # two replies described and joined by 和, one field asked of each: each document, in the order described
     named = [meta_source(part, sources) for part in _DOCUMENT_JOIN_RE.split(normalize(question))]
     chosen = list(dict.fromkeys(named)) if len(named) > 1 else [meta_source(question, sources)]
     return "".join(meta_answer(f, question, sources[n - 1], n) for n in chosen for f in fields)

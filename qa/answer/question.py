@@ -1,7 +1,7 @@
 """What a question asks: its answer type (Intent), its content terms, its parts, the noun it counts.
 
 classify() reads the interrogative words: 多少 + a measure word asks for a figure in that unit, 何时 for a date,
-哪些 for a list, 文号 / 提案人 / 经办人 … for a document's metadata, 哪些区 / 各地 for one answer per document.
+哪些 for a list, 文号 / proposers / 经办人 … for a document's metadata, 哪些区 / 各地 for one answer per document.
 """
 
 from __future__ import annotations

@@ -250,7 +250,7 @@ def rank_sentences(
     # A question about one place is answered by that place's documents: 江汉区的医联体 is not 东西湖's.
     places = [t for t in terms if re.fullmatch(r"[\u4e00-\u9fa5]{2,}[区县市]", t)]
     places += [e for e in question_entities(question) if e[-1] in "区县市" and e not in places]  # 梧桐市, 青岚县
-    # A place written without 区/县/市 (我们江夏的…) counts when a retrieved document's agency names it with one.
+    # A place written without 区/县/市 counts when a retrieved document's agency names it with one.
     agencies = "".join(normalize(f"{c.meta.agency}{c.meta.heading}") for c in sources)
     places += [w for w in short_places(question) if any(f"{w}{level}" in agencies for level in "区县市")]
     elsewhere = [
@@ -261,12 +261,12 @@ def rank_sentences(
     headings = [{normalize(x) for x in (c.meta.heading, c.meta.title, c.meta.display_title) if x} for c in sources]
     # 如何 / 哪些措施 are answered by the measures, not by the problem the proposal complained of
     measures_asked = intent.kind in ("list", "general") and not _PROBLEM_ASKED_RE.search(normalize(focus or question))
-    # the part being answered decides: 现在…是多少，到2024年底想降到多少 asks now, then the plan
+    # the part being answered decides: a figure now, then a year's target, asked in two parts
     frame_asked = time_frame(focus or question) if intent.kind in ("number", "date") else ""
     quantity = asked_quantity(focus or question) if intent.kind == "number" else None
     if quantity and quantity.phrase and not any(names_quantity(quantity.phrase, normalize(c.text)) for c in sources):
         quantity = dataclasses.replace(quantity, phrase="")  # words no passage uses (多要交) cannot rule anything out
-    # 多少家托育机构: the figure must count that noun (states_count), not whatever else the sentence counts
+    # 多少家 + a noun: the figure must count that noun (states_count), not whatever else the sentence counts
     noun = counted_noun(focus or question) if intent.kind == "number" and not intent.cross_doc else ()
 
     def fits(text: str) -> bool:

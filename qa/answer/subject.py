@@ -2,7 +2,7 @@
 
 A figure question names a subject (山坡中心卫生院, 家庭医生签约) and the quantity it wants (总投资, 签约率, 吸烟率).
 The commonest wrong answers state a figure about something else: another project's investment, a count the
-question itself gave (江汉区12家… → "12家"), a rate where a total was asked (每床日260元 for 一共支付了多少), a year
+question itself gave (江汉区12家… → "12家"), a rate where a total was asked (每床日260元 for a total), a year
 inside a 文号 (岭卫发〔2022〕7号 is no figure for 2022). These signals are general shapes of how people ask and how
 replies state figures; the few words they need live in qa/data tables.
 
