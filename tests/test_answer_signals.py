@@ -278,3 +278,35 @@ def test_a_time_of_day_question_wants_a_clock_time_and_a_bare_short_question_is_
     assert clock.kind == "date" and typed(clock, "夜间儿科门诊开放至22时。")
     assert typed(clock, "工作时间上午8:00-11:00。") and not typed(clock, "新院区将于2025年6月投入使用。")
     assert is_followup("几点到几点有人接？") and not is_followup("江夏区心理援助热线几点有人接？")
+
+
+RESPONSE = Chunk(
+    "sp0",
+    "sp.txt",
+    ("杉浦县答复", "一、急救"),
+    "（一）新增3个乡镇急救站点，力争农村地区平均急救反应时间缩短至20分钟以内。\n城区平均急救反应时间为12.5分钟，农村地区为26分钟。",
+    DocMeta(agency="杉浦县卫生健康局", heading="杉浦县答复", source="sp.txt"),
+    0,
+)
+
+
+def test_beside_a_part_about_the_future_a_part_without_a_time_asks_how_things_stand() -> None:
+    answer = compose("杉浦县农村打120平均多久车能到，以后要缩短到多少？", [RESPONSE])
+    assert answer.index("26分钟") < answer.index("20分钟")
+    assert time_frame("献血献到多少以后，看门诊不收诊查费？") == ""  # 以后 as "after", not a plan
+
+
+TITLED = Chunk(
+    "lx0",
+    "lx.txt",
+    ("岚溪市答复", "二、主要工作"),
+    "（一）落实监护补助。对贫困患者监护人按每人每年1200元发放以奖代补经费。\n"
+    "（二）推进社区康复。建设精神障碍社区康复站31个。\n（三）免费服药。为患者免费提供基本药物。",
+    DocMeta(agency="岚溪市卫生健康委员会", heading="岚溪市答复", source="lx.txt"),
+    0,
+)
+
+
+def test_an_enumerated_item_that_is_only_a_title_is_listed_with_what_it_says() -> None:
+    answer = compose("岚溪市在精神障碍患者管理上做了哪些工作？", [TITLED])
+    assert "1200元" in answer and "31个" in answer and "免费提供" in answer

@@ -7,6 +7,7 @@ one per part for a many-part question) and renders each as an answer clause with
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -17,7 +18,7 @@ from qa.answer.select import Candidate, best_candidate, is_heading, line_of, ran
 from qa.answer.similar import Similarity
 from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, question_entities
 from qa.records import Chunk
-from qa.text import char_bigrams, normalize
+from qa.text import char_bigrams, normalize, split_sentences
 
 
 def _similar(a: str, b: str) -> bool:
@@ -93,6 +94,20 @@ def render(
 LIST_ITEMS = 6  # at most this many items in a list answer
 
 
+ITEM_TITLE = 16  # an enumerated item this short is a title (（一）落实监护补助。); its next sentence says what was done
+
+
+def _with_body(c: Candidate, sources: Sequence[Chunk]) -> Candidate:
+    """An enumerated item's title together with the sentence after it, so the list states the measure itself."""
+    if len(c.text.strip()) >= ITEM_TITLE:
+        return c
+    text = sources[c.n - 1].text
+    following = next(((s, e) for s, e in split_sentences(text) if s >= c.end), None)
+    if following is None:
+        return c
+    return dataclasses.replace(c, end=following[1], text=text[c.start : following[1]])
+
+
 def _of_places(chunk: Chunk, places: Sequence[str]) -> bool:
     """Whether a chunk's document speaks for one of the places (江夏 for 武汉市江夏区卫生健康局's reply)."""
     where = normalize(f"{chunk.meta.agency}{chunk.meta.heading}{chunk.meta.title}{place_of(chunk.meta)}")
@@ -132,7 +147,7 @@ def _pick(
     items = [c for c in ranked if c.enumerated and not is_heading(c.text) and sources[c.n - 1].doc_id == top_doc]
     if intent.kind == "list" and len(items) >= 3:
         # The reply enumerates its measures (（一）…（二）…): the list is those items, the leading one first.
-        return [top, *[c for c in items if c is not top and not c.problem]][:limit]
+        return [_with_body(c, sources) for c in [top, *[c for c in items if c is not top and not c.problem]][:limit]]
     for c in ranked:
         if len(picks) >= limit:
             break

@@ -38,7 +38,7 @@ _DURATION_RE = re.compile(r"多久|多长时间|多少时间|多快")
 # state another figure about the same thing, the commonest wrong answer to a figure question.
 _NOW_Q_RE = re.compile(r"现在|目前|现有|已经|已有|截至|如今|当前|现阶段|眼下|实际")
 _PLAN_Q_RE = re.compile(
-    r"要达到|目标|计划|打算|将要|下一步|未来|规划|(?<![\d年])到(?:19|20)\d{2}年|预计"
+    r"要达到|目标|计划|打算|将要|下一步|未来|以后(?:要|打算|会|能)|今后|将来|规划|(?<![\d年])到(?:19|20)\d{2}年|预计"
 )  # 2020到2023年 is a span, not a plan
 _CLOCK_Q_RE = re.compile(r"几点|什么时间段|几时到|哪个时段")
 CLOCK = "时刻"  # the unit of a date question that asks for a time of day

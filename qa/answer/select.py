@@ -74,6 +74,7 @@ _ENUMERATED_RE = re.compile(
     r"(?:[（(][一二三四五六七八九十\d]{1,2}[）)]|[一二三四五六七八九十]{1,2}是|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、．])"
 )
 # How things stand (全市现有…户, 在册…人) rather than what was done.
+_TOTAL_RE = re.compile(r"共有|共计|累计|合计|总计|全市共|全区共|全县共")
 _STATUS_RE = re.compile(r"现有|在册|共有|总数|总人口")
 
 
@@ -263,6 +264,10 @@ def rank_sentences(
     measures_asked = intent.kind in ("list", "general") and not _PROBLEM_ASKED_RE.search(normalize(focus or question))
     # the part being answered decides: a figure now, then a year's target, asked in two parts
     frame_asked = time_frame(focus or question) if intent.kind in ("number", "date") else ""
+    if focus and intent.kind in ("number", "date") and not frame_asked:
+        # 平均多久能到，以后要缩短到多少: beside a part about the target, a part without a time asks how things stand
+        other = time_frame(question.replace(focus, ""))
+        frame_asked = {"plan": "now", "now": "plan"}.get(other, "")
     quantity = asked_quantity(focus or question) if intent.kind == "number" else None
     if quantity and quantity.phrase and not any(names_quantity(quantity.phrase, normalize(c.text)) for c in sources):
         quantity = dataclasses.replace(quantity, phrase="")  # words no passage uses (多要交) cannot rule anything out
@@ -279,6 +284,8 @@ def rank_sentences(
     for (n, s, e), text in zip(spans, texts, strict=True):
         ctx = contexts[n - 1]
         year_bonus = (0.1 if dated[n - 1] else 0.0) + (0.05 if years and all(y in text for y in years) else 0.0)
+        if quantity is not None and quantity.total and _TOTAL_RE.search(text):
+            year_bonus += 0.05  # 一共有多少: a sentence that states a total (共有, 累计) over one that counts a part
         in_sentence = sum(w for t, w in weights.items() if present(t, text))
         in_context = sum(w for t, w in weights.items() if present(t, text) or present(t, ctx))
         grams = len(q_grams & char_bigrams(text)) / (len(q_grams) or 1)
