@@ -3,7 +3,8 @@ log with filters and CSV export. Every handler checks the request's role itself:
 but a reader sees refusals, an editor can review, and only an admin sees users and the log.
 
 Build it inside an open ``gr.Blocks`` (``make_admin_tab(service)``); ``service`` needs ``settings``, ``guard``
-(qa.web.guard.Guard) and ``rebuild(progress=…)``.
+(qa.web.guard.Guard) and ``upload_queue`` (qa.web.queue.UploadQueue), through which an approval is read and made
+live like an upload; a service without one (``rebuild(progress=…)`` only) approves in-process.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import gradio as gr
 
 from qa.errors import QAError
 from qa.store.audit import ACTIONS, CSV_HEADER, AuditQuery, display_row, to_csv
+from qa.store.provenance import APPROVED, DELETED
 from qa.store.users import ROLE_LABELS
 from qa.web.auth import hash_password, load_credentials
+from qa.web.jobs import DONE, FAILED
 from qa.web.limits import new_temp_dir
 from qa.web.review import chinese_reason
 
@@ -24,6 +27,7 @@ PENDING_COLUMNS = ["文件", "上传人", "上传时间", "大小（KB）", "版
 ROLE_CHOICES = [(label, key) for key, label in ROLE_LABELS.items()]
 ACTION_CHOICES = [("全部操作", ""), *[(label, key) for key, label in ACTIONS.items()]]
 PREVIEW_CHARS = 3000
+PROGRESS = gr.Progress()  # an approval's bar follows its job in the upload queue
 
 
 def make_admin_tab(service: Any) -> dict[str, Any]:
@@ -114,12 +118,32 @@ def make_admin_tab(service: Any) -> dict[str, Any]:
         more = f"\n……（共 {len(text)} 字，仅显示前 {PREVIEW_CHARS} 字）" if len(text) > PREVIEW_CHARS else ""
         return text[:PREVIEW_CHARS] + more
 
-    def decide(name: str, reason: str, approve: bool, request: gr.Request) -> tuple[str, Any, Any]:
+    def approve_queued(queue: Any, name: str, user: Any, ip: str, progress: Any) -> str:
+        """Approve through the upload queue and wait for the job: read apart from the app, live after a short
+        swap under the build lock. Cancelled (from the queue list) or failed, the file stays pending."""
+        job = queue.approve(name, user, ip)
+        if progress is not None:
+            progress(0, desc=f"审核通过任务 #{job.id} 已加入上传队列…")
+        show = None if progress is None else lambda j: progress(j.fraction, desc=f"任务 #{j.id}：{queue.describe(j)}")
+        job = queue.wait(job.id, on_progress=show)
+        record = guard.provenance.get(name)
+        if job.state == DONE and record is not None and record.status == APPROVED:
+            return f"已通过“{name}”，已加入文档库并可被引用（任务 #{job.id}）。\n{job.message}"
+        if job.state in (DONE, FAILED) and record is not None and record.status == DELETED:  # the index could not
+            return f"“{name}”已通过，但无法索引，已移除。\n{job.message}"  # read it: as an in-process approval
+        return f"审核通过任务 #{job.id} {job.state}：{job.message}"
+
+    def decide(
+        name: str, reason: str, approve: bool, request: gr.Request, progress: Any = None
+    ) -> tuple[str, Any, Any]:
         user, ip = guard.user(request), guard.ip(request)
         try:
             if not name:
                 raise QAError("请先选择一个待审核文件")
-            if approve:
+            queue = getattr(service, "upload_queue", None)
+            if approve and queue is not None:
+                done = approve_queued(queue, name, user, ip, progress)
+            elif approve:  # a service without the upload queue (a script's): approve and re-index right here
                 guard.desk.approve(name, user, ip)
                 report = service.rebuild(progress=False)
                 kept = guard.desk.settle(report, [name])
@@ -216,8 +240,8 @@ def make_admin_tab(service: Any) -> dict[str, Any]:
     refresh_btn.click(load, None, outputs, api_visibility="private")
     preview_btn.click(preview, [pending_choice], preview_text, api_visibility="private")
 
-    def approve(name: str, why: str, request: gr.Request) -> tuple[str, Any, Any]:
-        return decide(name, why, True, request)
+    def approve(name: str, why: str, request: gr.Request, progress: gr.Progress = PROGRESS) -> tuple[str, Any, Any]:
+        return decide(name, why, True, request, progress)
 
     def reject(name: str, why: str, request: gr.Request) -> tuple[str, Any, Any]:
         return decide(name, why, False, request)
@@ -229,7 +253,10 @@ def make_admin_tab(service: Any) -> dict[str, Any]:
         return set_active(name, True, request)
 
     decided = [review_msg, pending_table, pending_choice]
-    approve_btn.click(approve, [pending_choice, reason], decided, api_visibility="private", concurrency_id="index")
+    # an approval waits for its job in the upload queue, as an upload does: the same concurrency group and limit,
+    # not the deletions' ("index"), which must not wait behind it
+    approve_btn.click(approve, [pending_choice, reason], decided, api_visibility="private", concurrency_id="upload",
+                      concurrency_limit=service.settings.upload_queue_max + 1)  # fmt: skip
     reject_btn.click(reject, [pending_choice, reason], decided, api_visibility="private")
     u_save.click(save_user, [u_name, u_role, u_password], [user_msg, users_table], api_visibility="private")
     u_disable.click(disable, [u_name], [user_msg, users_table], api_visibility="private")

@@ -9,12 +9,13 @@ parse, the per-upload limits, BM25 tokens) at low CPU priority, so questions kee
 new terms into the index's term cache; and only then takes the build lock, checks the cancel flag one last time,
 moves the files into data_dir/uploads (or data_dir/pending for review) and swaps the new index version in, from
 the chunks already read: the lock is held for the swap, not for the reading, so a deletion waits seconds at most.
+`approve` makes approving a pending upload the same kind of job, the approver's; the file stays pending until then.
 
-Cancelling (the uploader, or an admin) a waiting job drops it; a running one has its child process killed, so
-even a huge file stops within a second; either way its staged files are removed, nothing is recorded as stored
+Cancelling (the owner, or an admin) a waiting job drops it; a running one has its child process killed, so even a
+huge file stops within a second; its staged files are removed, nothing is stored (an approval's file stays pending)
 and the audit log says who cancelled. From the last check under the build lock on, a job can no longer be
-cancelled (it is going live: delete the file afterwards). Jobs live in this process's memory: a restart drops
-waiting jobs (their staged files are removed at the next start; nothing of them had gone live).
+cancelled (it is going live). Jobs live in this process's memory: a restart drops waiting jobs (their staged
+files are removed at the next start; nothing of them had gone live).
 """
 
 from __future__ import annotations
@@ -27,80 +28,39 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
 from qa.records import Chunk
-from qa.store.provenance import APPROVED, DELETED, Upload
+from qa.store.provenance import APPROVED, DELETED
 from qa.web.auth import PermissionDenied, User
+from qa.web.jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    JOB_COLUMNS,
+    KEEP_FINISHED,
+    QUEUED,
+    RUNNING,
+    WAITING,
+    Job,
+    JobError,
+    QueueFull,
+    StagedFile,
+    full_queue,
+)
 from qa.web.limits import clear_stale_staging
 from qa.web.prepare import ReadCancelled, chunk_loader, read_in_child, seed_terms
 from qa.web.review import chinese_reason
 
-QUEUED, RUNNING, DONE, CANCELLED, FAILED = "排队中", "处理中", "已完成", "已取消", "失败"
-WAITING = (QUEUED, RUNNING)
-KEEP_FINISHED = 50  # finished jobs shown in the list; older ones are forgotten
-JOB_COLUMNS = ["任务", "上传人", "文件", "状态", "进度或结果", "提交时间"]
-
-
-class QueueFull(QAError):
-    """The upload queue (or this uploader's share of it) is full; nothing was stored."""
-
-
-class JobError(QAError):
-    """A job that cannot be cancelled or found; the message is for the page."""
+# the job and its states are qa.web.jobs'; the page and the tests import them from here
+__all__ = ["CANCELLED", "DONE", "FAILED", "JOB_COLUMNS", "QUEUED", "RUNNING", "Job", "JobError", "QueueFull",
+           "UploadQueue"]  # fmt: skip
 
 
 class _Cancelled(Exception):
     pass
-
-
-@dataclass
-class StagedFile:
-    upload: Upload  # admitted: the stored name, version, state it will have (已通过 or 待审核), size
-    path: Path  # the staged copy under data_dir/queue/<job>/
-
-
-@dataclass(eq=False)
-class Job:
-    """One upload (one or several files) and where it is."""
-
-    id: int
-    uploader: str
-    files: list[StagedFile] = field(default_factory=list)
-    ip: str = ""
-    state: str = QUEUED
-    stage: str = ""  # what a running job is doing
-    fraction: float = 0.0  # of the running job's work
-    message: str = ""  # the outcome, for the page: what went live, what failed and why
-    submitted: float = field(default_factory=time.time)
-    finished: float = 0.0
-    cancelled_by: str | None = None  # the user name of whoever cancelled ("" when login is off)
-    cancelled_ip: str = ""
-    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
-    committed: bool = False  # past the last cancel check: going live
-
-    @property
-    def names(self) -> list[str]:
-        return [f.upload.stored_name for f in self.files]
-
-    @property
-    def size(self) -> int:
-        return sum(f.upload.size_bytes for f in self.files)
-
-    def describe(self, ahead: int = 0) -> str:
-        """Where the job is, in Chinese: how many jobs are ahead of it, what it is doing, or how it ended."""
-        if self.state == QUEUED:
-            return f"排队中，前面还有 {ahead} 个任务" if ahead else "排队中，即将开始"
-        return self.message or self.stage or self.state
-
-    def row(self, ahead: int = 0) -> list[str]:
-        """The job's line in the page's list (JOB_COLUMNS)."""
-        when = time.strftime("%m-%d %H:%M:%S", time.localtime(self.submitted))
-        return [f"#{self.id}", self.uploader or "本机用户", "、".join(self.names), self.state, self.describe(ahead),
-                when]  # fmt: skip
 
 
 class UploadQueue:
@@ -206,19 +166,9 @@ class UploadQueue:
                 waiting = [j for j in self._jobs.values() if j.state in WAITING]
                 job = Job(id=self._next_id, uploader=user.name, ip=ip)
             mine = [j for j in waiting if j.uploader == user.name]
-            limit, per_user = self.settings.upload_queue_max, self.settings.upload_queue_per_user
-            refusal = ""
-            if len(waiting) >= limit:
-                refusal = (f"上传队列已满：已有 {len(waiting)} 个上传任务在排队或处理中（上限 {limit} 个，"
-                           "QA_UPLOAD_QUEUE_MAX）；请稍后再上传，或取消不再需要的任务")  # fmt: skip
-            elif len(mine) >= per_user:
-                refusal = (f"您已有 {len(mine)} 个上传任务在排队或处理中（每人最多 {per_user} 个，"
-                           "QA_UPLOAD_QUEUE_PER_USER）；请等它们完成，或先取消其中的任务")  # fmt: skip
-            if refusal:
-                desk.audit.record("upload", user.name, outcome="refused", detail=refusal, ip=ip)
-                raise QueueFull(refusal)
+            self._refuse_when_full(waiting, user, ip, "upload")
             taken = [n for j in waiting for n in j.names]
-            queued = [sum(j.size for j in mine), sum(j.size for j in waiting)]
+            queued = [sum(j.new_bytes for j in mine), sum(j.new_bytes for j in waiting)]
             rejected: list[str] = []
             for item in files or []:
                 src = Path(item if isinstance(item, str) else getattr(item, "name", str(item)))
@@ -239,12 +189,58 @@ class UploadQueue:
             if not job.files:
                 shutil.rmtree(self.dir / str(job.id), ignore_errors=True)
                 return None, rejected
-            with self._lock:
-                self._next_id += 1
-                self._jobs[job.id] = job
-                self._forget_old()
-                self._lock.notify_all()
+            self._enqueue(job)
         return job, rejected
+
+    def approve(self, stored_name: str, user: User, ip: str = "") -> Job:
+        """Queue the approval of a pending upload as a job of the approver's: the same reader, swap and bounds as
+        an upload. The file stays in pending/ (a copy is staged) until the job goes live; cancelled or failed, it
+        is still pending. The approval is audited when it goes live (UploadDesk.go_live), a refusal at once.
+
+        Raises:
+            PermissionDenied: not an editor/admin, or an editor approving their own upload.
+            ReviewError: no such pending upload.
+            QueueFull: the queue, or this approver's share of it, is full.
+            JobError: an approval of this file is queued already.
+        """
+        desk = self.service.guard.desk
+        upload = desk.reviewable(stored_name, user, "approve", ip)
+        with self._admit:
+            with self._lock:
+                waiting = [j for j in self._jobs.values() if j.state in WAITING]
+                job = Job(id=self._next_id, uploader=user.name, ip=ip, approval=True)
+            busy = [j for j in waiting if upload.stored_name in j.names]
+            if busy:
+                reason = f"“{upload.stored_name}”已在任务 #{busy[0].id} 中审核通过，请等待它完成"
+                desk.audit.record("approve", user.name, outcome="refused", target=upload.stored_name, detail=reason,
+                                  ip=ip)  # fmt: skip
+                raise JobError(reason)
+            self._refuse_when_full(waiting, user, ip, "approve")
+            staged = self.dir / str(job.id) / upload.stored_name
+            try:
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(desk.pending_dir / upload.stored_name, staged)  # the pending file stays as it is
+            except OSError as err:
+                shutil.rmtree(staged.parent, ignore_errors=True)
+                raise JobError(f"“{upload.stored_name}”无法暂存：{err}") from err
+            job.files.append(StagedFile(upload, staged))
+            self._enqueue(job)
+        return job
+
+    def _refuse_when_full(self, waiting: list[Job], user: User, ip: str, action: str) -> None:
+        """Under self._admit, before anything is staged: QueueFull (audited) when the queue or the user's share of
+        it is full."""
+        refusal = full_queue(waiting, user.name, self.settings.upload_queue_max, self.settings.upload_queue_per_user)
+        if refusal:
+            self.service.guard.desk.audit.record(action, user.name, outcome="refused", detail=refusal, ip=ip)
+            raise QueueFull(refusal)
+
+    def _enqueue(self, job: Job) -> None:
+        with self._lock:
+            self._next_id += 1
+            self._jobs[job.id] = job
+            self._forget_old()
+            self._lock.notify_all()
 
     def cancel(self, job_id: int, user: User, ip: str = "") -> Job:
         """Cancel a waiting or running job: it never goes live and its staged files are removed. Returns the job
@@ -318,7 +314,8 @@ class UploadQueue:
             raise _Cancelled
 
     def _process(self, job: Job) -> None:
-        """Read in a child process, seed the term cache, then swap in under the build lock."""
+        """Read in a child process, seed the term cache, then swap in under the build lock. An approval is the same
+        job for a pending file: it goes live (UploadDesk.go_live) where an upload is placed."""
         desk, audit = self.service.guard.desk, self._audit
         results = self._read(job)
         self._check(job)
@@ -329,18 +326,19 @@ class UploadQueue:
                 reason = chinese_reason(result["error"])
                 named = staged.upload.original_name in reason or staged.upload.stored_name in reason
                 failed.append(reason if named else f"“{staged.upload.original_name}”：{reason}")
-                audit("upload", job.uploader, outcome="failed", target=staged.upload.original_name,
+                audit(job.action, job.uploader, outcome="failed", target=staged.upload.original_name,
                       detail=f"任务 #{job.id}：{reason}", ip=job.ip)  # fmt: skip
                 continue
             chunks = [Chunk.from_dict(c) for c in result["chunks"]]
             good.append((staged, chunks, result))
+        still = "；文件仍待审核，可以驳回" if job.approval else ""
         if not good:
-            self._finish(job, FAILED, "无法索引：" + "；".join(failed))
+            self._finish(job, FAILED, "无法索引：" + "；".join(failed) + still)
             return
-        live = [(s, c) for s, c, _ in good if s.upload.status == APPROVED]
+        live = [(s, c, r) for s, c, r in good if job.approval or s.upload.status == APPROVED]
         if live:
             self._set(job, "写入关键词缓存", 0.85)
-            seed_terms(self.settings.index_dir, [r for s, _, r in good if s.upload.status == APPROVED])
+            seed_terms(self.settings.index_dir, [r for _s, _c, r in live])
         self._check(job)
         self._set(job, "等待写入索引", 0.9)
         report = None
@@ -352,38 +350,42 @@ class UploadQueue:
             placed = []
             for staged, _chunks, _result in good:
                 try:
-                    placed.append(desk.place(staged.upload, staged.path, move=True))
+                    if job.approval:  # still pending (not rejected or deleted meanwhile): moved live, audited
+                        placed.append(desk.go_live(staged.upload, staged.path, job.uploader, job.ip))
+                    else:
+                        placed.append(desk.place(staged.upload, staged.path, move=True))
                 except QAError as err:
                     failed.append(f"“{staged.upload.original_name}”：{err}")
             names = [u.stored_name for u in placed if u.status == APPROVED]
             if names:
-                prepared = {s.upload.stored_name: c for s, c in live}
+                prepared = {s.upload.stored_name: c for s, c, _r in live}
                 uploads = self.service.uploads_dir
                 try:
                     report = self.service.rebuild(progress=False, load_chunks=chunk_loader(prepared, uploads))
                 except Exception as err:  # nothing of this job may go live with a later build
                     reason = f"索引失败：{chinese_reason(str(err))}"
-                    self._unplace(names, reason)
-                    self._finish(job, FAILED, reason)
-                    audit("upload", job.uploader, outcome="failed", target="、".join(names), detail=reason,
+                    self._unplace(names, reason, job.approval)
+                    self._finish(job, FAILED, reason + still)
+                    audit(job.action, job.uploader, outcome="failed", target="、".join(names), detail=reason,
                           ip=job.ip)  # fmt: skip
                     return
         kept = desk.settle(report, names) if names else []
         for name in names:
             if name not in kept:
                 failed.append(f"“{name}”：无法索引")
-        for upload in placed:
+        for upload in [] if job.approval else placed:  # an approval was audited as it went live
             if upload.status != APPROVED or upload.stored_name in kept:
                 note = "" if upload.status == APPROVED else "待审核"
                 audit("upload", job.uploader, target=upload.stored_name, detail=f"任务 #{job.id} {note}".strip(),
                       ip=job.ip)  # fmt: skip
         waiting = [u.stored_name for u in placed if u.status != APPROVED]
-        lines = [f"已上传并索引：{'、'.join(kept)}"] if kept else []
+        done = "已审核通过并加入文档库" if job.approval else "已上传并索引"
+        lines = [f"{done}：{'、'.join(kept)}"] if kept else []
         if kept and getattr(report, "pending", 0):
             lines.append(f"已可按关键词检索；{report.pending} 个片段的向量正在后台计算，完成后自动切换为混合检索。")
         if waiting:
             lines.append(f"已上传，等待审核（审核通过前不会被检索或引用）：{'、'.join(waiting)}")
-        renamed = [u for u in placed if u.version > 1]
+        renamed = [] if job.approval else [u for u in placed if u.version > 1]
         lines += [f"同名文件已存在，“{u.base_name}”保存为新版本“{u.stored_name}”" for u in renamed]
         lines += [f"未能索引：{r}" for r in failed]
         lines += [f"提示：{w}" for _s, _c, r in good for w in r.get("warnings", [])]  # e.g. a page OCR could not read
@@ -402,10 +404,14 @@ class UploadQueue:
         with self._lock:
             self._child = child
 
-    def _unplace(self, names: list[str], note: str) -> None:
-        """Take back files a failed build could not make live (they must not go live with a later build)."""
+    def _unplace(self, names: list[str], note: str, approval: bool = False) -> None:
+        """Take back files a failed build could not make live (they must not go live with a later build); an
+        approved file goes back to pending/, waiting for review again."""
         provenance = self.service.guard.provenance
         for name in names:
+            if approval:
+                self.service.guard.desk.back_to_pending(name, note)
+                continue
             (self.service.uploads_dir / name).unlink(missing_ok=True)
             if provenance.get(name):
                 provenance.set_status(name, DELETED, note=note[:500])
@@ -422,10 +428,8 @@ class UploadQueue:
         was = "排队时" if job.state == QUEUED else "处理中"
         shutil.rmtree(self.dir / str(job.id), ignore_errors=True)
         job.state, job.finished, job.stage = CANCELLED, time.time(), ""
-        by = job.cancelled_by or ""
-        job.message = f"已由{by or '本机用户'}取消（{was}）：文件未保存，未进入索引"
-        detail = f"任务 #{job.id}（上传人：{job.uploader or '本机用户'}），{was}取消"
-        self._audit("cancel", by, target="、".join(job.names), detail=detail, ip=job.cancelled_ip)
+        job.message, detail = job.cancelled(was)
+        self._audit("cancel", job.cancelled_by or "", target="、".join(job.names), detail=detail, ip=job.cancelled_ip)
         self._lock.notify_all()
 
     def _audit(self, action: str, user: str, **entry: str) -> None:

@@ -5,7 +5,9 @@ A file waiting for review is kept in data_dir/pending, which the index never rea
 used as a precedent or opened through the source route until an editor or admin approves it, which moves it into
 data_dir/uploads (the indexed folder). With review off (single-user use), or for an admin's own upload, the file
 goes straight to data_dir/uploads. The caller rebuilds the index after `submit` (when something went live),
-`approve` and `delete`, then passes the build report to `settle`.
+`approve` and `delete`, then passes the build report to `settle`. The app approves through the upload queue
+instead (qa.web.queue.UploadQueue.approve): it reads the file in its reader process and calls `go_live` under the
+build lock, so an approval holds the lock only for the swap.
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ class UploadDesk:
             PermissionDenied: not an editor/admin, or an editor approving their own upload.
             ReviewError: no such pending upload.
         """
-        upload = self._pending(stored_name, user, "approve", ip)
+        upload = self.reviewable(stored_name, user, "approve", ip)
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         shutil.move(self.pending_dir / upload.stored_name, self.uploads_dir / upload.stored_name)
         self.audit.record("approve", user.name, target=upload.stored_name, detail=f"上传人：{upload.uploader}", ip=ip)
@@ -191,12 +193,44 @@ class UploadDesk:
 
     def reject(self, stored_name: str, user: User, reason: str = "", ip: str = "") -> Upload:
         """Refuse a pending upload: its file is removed, its record kept as 已驳回 with the reason."""
-        upload = self._pending(stored_name, user, "reject", ip)
+        upload = self.reviewable(stored_name, user, "reject", ip)
         (self.pending_dir / upload.stored_name).unlink(missing_ok=True)
         self.audit.record("reject", user.name, target=upload.stored_name, detail=reason[:500], ip=ip)
         return self.provenance.set_status(upload.stored_name, REJECTED, reviewer=user.name, note=reason[:500])
 
-    def _pending(self, stored_name: str, user: User, action: str, ip: str) -> Upload:
+    def go_live(self, upload: Upload, staged: Path, approver: str, ip: str = "") -> Upload:
+        """For an approval queued in the upload queue, under the build lock: move the staged copy of the pending
+        upload into uploads/ (the pending file goes), record it 已通过 by the approver and audit the approval, as
+        `approve` does in one step.
+
+        Raises:
+            ReviewError: it is no longer pending (rejected or deleted while the approval waited).
+        """
+        name = upload.stored_name
+        record = self.provenance.get(name)
+        if record is None or record.status != PENDING or not (self.pending_dir / name).is_file():
+            raise ReviewError(f"“{name}”已不在待审核列表中（审核期间已被驳回或删除），未加入文档库")
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        shutil.move(staged, self.uploads_dir / name)
+        (self.pending_dir / name).unlink(missing_ok=True)
+        self.audit.record("approve", approver, target=name, detail=f"上传人：{record.uploader}", ip=ip)
+        return self.provenance.set_status(name, APPROVED, reviewer=approver)
+
+    def back_to_pending(self, stored_name: str, note: str) -> None:
+        """Undo go_live after a build that failed: the file waits for review again, neither lost nor live."""
+        live = self.uploads_dir / stored_name
+        if live.is_file():
+            self.pending_dir.mkdir(parents=True, exist_ok=True)
+            shutil.move(live, self.pending_dir / stored_name)
+        self.provenance.set_status(stored_name, PENDING, note=note[:500])
+
+    def reviewable(self, stored_name: str, user: User, action: str, ip: str = "") -> Upload:
+        """The pending upload ``user`` may approve or reject (``action``); a refusal is audited.
+
+        Raises:
+            PermissionDenied: not an editor/admin, or an editor reviewing their own upload.
+            ReviewError: no such pending upload.
+        """
         try:
             require(user, "review")
             upload = self.provenance.get(safe_filename(stored_name or ""))
