@@ -177,3 +177,31 @@ def test_a_small_approval_is_searchable_once_its_job_is_done(service: Service, t
     assert job.state == DONE, job.message
     hits = service.retriever.search(f"{MARKER}什么时候开诊", k=3)
     assert any(MARKER in hit.chunk.text and hit.chunk.doc_id.startswith(name) for hit in hits)
+
+
+def test_the_admin_tab_approves_through_the_queue(tmp_path: Path, corpus: Path) -> None:
+    """The 管理 tab's 审核通过 with the app's Service: a job in the upload queue, the file live when it is done."""
+    import gradio as gr
+
+    from qa.web.admin import make_admin_tab
+
+    service = _service(tmp_path, corpus, users="zhang:zhang-password:editor,li:li-password1:editor")
+    try:
+        name = _pending(
+            service, _file(tmp_path, "管理页审核.txt"), user=service.guard.user(gr.Request(username="zhang"))
+        )
+        with gr.Blocks(), gr.Tab("管理"):
+            decide = make_admin_tab(service)["decide"]
+        message, rows, _choice = decide(name, "", True, gr.Request(username="zhang"))
+        assert "不能审核自己上传的文件" in message and name not in _indexed(service)
+        message, rows, _choice = decide(name, "", True, gr.Request(username="li"))
+        assert message.startswith(f"已通过“{name}”，已加入文档库并可被引用（任务 #1）"), message
+        assert rows == [] and name in _indexed(service)
+        (job,) = service.upload_queue.jobs()
+        assert job.approval and job.uploader == "li" and job.state == DONE
+        assert [(r["user_name"], r["outcome"]) for r in _audit(service, "approve")] == [
+            ("li", "ok"),
+            ("zhang", "refused"),
+        ]
+    finally:
+        service.upload_queue.stop()
