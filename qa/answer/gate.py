@@ -167,7 +167,10 @@ def _gate(
         # question's (the sentence itself was checked to state the asked quantity: see qa.answer.subject).
         held = sources[best.n - 1]
         about = subject_check(
-            question, f"{held.section}{held.meta.display_title}{held.text}", texts.get(held.doc_id, ""), texts
+            question,
+            f"{held.meta.agency}{held.section}{held.meta.display_title}{held.text}",
+            texts.get(held.doc_id, ""),
+            texts,
         )
         if about.missing_specific:
             return refuse(f"the answering document never mentions {about.missing_specific}")
