@@ -255,7 +255,10 @@ def parse_users(users: str) -> list[tuple[str, str]] | None:
 
 def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settings: Settings | None = None) -> int:
     """Build the index if needed, load it once, and serve the app until interrupted."""
+    from starlette.middleware import Middleware
+
     from qa.web.limits import start_cleaner
+    from qa.web.upload_limit import UploadLimitMessage, toast_script
 
     settings = settings or load_settings()
     service = Service(settings)
@@ -275,6 +278,10 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
     demo.queue(default_concurrency_limit=2)
     print(f"启动用时 {time.perf_counter() - started:.1f} 秒；打开 http://{host}:{port}", flush=True)
     fmt.enable_source_links()
+    middleware = [
+        *login["app_kwargs"].get("middleware", []),
+        Middleware(UploadLimitMessage, limit_mb=settings.upload_max_mb),
+    ]
     demo.launch(
         server_name=host,
         server_port=port,
@@ -284,12 +291,13 @@ def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settin
         max_file_size=f"{settings.upload_max_mb}mb",
         theme=THEME,
         css=fmt.CSS,
-        head=fmt.HEAD,
+        head=fmt.HEAD + toast_script(settings.upload_max_mb),  # gradio's file-size toast, in Chinese
         show_error=False,
         footer_links=[],
         prevent_thread_lock=True,
-        # the cited-file route (qa/web/files.py), and the middleware that gives the login check each client's address
-        app_kwargs={"routes": [source_route(service)], **login["app_kwargs"]},
+        # the cited-file route (qa/web/files.py), the middleware that gives the login check each client's address,
+        # and the one that turns gradio's English HTTP 413 for a file over max_file_size into Chinese
+        app_kwargs={"routes": [source_route(service)], **login["app_kwargs"], "middleware": middleware},
     )
     from qa.web.api import create_api
 
