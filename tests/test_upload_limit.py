@@ -82,6 +82,8 @@ def test_the_browser_shows_the_size_refusal_in_chinese(server: AppServer, tmp_pa
         try:
             page = browser.new_page(locale="zh-CN")
             page.set_default_timeout(120_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda err: errors.append(str(err)))  # the head script must not break the page
             page.goto(server.url)
             page.get_by_role("tab", name="文档库").click()
             page.locator("#qa-upload input[type=file]").set_input_files(str(big))
@@ -95,5 +97,6 @@ def test_the_browser_shows_the_size_refusal_in_chinese(server: AppServer, tmp_pa
             text = toast.inner_text()
             assert text == f"“{big.name}”超过 1 MB 的上传上限，请压缩或拆分后再上传", text
             assert "exceed" not in page.locator("body").inner_text()
+            assert not errors, errors
         finally:
             browser.close()
