@@ -196,12 +196,15 @@ def build_app(service: Service) -> gr.Blocks:
         respond = make_chat(service)
         saved = conversations["current"]
         persist = (conversations["persist"], [saved, answers], [saved, conversations["list"]])
-        question.submit(respond, *chat_io, api_name="chat", **answer_queue).then(*persist, api_visibility="private")
-        send.click(respond, *chat_io, api_visibility="private", **answer_queue).then(*persist, api_visibility="private")
+        # Saving the turn is one SQLite write: it runs at once (queue=False), not behind other users' questions, so a
+        # page reloaded right after the answer still finds its conversation under 我的对话.
+        save = {"api_visibility": "private", "queue": False}
+        question.submit(respond, *chat_io, api_name="chat", **answer_queue).then(*persist, **save)
+        send.click(respond, *chat_io, api_visibility="private", **answer_queue).then(*persist, **save)
         for button, text in zip(example_buttons, EXAMPLES, strict=True):
             button.click(lambda t=text: t, None, question, api_visibility="private", queue=False).then(
                 respond, *chat_io, api_visibility="private", **answer_queue
-            ).then(*persist, api_visibility="private")
+            ).then(*persist, **save)
         new_chat.click(
             lambda: ([], fmt.sources_placeholder(), "", {}),
             None,
