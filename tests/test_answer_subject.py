@@ -66,3 +66,12 @@ def test_a_two_character_abbreviation_is_found_in_the_word_it_shortens() -> None
 def test_a_year_alone_is_no_figure() -> None:
     phone = asked_quantity("这份回复的电话多少？")
     assert not figure_fits("2023年下半年完成县人民医院五大中心建设。", phone, [])
+
+
+def test_a_measure_word_may_label_the_figure_that_follows_it() -> None:
+    from qa.answer.question import classify
+    from qa.answer.select import typed, unit_figures
+
+    asked = classify("上半年互认了多少人次？")
+    sentence = "2024上半年，我区检验互认项目81项，互认人次5819，节约费用11.84万元。"
+    assert typed(asked, sentence) and "5819" in unit_figures(asked, sentence)

@@ -37,7 +37,7 @@ from qa.answer.question import (
     time_frame,
 )
 from qa.answer.similar import Similarity
-from qa.answer.subject import asked_quantity, figure_fits, names_quantity
+from qa.answer.subject import asked_quantity, figure_fits
 from qa.answer.verify import question_entities
 from qa.records import Chunk
 from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences, table_pattern
@@ -140,7 +140,11 @@ def typed(intent: Intent, sentence: str) -> bool:
             # 20亩 / 5-12个 / 10万余张, or a table row whose header names the unit: 平均住院日（天） 8
             units = unit_alternatives(intent.unit)
             header = rf"[（(][^）)]*(?:{units})[^）)]*[）)]"
-            return bool(re.search(figure_pattern(units), sentence) or re.search(header, sentence))
+            # …or the measure word as a label before its figure (互认人次 5819, 床位数：500)
+            label = rf"(?:{units})\s*[:：为达是]?\s*\d"
+            return bool(
+                re.search(figure_pattern(units), sentence) or re.search(header, sentence) or re.search(label, sentence)
+            )
         return True
     if intent.kind == "date":
         if intent.unit == CLOCK:  # a time of day, not a year or a month
@@ -174,7 +178,10 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
 def unit_figures(intent: Intent, sentence: str) -> list[str]:
     """The figures a sentence states in the asked unit (every figure but years when no unit is asked)."""
     if intent.unit and intent.unit not in ("%", DURATION):
-        found = re.findall(figure_pattern(unit_alternatives(intent.unit)), sentence)
+        units = unit_alternatives(intent.unit)
+        found = re.findall(figure_pattern(units), sentence) + re.findall(
+            rf"(?:{units})\s*[:：为达是]?\s*\d[\d.]*", sentence
+        )
         if found:  # else a table row whose header names the unit: 人均预期寿命（岁） 80.81 82.4
             return [m for f in found for m in re.findall(r"\d+(?:\.\d+)?", f)[:1]]
     return [f for f in re.findall(r"\d+(?:\.\d+)?", sentence) if not re.fullmatch(r"(?:19|20)\d{2}", f)]
@@ -269,7 +276,7 @@ def rank_sentences(
         other = time_frame(question.replace(focus, ""))
         frame_asked = {"plan": "now", "now": "plan"}.get(other, "")
     quantity = asked_quantity(focus or question) if intent.kind == "number" else None
-    if quantity and quantity.phrase and not any(names_quantity(quantity.phrase, normalize(c.text)) for c in sources):
+    if quantity and quantity.phrase and not any(quantity.phrase[-2:] in normalize(c.text) for c in sources):
         quantity = dataclasses.replace(quantity, phrase="")  # words no passage uses (多要交) cannot rule anything out
     # 多少家 + a noun: the figure must count that noun (states_count), not whatever else the sentence counts
     noun = counted_noun(focus or question) if intent.kind == "number" and not intent.cross_doc else ()
