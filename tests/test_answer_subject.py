@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.answer.subject import Quantity, asked_quantity, figure_fits, subject_check, year_only_in_doc_no
+from qa.answer.subject import Quantity, asked_quantity, figure_fits, subject_check
 
 
 def test_the_quantity_is_the_nouns_before_the_asking_words() -> None:
@@ -28,8 +28,13 @@ def test_figures_that_cannot_answer() -> None:
 
 
 def test_a_year_inside_a_document_number_is_no_figure_for_that_year() -> None:
-    assert year_only_in_doc_no("根据《实施方案》（岭卫基层发〔2022〕7号）要求，增设服务包。", "2022")
-    assert not year_only_in_doc_no("2022年签约覆盖率达到40%。", "2022")
+    from qa.answer.verify import RefusalPolicy, refusal_reason
+
+    passage = "根据《实施方案》（岭卫基层发〔2022〕7号）要求，全县家庭医生签约覆盖率达到42.6%。"
+    asked = dict(sentence=passage, coverage=1.0, topic_coverage=1.0, figure=True, policy=RefusalPolicy())
+    assert "2022" in refusal_reason("2022年签约覆盖率是多少？", evidence=passage, local_evidence=passage, **asked)
+    dated = "2022年全县家庭医生签约覆盖率达到42.6%。"
+    assert refusal_reason("2022年签约覆盖率是多少？", evidence=dated, local_evidence=dated, **asked) == ""
 
 
 def test_the_answering_passage_must_be_about_the_subject() -> None:

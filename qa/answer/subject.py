@@ -23,7 +23,7 @@ from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present
 from qa.answer.question import is_entity
 from qa.data import word_set
 from qa.ingest.normalize import to_simplified
-from qa.text import char_bigrams, normalize
+from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize
 
 # Words between the quantity and 多少 that only ask or frame: 吸烟率(现在)(是)多少, 总投资(一共)(有)多少.
 _ASK_FILLERS = word_set("ask_fillers")
@@ -32,9 +32,8 @@ _NOUN_FLAGS = ("n", "vn", "j", "eng")  # jieba tags of nouns, verbal nouns, abbr
 _TOTAL_Q_RE = re.compile(r"一共|总共|总计|合计|累计|总额|总数|总共|共计|总投资|总量")
 _RATE_RE = re.compile(r"每(?:人|床日|床|日|天|月|年|次|例|户|名|个|家|所|平方米|人次)[\u4e00-\u9fa5]{0,4}\d")
 # A year inside a document number: 〔2022〕, [2022], （2022）.
-_DOC_NO_YEAR_RE = re.compile(r"[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]")
 _FIGURE_RE = re.compile(r"\d+(?:\.\d+)?")
-_DOC_NO_RE = re.compile(r"[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]\s*\d*\s*号?")
+_DOC_NO_RE = re.compile(rf"{DOC_NO_YEAR_RE.pattern}\s*\d*\s*号?")  # the whole number: 〔2022〕7号
 # Words a quantity phrase may end with that say nothing of what is measured (数量, 情况) or only ask (多少).
 QUANTITY_STOP = word_set("quantity_stopwords")
 
@@ -117,12 +116,6 @@ def names_quantity(phrase: str, text: str, *, near_figure: bool = False) -> bool
             if re.search(r"\d", text[max(0, m.start() - NEAR) : m.end() + NEAR]):
                 return True
     return False
-
-
-def year_only_in_doc_no(sentence: str, year: str) -> bool:
-    """The sentence states the year only inside a document number (岭卫发〔2022〕7号)."""
-    text = normalize(sentence)
-    return year in text and year not in _DOC_NO_YEAR_RE.sub("", text)
 
 
 # ---- the subject ------------------------------------------------------------------------------------------------

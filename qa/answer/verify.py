@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from qa.records import Chunk, Citation
-from qa.text import char_bigrams, normalize, split_sentences, table_pattern
+from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize, split_sentences, table_pattern
 
 CITE_RE = re.compile(r"\[(\d+)\]")
 # A sentence of an answer: its body, its end punctuation, then any [n] markers written after the full stop.
@@ -299,7 +299,7 @@ def refusal_reason(
         # A figure belongs to the year its own passage states: a year elsewhere in the document does not count.
         years = {m.group(1) for m in _YEAR_RE.finditer(normalize(question))}
         # …and not only inside a document number (岭卫基层发〔2022〕7号 states no figure for 2022)
-        local = re.sub(r"[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]", "", local_evidence)
+        local = DOC_NO_YEAR_RE.sub("", local_evidence)
         missing = [e for e in missing_entities(question, local) if e in years]
     if missing:
         return f"question names {'、'.join(missing)}, which the documents that would answer it never mention"
