@@ -272,7 +272,7 @@ def rank_sentences(
     # the part being answered decides: a figure now, then a year's target, asked in two parts
     frame_asked = time_frame(focus or question) if intent.kind in ("number", "date") else ""
     if focus and intent.kind in ("number", "date") and not frame_asked:
-        # 平均多久能到，以后要缩短到多少: beside a part about the target, a part without a time asks how things stand
+        # beside a part about the future (以后要…), a part without a time of its own asks how things stand
         other = time_frame(question.replace(focus, ""))
         frame_asked = {"plan": "now", "now": "plan"}.get(other, "")
     quantity = asked_quantity(focus or question) if intent.kind == "number" else None
