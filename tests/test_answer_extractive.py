@@ -392,3 +392,19 @@ def test_a_follow_up_naming_a_new_time_asks_the_topic_anew() -> None:
     history = [("岚溪市公共场所现在一共装了多少台AED？", "……")]
     rewritten = rewrite_followup("那到2025年底要配到多少？", history)
     assert rewritten.endswith("到2025年底要配到多少？") and "现在" not in rewritten and "公共场所" in rewritten
+
+
+def test_a_refused_metadata_question_names_the_reply_read_and_the_field_it_lacks() -> None:
+    import time
+
+    from qa.answer.chain import _refused, gate
+    from qa.answer.verify import RefusalPolicy
+    from qa.records import Hit
+
+    unsigned = dataclasses.replace(CHILDCARE, meta=dataclasses.replace(JIANGXIA, contacts=()))
+    hits = [Hit(unsigned, 1.0, 1)]
+    judged = gate("托育机构那份答复的联系人是谁？", hits, RefusalPolicy())
+    assert (judged.unstated, judged.about) == ("contacts", 1)
+    answer = _refused("托育机构那份答复的联系人是谁？", hits, "extractive", time.perf_counter(), judged)
+    assert answer.refused and "未写明联系人和电话[1]" in answer.text and JIANGXIA.heading in answer.text
+    assert answer.citations[0].chunk is unsigned

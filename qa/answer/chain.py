@@ -8,6 +8,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
+from qa.answer.compose import source_name
 from qa.answer.extractive import ExtractiveGenerator
 from qa.answer.followup import (
     History,
@@ -20,6 +21,7 @@ from qa.answer.followup import (
 )
 from qa.answer.gate import Gate, document_texts, gate
 from qa.answer.generate import Generator, refusal_text
+from qa.answer.metadata import FIELD_LABELS
 from qa.answer.question import classify, expand_query
 from qa.answer.refusal import NOT_GIVEN, near_miss_text
 from qa.answer.similar import sentence_similarity
@@ -100,7 +102,13 @@ def _refused(
 ) -> Answer:
     """A refusal; with a near miss (g.near) it also says what the documents do state about the subject, cited."""
     text, citations = refusal_text(), []
-    if g is not None and g.near is not None:
+    if g is not None and g.unstated and g.about:
+        # a metadata field the asked reply does not state: say which document was read and what it lacks, cited
+        chunk = g.sources[g.about - 1]
+        name = source_name(chunk) or "该答复"
+        text = f"{text}《{name}》未写明{FIELD_LABELS.get(g.unstated, g.unstated)}[1]。"
+        citations = [Citation(1, chunk, name)]
+    elif g is not None and g.near is not None:
         intent = classify(standalone or question)
         if intent.kind in NOT_GIVEN:
             text = near_miss_text(g.near, intent, text)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.answer.compose import table_row
-from qa.answer.metadata import metadata_answer
+from qa.answer.metadata import meta_source, metadata_answer
 from qa.answer.question import asks_field, classify, counted_noun, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.select import Candidate, best_candidate, rank_sentences, sentence_frame, states_count
@@ -31,6 +31,8 @@ class Gate:
     coverage: float
     near: Candidate | None = None  # on a refusal: a sentence about the asked subject, shown and cited
     context: tuple[Chunk, ...] = ()  # for a model: the sources holding the best sentences, best first
+    unstated: str = ""  # on a refusal: the DocMeta field the asked document does not state (联系人, 文号 …)
+    about: int = 0  # …and that document's source number (1-based)
 
 
 CONTEXT_SENTENCES = 12  # a model sees the passages of the best sentences the offline answerer would weigh
@@ -135,7 +137,13 @@ def _gate(
         and not metadata_answer(question, intent.meta_fields, sources)
         and not any(asks_field(intent.meta_field, c.text) for c in ranked[:5] if not c.boilerplate)
     ):
-        return refuse(f"no retrieved document states its {intent.meta_field}")
+        return Gate(
+            sources,
+            f"no retrieved document states its {intent.meta_field}",
+            coverage,
+            unstated=intent.meta_field,
+            about=meta_source(question, sources),
+        )
     best = best_candidate(ranked, intent)
     if best is None:
         return refuse(f"no retrieved sentence states the {intent.kind} asked for")

@@ -14,6 +14,20 @@ from qa.ingest.normalize import to_simplified
 from qa.records import Chunk, DocMeta
 from qa.text import normalize
 
+# How a refusal names a DocMeta field the asked document does not state (该答复未写明联系人和电话).
+FIELD_LABELS = {
+    "contacts": "联系人和电话",
+    "doc_no": "文号",
+    "date": "日期",
+    "proposers": "提出人",
+    "proposal_no": "编号",
+    "meeting": "会议届次",
+    "agency": "答复单位",
+    "title": "题目",
+    "index_no": "索引号",
+    "reply_class": "答复类别",
+}
+
 
 def place_of(meta: DocMeta) -> str:
     """The district or city a document speaks for, e.g. 江夏区 from 武汉市江夏区卫生健康局."""
