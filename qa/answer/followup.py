@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from qa.answer.question import is_time_word, question_terms
+from qa.answer.question import NOUN_FLAGS, is_time_word, question_terms
 from qa.records import Filters
 from qa.text import PLACE_RE, normalize, table_pattern
 
@@ -54,7 +54,7 @@ def _names_nothing(question: str) -> bool:
     """A short question that names no thing at all (几点到几点有人接？): it asks about the previous one's subject."""
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
-    nouns = [w for w, f in pos_tokenizer().lcut(question) if f.startswith(("n", "vn", "j", "eng")) and len(w) >= 2]
+    nouns = [w for w, f in pos_tokenizer().lcut(question) if f.startswith(NOUN_FLAGS) and len(w) >= 2]
     return len(question) <= 12 and not nouns
 
 

@@ -120,9 +120,7 @@ def _gate(
 ) -> Gate:
     """The gate for a question, or for one part of a many-part one (part: that part's words)."""
     question = _part_question(whole, part) if part else whole
-    intent = classify(part or whole)
-    if intent.kind == "meta" and part:
-        intent = classify(whole) if classify(whole).kind == "meta" else intent
+    intent = classify(part or whole)  # a metadata question is never split into parts (see gate)
     ranked = rank_sentences(whole, sources, intent, focus=part, similarity=similarity)
     if not ranked:
         return Gate(sources, "the passages have no sentences", 0.0)

@@ -65,6 +65,7 @@ class Intent:
 
 
 _CONJUNCTION = r"(?:和|与|及|跟|同|、)"
+NOUN_FLAGS = ("n", "vn", "j", "eng")  # jieba tags of nouns, verbal nouns, abbreviations and Latin words
 
 
 def short_places(question: str) -> list[str]:
