@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present
-from qa.answer.question import is_entity
+from qa.answer.question import NOUN_FLAGS, is_entity
 from qa.data import word_set
 from qa.ingest.normalize import to_simplified
 from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize
 
 # Words between the quantity and 多少 that only ask or frame: 吸烟率(现在)(是)多少, 总投资(一共)(有)多少.
 _ASK_FILLERS = word_set("ask_fillers")
-_NOUN_FLAGS = ("n", "vn", "j", "eng")  # jieba tags of nouns, verbal nouns, abbreviations and Latin words
 # A question that asks for a total: the answer is a sum, not a rate per bed-day or per person.
 _TOTAL_Q_RE = re.compile(r"一共|总共|总计|合计|累计|总额|总数|总共|共计|总投资|总量")
 _RATE_RE = re.compile(r"每(?:人|床日|床|日|天|月|年|次|例|户|名|个|家|所|平方米|人次)[\u4e00-\u9fa5]{0,4}\d")
@@ -66,7 +65,7 @@ def asked_quantity(question: str) -> Quantity:
             j -= 1
         nouns: list[str] = []
         while j >= 0 and (
-            pairs[j][1].startswith(_NOUN_FLAGS) or pairs[j][0].endswith("率") or (nouns and pairs[j][1] == "b")
+            pairs[j][1].startswith(NOUN_FLAGS) or pairs[j][0].endswith("率") or (nouns and pairs[j][1] == "b")
         ):
             if pairs[j][1] == "ns" or is_entity(pairs[j][0]):  # a place locates the question, it is not measured
                 break
@@ -131,7 +130,7 @@ def subject_terms(question: str) -> list[tuple[str, bool]]:
 
     out: dict[str, bool] = {}
     for word, flag in pos_tokenizer().lcut(normalize(question)):
-        if len(word) < 2 or not flag.startswith(_NOUN_FLAGS) or is_entity(word) or word.isdigit():
+        if len(word) < 2 or not flag.startswith(NOUN_FLAGS) or is_entity(word) or word.isdigit():
             continue
         if word in GENERIC or word in QUESTION_WORDS or word in QUANTITY_STOP:
             continue
@@ -141,20 +140,23 @@ def subject_terms(question: str) -> list[tuple[str, bool]]:
 
 @lru_cache(maxsize=4096)
 def _document_frequency(term: str, corpus_key: int) -> int:
-    texts = _CORPORA.get(corpus_key, ())
-    return sum(1 for text in texts if present(term, text))
+    held = _CORPORA.get(corpus_key)
+    return sum(1 for text in held[1] if present(term, text)) if held else 0
 
 
-_CORPORA: dict[int, tuple[str, ...]] = {}
+# id(doc_texts) → (doc_texts, its normalised texts). The mapping itself is held, so its id cannot be reused by a
+# newer index's texts while the entry (and the document frequencies cached under its key) still stands.
+_CORPORA: dict[int, tuple[Mapping[str, str], tuple[str, ...]]] = {}
 
 
 def _corpus_key(doc_texts: Mapping[str, str]) -> int:
     key = id(doc_texts)
-    if key not in _CORPORA:
-        if len(_CORPORA) > 4:  # indexes replaced by newer builds: keep only a few corpora alive
+    held = _CORPORA.get(key)
+    if held is None or held[0] is not doc_texts:
+        if len(_CORPORA) > 4 or held is not None:  # indexes replaced by newer builds: keep only a few corpora
             _CORPORA.clear()
             _document_frequency.cache_clear()
-        _CORPORA[key] = tuple(normalize(t) for t in doc_texts.values())
+        _CORPORA[key] = (doc_texts, tuple(normalize(t) for t in doc_texts.values()))
     return key
 
 
@@ -188,7 +190,7 @@ def subject_check(question: str, passage: str, document: str, doc_texts: Mapping
     if not doc_texts:
         return SubjectCheck(1.0, "")
     key = _corpus_key(doc_texts)
-    n_docs = len(_CORPORA[key])
+    n_docs = len(_CORPORA[key][1])
     text = normalize(passage)
     weights: dict[str, float] = {}
     specific: list[tuple[int, str]] = []
