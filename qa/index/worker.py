@@ -32,7 +32,7 @@ from qa.index.cache import EmbeddingCache, text_key
 from qa.index.embed import Embedder, iter_batches
 from qa.index.sentences import embed_index_sentences, index_sentences, sentence_vectors
 from qa.index.store import STATUS_FILE as STATUS
-from qa.index.store import Index, check_embedder, embedding_cache_root, load_index, one_line
+from qa.index.store import Index, check_embedder, current_version, embedding_cache_root, load_index, one_line
 from qa.index.write import write_vectors_version
 
 SWAP_EVERY = 15.0  # seconds between vector swaps while embedding: new vectors become searchable this often
@@ -313,6 +313,7 @@ class BackgroundEmbedder:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._idle = threading.Event()
+        self._sentences_done = ""  # the index version whose every sentence has a vector: no need to load it again
         self._thread = threading.Thread(target=self._run, name="qa-embedder", daemon=True)
 
     def start(self) -> BackgroundEmbedder:
@@ -360,17 +361,25 @@ class BackgroundEmbedder:
 
     def _embed_sentences(self, embedder: Embedder | None) -> Embedder | None:
         """Once every chunk has its vector, the sentences of the index (qa.index.sentences), so questions need
-        not embed the sentences they compare; returns the embedder, loaded if there was work for it."""
+        not embed the sentences they compare; returns the embedder, loaded if there was work for it.
+
+        A version already done is not loaded again (the thread wakes every minute; at 100k chunks a load and the
+        sentence split cost seconds of CPU for nothing)."""
+        version = current_version(self.index_dir)
+        if version == self._sentences_done:
+            return embedder
         index = load_index(self.index_dir)
         built = index.manifest.get("embedder", {})
         if index.embedded is not None or not built.get("name"):  # chunks first: they serve retrieval
             return embedder
         store = sentence_vectors(embedding_cache_root(self.index_dir, self.cache_dir), built["name"], built["dim"])
-        if not store.missing(index_sentences(index.chunks)):
-            return embedder
-        embedder = embedder or self.make_embedder()
-        check_embedder(index, embedder)
-        done = embed_index_sentences(index.chunks, embedder, store, stop=self._stop)
-        if done:
-            self.log(f"后台句向量完成：本次嵌入 {done} 个句子")
+        if store.missing(index_sentences(index.chunks)):
+            embedder = embedder or self.make_embedder()
+            check_embedder(index, embedder)
+            done = embed_index_sentences(index.chunks, embedder, store, stop=self._stop)
+            if done:
+                self.log(f"后台句向量完成：本次嵌入 {done} 个句子")
+            if self._stop.is_set():
+                return embedder  # stopped halfway: the next run goes on where this one stopped
+        self._sentences_done = index.path.name
         return embedder
