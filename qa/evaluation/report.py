@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.evaluation.metrics import QUESTION_TYPES, RETRIEVAL_METRICS, SYSTEMS
+from qa.evaluation.splits import GOLD_SETS, TOTALS
 
 
 def _pct(value: float) -> str:
@@ -52,20 +53,8 @@ def _answers_section(answers: dict[str, Any]) -> list[str]:
     ]
 
 
-SPLIT_ORDER = (
-    "tuning-seeds",
-    "tuning-varied",
-    "tuning2-seeds",
-    "tuning2-varied",
-    "tuning3-seeds",
-    "tuning3-varied",
-    "tuning",
-    "fresh-seeds",
-    "fresh-varied",
-    "fresh2-seeds",
-    "fresh2-varied",
-    "fresh",
-)
+# Each total after its own sets, in the order GOLD_SETS lists them.
+SPLIT_ORDER = tuple(name for total in TOTALS for name in (*(s.name for s in GOLD_SETS if s.total == total), total))
 
 
 def split_tables(report: dict[str, Any]) -> list[str]:

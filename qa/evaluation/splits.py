@@ -1,12 +1,13 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Eight sets, scored separately and as two totals:
+Fourteen sets, scored separately and as two totals:
 
-- tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-*
-  (eval/tuning2_*.jsonl, eval/tuning3_*.jsonl, written later by people who read only the documents): the code may
+- tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-* / tuning4-*
+  (eval/tuning2_*.jsonl … eval/tuning4_*.jsonl, written later by people who read only the documents): the code may
   be read against and tuned on these;
-- fresh-seeds / fresh-varied (eval/fresh_*.jsonl) and fresh2-seeds / fresh2-varied (eval/fresh2_*.jsonl): each
-  pair committed before the changes it measures and never edited; only their aggregate numbers are looked at.
+- fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* and fresh3-* (eval/fresh2_*.jsonl,
+  eval/fresh3_*.jsonl): each pair committed before the changes it measures and never edited; only their
+  aggregate numbers are looked at.
 
 The evaluation index holds the seeds folder plus the varied corpus (eval/varied/v*.txt and v*.html — not its
 README), so every question competes with every document. Precedent search is scored on eval/drafts.jsonl and
@@ -44,6 +45,10 @@ GOLD_SETS = (
     GoldSet("tuning3-varied", "tuning3_varied.jsonl", "tuning"),
     GoldSet("fresh2-seeds", "fresh2_seeds.jsonl", "fresh"),
     GoldSet("fresh2-varied", "fresh2_varied.jsonl", "fresh"),
+    GoldSet("tuning4-seeds", "tuning4_seeds.jsonl", "tuning"),
+    GoldSet("tuning4-varied", "tuning4_varied.jsonl", "tuning"),
+    GoldSet("fresh3-seeds", "fresh3_seeds.jsonl", "fresh"),
+    GoldSet("fresh3-varied", "fresh3_varied.jsonl", "fresh"),
 )
 TOTALS = ("tuning", "fresh")
 # Metric-key prefix of each precedent set; "precedents" keeps its meaning from before the varied corpus.
