@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from pathlib import Path
 
 from qa.data import read_table
 
@@ -41,8 +43,49 @@ BOILERPLATE_RE = table_pattern("boilerplate")
 
 
 def normalize(text: str) -> str:
-    """Full-width digits and letters to ASCII, whitespace removed: the form figures and quotes are compared in."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """Full-width digits and letters to ASCII, traditional characters simplified, whitespace removed: the form
+    figures, quotes and question words are compared in (素養 is the 素养 a question asks about)."""
+    return re.sub(r"\s+", "", to_simplified(unicodedata.normalize("NFKC", text)))
+
+
+@cache
+def _converter():
+    """OpenCC's traditional → simplified converter, or None when the package is missing (then text is kept)."""
+    try:
+        from opencc import OpenCC
+    except ImportError:  # pragma: no cover - a declared dependency; degrade to no conversion rather than fail
+        return None
+    return OpenCC("t2s")
+
+
+@cache
+def _traditional_chars() -> frozenset[str]:
+    """Characters that only traditional text uses: a line without any of them is left as is, at no cost."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover
+        return frozenset()
+    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    chars: set[str] = set()
+    for line in table.read_text(encoding="utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        if key and values and key not in values.split():
+            chars.add(key)
+    return frozenset(chars)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters as simplified; text without any is returned as is (no conversion cost)."""
+    if not text or _traditional_chars().isdisjoint(text):
+        return text
+    converter = _converter()
+    if converter is None:  # pragma: no cover
+        return text
+    out = converter.convert(text)
+    # Phrase tables may change a word's length; the copy must stay aligned with the original.
+    if len(out) == len(text):
+        return out
+    return "".join(converter.convert(ch) or ch for ch in text)
 
 
 def char_bigrams(text: str, *, every_char: bool = False) -> set[str]:

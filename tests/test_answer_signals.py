@@ -167,7 +167,7 @@ def test_metadata_dates_read_as_replies_write_them_and_the_reply_class_is_found(
         "关于加强青少年心理健康服务的提案的答复的答复类别为C类[1]。"
     )
     assert metadata_answer("那条提案的答复落款日期是哪天？", ("date",), [chunk]) == (
-        "关于加强青少年心理健康服务的提案的答复的公开日期为2022年6月28日[1]。"
+        "关于加强青少年心理健康服务的提案的答复的落款日期为2022年6月28日[1]。"
     )
 
 

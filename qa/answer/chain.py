@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -22,13 +23,14 @@ from qa.answer.followup import (
 from qa.answer.gate import Gate, document_texts, gate
 from qa.answer.generate import Generator, refusal_text
 from qa.answer.metadata import FIELD_LABELS
-from qa.answer.question import classify, expand_query
+from qa.answer.question import absolute_years, classify, expand_query
 from qa.answer.refusal import NOT_GIVEN, near_miss_text
 from qa.answer.similar import sentence_similarity
 from qa.answer.verify import RefusalPolicy, verify_answer
 from qa.errors import GeneratorError
 from qa.records import Answer, Chunk, Citation, Filters, Hit
 from qa.retrieve import HybridRetriever, Retriever, check_question, document_to_hit
+from qa.text import normalize
 
 DEFAULT_K = 6
 CROSS_DOC_K = 10
@@ -72,6 +74,20 @@ def _retrieve_step(retriever: Retriever, k: int, filters: Filters | None) -> Run
     return RunnableLambda(lambda state: expand_query(state["standalone"])) | choose | to_hits
 
 
+def _dated(question: str, hits: list[Hit]) -> str:
+    """去年 / 明年 read at the year of the document that answers (the best hit's), when that document's passages at
+    hand speak of the year it gives; otherwise the question as asked (the reply may say 去年 itself)."""
+    if not hits:
+        return question
+    dated = absolute_years(question, hits[0].chunk.meta.year)
+    if dated == question:
+        return question
+    top = hits[0].chunk.doc_id
+    held = normalize("".join(h.chunk.text for h in hits if h.chunk.doc_id == top))
+    years = set(re.findall(r"(?:19|20)\d{2}年", dated)) - set(re.findall(r"(?:19|20)\d{2}年", question))
+    return dated if all(y in held for y in years) else question
+
+
 def build_chain(
     retriever: Retriever,
     generator: Generator,
@@ -91,6 +107,7 @@ def build_chain(
     return (
         RunnablePassthrough.assign(standalone=condense)
         | RunnablePassthrough.assign(hits=_retrieve_step(retriever, k, filters))
+        | RunnablePassthrough.assign(standalone=lambda s: _dated(s["standalone"], s["hits"]))
         | RunnablePassthrough.assign(
             gate=RunnableLambda(lambda s: gate(s["standalone"], s["hits"], policy, texts, similarity))
         )

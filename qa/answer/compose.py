@@ -147,7 +147,11 @@ def _pick(
     items = [c for c in ranked if c.enumerated and not is_heading(c.text) and sources[c.n - 1].doc_id == top_doc]
     if intent.kind == "list" and len(items) >= 3:
         # The reply enumerates its measures (（一）…（二）…): the list is those items, the leading one first.
-        return [_with_body(c, sources) for c in [top, *[c for c in items if c is not top and not c.problem]][:limit]]
+        listed = [_with_body(c, sources) for c in items if not c.problem]
+        # the leading sentence may be an item's body (（一）整治环境。每月…): that item leads, and once
+        holder = next((c for c in listed if c.n == top.n and c.start <= top.start and top.end <= c.end), None)
+        lead = holder or _with_body(top, sources)
+        return [lead, *[c for c in listed if (c.n, c.start) != (lead.n, lead.start)]][:limit]
     for c in ranked:
         if len(picks) >= limit:
             break

@@ -18,7 +18,7 @@ from typing import Any
 
 from qa.answer.question import NOUN_FLAGS, is_time_word, question_terms
 from qa.records import Filters
-from qa.text import PLACE_RE, normalize, table_pattern
+from qa.text import PLACE_LEVELS, PLACE_RE, normalize, table_pattern
 
 History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} messages as Gradio keeps them
 
@@ -26,6 +26,7 @@ _FOLLOWUP_START = table_pattern("followup_starts", literal=True)
 _PRONOUNS = table_pattern("followup_pronouns", literal=True)
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 _ASKS_AGAIN = re.compile(r"多少|几|什么|哪")  # the follow-up asks its own question, not just 那2023年呢
+_FOLLOWUP_STUB = re.compile(r"(?:那|那么)?(\w{2,6}?)(?:的情况)?呢")  # 那青岚呢: the one word is what changes
 
 
 def user_questions(history: History) -> list[str]:
@@ -59,10 +60,38 @@ def _names_nothing(question: str) -> bool:
 
 
 def _places(text: str) -> list[str]:
+    """The places a question names. jieba's guess of "ns" for a word it does not know (托班) is trusted only when the
+    word ends in a level (鹭汀区) or stands alone after 那 (那青岚呢): a known place is in its dictionary."""
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
-    words = [w for w, f in pos_tokenizer().lcut(text) if f == "ns" and len(w) >= 2]
+    tagger = pos_tokenizer()
+    bare = _FOLLOWUP_STUB.fullmatch(text.rstrip("？?。！!"))
+    words = [
+        w
+        for w, f in tagger.lcut(text)
+        if f == "ns"
+        and len(w) >= 2
+        and (w[-1] in PLACE_LEVELS or tagger.word_tag_tab.get(w) == "ns" or (bare and bare.group(1) == w))
+    ]
     return words or PLACE_RE.findall(text)
+
+
+def _is_noun_phrase(text: str) -> bool:
+    """Whether a follow-up's one phrase names a thing (重点人群), not an act (还有)."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    return any(f.startswith(NOUN_FLAGS) for _, f in pos_tokenizer().lcut(text))
+
+
+def _asks_on_its_own(rest: str) -> bool:
+    """A follow-up that asks its own question about its own thing (那去年改造了几个托育班？), not a stub (那重点人群呢)
+    or a pointer (这些措施的经办人是谁): it keeps the previous question's place but not its topic words."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    if not _ASKS_AGAIN.search(rest) or rest.endswith("呢") or _PRONOUNS.search(rest):
+        return False
+    nouns = [w for w, f in pos_tokenizer().lcut(rest) if f.startswith(NOUN_FLAGS) and len(w) >= 2]
+    return len(nouns) >= 2
 
 
 def _rewrite(question: str, previous: str) -> str:
@@ -75,7 +104,10 @@ def _rewrite(question: str, previous: str) -> str:
     if new_places:
         old = _places(prev)
         rewritten = rewritten.replace(old[0], new_places[0], 1) if old else new_places[0] + rewritten
-    rest = _PRONOUNS.sub("", re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q))
+    rest_with_pronouns = re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q)
+    rest = _PRONOUNS.sub("", rest_with_pronouns)
+    if not new_places and _asks_on_its_own(rest_with_pronouns):
+        return "".join(_places(prev)) + rest
     if new_years and not new_places and _ASKS_AGAIN.search(rest):
         # a new year's target asked after a question about now: the previous topic without its time, asked anew
         topic = "".join(t for t in question_terms(prev) if not is_time_word(t))
@@ -85,6 +117,12 @@ def _rewrite(question: str, previous: str) -> str:
         rewritten = rewritten.replace(old_years[0], new_years[0], 1) if old_years else new_years[0] + rewritten
     if new_places or new_years:
         return rewritten
+    stub = _FOLLOWUP_STUB.fullmatch(q.rstrip("？?。！!"))
+    if stub and _is_noun_phrase(stub.group(1)):
+        # 那重点人群呢: the same question about that group, so the group joins the previous question after its place
+        place = next((p for p in _places(prev) if p in prev), "")
+        at = prev.index(place) + len(place) if place else 0
+        return f"{prev[:at]}{stub.group(1)}{prev[at:]}"
     # No entity to swap (还有哪些措施？/ 它的电话呢？): ask the new question about the previous topic.
     topic = "".join(question_terms(prev))
     return f"{topic}{rest}"

@@ -160,7 +160,13 @@ def _gate(
         return refuse(f"no retrieved sentence counts {''.join(noun)}")
     # A figure in a specific unit (分钟, 万人次, %) in the sentence closest in meaning to the question answers it
     # even when it shares no word with it (救护车到乡下要多长时间 → 农村地区平均N分钟).
-    closest = best.semantic > 0 and best.semantic >= max(c.semantic for c in ranked)
+    # Not when another leading sentence of the asked type is more about the question's subject: that one would
+    # answer, and if it does not, this one cannot either.
+    closest = (
+        best.semantic > 0
+        and best.semantic >= max(c.semantic for c in ranked)
+        and best.topic_coverage >= max(c.topic_coverage for c in ranked[:5] if c.typed)
+    )
     # (when the question counts a noun, the sentence itself must count it: 2家企业 does not count 托育机构).
     specific = (
         intent.kind == "number"

@@ -33,6 +33,16 @@ def present(term: str, text: str) -> bool:
     return term in text or any(s in text for s in SYNONYMS.get(term, ()))
 
 
+def term_pattern(term: str) -> str:
+    """A regex for a question's term as documents may write it: itself, a synonym, or, for a two-character term,
+    the longer word it abbreviates (托班 for 托育班: first and last characters kept, the way Chinese shortens
+    names)."""
+    forms = [re.escape(term), *map(re.escape, SYNONYMS.get(term, ()))]
+    if len(term) == 2:
+        forms.append(f"{re.escape(term[0])}[\u4e00-\u9fa5]{{1,2}}{re.escape(term[1])}")
+    return "|".join(forms)
+
+
 # 多久 / 多长时间 ask for a duration (the pseudo-unit 时长), stated in any unit of time: 26分钟, 3个工作日, 2年.
 DURATION = "时长"
 DURATION_UNITS = ("分钟", "小时", "个工作日", "工作日", "天", "周", "个月", "月", "年", "日")

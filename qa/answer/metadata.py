@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from qa.answer.lexicon import META_WORDS, present
 from qa.answer.question import META_LIST_RE, is_entity, question_terms
-from qa.ingest.normalize import to_simplified
+from qa.ingest.normalize import parse_date
 from qa.records import Chunk, DocMeta
-from qa.text import normalize
+from qa.text import normalize, to_simplified
 
 # How a refusal names a DocMeta field the asked document does not state (该答复未写明联系人和电话).
 FIELD_LABELS = {
@@ -43,8 +43,9 @@ def _role_of(meta: DocMeta) -> str:
     return "代表" if meta.kind == "人大建议" or "建议" in meta.heading else "委员"
 
 
-def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
-    """A one-sentence answer from a document's metadata, or "" when the document does not state it."""
+def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Sequence[str] = ()) -> str:
+    """A one-sentence answer from a document's metadata, or "" when the document does not state it; `texts`, the
+    document's passages at hand, give its date as printed."""
     meta = chunk.meta
     name = meta.display_title if (meta.heading or meta.title) else "该答复"  # not a file name
     q = normalize(question)
@@ -66,7 +67,7 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
     if field_name == "agency" and agency:
         return f"{name}由{agency}{'编制' if plan else '答复'}[{n}]。"
     if field_name == "date" and meta.date:
-        return f"{name}的{'编制' if plan else '公开'}日期为{chinese_date(meta.date)}[{n}]。"
+        return f"{name}的{'编制' if plan else '落款'}日期为{printed_date(meta.date, texts)}[{n}]。"
     if field_name == "index_no" and meta.index_no:
         return f"{name}的索引号为{meta.index_no}[{n}]。"
     if field_name == "reply_class":
@@ -81,6 +82,24 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int) -> str:
 
 _ISO_DATE_RE = re.compile(r"((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})")
 _CLASS_RE = re.compile(r"(?:答复|办理)?类别\s*[：:]?\s*([ABC])\s*类")
+
+
+# A date as replies print it: 2021年08月31日, 2024.5.20, 2023-07-08, 二〇二四年八月十二日.
+_PRINTED_DATE_RE = re.compile(
+    r"(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*[年.\-/]\s*[\d一二三四五六七八九十]{1,3}\s*[月.\-/]"
+    r"\s*[\d一二三四五六七八九十]{1,3}\s*日?"
+)
+
+
+def printed_date(date: str, texts: Sequence[str]) -> str:
+    """An ISO date as the document prints it (2021年08月31日), found in its passages; a date in Chinese numerals
+    also in digits; chinese_date(date) when no passage at hand prints it."""
+    for text in texts:
+        for m in _PRINTED_DATE_RE.finditer(text):
+            printed = re.sub(r"\s+", "", m.group(0))
+            if parse_date(printed) == date:
+                return printed if re.search(r"\d", printed) else f"{printed}（{chinese_date(date)}）"
+    return chinese_date(date)
 
 
 def chinese_date(date: str) -> str:
@@ -167,7 +186,11 @@ def metadata_answer(question: str, fields: Sequence[str], sources: Sequence[Chun
     # two replies described and joined by 和, one field asked of each: each document, in the order described
     named = [meta_source(part, sources) for part in _DOCUMENT_JOIN_RE.split(normalize(question))]
     chosen = list(dict.fromkeys(named)) if len(named) > 1 else [meta_source(question, sources)]
-    return "".join(meta_answer(f, question, sources[n - 1], n) for n in chosen for f in fields)
+    answers = []
+    for n in chosen:
+        texts = [c.text for c in sources if c.doc_id == sources[n - 1].doc_id]
+        answers += [meta_answer(f, question, sources[n - 1], n, texts) for f in fields]
+    return "".join(answers)
 
 
 # Two documents described and joined: …那份答复和…那份答复 / …的回复与…的建议.

@@ -40,6 +40,9 @@ _NOW_Q_RE = re.compile(r"现在|目前|现有|已经|已有|截至|如今|当前
 _PLAN_Q_RE = re.compile(
     r"要达到|目标|计划|打算|将要|下一步|未来|以后(?:要|打算|会|能)|今后|将来|规划|(?<![\d年])到(?:19|20)\d{2}年|预计"
 )  # 2020到2023年 is a span, not a plan
+# A document the question describes as issued or cited by others: 省卫健委印发的文件, 《…意见》, 文中提到的通知.
+_CITED_DOCUMENT_RE = re.compile(r"印发|出台|下发|发布的|转发|联合发|《[^》]+》|提到的|引用的|依据的|根据的")
+DOC_NO = "文号"  # the unit of a name question that asks for a cited document's number
 _CLOCK_Q_RE = re.compile(r"几点|什么时间段|几时到|哪个时段")
 CLOCK = "时刻"  # the unit of a date question that asks for a time of day
 _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
@@ -50,7 +53,7 @@ _PEOPLE_COUNT_RE = re.compile(rf"几个[^，。？?]{{0,6}}(?:{table_pattern('pe
 _MONEY_Q_RE = table_pattern("money_questions")
 # In a cross-document question the noun after 哪些 names the kind of answer (区, 单位, 文件), not its topic.
 _CROSS_FRAME_RE = re.compile(rf"(?:哪些|哪几个|哪几|各)(?:{table_pattern('cross_doc_nouns', literal=True).pattern})")
-_ASKING_RE = re.compile(r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|是否|吗|多久|多长|多大|多高|多远|多快")
+_ASKING_RE = re.compile(r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|咋|啥|是否|吗|多久|多长|多大|多高|多远|多快")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,9 @@ def classify(question: str) -> Intent:
     cross = bool(_CROSS_DOC_RE.search(q)) or len(joined_places(q)) >= 2
     if "热线" not in q:
         fields = tuple(name for name, pattern in _META_PATTERNS if pattern.search(q))
+        if fields == ("doc_no",) and _CITED_DOCUMENT_RE.search(q):
+            # the 文号 of a document the reply cites (…联合印发的那个文件, 《…意见》) is in its text, not its metadata
+            return Intent("name", unit=DOC_NO, cross_doc=cross)
         if fields:
             # 主管领导有哪些: the values of many documents, so retrieval must reach many of them
             cross = cross or (bool(META_LIST_RE.search(q)) and fields[0] in ("contacts", "agency"))
@@ -128,6 +134,17 @@ def classify(question: str) -> Intent:
     if _PERSON_Q_RE.search(q):
         return Intent("person", cross_doc=cross)
     return Intent("general", cross_doc=cross)
+
+
+_RELATIVE_YEARS = {word: int(offset) for word, offset in read_table("relative_years", fields=2)}
+_RELATIVE_YEAR_RE = re.compile("|".join(map(re.escape, _RELATIVE_YEARS)))
+
+
+def absolute_years(question: str, year: str) -> str:
+    """The question with 去年 / 明年 … as years counted from a document's year (去年 + 2024 → 2023年)."""
+    if not re.fullmatch(r"(?:19|20)\d{2}", year):
+        return question
+    return _RELATIVE_YEAR_RE.sub(lambda m: f"{int(year) + _RELATIVE_YEARS[m.group(0)]}年", question)
 
 
 def time_frame(question: str) -> str:

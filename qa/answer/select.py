@@ -20,13 +20,14 @@ from qa.answer.lexicon import (
     DURATION,
     GENERIC,
     QUESTION_WORDS,
-    SYNONYMS,
     figure_pattern,
     present,
+    term_pattern,
     unit_alternatives,
 )
 from qa.answer.question import (
     CLOCK,
+    DOC_NO,
     Intent,
     classify,
     counted_noun,
@@ -40,7 +41,7 @@ from qa.answer.similar import Similarity
 from qa.answer.subject import asked_quantity, figure_fits
 from qa.answer.verify import question_entities
 from qa.records import Chunk
-from qa.text import BOILERPLATE_RE, char_bigrams, normalize, split_sentences, table_pattern
+from qa.text import BOILERPLATE_RE, DOC_NO_YEAR_RE, char_bigrams, normalize, split_sentences, table_pattern
 
 _ANY_NUMBER = re.compile(r"\d")
 # A date, a time of day, or a weekday (每周二、周四 answers 哪天有医生).
@@ -150,6 +151,8 @@ def typed(intent: Intent, sentence: str) -> bool:
         if intent.unit == CLOCK:  # a time of day, not a year or a month
             return bool(re.search(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*[时点](?!前|后)", sentence))
         return bool(_DATE_RE.search(sentence))
+    if intent.kind == "name" and intent.unit == DOC_NO:  # a cited document's number: 鄂卫发〔2024〕21号
+        return bool(re.search(rf"{DOC_NO_YEAR_RE.pattern}\s*第?\s*\d+\s*[号號]", sentence))
     if intent.kind == "name":  # 叫什么: names are quoted in these documents (“银医通”系统, 《…方案》)
         return bool(re.search(r"“[^”]{2,20}”|《[^》]{2,40}》", sentence))
     return True
@@ -157,22 +160,33 @@ def typed(intent: Intent, sentence: str) -> bool:
 
 def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
     """Whether the sentence gives a count of that noun: 3家三甲医院, not 1家部省属或市级三甲医院帮扶 (which counts
-    helpers per 医共体). The noun's first or last word must follow the figure and its measure word closely."""
+    helpers per 医共体): the noun must follow the figure and its measure word closely, or precede it in one phrase."""
     if not noun or "\t" in sentence:  # a table row's figure belongs to its label
         return True
     units = unit_alternatives(unit) if unit else r"[\u4e00-\u9fa5]"
     text = normalize(sentence)
-    heads = {noun[0], noun[-1], *(SYNONYMS.get(noun[-1], ()))}
-    words = "|".join(map(re.escape, heads))
+    # The noun's first or last word (or a compound's modifier: 7家基层医疗机构 counts 基层医院) follows the figure
+    # closely; two more characters may come between only when they are modifiers (5家国有A级景区), not another
+    # noun or a verb (3家综合性医院 does not count 民营医院; 1家医院帮扶托育机构 counts no 托育机构).
+    heads = [noun[0], noun[-1], *([noun[0][:2]] if len(noun[0]) >= 4 else [])]
+    words = "|".join(term_pattern(w) for w in dict.fromkeys(heads))
     figure = figure_pattern(units)
-    # 3家三甲医院 (figure, noun) or 组建家庭医生团队857个 (noun, figure)
-    # A figure counts a noun it closely precedes, or one it follows within the same phrase (新增…达标单位18家).
-    whole = re.escape("".join(noun))  # before the figure only the whole noun: 区人民医院成立了1个… counts no other
     # …or the figure's noun follows a 的-phrase that describes it: 12张面值10元的药品优惠券.
-    described = r"(?:[^，。；、]{0,8}?的)?"
-    return bool(
-        re.search(rf"{figure}{described}[\u4e00-\u9fa5]{{0,2}}(?:{words})|{whole}[\u4e00-\u9fa5]{{0,8}}{figure}", text)
-    )
+    described = rf"{figure}(?:[^，。；、]{{0,16}}?的)?"
+    for m in re.finditer(rf"{described}([\u4e00-\u9fa5A-Za-z]{{0,4}}?)(?:{words})", text):
+        if len(m.group(1)) <= 2 or _modifiers_only(m.group(1)):
+            return True
+    # 组建家庭医生团队857个: a figure counts a noun it follows within the same phrase (新增…达标单位18家); before the
+    # figure only the whole noun: 区人民医院成立了1个… counts no other
+    whole = term_pattern("".join(noun))
+    return bool(re.search(rf"(?:{whole})[\u4e00-\u9fa5]{{0,8}}{figure}", text))
+
+
+def _modifiers_only(words: str) -> bool:
+    """Whether the words between a count and its noun only qualify it (国有, A级), naming no other thing."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    return all(f in ("a", "b", "eng", "q", "m") for _, f in pos_tokenizer().lcut(words))
 
 
 def unit_figures(intent: Intent, sentence: str) -> list[str]:
@@ -265,6 +279,8 @@ def rank_sentences(
         bool(places) and not all(t in ctx or t[:-1] in ctx for t in places)
         for ctx in (normalize(f"{c.meta.agency}{c.meta.title}{c.meta.heading}{c.text}") for c in sources)
     ]
+    # When a retrieved document is the named place's own, another place's sentence cannot answer for it at all.
+    elsewhere_penalty = 1.0 if not intent.cross_doc and not all(elsewhere) else 0.25
     content = {t for t in topic_weights if t not in GENERIC}
     headings = [{normalize(x) for x in (c.meta.heading, c.meta.title, c.meta.display_title) if x} for c in sources]
     # 如何 / 哪些措施 are answered by the measures, not by the problem the proposal complained of
@@ -313,7 +329,7 @@ def rank_sentences(
             + timing
             - short
             - (0.6 if frame else 0.0)
-            - (0.25 if elsewhere[n - 1] else 0.0)
+            - (elsewhere_penalty if elsewhere[n - 1] else 0.0)
             - (0.3 if measures_asked and states_problem(text) else 0.0)
             + (_measure_shape(is_enumerated(sources[n - 1].text, s), text) if measures_asked else 0.0)
         )

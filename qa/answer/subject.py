@@ -19,11 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present
+from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present, term_pattern
 from qa.answer.question import NOUN_FLAGS, is_entity
 from qa.data import word_set
-from qa.ingest.normalize import to_simplified
-from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize
+from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize, to_simplified
 
 # Words between the quantity and 多少 that only ask or frame: 吸烟率(现在)(是)多少, 总投资(一共)(有)多少.
 _ASK_FILLERS = word_set("ask_fillers")
@@ -61,11 +60,18 @@ def asked_quantity(question: str) -> Quantity:
         if (after[1] in ("q", "m") or after[0][:1] in UNITS) and after[0] != "钱":  # 多少个站点, 多少人: counted
             continue
         j = i - 1
-        while j >= 0 and pairs[j][0] in _ASK_FILLERS:
+        # 吸烟率(目前)(是)多少: asking words and the time asked about stand between a quantity and 多少
+        while j >= 0 and (pairs[j][0] in _ASK_FILLERS or pairs[j][1] == "t"):
             j -= 1
         nouns: list[str] = []
+        # 省级补助了多少钱: the sum of money a verb names (补助, 投入, 奖励) is the quantity, with its modifiers
+        if after[0] == "钱" and j >= 0 and pairs[j + 1][0] == "了" and pairs[j][1] == "v" and len(pairs[j][0]) >= 2:
+            nouns, j = [pairs[j][0]], j - 1
         while j >= 0 and (
-            pairs[j][1].startswith(NOUN_FLAGS) or pairs[j][0].endswith("率") or (nouns and pairs[j][1] == "b")
+            pairs[j][1].startswith(NOUN_FLAGS)
+            or pairs[j][0].endswith("率")
+            or (nouns and pairs[j][1] == "b")
+            or (nouns == ["率"] and len(pairs[j][0]) >= 2)  # 预约|率: a rate is named by the word before 率
         ):
             if pairs[j][1] == "ns" or is_entity(pairs[j][0]):  # a place locates the question, it is not measured
                 break
@@ -161,11 +167,8 @@ def _corpus_key(doc_texts: Mapping[str, str]) -> int:
 
 
 def _present_or_abbreviated(term: str, text: str) -> bool:
-    """The term, a synonym, or the longer word a two-character term abbreviates (托班 for 托育班: first and last
-    characters kept, the way Chinese shortens names)."""
-    return present(term, text) or (
-        len(term) == 2 and re.search(f"{term[0]}[\u4e00-\u9fa5]{{1,2}}{term[1]}", text) is not None
-    )
+    """The term, a synonym, or the longer word a two-character term abbreviates (see lexicon.term_pattern)."""
+    return re.search(term_pattern(term), text) is not None
 
 
 @dataclass(frozen=True)

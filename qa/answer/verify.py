@@ -246,18 +246,33 @@ def evidence_text(chunks: Sequence[Chunk]) -> str:
 
 def missing_entities(question: str, evidence: str | Sequence[Chunk]) -> list[str]:
     """Entities of the question that the evidence (a text, or chunks with their metadata) never mentions."""
-    from qa.ingest.normalize import to_simplified  # 汀蘭縣 is the 汀兰县 a question names
+    from qa.text import to_simplified  # 汀蘭縣 is the 汀兰县 a question names
 
     text = normalize(to_simplified(evidence if isinstance(evidence, str) else evidence_text(evidence)))
     return [e for e in question_entities(question) if not any(f in text for f in _entity_forms(e))]
 
 
+# The half of a year a figure covers, as replies write it: 上半年 / 1至6月 / 1-6月, 下半年 / 7至12月.
+_HALVES = (
+    ("上半年", re.compile(r"上半年|(?<!\d)1月?(?:至|到|-|—|~)6月")),
+    ("下半年", re.compile(r"下半年|(?<!\d)7月?(?:至|到|-|—|~)12月")),
+)
+
+
+def _halves(text: str) -> set[str]:
+    return {name for name, pattern in _HALVES if pattern.search(text)}
+
+
 def year_conflict(question: str, sentence: str) -> str:
-    """A year the question asks about when the answering sentence states other years instead, else ""."""
-    asked = set(_YEAR_RE.findall(normalize(question)))
-    stated = set(_YEAR_RE.findall(normalize(sentence)))
+    """A year (or half year) the question asks about when the answering sentence states other ones instead,
+    else ""."""
+    q, s = normalize(question), normalize(sentence)
+    asked, stated = set(_YEAR_RE.findall(q)), set(_YEAR_RE.findall(s))
     if asked and stated and not asked & stated:
         return "、".join(sorted(asked))
+    asked_half, stated_half = _halves(q), _halves(s)
+    if asked_half and stated_half and not asked_half & stated_half:
+        return "、".join(sorted(asked_half))  # 下半年 asked, 上半年 stated: another period's figure
     return ""
 
 

@@ -10,7 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from qa.data import read_table, word_set
-from qa.ingest.normalize import to_simplified
+from qa.text import to_simplified
 
 if TYPE_CHECKING:
     import jieba

@@ -8,8 +8,8 @@ traditional characters (衛生健康局關於…答覆) or with half-width punct
 from __future__ import annotations
 
 import re
-from functools import cache
-from pathlib import Path
+
+from qa.text import to_simplified
 
 _PUNCT = str.maketrans(
     {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？", "「": "“", "」": "”"}
@@ -27,46 +27,6 @@ DATE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*"
     r"(?:年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?|[.．/\-－]\s*(\d{1,2})(?:\s*[.．/\-－]\s*(\d{1,2}))?)(?!\d)"
 )
-
-
-@cache
-def _converter():
-    """OpenCC's traditional → simplified converter, or None when the package is missing (then text is kept)."""
-    try:
-        from opencc import OpenCC
-    except ImportError:  # pragma: no cover - a declared dependency; degrade to no conversion rather than fail
-        return None
-    return OpenCC("t2s")
-
-
-@cache
-def _traditional_chars() -> frozenset[str]:
-    """Characters that only traditional text uses: a line without any of them is left as is, at no cost."""
-    try:
-        import opencc
-    except ImportError:  # pragma: no cover
-        return frozenset()
-    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    chars: set[str] = set()
-    for line in table.read_text(encoding="utf-8").splitlines():
-        key, _, values = line.partition("\t")
-        if key and values and key not in values.split():
-            chars.add(key)
-    return frozenset(chars)
-
-
-def to_simplified(text: str) -> str:
-    """Traditional characters as simplified; text without any is returned as is (no conversion cost)."""
-    if not text or _traditional_chars().isdisjoint(text):
-        return text
-    converter = _converter()
-    if converter is None:  # pragma: no cover
-        return text
-    out = converter.convert(text)
-    # Phrase tables may change a word's length; the copy must stay aligned with the original.
-    if len(out) == len(text):
-        return out
-    return "".join(converter.convert(ch) or ch for ch in text)
 
 
 def for_matching(line: str) -> str:

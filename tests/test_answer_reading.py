@@ -1,0 +1,102 @@
+"""How questions are read against the documents: relative years, counted nouns, asked sums, periods, printed
+dates, cited documents, follow-ups that ask their own question, and lists whose lead is an item's body."""
+
+from __future__ import annotations
+
+from qa.answer.compose import compose
+from qa.answer.followup import rewrite_followup
+from qa.answer.metadata import metadata_answer, printed_date
+from qa.answer.question import DOC_NO, absolute_years, classify, counted_noun, sub_questions
+from qa.answer.select import states_count, typed
+from qa.answer.subject import asked_quantity
+from qa.answer.verify import year_conflict
+from qa.records import Chunk, DocMeta
+from qa.text import normalize
+
+
+def test_relative_years_are_counted_from_the_document_s_year() -> None:
+    assert absolute_years("去年改造了几个托育班？", "2024") == "2023年改造了几个托育班？"
+    assert absolute_years("明年要建成几个？前年呢？", "2024") == "2025年要建成几个？2022年呢？"
+    assert absolute_years("今年新增了多少？", "2024") == "今年新增了多少？"  # documents say 今年 themselves
+    assert absolute_years("去年改造了几个？", "") == "去年改造了几个？"  # no year known: left as asked
+
+
+def test_a_count_names_its_noun_by_an_abbreviation_a_modifier_or_after_a_description() -> None:
+    def counts(question: str, sentence: str) -> bool:
+        return states_count(sentence, counted_noun(question), classify(question).unit)
+
+    assert counts("幼儿园改出来了几个托班？", "2023年我区改造幼儿园托育班41个，新增托位820个。")
+    assert counts("实习完被分到了几家基层医院？", "分配至郑店、湖泗等7家基层医疗机构进行安置。")
+    assert counts("献血者能免费游几家景区？", "献血者凭无偿献血证可免费游览区内5家国有A级景区。")
+    assert counts("4月又组织了几名老师去培训？", "再次组织6名托育机构未取得从业人员证书的老师参加培训。")
+    # the head word alone, after another modifier, counts something else
+    assert not counts("东西湖区有几家民营医院？", "推进3家综合性医院建设。")
+
+
+def test_the_asked_quantity_skips_the_time_asked_about_and_a_sum_is_named_by_its_verb() -> None:
+    assert asked_quantity("蓼川县儿童疫苗的预约率目前是多少？").phrase == "预约率"
+    assert asked_quantity("建设资金里省级补助了多少钱？").phrase == "省级补助"
+    assert asked_quantity("一共花了多少钱？").phrase == ""  # one character names nothing
+
+
+def test_a_figure_for_one_half_of_a_year_does_not_answer_for_the_other() -> None:
+    assert year_conflict("2024年下半年下沉了多少人次？", "2024年上半年，下派专家下沉51人次。") == "下半年"
+    assert year_conflict("今年上半年下沉了多少人次？", "1至6月下沉51人次。") == ""
+    assert year_conflict("2024年下沉了多少人次？", "2024年上半年下沉51人次。") == ""
+
+
+META = DocMeta(agency="鹭汀区卫生健康局", heading="关于第42号建议答复的函", date="2024-08-12", source="lt.html")
+
+
+def test_a_date_is_given_as_the_reply_prints_it() -> None:
+    assert printed_date("2021-08-31", ["区卫生健康局\n2021年08月31日"]) == "2021年08月31日"
+    assert (
+        printed_date("2024-08-12", ["鹭汀区卫生健康局\n二〇二四年八月十二日"])
+        == "二〇二四年八月十二日（2024年8月12日）"
+    )
+    assert printed_date("2024-08-12", ["正文没有日期。"]) == "2024年8月12日"
+    signed = Chunk("s", "lt.html", (META.heading,), "特此函复。\n鹭汀区卫生健康局\n二〇二四年八月十二日", META, 3)
+    answer = metadata_answer("第42号建议的答复落款日期是哪天？", ("date",), [signed])
+    assert "二〇二四年八月十二日" in answer and "2024年8月12日" in answer
+
+
+def test_the_number_of_a_document_the_reply_cites_is_read_from_its_text() -> None:
+    intent = classify("答复里提到省卫健委等9个部门联合印发的那个文件文号是啥？")
+    assert intent.kind == "name" and intent.unit == DOC_NO
+    assert typed(intent, "省卫健委等9部门联合印发了《实施意见》（鄂卫发〔2024〕21号）。")
+    assert not typed(intent, "省卫健委等9部门联合印发了《实施意见》。")
+    assert classify("这份答复的文号是多少？").kind == "meta"  # the reply's own number is metadata
+
+
+def test_a_follow_up_that_asks_its_own_question_keeps_only_the_place() -> None:
+    history = [("在江夏把孩子送公办普惠托育，一个月最多要交多少钱？", "……")]
+    # 托班 is no place although jieba guesses so; the new question is asked about 江夏
+    assert rewrite_followup("那去年幼儿园改出来了几个托班？", history) == "江夏去年幼儿园改出来了几个托班？"
+
+
+def test_a_follow_up_naming_a_group_asks_the_previous_question_about_it() -> None:
+    history = [("青岚县家庭医生签约覆盖率达到多少？", "……")]
+    assert rewrite_followup("那重点人群呢？", history) == "青岚县重点人群家庭医生签约覆盖率达到多少？"
+    assert rewrite_followup("那东西湖区呢？", [("江夏区医联体建设情况如何？", "……")]) == "东西湖区医联体建设情况如何？"
+
+
+def test_colloquial_asking_words_split_a_question_and_traditional_text_matches_simplified() -> None:
+    assert len(sub_questions("农村老百姓的健康知识水平咋样？2021年农村居民健康素养水平是多少？")) == 2
+    assert normalize("健康素養水平為21.6%") == "健康素养水平为21.6%"
+
+
+AIWEI = Chunk(
+    "aw0",
+    "aw.txt",
+    ("棠溪县答复", "二、主要措施"),
+    "二、主要措施\n（一）开展城乡环境卫生整治。每月最后一个星期五为全县“爱国卫生日”，清运垃圾1.8万吨。"
+    "（二）加强病媒生物防制。组织集中灭鼠2次。（三）推进农村改厕。完成农村户厕改造2860户。",
+    DocMeta(agency="棠溪县卫生健康局", heading="棠溪县答复", source="aw.txt"),
+    0,
+)
+
+
+def test_a_list_whose_best_sentence_is_an_item_s_body_lists_that_item_once() -> None:
+    answer = compose("棠溪县在爱国卫生运动中主要采取了哪些措施？", [AIWEI])
+    assert answer.count("爱国卫生日") == 1
+    assert "病媒生物防制" in answer and "农村改厕" in answer
