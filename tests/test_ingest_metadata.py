@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.clean import clean_text
-from qa.ingest.normalize import cn_date_to_digits, parse_date
+from qa.ingest.cues import doc_number
+from qa.ingest.normalize import cn_date_to_digits, cn_number, parse_date
 from qa.ingest.structure import load_documents, parse_documents
 from qa.records import DocMeta, Document
 
@@ -473,3 +474,20 @@ def test_number_named_in_the_acknowledgement_sentence() -> None:
     meta = one("甲乙委员：\n您在县政协二届一次会议上提出的第12号提案《关于X的提案》收悉，现答复如下：\n已落实。\n")
     assert (meta.proposal_no, meta.meeting, meta.kind) == ("12", "县政协二届一次会议", "政协提案")
     assert meta.title == "关于X的提案"
+
+
+def test_chinese_numeral_number_and_an_ending_inside_a_longer_one() -> None:
+    meta = one(
+        "柘江县卫生健康局关于县十五届人大三次会议\n第一百零五号建议办理情况的答复的报告\n\n柘卫报【2024】6号\n\n"
+        "龚**等2位代表：\n\n你们提出的《关于改善乡镇卫生院条件的建议》收悉，现将办理情况报告如下：\n\n已改造。\n"
+    )
+    assert (meta.proposal_no, meta.meeting, meta.kind) == ("105", "县十五届人大三次会议", "人大建议")
+    assert meta.doc_no == "柘卫报〔2024〕6号" and meta.agency == "柘江县卫生健康局"
+    assert cn_number("二十三") == 23 and cn_number("十二") == 12 and cn_number("一〇五") == 105
+
+
+def test_a_doc_number_never_starts_with_heading_text() -> None:
+    assert doc_number("第九号提案的答复的报告柘卫报〔2024〕6号") == "柘卫报〔2024〕6号"
+    assert doc_number("柘政复函〔2024〕7号") == "柘政复函〔2024〕7号"  # a code ending like a reply keeps it
+    unknown_heading = "柘江县卫生健康局关于一个本表还不认识的标题的另一种写法"  # long enough to look cut off
+    assert clean_text(f"{unknown_heading}\n柘卫函〔2024〕6号").split("\n") == [unknown_heading, "柘卫函〔2024〕6号"]

@@ -259,6 +259,13 @@ def _drop_artifacts(lines: list[str]) -> list[int]:
     return out
 
 
+def _is_doc_number_line(line: str) -> bool:
+    """A line that is only a 文号 stands alone: it never continues the heading above it (a heading the pattern
+    does not know would otherwise swallow it). A 文号 opening a wrapped sentence line (…〕3号）要求…) is text."""
+    m = _DOC_NO_START.match(line)
+    return bool(m) and not line[m.end() :].strip()
+
+
 def _joinable_end(line: str) -> bool:
     """Whether a line looks cut off mid-sentence (by a page or column break)."""
     if line.startswith(tuple(HEADING_MARKS)):
@@ -283,6 +290,7 @@ def _starts_paragraph(line: str) -> bool:
         or bool(heading_kind(line))
         or bool(_standalone().match(to_simplified(line)))
         or is_reply_heading(line)
+        or _is_doc_number_line(line)
         or line.startswith(("——", "专栏"))
     )
 

@@ -12,7 +12,7 @@ import re
 from functools import cache
 
 from qa.data import read_table, word_map, word_set
-from qa.ingest.heading import _alternation, agency_pattern, normalize_number
+from qa.ingest.heading import NUMBER_TEXT, _alternation, agency_pattern, normalize_number
 from qa.ingest.markers import CJK
 from qa.ingest.normalize import cn_date_to_digits, is_date_line, parse_date
 
@@ -38,7 +38,7 @@ _QUOTED_TITLE = re.compile(
     r"(?:提出|所提|提交|领衔)的?《(关于[^》]{2,80})》|《(关于[^》]{2,80})》\s*(?:[（(][^）)]{0,30}[）)])?\s*(?:已)?收悉"
 )
 _TITLE_PHRASE = re.compile(r"(关于[^，。《》]{2,80}?(?:意见和建议|意见建议|提案|建议|议案))(?:已)?收悉")
-_ACK_NUMBER = re.compile(r"(?:^|[（(《》\s的])第\s*([0-9A-Za-z]+(?:[\-－—–][0-9A-Za-z]+)*)\s*号\s*(提案|建议|议案)?")
+_ACK_NUMBER = re.compile(rf"(?:^|[（(《》\s的])第\s*({NUMBER_TEXT})\s*号\s*(提案|建议|议案)?")
 _REPLY_CLASS = re.compile(r"([ABCＡＢＣ])\s*类")
 _SEAL = re.compile(rf"^[（(]?(?P<agency>[{CJK}]{{2,30}}?)[（(]?(?:盖章|印章|公章)[）)]?[）)]?$")
 _PHONE = (  # (0731)8886666, 0731-8886666(-801), 0731 8886666, 138…, 8795602
@@ -200,8 +200,13 @@ def doc_number(text: str) -> str:
     m = DOC_NO.search(text)
     if m is None:
         return ""
-    prefix = text[m.start() : m.start(1)].rstrip(" 〔[［【（(")
-    return f"{prefix.strip()}〔{m.group(1)}〕{m.group(2)}号"
+    prefix = text[m.start() : m.start(1)].rstrip(" 〔[［【（(").strip()
+    # A heading glued before its 文号 (…的答复的报告葭卫报〔2025〕9号, a flattened page) is not part of it: the
+    # 文号 starts after the reply ending; a code that itself ends so (某政复函) is kept whole.
+    cut = max((prefix.rfind(w) + len(w) for w in word_set("reply_endings") if w in prefix), default=0)
+    if 0 < cut <= len(prefix) - 2:
+        prefix = prefix[cut:]
+    return f"{prefix}〔{m.group(1)}〕{m.group(2)}号"
 
 
 def reply_class(text: str) -> str:

@@ -12,6 +12,7 @@ from functools import cache
 
 from qa.data import word_map, word_set
 from qa.ingest.markers import CJK, heading_kind
+from qa.ingest.normalize import CN_NUMERAL, cn_number
 
 _MAX_PART = 50  # a line longer than this is a sentence, not part of a heading split over lines
 _MAX_HEADING = 130
@@ -40,13 +41,20 @@ def _heading_pattern() -> re.Pattern[str]:
     return re.compile(
         rf"^(?P<agency>[{CJK}][{CJK}（）]{{1,29}}?)?(?:关于对|关于|对)(?P<middle>[^。；：:！？]{{0,100}}?)"
         rf"(?P<paper>{paper})?(?P<ending>{_alternation(word_set('reply_endings'))})"
+        # The heading ends where the line does (or a site name or salutation follows), so one ending inside a
+        # longer one (办理情况的答复 in …办理情况的答复的报告) is not taken for the end.
+        rf"(?=$|{_SITE_TAIL}|{_SALUTATION_TAIL})"
     )
 
 
 # What may follow a heading on the same line: a web page title's site name (…的答复_某县人民政府).
-_SITE_SUFFIX = re.compile(r"^\s*[_｜|\-—–]+.{1,40}$")  # compacted: "… - 某县人民政府" is "…-某县人民政府" here
-_SALUTATION_START = re.compile(rf"^(?:尊敬的)?[^：，。；]{{2,40}}?(?:委员|代表|同志)们?[：:]?|^[{CJK}]{{2,30}}[：:]")
-_NUMBER = re.compile(r"(?:第|会议|^)\s*([0-9A-Za-z]+(?:\s*[\-－—–]\s*[0-9A-Za-z]+)*)\s*号")
+_SITE_TAIL = r"\s*[_｜|\-—–]+.{1,40}$"  # compacted: "… - 某县人民政府" is "…-某县人民政府" here
+_SALUTATION_TAIL = rf"(?:尊敬的)?[^：，。；]{{2,40}}?(?:委员|代表|同志)们?[：:]?|[{CJK}]{{2,30}}[：:]"
+_SITE_SUFFIX = re.compile(rf"^{_SITE_TAIL}")
+_SALUTATION_START = re.compile(rf"^(?:{_SALUTATION_TAIL})")
+# A proposal number in digits (第118号, 第3-2-017号) or in Chinese numerals (第二十三号).
+NUMBER_TEXT = rf"[0-9A-Za-z]+(?:\s*[\-－—–]\s*[0-9A-Za-z]+)*|{CN_NUMERAL}"
+_NUMBER = re.compile(rf"(?:第|会议|^)\s*({NUMBER_TEXT})\s*号")
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
 _MEETING = re.compile(r"^(?P<meeting>.*会议)")  # greedy: 政治协商会议某县第十届委员会第二次会议 is one meeting
 
@@ -71,8 +79,9 @@ class ReplyHeading:
 
 
 def normalize_number(text: str) -> str:
-    """`3 - 2 - 017` → `3-2-017`; full-width dashes become ASCII."""
-    return re.sub(r"\s+", "", re.sub(r"[－—–]", "-", text))
+    """`3 - 2 - 017` → `3-2-017`; full-width dashes become ASCII; 二十三 → 23 (the number as digits)."""
+    text = re.sub(r"\s+", "", re.sub(r"[－—–]", "-", text))
+    return str(cn_number(text) or text) if re.fullmatch(CN_NUMERAL, text) else text
 
 
 def match_heading(text: str, *, allow_rest: bool = False) -> ReplyHeading | None:

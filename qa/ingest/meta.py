@@ -13,7 +13,7 @@ from qa.data import read_table
 from qa.ingest import cues as cue
 from qa.ingest.heading import ReplyHeading, agency_pattern, kind_words, match_heading, normalize_number
 from qa.ingest.markers import heading_kind
-from qa.ingest.normalize import for_matching, is_date_line, parse_date
+from qa.ingest.normalize import CN_NUMERAL, for_matching, is_date_line, parse_date
 from qa.records import DocMeta
 
 _CLOSING_LINES = 12
@@ -224,7 +224,8 @@ def _info_heading(text: str) -> ReplyHeading:
 
 
 def _number_of(text: str) -> str:
-    m = re.search(r"([0-9A-Za-z]+(?:[\-－—–][0-9A-Za-z]+)*)", text)
+    """The number of a table cell: `第36号提案`, `3-2-017`, `第二十三号` (digits first: a cell may name a meeting)."""
+    m = re.search(r"([0-9A-Za-z]+(?:[\-－—–][0-9A-Za-z]+)*)", text) or re.search(rf"({CN_NUMERAL})\s*号", text)
     return normalize_number(m.group(1)) if m else ""
 
 

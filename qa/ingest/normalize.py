@@ -19,6 +19,9 @@ _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "０": 0}
 _CN_DIGIT |= {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 _HALF = re.compile(r"[,:;()!?「」]")
 _CN_NUM = "一二三四五六七八九十"
+# A number written in Chinese numerals (第二十三号, 第一百零五号): digits, 零/〇 and the units 十百千.
+CN_NUMERAL = "[〇零一二三四五六七八九十百千]+"
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _CN_DATE = re.compile(
     rf"([〇○零OoＯ０一二三四五六七八九]{{4}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月(?:\s*([{_CN_NUM}]{{1,3}})\s*日)?"
 )
@@ -35,19 +38,31 @@ def for_matching(line: str) -> str:
     return line.translate(_PUNCT) if _HALF.search(line) else line
 
 
+def cn_number(numeral: str) -> int:
+    """The value of a Chinese numeral: 七 → 7, 十二 → 12, 二十三 → 23, 一百零五 → 105, 三千 → 3000; 0 when the
+    text is not one. A unit without a digit before it counts once (十二 is 12), 零 only holds a place; without
+    units the numerals are digits read in order (一〇五 is 105, as in a year)."""
+    if numeral and all(ch in _CN_DIGIT for ch in numeral):
+        return int("".join(str(_CN_DIGIT[ch]) for ch in numeral))
+    total, digit = 0, None
+    for ch in numeral:
+        if ch in _CN_UNIT:
+            total += (1 if digit is None else digit) * _CN_UNIT[ch]
+            digit = None
+        elif ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        else:
+            return 0
+    return total + (digit or 0)
+
+
 def cn_date_to_digits(text: str) -> str:
     """二〇二二年七月八日 → 2022年7月8日 (Chinese numerals in a date become digits); other text is unchanged."""
 
-    def small(numeral: str) -> int:
-        if "十" not in numeral:
-            return _CN_DIGIT.get(numeral, 0)
-        tens, _, ones = numeral.partition("十")
-        return (_CN_DIGIT.get(tens, 0) if tens else 1) * 10 + (_CN_DIGIT.get(ones, 0) if ones else 0)
-
     def convert(m: re.Match[str]) -> str:
         year = "".join(str(_CN_DIGIT[c]) for c in m.group(1))
-        day = f"{small(m.group(3))}日" if m.group(3) else ""
-        return f"{year}年{small(m.group(2))}月{day}"
+        day = f"{cn_number(m.group(3))}日" if m.group(3) else ""
+        return f"{year}年{cn_number(m.group(2))}月{day}"
 
     return _CN_DATE.sub(convert, text) if "年" in text else text
 
