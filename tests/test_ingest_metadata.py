@@ -491,3 +491,11 @@ def test_a_doc_number_never_starts_with_heading_text() -> None:
     assert doc_number("柘政复函〔2024〕7号") == "柘政复函〔2024〕7号"  # a code ending like a reply keeps it
     unknown_heading = "柘江县卫生健康局关于一个本表还不认识的标题的另一种写法"  # long enough to look cut off
     assert clean_text(f"{unknown_heading}\n柘卫函〔2024〕6号").split("\n") == [unknown_heading, "柘卫函〔2024〕6号"]
+
+
+def test_reply_class_under_the_label_reply_type() -> None:
+    meta = one(
+        "关于市政协八届二次会议第９号提案的答复\n\n柘卫函〔２０２４〕３号\n\n答复类型：C类\n\n龚**委员\n\n"
+        "您提出的《关于X的提案》收悉，现答复如下：\n\n已研究。\n"
+    )
+    assert meta.reply_class == "C类" and meta.proposal_no == "9" and meta.proposers == ("龚**",)
