@@ -499,3 +499,10 @@ def test_reply_class_under_the_label_reply_type() -> None:
         "您提出的《关于X的提案》收悉，现答复如下：\n\n已研究。\n"
     )
     assert meta.reply_class == "C类" and meta.proposal_no == "9" and meta.proposers == ("龚**",)
+
+
+def test_a_list_that_masks_only_some_names_keeps_the_stars() -> None:
+    meta = one("龚**、柴明远委员:\n你们提出的《关于X的提案》收悉,现答复如下:\n已落实。\n")
+    assert meta.proposers == ("龚**", "柴明远")
+    assert one("柴明远、龚**委员：\n你们提出的《关于X的提案》收悉。\n").proposers == ("柴明远", "龚**")
+    assert clean_text("一是**加强**筛查。") == "一是加强筛查。"  # markdown bold is still dropped
