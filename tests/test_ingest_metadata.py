@@ -506,3 +506,12 @@ def test_a_list_that_masks_only_some_names_keeps_the_stars() -> None:
     assert meta.proposers == ("龚**", "柴明远")
     assert one("柴明远、龚**委员：\n你们提出的《关于X的提案》收悉。\n").proposers == ("柴明远", "龚**")
     assert clean_text("一是**加强**筛查。") == "一是加强筛查。"  # markdown bold is still dropped
+
+
+@pytest.mark.parametrize("between", ["　", "", "\n"])
+def test_a_lead_and_seconders_list_above_the_salutation_names_everyone(between: str) -> None:
+    meta = one(
+        f"关于市政协八届二次会议第9号提案的答复\n\n领衔委员：庞**{between}附议委员：蒲秀云、冼宏\n\n"
+        "庞**委员：\n\n您领衔提出的《关于X的提案》收悉，现答复如下：\n\n已研究。\n"
+    )
+    assert meta.proposers == ("庞**", "蒲秀云", "冼宏")

@@ -29,9 +29,12 @@ _TOC_TAIL = re.compile(r"(?:[-－—–]\s*\d*|\D\d{1,3})$")
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
 # Lines that stand alone in a reply: document fields, contacts, distribution list (labels: qa/data tables).
 _STANDALONE_WORDS = ("联系电话", "电话", "邮政编码", "抄送", "主送", "附件")
-# A masked name (王**委员, 张**、李**代表, 吕**、桑晓东委员: a list may mask only some) keeps its stars; other
-# ** are markdown bold marks.
-_MASKED_NAME = re.compile(rf"[{CJK}]\*{{1,3}}(?=(?:[、，,][{CJK}]{{1,4}}\*{{0,3}})*(?:委[员員]|代表|同志|等))")
+# A masked name (王**委员, 张**、李**代表, 吕**、桑晓东委员: a list may mask only some; or a label's value,
+# 领衔委员：庞**附议委员：蒲**、冼**) keeps its stars; other ** are markdown bold marks.
+_MASKED_NAME = re.compile(
+    rf"[{CJK}]\*{{1,3}}(?=(?:[、，,][{CJK}]{{1,4}}\*{{0,3}})*(?:委[员員]|代表|同志|等))"
+    rf"|(?<=[：:、，,])[{CJK}]{{1,3}}\*{{1,3}}(?=[^{CJK}*]|附议|$)"
+)
 # A 文号 line (某卫函〔2023〕27号, with any brackets) opens the header of a reply: never joined to the next line.
 _DOC_NO_START = re.compile(rf"^[{CJK}]{{1,12}}\s*[〔\[［【（(]\s*(?:19|20)\d{{2}}\s*[〕\]］】）)]\s*\d{{1,5}}\s*[号號]")
 _BREADCRUMB = re.compile(r"^(?:[^>»｜|]{1,16}\s*[>»｜|]\s*){2,}[^>»｜|]{1,16}$")

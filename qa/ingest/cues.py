@@ -31,7 +31,8 @@ _PROPOSED = re.compile(
     rf"(?:^|[。，；、：（])(?P<names>{_NAME_LIST})(?:{_COUNT})?(?P<role>{_ROLE})"
     rf"(?:[在于][^，。；]{{2,40}}?(?:期间|上))?[所]?(?:提出|提交|领衔提出|提)的?(?=[《第关])"
 )
-_LIST = re.compile(rf"(?P<which>领衔|附议)(?:{_ROLE}|人)?[：:]\s*(?P<names>{_NAME_LIST})")
+# A name ends before the next label even with no space between (领衔委员：庞志坚附议委员：…).
+_LIST = re.compile(rf"(?P<which>领衔|附议)(?:{_ROLE}|人)?[：:]\s*(?P<names>{_NAME_LIST})(?=附议|[^{CJK}]|$)")
 _MEETING_SAID = re.compile(r"在(?P<meeting>[^，。；《》]{2,40}会议)(?:期间|上)?(?:所)?(?:提出|提交)")
 # The proposal's own title is the quoted one that was "提出" or "收悉"; another 《关于…》 in the sentence is cited.
 _QUOTED_TITLE = re.compile(

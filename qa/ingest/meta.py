@@ -106,11 +106,13 @@ def extract_meta(
         (kind_words().get(ack_role, "") or kind_words().get(ack_paper, ""), "acknowledgement"),
         (_kind_of_labels(preamble), "info_table"),
     )
-    listed = cue.lead_and_seconders(" ".join(opening))
+    # A 领衔/附议 list names every proposer, in the sentence or on header lines above the salutation.
+    listed = cue.lead_and_seconders(" ".join([*preamble, *opening]))
+    listed_at = "preamble" if cue.lead_and_seconders(" ".join(preamble)) else "acknowledgement"
     collective = (org,) if org and cue.is_collective(org) and not ack_names else ()
     choose(
         "proposers",
-        (listed, "acknowledgement"),
+        (listed, listed_at),
         (names, "salutation"),
         (ack_names, "acknowledgement"),
         (cue.proposed_by(re.sub(r"^.*?(?:关于对|关于|对)", "，", hd.text, count=1))[0], head),
