@@ -100,3 +100,19 @@ def test_a_list_whose_best_sentence_is_an_item_s_body_lists_that_item_once() -> 
     answer = compose("棠溪县在爱国卫生运动中主要采取了哪些措施？", [AIWEI])
     assert answer.count("爱国卫生日") == 1
     assert "病媒生物防制" in answer and "农村改厕" in answer
+
+
+def test_a_figure_about_the_topic_but_not_the_asked_qualifier_is_a_near_miss() -> None:
+    from qa.answer.subject import unstated_qualifier
+
+    reply = (
+        "目前全市共有备案托育机构213家，提供托位9860个。"
+        "对纳入普惠名录的托育机构，按每名实际收托婴幼儿每月200元给予运营补贴。"
+    )
+    # 运营 is used by one document in twenty: it narrows what is counted
+    corpus = {"wt.txt": reply, **{f"d{i}.txt": f"第{i}份答复：全县共有托育机构{i}家。" for i in range(19)}}
+    asked = "梧桐市普惠托育运营补贴一共发给了多少家托育机构？"
+    assert unstated_qualifier(asked, "目前全市共有备案托育机构213家，提供托位9860个。", "", reply, corpus) == "运营"
+    # a sentence that states it answers; a qualifier the document never uses rules nothing out
+    assert unstated_qualifier(asked, "按每名婴幼儿每月200元给予运营补贴，补贴机构45家。", "", reply, corpus) == ""
+    assert unstated_qualifier("线上签约的机构有多少家？", "全县共有托育机构3家。", "", reply, corpus) == ""

@@ -16,7 +16,7 @@ from qa.answer.question import asks_field, classify, counted_noun, sub_questions
 from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.select import Candidate, best_candidate, rank_sentences, sentence_frame, states_count
 from qa.answer.similar import Similarity
-from qa.answer.subject import subject_check
+from qa.answer.subject import subject_check, unstated_qualifier
 from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason
 from qa.records import Chunk, Hit
 from qa.text import normalize
@@ -186,6 +186,10 @@ def _gate(
         )
         if about.missing_specific:
             return refuse(f"the answering document never mentions {about.missing_specific}")
+        context = f"{held.meta.agency}{held.section}{held.meta.display_title}{held.meta.heading}"
+        qualifier = unstated_qualifier(question, best.text, context, texts.get(held.doc_id, ""), texts)
+        if qualifier:
+            return refuse(f"the sentence with the figure says nothing of {qualifier}")
         if about.coverage >= policy.min_subject_coverage:
             topic = max(topic, policy.min_figure_coverage)
     # A table row states the years of its filled columns only: 报告及时率 with 2019 blank gives no 2019 figure.

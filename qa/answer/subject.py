@@ -211,3 +211,35 @@ def subject_check(question: str, passage: str, document: str, doc_texts: Mapping
     whole = normalize(document) + text
     missing = next((t for _, t in sorted(specific) if not _present_or_abbreviated(t, whole)), "")
     return SubjectCheck(held / total, missing)
+
+
+QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifies what is counted (运营补贴, 续约)
+_QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
+
+
+def unstated_qualifier(question: str, sentence: str, context: str, document: str, doc_texts: Mapping[str, str]) -> str:
+    """A word of the question that narrows what it counts (运营补贴 in 运营补贴发给了多少家机构) which the answering
+    document uses but the sentence holding the figure, and its section path and title, do not: that figure
+    counts something else (备案托育机构213家), so the question is a near miss. "" when there is none.
+
+    Only words few documents use count; words no document uses (colloquial) can rule nothing out.
+    """
+    from qa.index.tokenize import pos_tokenizer
+
+    if not doc_texts:
+        return ""
+    key = _corpus_key(doc_texts)
+    n_docs = len(_CORPORA[key][1])
+    # Nouns are left out: a sentence names the thing itself in its own words (急救反应时间 for 救护车多久到).
+    terms = [
+        w
+        for w, f in pos_tokenizer().lcut(normalize(question))
+        if f in _QUALIFIER_FLAGS and len(w) >= 2 and w not in GENERIC and w not in QUESTION_WORDS
+    ]
+    held = normalize(f"{context}{sentence}")
+    whole = normalize(document)
+    for term in terms:
+        df = _document_frequency(term, key)
+        if 0 < df <= QUALIFIER_SHARE * n_docs and present(term, whole) and not _present_or_abbreviated(term, held):
+            return term
+    return ""
