@@ -515,3 +515,14 @@ def test_a_lead_and_seconders_list_above_the_salutation_names_everyone(between: 
         "庞**委员：\n\n您领衔提出的《关于X的提案》收悉，现答复如下：\n\n已研究。\n"
     )
     assert meta.proposers == ("庞**", "蒲秀云", "冼宏")
+
+
+def test_a_party_committee_named_as_proposer_in_a_letter_to_the_main_handling_body() -> None:
+    meta = one(
+        "柘江区卫生健康局\n对区政协二届三次会议第2-3-041号提案的会办意见\n\n柘卫函(2024)12号\n\n区民政局：\n\n"
+        "九三学社柘江区委员会在区政协二届三次会议期间提出的《关于X的提案》由贵局主办，我局会办。现将会办意见函告如下：\n\n"
+        "已研究。\n"
+    )
+    assert meta.proposers == ("九三学社柘江区委员会",) and cues(meta)["proposers"] == "acknowledgement"
+    assert (meta.proposal_no, meta.kind, meta.doc_no) == ("2-3-041", "政协提案", "柘卫函〔2024〕12号")
+    assert one("区民政局：\n区教育局提出的《关于X的提案》由贵局主办。\n").proposers == ()  # an office is no proposer

@@ -27,10 +27,11 @@ _SALUTATION = re.compile(
     rf"^(?:尊敬的)?(?P<names>{_NAME_LIST})(?:{_COUNT})?(?P<role>{_SALUTED})们?(?:[：:]|$)"
     rf"|^(?:尊敬的)?(?P<org>[{CJK}（）]{{2,30}})[：:]$"
 )
-_PROPOSED = re.compile(
-    rf"(?:^|[。，；、：（])(?P<names>{_NAME_LIST})(?:{_COUNT})?(?P<role>{_ROLE})"
-    rf"(?:[在于][^，。；]{{2,40}}?(?:期间|上))?[所]?(?:提出|提交|领衔提出|提)的?(?=[《第关])"
-)
+# …在某会议期间所提出的《…》 / …提交的第N号… : what follows whoever made the proposal.
+_PROPOSED_TAIL = r"(?:[在于][^，。；]{2,40}?(?:期间|上))?[所]?(?:提出|提交|领衔提出|提)的?(?=[《第关])"
+_PROPOSED = re.compile(rf"(?:^|[。，；、：（])(?P<names>{_NAME_LIST})(?:{_COUNT})?(?P<role>{_ROLE}){_PROPOSED_TAIL}")
+# A body named as the proposer: 民革某区委员会提出的《…》 (a collective proposal; is_collective decides).
+_PROPOSED_BY_BODY = re.compile(rf"(?:^|[。，；、：（])(?P<org>[{CJK}（）]{{2,30}}?){_PROPOSED_TAIL}")
 # A name ends before the next label even with no space between (领衔委员：庞志坚附议委员：…).
 _LIST = re.compile(rf"(?P<which>领衔|附议)(?:{_ROLE}|人)?[：:]\s*(?P<names>{_NAME_LIST})(?=附议|[^{CJK}]|$)")
 _MEETING_SAID = re.compile(r"在(?P<meeting>[^，。；《》]{2,40}会议)(?:期间|上)?(?:所)?(?:提出|提交)")
@@ -154,6 +155,11 @@ def proposed_by(text: str) -> tuple[tuple[str, ...], str]:
         if names:
             return names, m.group("role")
     return (), ""
+
+
+def collective_proposer(text: str) -> str:
+    """The body that made a collective proposal named in a sentence: `民革某区委员会提出的《…》` → 民革某区委员会."""
+    return next((m.group("org") for m in _PROPOSED_BY_BODY.finditer(text) if is_collective(m.group("org"))), "")
 
 
 def lead_and_seconders(text: str) -> tuple[str, ...]:

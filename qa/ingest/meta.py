@@ -109,7 +109,10 @@ def extract_meta(
     # A 领衔/附议 list names every proposer, in the sentence or on header lines above the salutation.
     listed = cue.lead_and_seconders(" ".join([*preamble, *opening]))
     listed_at = "preamble" if cue.lead_and_seconders(" ".join(preamble)) else "acknowledgement"
+    # A collective proposal's body is addressed (民进某市委员会：) or named as proposer in the sentence (when the
+    # letter goes to the main handling body instead); a person named there comes first.
     collective = (org,) if org and cue.is_collective(org) and not ack_names else ()
+    said_body = "" if ack_names else cue.collective_proposer(ack)
     choose(
         "proposers",
         (listed, listed_at),
@@ -118,6 +121,7 @@ def extract_meta(
         (cue.proposed_by(re.sub(r"^.*?(?:关于对|关于|对)", "，", hd.text, count=1))[0], head),
         (cue.split_names(info.get("proposers", "")), "info_table"),
         (collective, "salutation"),
+        ((said_body,) if said_body else (), "acknowledgement"),
     )
     closing = m[max(start, len(m) - _CLOSING_LINES) :]
     signed_by, signed_on = cue.signature(closing)
