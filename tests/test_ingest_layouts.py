@@ -1,0 +1,136 @@
+"""More metadata layouts: page headers and breaks, header blocks, several signing bodies, sub-headings shaped like
+reply headings, numbers in Chinese numerals, 答复类型, partly masked names, 领衔/附议 lists, collective proposers.
+
+Places, names, numbers and phones below are invented (see test_ingest_metadata.py for the main layouts).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.ingest.clean import clean_text
+from qa.ingest.cues import doc_number
+from qa.ingest.normalize import cn_number
+from qa.ingest.structure import parse_documents
+from qa.records import DocMeta, Document
+
+
+def parse(text: str, name: str = "reply.txt") -> list[Document]:
+    return parse_documents(clean_text(text), name)
+
+
+def one(text: str, name: str = "reply.txt") -> DocMeta:
+    (doc,) = parse(text, name)
+    return doc.meta
+
+
+def cues(meta: DocMeta) -> dict[str, str]:
+    return dict(meta.cues)
+
+
+def test_running_page_header_repeating_the_heading_is_not_a_new_reply() -> None:
+    heading = "关于县政协十届二次会议第5号提案的答复"
+    (doc,) = parse(
+        f"{heading}\n王五委员：\n您提出的提案收悉，现答复如下：\n一、现状。已建成站点7个。\n{heading}\n二、下一步。再建3个。\n"
+    )
+    assert doc.meta.proposal_no == "5" and "再建3个" in doc.text
+
+
+def test_header_block_with_signer_and_pdf_page_break() -> None:
+    meta = one(
+        "松原县卫生健康局\n\n松卫提复〔2023〕5号　　　签发人：王大海\n\n"
+        "关于县政协十一届二次会议第38号提案的答复\n\n"
+        "刘洋委员：\n\n您提出的《关于加强县域医共体建设的提案》收悉。现答复如下：\n\n一、基本情况\n\n全县组建医共体2个，覆盖\n"
+        "\f\n- 2 -\n全部乡镇卫生院。\n\n松原县卫生健康局\n\n2023年6月15日\n\n（联系人：钱多多，电话：0431-6612345）\n"
+    )
+    assert meta.agency == "松原县卫生健康局" and dict(meta.cues)["agency"] == "header"
+    assert meta.doc_no == "松卫提复〔2023〕5号" and meta.date == "2023-06-15"
+    assert meta.contacts == (("签发人", "王大海", ""), ("联系人", "钱多多", "0431-6612345"))
+
+
+def test_a_block_signed_by_two_bodies_names_the_first() -> None:
+    meta = one(
+        "关于市政协九届二次会议第88号提案的答复\n民进平阳市委员会：\n你们提出的《关于加强校园健康教育的提案》收悉。"
+        "经商市教育局，现答复如下：\n健康教育纳入课程。\n平阳市卫生健康委员会\n平阳市教育局\n2023年7月1日\n"
+    )
+    assert meta.agency == "平阳市卫生健康委员会" and meta.date == "2023-07-01"
+    assert meta.proposers == ("民进平阳市委员会",)
+
+
+def test_distribution_list_after_the_signature_names_other_bodies() -> None:
+    meta = one(
+        "关于县政协一届一次会议第2号提案的答复\n甲乙委员：\n您提出的《关于X的提案》收悉。\n已落实。\n"
+        "北湖县卫生健康局\n2022年5月6日\n抄送：\n县政协提案委\n县人民政府督查室\n"
+    )
+    assert meta.agency == "北湖县卫生健康局" and meta.date == "2022-05-06"
+
+
+def test_a_sub_heading_shaped_like_a_reply_heading_does_not_split_the_reply() -> None:
+    (doc,) = parse(
+        "关于县政协一届一次会议第2号提案的答复\n甲乙委员：\n您提出的《关于X的提案》收悉，现就三条建议答复如下：\n"
+        "关于第一条建议的答复\n已落实。\n关于第二条建议的答复\n正在推进。\n北湖县卫生健康局\n2022年5月6日\n"
+    )
+    assert doc.meta.proposal_no == "2" and "正在推进" in doc.text and doc.meta.date == "2022-05-06"
+
+
+def test_a_sub_heading_in_a_letter_without_heading_is_not_its_heading() -> None:
+    meta = one("甲乙委员：\n您提出的《关于X的提案》收悉，现答复如下：\n关于第一条建议的答复\n已落实。\n")
+    assert meta.heading == "" and meta.kind == "政协提案" and dict(meta.cues)["kind"] == "salutation"
+
+
+def test_number_named_in_the_acknowledgement_sentence() -> None:
+    meta = one("甲乙委员：\n您在县政协二届一次会议上提出的第12号提案《关于X的提案》收悉，现答复如下：\n已落实。\n")
+    assert (meta.proposal_no, meta.meeting, meta.kind) == ("12", "县政协二届一次会议", "政协提案")
+    assert meta.title == "关于X的提案"
+
+
+def test_chinese_numeral_number_and_an_ending_inside_a_longer_one() -> None:
+    meta = one(
+        "柘江县卫生健康局关于县十五届人大三次会议\n第一百零五号建议办理情况的答复的报告\n\n柘卫报【2024】6号\n\n"
+        "龚**等2位代表：\n\n你们提出的《关于改善乡镇卫生院条件的建议》收悉，现将办理情况报告如下：\n\n已改造。\n"
+    )
+    assert (meta.proposal_no, meta.meeting, meta.kind) == ("105", "县十五届人大三次会议", "人大建议")
+    assert meta.doc_no == "柘卫报〔2024〕6号" and meta.agency == "柘江县卫生健康局"
+    assert cn_number("二十三") == 23 and cn_number("十二") == 12 and cn_number("一〇五") == 105
+
+
+def test_a_doc_number_never_starts_with_heading_text() -> None:
+    assert doc_number("第九号提案的答复的报告柘卫报〔2024〕6号") == "柘卫报〔2024〕6号"
+    assert doc_number("柘政复函〔2024〕7号") == "柘政复函〔2024〕7号"  # a code ending like a reply keeps it
+    unknown_heading = "柘江县卫生健康局关于一个本表还不认识的标题的另一种写法"  # long enough to look cut off
+    assert clean_text(f"{unknown_heading}\n柘卫函〔2024〕6号").split("\n") == [unknown_heading, "柘卫函〔2024〕6号"]
+
+
+def test_reply_class_under_the_label_reply_type() -> None:
+    meta = one(
+        "关于市政协八届二次会议第９号提案的答复\n\n柘卫函〔２０２４〕３号\n\n答复类型：C类\n\n龚**委员\n\n"
+        "您提出的《关于X的提案》收悉，现答复如下：\n\n已研究。\n"
+    )
+    assert meta.reply_class == "C类" and meta.proposal_no == "9" and meta.proposers == ("龚**",)
+
+
+def test_a_list_that_masks_only_some_names_keeps_the_stars() -> None:
+    meta = one("龚**、柴明远委员:\n你们提出的《关于X的提案》收悉,现答复如下:\n已落实。\n")
+    assert meta.proposers == ("龚**", "柴明远")
+    assert one("柴明远、龚**委员：\n你们提出的《关于X的提案》收悉。\n").proposers == ("柴明远", "龚**")
+    assert clean_text("一是**加强**筛查。") == "一是加强筛查。"  # markdown bold is still dropped
+
+
+@pytest.mark.parametrize("between", ["　", "", "\n"])
+def test_a_lead_and_seconders_list_above_the_salutation_names_everyone(between: str) -> None:
+    meta = one(
+        f"关于市政协八届二次会议第9号提案的答复\n\n领衔委员：庞**{between}附议委员：蒲秀云、冼宏\n\n"
+        "庞**委员：\n\n您领衔提出的《关于X的提案》收悉，现答复如下：\n\n已研究。\n"
+    )
+    assert meta.proposers == ("庞**", "蒲秀云", "冼宏")
+
+
+def test_a_party_committee_named_as_proposer_in_a_letter_to_the_main_handling_body() -> None:
+    meta = one(
+        "柘江区卫生健康局\n对区政协二届三次会议第2-3-041号提案的会办意见\n\n柘卫函(2024)12号\n\n区民政局：\n\n"
+        "九三学社柘江区委员会在区政协二届三次会议期间提出的《关于X的提案》由贵局主办，我局会办。现将会办意见函告如下：\n\n"
+        "已研究。\n"
+    )
+    assert meta.proposers == ("九三学社柘江区委员会",) and cues(meta)["proposers"] == "acknowledgement"
+    assert (meta.proposal_no, meta.kind, meta.doc_no) == ("2-3-041", "政协提案", "柘卫函〔2024〕12号")
+    assert one("区民政局：\n区教育局提出的《关于X的提案》由贵局主办。\n").proposers == ()  # an office is no proposer
