@@ -116,3 +116,14 @@ def test_a_figure_about_the_topic_but_not_the_asked_qualifier_is_a_near_miss() -
     # a sentence that states it answers; a qualifier the document never uses rules nothing out
     assert unstated_qualifier(asked, "按每名婴幼儿每月200元给予运营补贴，补贴机构45家。", "", reply, corpus) == ""
     assert unstated_qualifier("线上签约的机构有多少家？", "全县共有托育机构3家。", "", reply, corpus) == ""
+
+
+def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
+    from qa.answer.gate import _part_question
+
+    asked = "咸宁市组建了几个县域医共体？江汉区医联体里有几家社区卫生服务中心？"
+    assert "江汉区" not in _part_question(asked, "咸宁市组建了几个县域医共体")
+    assert "咸宁市" in _part_question(asked, "咸宁市组建了几个县域医共体")
+    assert _part_question("江夏区有几家？建了几年？", "建了几年") == "江夏区有几家？建了几年？"
+    assert asked_quantity("江汉区“1+1+12”医联体里有几家社区卫生服务中心？").figures == ()
+    assert asked_quantity("除了这12家，还有几家？").figures == ("12",)

@@ -19,7 +19,7 @@ from qa.answer.similar import Similarity
 from qa.answer.subject import subject_check, unstated_qualifier
 from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason
 from qa.records import Chunk, Hit
-from qa.text import normalize
+from qa.text import PLACE_RE, normalize
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,15 @@ def frame_mismatch(question: str, sentence: str) -> str:
 
 
 def _part_question(question: str, part: str) -> str:
-    """The question as one part asks it: the years only the other parts name are left out (…2019年是多少，规划
-    2025年要到多少: the first part's figure need not belong to 2025)."""
+    """The question as one part asks it: the years and places only the other parts name are left out (…2019年是
+    多少，规划2025年要到多少: the first part's figure need not belong to 2025; 咸宁市…几个？江汉区…几家？: the
+    first part is not about 江汉区)."""
     own = set(re.findall(r"(?:19|20)\d{2}(?=\s*年)", part))
-    return re.sub(r"(?:19|20)\d{2}\s*年", lambda m: m.group(0) if m.group(0)[:4] in own else "", question)
+    question = re.sub(r"(?:19|20)\d{2}\s*年", lambda m: m.group(0) if m.group(0)[:4] in own else "", question)
+    places = PLACE_RE.findall(part)
+    if not places:  # a part without a place of its own asks about the question's place
+        return question
+    return PLACE_RE.sub(lambda m: m.group(0) if m.group(0) in places else "", question)
 
 
 def _gate(

@@ -81,7 +81,9 @@ def asked_quantity(question: str) -> Quantity:
             nouns.pop()  # 托位数的规划目标: 目标 says only that a target is asked
         if nouns and len("".join(nouns)) >= 2:
             phrase = "".join(nouns)
-    figures = tuple(dict.fromkeys(f for f in _FIGURE_RE.findall(q) if not re.fullmatch(r"(?:19|20)\d{2}", f)))
+    # a figure inside quotes is part of a name (“1+1+12”医联体, “323”攻坚行动), not a figure the question gives
+    unquoted = re.sub(r"“[^”]*”|\"[^\"]*\"", "", q)
+    figures = tuple(dict.fromkeys(f for f in _FIGURE_RE.findall(unquoted) if not re.fullmatch(r"(?:19|20)\d{2}", f)))
     return Quantity(phrase, bool(_TOTAL_Q_RE.search(q)), figures)
 
 
