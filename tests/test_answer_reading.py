@@ -127,3 +127,16 @@ def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name()
     assert _part_question("江夏区有几家？建了几年？", "建了几年") == "江夏区有几家？建了几年？"
     assert asked_quantity("江汉区“1+1+12”医联体里有几家社区卫生服务中心？").figures == ()
     assert asked_quantity("除了这12家，还有几家？").figures == ("12",)
+
+
+def test_a_metadata_answer_cites_the_passage_that_prints_the_value() -> None:
+    meta = DocMeta(
+        agency="江夏区卫生健康局",
+        heading="关于推进中医药文化进校园的提案的答复",
+        proposers=("严西",),
+        contacts=(("主管领导", "吴伟", "87956021"),),
+    )
+    head = Chunk("h", "jx.txt", (meta.heading,), "严西委员：\n您提出的提案收悉。", meta, 0)
+    tail = Chunk("t", "jx.txt", (meta.heading,), "主管领导姓名 吴伟 联系电话87956021", meta, 3)
+    answer = metadata_answer("那份提案是谁提的，主管领导是谁？", ("proposers", "contacts"), [head, tail])
+    assert "严西委员提出[1]" in answer and "吴伟，联系电话87956021[2]" in answer

@@ -189,8 +189,30 @@ def metadata_answer(question: str, fields: Sequence[str], sources: Sequence[Chun
     answers = []
     for n in chosen:
         texts = [c.text for c in sources if c.doc_id == sources[n - 1].doc_id]
-        answers += [meta_answer(f, question, sources[n - 1], n, texts) for f in fields]
+        for field_name in fields:
+            k = _printing_source(field_name, n, sources)
+            answers.append(meta_answer(field_name, question, sources[k - 1], k, texts))
     return "".join(answers)
+
+
+def _printing_source(field_name: str, n: int, sources: Sequence[Chunk]) -> int:
+    """The source (1-based) to cite for a field of source n's document: a passage of that document that prints
+    the field's value (the contact block for 经办人, the salutation for the proposers), else source n itself."""
+    meta = sources[n - 1].meta
+    values = {
+        "contacts": [person for _role, person, _phone in meta.contacts],
+        "proposers": list(meta.proposers),
+        "doc_no": [meta.doc_no],
+        "reply_class": [meta.reply_class],
+    }.get(field_name, [])
+    values = [normalize(v) for v in values if v]
+    if not values:
+        return n
+    same_document = [k for k, c in enumerate(sources, 1) if c.doc_id == sources[n - 1].doc_id]
+    for k in sorted(same_document, key=lambda k: k != n):  # source n first when it prints the value too
+        if any(v in normalize(sources[k - 1].text) for v in values):
+            return k
+    return n
 
 
 # Two documents described and joined: …那份答复和…那份答复 / …的回复与…的建议.
