@@ -140,3 +140,10 @@ def test_a_metadata_answer_cites_the_passage_that_prints_the_value() -> None:
     tail = Chunk("t", "jx.txt", (meta.heading,), "主管领导姓名 吴伟 联系电话87956021", meta, 3)
     answer = metadata_answer("那份提案是谁提的，主管领导是谁？", ("proposers", "contacts"), [head, tail])
     assert "严西委员提出[1]" in answer and "吴伟，联系电话87956021[2]" in answer
+
+
+def test_a_reply_s_own_this_year_is_its_year_when_figures_are_checked_against_the_question() -> None:
+    assert absolute_years("今年1至6月累计开展远程心电诊断21023人次", "2024", this_year=True).startswith("2024年1至6月")
+    sentence = absolute_years("今年1至6月累计开展远程心电诊断21023人次", "2024", this_year=True)
+    assert year_conflict("2024年上半年开展了多少人次远程心电诊断？", sentence) == ""
+    assert year_conflict("2023年开展了多少人次远程心电诊断？", sentence) == "2023"

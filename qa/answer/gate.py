@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from qa.answer.compose import table_row
 from qa.answer.metadata import meta_source, metadata_answer
-from qa.answer.question import asks_field, classify, counted_noun, sub_questions, time_frame
+from qa.answer.question import absolute_years, asks_field, classify, counted_noun, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.select import Candidate, best_candidate, rank_sentences, sentence_frame, states_count
 from qa.answer.similar import Similarity
@@ -200,15 +200,17 @@ def _gate(
     # A table row states the years of its filled columns only: 报告及时率 with 2019 blank gives no 2019 figure.
     held_text = sources[best.n - 1].text
     row = table_row(held_text, best.start, best.end)
+    # the reply's 今年 / 去年 are years counted from its own date: 今年1至6月 in a reply of 2024 states 2024
+    year = sources[best.n - 1].meta.year
     reason = refusal_reason(
         question,
         evidence=evidence,
-        sentence=row or best.text,
+        sentence=absolute_years(row or best.text, year, this_year=True),
         coverage=coverage,
         topic_coverage=topic,
         figure=intent.kind in ("number", "date", "person") and not intent.cross_doc,
         policy=policy,
-        local_evidence=evidence_text([sources[best.n - 1]]),
+        local_evidence=absolute_years(evidence_text([sources[best.n - 1]]), year, this_year=True),
     )
     if reason:
         return refuse(reason)

@@ -140,11 +140,13 @@ _RELATIVE_YEARS = {word: int(offset) for word, offset in read_table("relative_ye
 _RELATIVE_YEAR_RE = re.compile("|".join(map(re.escape, _RELATIVE_YEARS)))
 
 
-def absolute_years(question: str, year: str) -> str:
-    """The question with 去年 / 明年 … as years counted from a document's year (去年 + 2024 → 2023年)."""
+def absolute_years(text: str, year: str, *, this_year: bool = False) -> str:
+    """The text with 去年 / 明年 … as years counted from a document's year (去年 + 2024 → 2023年); with this_year
+    (a document's own sentence) 今年 too, since the document counts it from its own date."""
     if not re.fullmatch(r"(?:19|20)\d{2}", year):
-        return question
-    return _RELATIVE_YEAR_RE.sub(lambda m: f"{int(year) + _RELATIVE_YEARS[m.group(0)]}年", question)
+        return text
+    text = _RELATIVE_YEAR_RE.sub(lambda m: f"{int(year) + _RELATIVE_YEARS[m.group(0)]}年", text)
+    return text.replace("今年", f"{year}年") if this_year else text
 
 
 def time_frame(question: str) -> str:
