@@ -147,3 +147,28 @@ def test_a_reply_s_own_this_year_is_its_year_when_figures_are_checked_against_th
     sentence = absolute_years("今年1至6月累计开展远程心电诊断21023人次", "2024", this_year=True)
     assert year_conflict("2024年上半年开展了多少人次远程心电诊断？", sentence) == ""
     assert year_conflict("2023年开展了多少人次远程心电诊断？", sentence) == "2023"
+
+
+def test_what_a_figure_question_asks_for_a_named_sum_a_figure_per_unit_or_a_rate() -> None:
+    from qa.answer.subject import figure_fits
+
+    subsidy = asked_quantity("民办托育园每年能拿多少运营补贴？")
+    assert subsidy.phrase == "运营补贴" and classify("民办托育园每年能拿多少运营补贴？").unit == "元"
+    assert not figure_fits("给予增设托育班的幼儿园每个托位一次性建设资金2000元。", subsidy, ["2000"], unit=True)
+    per_unit = asked_quantity("每个乡镇卫生院一年产生多少医疗废物？")
+    assert per_unit.per_unit and not asked_quantity("每年能拿多少补贴？").per_unit
+    assert not figure_fits("全县医疗卫生机构产生医疗废物约412吨。", per_unit, ["412"])
+    assert figure_fits("平均每个乡镇卫生院产生医疗废物约6吨。", per_unit, ["6"])
+    rate = asked_quantity("检查检验结果的互认率现在是多少？")
+    assert rate.rate
+    assert not figure_fits("检验互认项目81项，互认人次5819。", rate, ["81", "5819"])
+    assert figure_fits("检验结果互认率达到92.5%。", rate, ["92.5"])
+    assert figure_fits("高血压患者规范管理率（%）\t70.27\t75", asked_quantity("规范管理率是多少？"), ["70.27"])
+
+
+def test_a_qualifier_the_answering_reply_never_uses_is_a_near_miss_when_few_documents_use_it() -> None:
+    from qa.answer.subject import unstated_qualifier
+
+    nurses = "全县注册护士1862人，每千人口注册护士数2.68人。"
+    corpus = {"wt.txt": nurses, "other.txt": "全市民营医院23家。", **{f"d{i}.txt": f"第{i}份答复。" for i in range(30)}}
+    assert unstated_qualifier("苇塘县民营医院的注册护士有多少人？", nurses, "", nurses, corpus) == "民营"

@@ -28,6 +28,12 @@ from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize, to_simplified
 _ASK_FILLERS = word_set("ask_fillers")
 # A question that asks for a total: the answer is a sum, not a rate per bed-day or per person.
 _TOTAL_Q_RE = re.compile(r"一共|总共|总计|合计|累计|总额|总数|总共|共计|总投资|总量")
+# A rate as replies state it: 42.6%, 2.88‰, a table column （%）, 31.7/10万, 医护比1:1.14, 百分之九十.
+_RATE_FIGURE_RE = re.compile(
+    r"\d\s*[%‰％]|[（(]\s*[%‰％]\s*[）)]|\d\s*/\s*(?:10)?万|\d\s*[:：]\s*\d|百分之|[一二三四五六七八九]成"
+)
+# per entity, not per time: 每年能拿多少 is answered by a year's sum as well as by 每月200元
+_PER_UNIT_Q_RE = re.compile(r"每(?:个|家|所|名|位|人|户|床|次|例)|平均每|人均|户均|床均|单个")
 _RATE_RE = re.compile(r"每(?:人|床日|床|日|天|月|年|次|例|户|名|个|家|所|平方米|人次)[\u4e00-\u9fa5]{0,4}\d")
 # A year inside a document number: 〔2022〕, [2022], （2022）.
 _FIGURE_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -43,6 +49,8 @@ class Quantity:
     phrase: str = ""
     total: bool = False
     figures: tuple[str, ...] = ()  # the figures the question itself states (12家 → "12"): never the answer
+    per_unit: bool = False  # 每个卫生院多少, 人均多少: a figure per unit, which a total does not give
+    rate: bool = False  # 互认率是多少: a rate, which a count does not give
 
 
 def asked_quantity(question: str) -> Quantity:
@@ -58,6 +66,10 @@ def asked_quantity(question: str) -> Quantity:
             continue
         after = pairs[i + 1] if i + 1 < len(pairs) else ("", "x")
         if (after[1] in ("q", "m") or after[0][:1] in UNITS) and after[0] != "钱":  # 多少个站点, 多少人: counted
+            continue
+        named = _noun_after(pairs, i + 1)
+        if named:  # 给多少经费, 能拿多少运营补贴: the noun after 多少 names the quantity itself
+            phrase = named
             continue
         j = i - 1
         # 吸烟率(目前)(是)多少: asking words and the time asked about stand between a quantity and 多少
@@ -84,7 +96,19 @@ def asked_quantity(question: str) -> Quantity:
     # a figure inside quotes is part of a name (“1+1+12”医联体, “323”攻坚行动), not a figure the question gives
     unquoted = re.sub(r"“[^”]*”|\"[^\"]*\"", "", q)
     figures = tuple(dict.fromkeys(f for f in _FIGURE_RE.findall(unquoted) if not re.fullmatch(r"(?:19|20)\d{2}", f)))
-    return Quantity(phrase, bool(_TOTAL_Q_RE.search(q)), figures)
+    per_unit = bool(_PER_UNIT_Q_RE.search(q))
+    return Quantity(phrase, bool(_TOTAL_Q_RE.search(q)), figures, per_unit, phrase.endswith("率"))
+
+
+def _noun_after(pairs: Sequence[tuple[str, str]], start: int) -> str:
+    """The nouns right after 多少 that name a quantity (多少经费, 多少运营补贴), not a unit and not 钱; ""."""
+    nouns = []
+    for word, flag in pairs[start:]:
+        if not (flag.startswith(NOUN_FLAGS) or (flag == "vn" and not nouns)) or word in QUESTION_WORDS:
+            break
+        nouns.append(word)
+    phrase = "".join(nouns)
+    return "" if len(phrase) < 2 or phrase in QUANTITY_STOP or phrase in GENERIC else phrase
 
 
 def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] = (), *, unit: bool = False) -> bool:
@@ -104,6 +128,10 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
         return False
     if quantity.total and _RATE_RE.search(text) and not re.search(r"共|累计|合计|总", text):
         return False  # 每床日260元 is a rate; a total was asked
+    if quantity.rate and not _RATE_FIGURE_RE.search(text):
+        return False  # 互认率 asks a rate: 互认人次5819 counts, it states no rate
+    if quantity.per_unit and not re.search(r"每|平均|人均|户均|均为|/(?:人|户|床|次|年|月)", text):
+        return False  # 全县约412吨 is a total; a figure per 卫生院 was asked
     figures = [f for f in unit_figures if f not in quantity.figures]
     return bool(figures)  # a year alone (2023年下半年完成…) states no figure
 
@@ -220,11 +248,12 @@ _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verb
 
 
 def unstated_qualifier(question: str, sentence: str, context: str, document: str, doc_texts: Mapping[str, str]) -> str:
-    """A word of the question that narrows what it counts (运营补贴 in 运营补贴发给了多少家机构) which the answering
-    document uses but the sentence holding the figure, and its section path and title, do not: that figure
-    counts something else (备案托育机构213家), so the question is a near miss. "" when there is none.
+    """A word of the question that narrows what it counts (运营补贴 in 运营补贴发给了多少家机构) which the sentence
+    holding the figure, its section path and title do not state, while a few other documents use it: the answering
+    document speaks of it elsewhere, so that figure counts something else (备案托育机构213家), or, for a word very few
+    documents use, it never speaks of it (民营 where it counts every hospital). "" when there is none.
 
-    Only words few documents use count; words no document uses (colloquial) can rule nothing out.
+    Words no document uses (colloquial) can rule nothing out; words many use (三级) say too little.
     """
     from qa.index.tokenize import pos_tokenizer
 
@@ -242,6 +271,10 @@ def unstated_qualifier(question: str, sentence: str, context: str, document: str
     whole = normalize(document)
     for term in terms:
         df = _document_frequency(term, key)
-        if 0 < df <= QUALIFIER_SHARE * n_docs and present(term, whole) and not _present_or_abbreviated(term, held):
+        if not df or df > QUALIFIER_SHARE * n_docs or _present_or_abbreviated(term, held):
+            continue
+        # the reply speaks of it, but not of this figure; or (a word very few documents use) it never speaks of it,
+        # as when 民营 is asked and the reply counts every hospital
+        if present(term, whole) or df <= max(1, min(3, SPECIFIC_SHARE * n_docs)):
             return term
     return ""
