@@ -172,3 +172,20 @@ def test_a_qualifier_the_answering_reply_never_uses_is_a_near_miss_when_few_docu
     nurses = "全县注册护士1862人，每千人口注册护士数2.68人。"
     corpus = {"wt.txt": nurses, "other.txt": "全市民营医院23家。", **{f"d{i}.txt": f"第{i}份答复。" for i in range(30)}}
     assert unstated_qualifier("苇塘县民营医院的注册护士有多少人？", nurses, "", nurses, corpus) == "民营"
+
+
+def test_a_date_answers_for_its_event_not_for_another_of_the_same_project() -> None:
+    from qa.answer.select import rank_sentences
+
+    project = Chunk(
+        "sp",
+        "sp.txt",
+        ("江夏区答复",),
+        "山坡中心医院项目于2023年9月6日正式开工建设，已完成主体结构封顶。"
+        "2024年年底将完成外立面装修，为2025年9月6日如期竣工筑牢基础。",
+        DocMeta(agency="江夏区卫生健康局", heading="江夏区答复", source="sp.txt"),
+        0,
+    )
+    question = "山坡中心卫生院项目计划哪天竣工？"
+    typed_sentences = [c.text for c in rank_sentences(question, [project], classify(question)) if c.typed]
+    assert typed_sentences == ["2024年年底将完成外立面装修，为2025年9月6日如期竣工筑牢基础。"]

