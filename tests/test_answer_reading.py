@@ -189,3 +189,12 @@ def test_a_date_answers_for_its_event_not_for_another_of_the_same_project() -> N
     question = "山坡中心卫生院项目计划哪天竣工？"
     typed_sentences = [c.text for c in rank_sentences(question, [project], classify(question)) if c.typed]
     assert typed_sentences == ["2024年年底将完成外立面装修，为2025年9月6日如期竣工筑牢基础。"]
+
+
+def test_a_document_number_is_given_as_the_reply_prints_it_unless_it_would_read_as_a_citation() -> None:
+    from qa.answer.metadata import printed_doc_no
+
+    assert printed_doc_no("葭卫报〔2025〕9号", ["关于第二十三号建议的报告\n葭卫报【2025】9号"]) == "葭卫报【2025】9号"
+    assert printed_doc_no("蕙卫函〔2025〕82号", ["蕙卫函〔２０２５〕８２号"]) == "蕙卫函〔２０２５〕８２号"
+    assert printed_doc_no("蓼卫〔2024〕15号", ["蓼卫[2024]15号"]) == "蓼卫〔2024〕15号"  # [2024] looks like [n]
+    assert printed_doc_no("珂卫函〔2024〕33号", ["正文未印文号。"]) == "珂卫函〔2024〕33号"

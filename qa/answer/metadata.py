@@ -50,7 +50,7 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Seq
     name = meta.display_title if (meta.heading or meta.title) else "该答复"  # not a file name
     q = normalize(question)
     if field_name == "doc_no" and meta.doc_no:
-        return f"{name}的文号为{meta.doc_no}[{n}]。"
+        return f"{name}的文号为{printed_doc_no(meta.doc_no, texts)}[{n}]。"
     if field_name == "proposal_no" and meta.proposal_no:
         kind = "建议" if _role_of(meta) == "代表" else "提案"
         return f"该{kind}为第{meta.proposal_no}号{kind}（{name}）[{n}]。"
@@ -89,6 +89,25 @@ _PRINTED_DATE_RE = re.compile(
     r"(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*[年.\-/]\s*[\d一二三四五六七八九十]{1,3}\s*[月.\-/]"
     r"\s*[\d一二三四五六七八九十]{1,3}\s*日?"
 )
+
+
+# A 文号 as replies print it: 葭卫报【2025】9号, 蕙卫函〔２０２５〕８２号, 珂卫函(2024)33号.
+_PRINTED_DOC_NO_RE = re.compile(
+    r"[\u4e00-\u9fff]{1,10}\s*[〔\[［（(【]\s*[\d０-９]{4}\s*[〕\]］）)】]\s*第?\s*[\d０-９]+\s*[号號]"
+)
+_BRACKETS = str.maketrans("[［（(【]］）)】", "〔〔〔〔〔〕〕〕〕〕")
+
+
+def printed_doc_no(doc_no: str, texts: Sequence[str]) -> str:
+    """A 文号 as the document prints it (its brackets and digits), found in its passages; as stored otherwise."""
+    wanted = normalize(doc_no).translate(_BRACKETS)
+    for text in texts:
+        for m in _PRINTED_DOC_NO_RE.finditer(text):
+            if normalize(m.group(0)).translate(_BRACKETS).endswith(wanted):
+                printed = re.sub(r"\s+", "", m.group(0))[-len(re.sub(r"\s+", "", doc_no)) :]
+                # [2024] would read as a citation marker in the answer: that form keeps 〔〕
+                return doc_no if "[" in printed else printed
+    return doc_no
 
 
 def printed_date(date: str, texts: Sequence[str]) -> str:
