@@ -198,3 +198,29 @@ def test_a_document_number_is_given_as_the_reply_prints_it_unless_it_would_read_
     assert printed_doc_no("蕙卫函〔2025〕82号", ["蕙卫函〔２０２５〕８２号"]) == "蕙卫函〔２０２５〕８２号"
     assert printed_doc_no("蓼卫〔2024〕15号", ["蓼卫[2024]15号"]) == "蓼卫〔2024〕15号"  # [2024] looks like [n]
     assert printed_doc_no("珂卫函〔2024〕33号", ["正文未印文号。"]) == "珂卫函〔2024〕33号"
+
+
+COPD = Chunk(
+    "nm1",
+    "nm.txt",
+    ("楠山市答复", "一、工作开展情况"),
+    "一、工作开展情况\n（一）纳入民生项目\n2023年起将慢阻肺筛查纳入市级民生项目，累计投入1260万元。\n"
+    "（二）开展分级筛查\n2024年完成问卷初筛21.6万人。\n（三）提升基层能力\n2024年培训基层医务人员1140人次。",
+    DocMeta(agency="楠山市卫生健康委员会", heading="楠山市答复", source="nm.txt"),
+    0,
+)
+COPD_PLAN = Chunk(
+    "nm2",
+    "nm.txt",
+    ("楠山市答复", "二、下一步工作"),
+    "二、下一步工作\n一是扩大筛查面\n到2025年底，全市慢阻肺筛查覆盖率达到30%。",
+    COPD.meta,
+    1,
+)
+
+
+def test_a_list_is_the_reply_s_titled_items_with_what_each_did_and_not_its_plan_when_asked_what_was_done() -> None:
+    assert classify("楠山市慢阻肺防治这几年已经做了哪些工作？").kind == "list"  # 这几年 says when, it asks no count
+    answer = compose("楠山市慢阻肺防治这几年已经做了哪些工作？", [COPD_PLAN, COPD])
+    assert "纳入民生项目：2023年起" in answer and "开展分级筛查：" in answer and "提升基层能力：" in answer
+    assert "扩大筛查面" not in answer and "工作开展情况" not in answer

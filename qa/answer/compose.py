@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from qa.answer.lexicon import figure_pattern, present, unit_alternatives
 from qa.answer.metadata import metadata_answer, place_of
-from qa.answer.question import Intent, classify, is_entity, joined_places, question_terms, sub_questions
-from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
+from qa.answer.question import Intent, classify, is_entity, joined_places, question_terms, sub_questions, time_frame
+from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences, sentence_frame
 from qa.answer.similar import Similarity
 from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, question_entities
 from qa.records import Chunk
@@ -29,6 +29,9 @@ def _similar(a: str, b: str) -> bool:
 def _trim(text: str) -> str:
     """A sentence as an answer clause: no trailing punctuation, no leading enumerator such as 一是 / （二）."""
     text = text.strip().rstrip("。；;，,：:")
+    # an item's title on its own line, then what was done: 扩大筛查面：到2025年底…
+    text = re.sub(r"(?<=[^。；;：:，,！？!?])\s*\n\s*", "：", text)
+    text = re.sub(r"\s*\n\s*", "", text)
     return re.sub(r"^(?:[（(]?[一二三四五六七八九十\d]+[）)、.．]|[一二三四五六七八九十]+是)\s*", "", text)
 
 
@@ -73,6 +76,11 @@ def render(
     """
     text = sources[c.n - 1].text
     start, end = c.start, c.end
+    # an item told with its title line (推进医保打包付费\n按照…): the title stays whole, only what follows is trimmed
+    title = ""
+    newline = text.find("\n", start, min(end, start + ITEM_TITLE + 2))
+    if newline > 0 and end - start > MAX_QUOTE_CHARS:
+        title, start = _trim(text[c.start : newline]), newline + 1
     if end - start > MAX_QUOTE_CHARS:
         primary: list[str] = []
         if intent.kind == "number" and intent.unit and intent.unit != "%":
@@ -81,6 +89,8 @@ def render(
             text, start, end, [normalize(f) for f in terms], primary=[normalize(p) for p in primary]
         )
     clause = table_row(text, start, end) or _trim(text[start:end])
+    if title:
+        clause = f"{title}：{clause}"
     if intent.cross_doc:
         # Each place is named once, before its first sentence: 江夏区：…[1]。…[2]。咸宁市：…[3]。
         place = place_of(sources[c.n - 1].meta)
@@ -106,6 +116,21 @@ def _with_body(c: Candidate, sources: Sequence[Chunk]) -> Candidate:
     if following is None:
         return c
     return dataclasses.replace(c, end=following[1], text=text[c.start : following[1]])
+
+
+def _planned(chunk: Chunk) -> bool:
+    """A passage of the reply's plan: under a plan heading (二、下一步工作, 三、今后打算). The sentence alone says
+    too little: 将…纳入 reports what was done as often as what will be."""
+    return bool(chunk.breadcrumb) and sentence_frame(chunk.breadcrumb[-1]) == "plan"
+
+
+def _titles_an_item(c: Candidate, chunk: Chunk) -> bool:
+    """An enumerated title on its own line (（一）开展分级筛查) whose next sentence says what was done: an item of
+    the list, told with that sentence. Not the section heading the passage sits under (一、工作开展情况)."""
+    if any(normalize(c.text) == normalize(h) for h in chunk.breadcrumb):
+        return False
+    following = next(((s, e) for s, e in split_sentences(chunk.text) if s >= c.end), None)
+    return following is not None and not is_heading(chunk.text[following[0] : following[1]])
 
 
 def _of_places(chunk: Chunk, places: Sequence[str]) -> bool:
@@ -144,13 +169,24 @@ def _pick(
     ratio = 0.6 if intent.kind == "list" else 0.8
     places = [e for e in question_entities(question) if e[-1] in "区县市"]
     top_doc = sources[top.n - 1].doc_id
-    items = [c for c in ranked if c.enumerated and not is_heading(c.text) and sources[c.n - 1].doc_id == top_doc]
+    items = [
+        c
+        for c in ranked
+        if c.enumerated
+        and sources[c.n - 1].doc_id == top_doc
+        and (not is_heading(c.text) or _titles_an_item(c, sources[c.n - 1]))
+    ]
     if intent.kind == "list" and len(items) >= 3:
         # The reply enumerates its measures (（一）…（二）…): the list is those items, the leading one first.
         listed = [_with_body(c, sources) for c in items if not c.problem]
+        now = time_frame(question) == "now"
+        if now:  # 已经做了哪些: the plan's items (二、下一步工作 / 到2025年底…) are not what was done
+            listed = [c for c in listed if not _planned(sources[c.n - 1])] or listed
         # the leading sentence may be an item's body (（一）整治环境。每月…): that item leads, and once
         holder = next((c for c in listed if c.n == top.n and c.start <= top.start and top.end <= c.end), None)
         lead = holder or _with_body(top, sources)
+        if now and not holder and _planned(sources[lead.n - 1]):
+            lead = listed[0]
         return [lead, *[c for c in listed if (c.n, c.start) != (lead.n, lead.start)]][:limit]
     for c in ranked:
         if len(picks) >= limit:
