@@ -224,3 +224,9 @@ def test_a_list_is_the_reply_s_titled_items_with_what_each_did_and_not_its_plan_
     answer = compose("楠山市慢阻肺防治这几年已经做了哪些工作？", [COPD_PLAN, COPD])
     assert "纳入民生项目：2023年起" in answer and "开展分级筛查：" in answer and "提升基层能力：" in answer
     assert "扩大筛查面" not in answer and "工作开展情况" not in answer
+
+
+def test_two_places_jieba_reads_as_one_word_are_two_places() -> None:
+    from qa.answer.verify import question_entities
+
+    assert question_entities("楠山市和棣江区从明年起，老人健康体检各打算增加什么检查？") == ["楠山市", "棣江区"]

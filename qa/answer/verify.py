@@ -201,7 +201,9 @@ def question_entities(question: str) -> list[str]:
     found: list[str] = [m.group(1) for m in _YEAR_RE.finditer(q)]
     for word, flag in pos_tokenizer().lcut(q):
         if flag == "ns" and len(word) >= 2 and word[-1] in "区县市省":
-            found.append(word)
+            # jieba may read two joined places as one (楠山市和棣江区): each is a place of its own
+            parts = re.split(r"(?<=[区县市省])(?:和|与|及|、|跟)", word)
+            found += [p for p in parts if len(p) >= 2 and p[-1] in "区县市省"]
     # A place the dictionary does not know (梧桐市, 青岚县) where questions name it: at the start.
     lead = _LEAD_PLACE_RE.match(q)
     if lead and lead.group(1)[:-1] not in _NOT_PLACES and not _NOT_PLACE_CHARS.search(lead.group(1)[:-1]):
