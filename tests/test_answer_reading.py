@@ -230,3 +230,9 @@ def test_two_places_jieba_reads_as_one_word_are_two_places() -> None:
     from qa.answer.verify import question_entities
 
     assert question_entities("楠山市和棣江区从明年起，老人健康体检各打算增加什么检查？") == ["楠山市", "棣江区"]
+
+
+def test_a_year_a_figure_is_compared_with_is_not_the_figure_s_year() -> None:
+    sentence = "2024年，其中3.35万人接受了免费健康体检，健康管理率为69.5%，比2023年提高3.1个百分点。"
+    assert year_conflict("2023年有多少老人做了免费健康体检？", sentence) == "2023"
+    assert year_conflict("2024年有多少老人做了免费健康体检？", sentence) == ""

@@ -265,11 +265,15 @@ def _halves(text: str) -> set[str]:
     return {name for name, pattern in _HALVES if pattern.search(text)}
 
 
+_COMPARED_YEAR_RE = re.compile(r"(?:比|较|同比|相比|与)\s*(?:19|20)\d{2}\s*年(?:同期|底|末)?")
+
+
 def year_conflict(question: str, sentence: str) -> str:
     """A year (or half year) the question asks about when the answering sentence states other ones instead,
     else ""."""
     q, s = normalize(question), normalize(sentence)
-    asked, stated = set(_YEAR_RE.findall(q)), set(_YEAR_RE.findall(s))
+    # 比2023年提高3.1个百分点: a year a figure is compared with is not the year the figure is for
+    asked, stated = set(_YEAR_RE.findall(q)), set(_YEAR_RE.findall(_COMPARED_YEAR_RE.sub("", s)))
     if asked and stated and not asked & stated:
         return "、".join(sorted(asked))
     asked_half, stated_half = _halves(q), _halves(s)
