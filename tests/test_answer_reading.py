@@ -236,3 +236,9 @@ def test_a_year_a_figure_is_compared_with_is_not_the_figure_s_year() -> None:
     sentence = "2024年，其中3.35万人接受了免费健康体检，健康管理率为69.5%，比2023年提高3.1个百分点。"
     assert year_conflict("2023年有多少老人做了免费健康体检？", sentence) == "2023"
     assert year_conflict("2024年有多少老人做了免费健康体检？", sentence) == ""
+
+
+def test_the_reply_class_is_read_under_the_label_reply_type_too() -> None:
+    meta = DocMeta(agency="楠山市卫生健康委员会", heading="关于慢阻肺筛查的提案的答复")
+    chunk = Chunk("c", "nm.txt", (meta.heading,), "答复类型：A类\n芮**委员", meta, 0)
+    assert metadata_answer("慢阻肺筛查提案的答复类型是哪一类？", ("reply_class",), [chunk]).endswith("A类[1]。")

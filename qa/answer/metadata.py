@@ -81,7 +81,7 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Seq
 
 
 _ISO_DATE_RE = re.compile(r"((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})")
-_CLASS_RE = re.compile(r"(?:答复|办理)?类别\s*[：:]?\s*([ABC])\s*类")
+_CLASS_RE = re.compile(r"(?:答复|办理)?类[别型]\s*[：:]?\s*([ABC])\s*类")
 
 
 # A date as replies print it: 2021年08月31日, 2024.5.20, 2023-07-08, 二〇二四年八月十二日.
