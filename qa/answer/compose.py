@@ -119,7 +119,7 @@ def _with_body(c: Candidate, sources: Sequence[Chunk]) -> Candidate:
 
 
 def _planned(chunk: Chunk) -> bool:
-    """A passage of the reply's plan: under a plan heading (二、下一步工作, 三、今后打算). The sentence alone says
+    """A passage of the reply's plan: under a plan heading (二、下一步工作, 三、下步计划). The sentence alone says
     too little: 将…纳入 reports what was done as often as what will be."""
     return bool(chunk.breadcrumb) and sentence_frame(chunk.breadcrumb[-1]) == "plan"
 
@@ -180,7 +180,7 @@ def _pick(
         # The reply enumerates its measures (（一）…（二）…): the list is those items, the leading one first.
         listed = [_with_body(c, sources) for c in items if not c.problem]
         now = time_frame(question) == "now"
-        if now:  # 已经做了哪些: the plan's items (二、下一步工作 / 到2025年底…) are not what was done
+        if now:  # 目前开展了哪些: the plan's items (二、下一步工作 / 到2025年底…) are not what was done
             listed = [c for c in listed if not _planned(sources[c.n - 1])] or listed
         # the leading sentence may be an item's body (（一）整治环境。每月…): that item leads, and once
         holder = next((c for c in listed if c.n == top.n and c.start <= top.start and top.end <= c.end), None)

@@ -84,7 +84,7 @@ def _is_noun_phrase(text: str) -> bool:
 
 
 def _asks_on_its_own(rest: str) -> bool:
-    """A follow-up that asks its own question about its own thing (那去年改造了几个托育班？), not a stub (那重点人群呢)
+    """A follow-up that asks its own question about its own thing (那新增了多少张床位？), not a stub (那重点人群呢)
     or a pointer (这些措施的经办人是谁): it keeps the previous question's place but not its topic words."""
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 

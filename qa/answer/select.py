@@ -165,9 +165,9 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
         return True
     units = unit_alternatives(unit) if unit else r"[\u4e00-\u9fa5]"
     text = normalize(sentence)
-    # The noun's first or last word (or a compound's modifier: 7家基层医疗机构 counts 基层医院) follows the figure
+    # The noun's first or last word (or a compound's modifier: 7家基层医疗机构 counts 基层机构) follows the figure
     # closely; two more characters may come between only when they are modifiers (5家国有A级景区), not another
-    # noun or a verb (3家综合性医院 does not count 民营医院; 1家医院帮扶托育机构 counts no 托育机构).
+    # noun or a verb (3家综合性医院 does not count 专科医院; 1家医院帮扶托育机构 counts no 托育机构).
     heads = [noun[0], noun[-1], *([noun[0][:2]] if len(noun[0]) >= 4 else [])]
     words = "|".join(term_pattern(w) for w in dict.fromkeys(heads))
     figure = figure_pattern(units)
@@ -297,7 +297,7 @@ def rank_sentences(
     # 多少家 + a noun: the figure must count that noun (states_count), not whatever else the sentence counts
     noun = counted_noun(focus or question) if intent.kind == "number" and not intent.cross_doc else ()
 
-    # 哪天竣工: a date answers for its event (竣工), not for another of the same project (开工), when a passage
+    # 何时竣工: a date answers for its event (竣工), not for another of the same project (开工), when a passage
     # states the event at all
     events = [e for e in _event_words(focus or question) if any(e in x for x in texts)] if intent.kind == "date" else []
 

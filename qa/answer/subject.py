@@ -32,7 +32,7 @@ _TOTAL_Q_RE = re.compile(r"一共|总共|总计|合计|累计|总额|总数|总�
 _RATE_FIGURE_RE = re.compile(
     r"\d\s*[%‰％]|[（(]\s*[%‰％]\s*[）)]|\d\s*/\s*(?:10)?万|\d\s*[:：]\s*\d|百分之|[一二三四五六七八九]成"
 )
-# per entity, not per time: 每年能拿多少 is answered by a year's sum as well as by 每月200元
+# per entity (每个/每家/人均), not per time (每年/每月): a year's sum answers a question per year
 _PER_UNIT_Q_RE = re.compile(r"每(?:个|家|所|名|位|人|户|床|次|例)|平均每|人均|户均|床均|单个")
 _RATE_RE = re.compile(r"每(?:人|床日|床|日|天|月|年|次|例|户|名|个|家|所|平方米|人次)[\u4e00-\u9fa5]{0,4}\d")
 # A year inside a document number: 〔2022〕, [2022], （2022）.
@@ -50,7 +50,7 @@ class Quantity:
     total: bool = False
     figures: tuple[str, ...] = ()  # the figures the question itself states (12家 → "12"): never the answer
     per_unit: bool = False  # 每个卫生院多少, 人均多少: a figure per unit, which a total does not give
-    rate: bool = False  # 互认率是多少: a rate, which a count does not give
+    rate: bool = False  # 达标率是多少: a rate, which a count does not give
 
 
 def asked_quantity(question: str) -> Quantity:
@@ -76,7 +76,7 @@ def asked_quantity(question: str) -> Quantity:
         while j >= 0 and (pairs[j][0] in _ASK_FILLERS or pairs[j][1] == "t"):
             j -= 1
         nouns: list[str] = []
-        # 省级补助了多少钱: the sum of money a verb names (补助, 投入, 奖励) is the quantity, with its modifiers
+        # 市级奖励了多少钱: the sum of money a verb names (补助, 投入, 奖励) is the quantity, with its modifiers
         if after[0] == "钱" and j >= 0 and pairs[j + 1][0] == "了" and pairs[j][1] == "v" and len(pairs[j][0]) >= 2:
             nouns, j = [pairs[j][0]], j - 1
         while j >= 0 and (
@@ -129,7 +129,7 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
     if quantity.total and _RATE_RE.search(text) and not re.search(r"共|累计|合计|总", text):
         return False  # 每床日260元 is a rate; a total was asked
     if quantity.rate and not _RATE_FIGURE_RE.search(text):
-        return False  # 互认率 asks a rate: 互认人次5819 counts, it states no rate
+        return False  # 达标率 asks a rate: 达标单位18家 counts, it states no rate
     if quantity.per_unit and not re.search(r"每|平均|人均|户均|均为|/(?:人|户|床|次|年|月)", text):
         return False  # 全县约412吨 is a total; a figure per 卫生院 was asked
     figures = [f for f in unit_figures if f not in quantity.figures]
