@@ -7,25 +7,11 @@ Places, names, numbers and phones below are invented (see test_ingest_metadata.p
 from __future__ import annotations
 
 import pytest
+from test_ingest_metadata import cues, one, parse  # the same readers of an invented text as the main layouts
 
 from qa.ingest.clean import clean_text
 from qa.ingest.cues import doc_number
 from qa.ingest.normalize import cn_number
-from qa.ingest.structure import parse_documents
-from qa.records import DocMeta, Document
-
-
-def parse(text: str, name: str = "reply.txt") -> list[Document]:
-    return parse_documents(clean_text(text), name)
-
-
-def one(text: str, name: str = "reply.txt") -> DocMeta:
-    (doc,) = parse(text, name)
-    return doc.meta
-
-
-def cues(meta: DocMeta) -> dict[str, str]:
-    return dict(meta.cues)
 
 
 def test_running_page_header_repeating_the_heading_is_not_a_new_reply() -> None:
