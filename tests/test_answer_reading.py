@@ -242,3 +242,10 @@ def test_the_reply_class_is_read_under_the_label_reply_type_too() -> None:
     meta = DocMeta(agency="楠山市卫生健康委员会", heading="关于慢阻肺筛查的提案的答复")
     chunk = Chunk("c", "nm.txt", (meta.heading,), "答复类型：A类\n芮**委员", meta, 0)
     assert metadata_answer("慢阻肺筛查提案的答复类型是哪一类？", ("reply_class",), [chunk]).endswith("A类[1]。")
+
+
+def test_what_was_done_asks_how_things_stand() -> None:
+    from qa.answer.question import time_frame
+
+    assert time_frame("棣江区提升老年人体检质量主要做了哪些事？") == "now"
+    assert time_frame("下一步还打算做哪些事？") == "plan"

@@ -36,7 +36,7 @@ _NUMBER_Q_RE = re.compile(r"多少|多大|比例|百分之|占比|比率|几成|
 _DURATION_RE = re.compile(r"多久|多长时间|多少时间|多快")
 # The time a question asks about: now (目前有几个) or the plan (2025年要达到多少). Sentences of the other kind
 # state another figure about the same thing, the commonest wrong answer to a figure question.
-_NOW_Q_RE = re.compile(r"现在|目前|现有|已经|已有|截至|如今|当前|现阶段|眼下|实际")
+_NOW_Q_RE = re.compile(r"现在|目前|现有|已经|已有|截至|如今|当前|现阶段|眼下|实际|(?:做|采取|开展|实施|落实|完成)了")
 _PLAN_Q_RE = re.compile(
     r"要达到|目标|计划|打算|将要|下一步|未来|以后(?:要|打算|会|能)|今后|将来|规划|(?<![\d年])到(?:19|20)\d{2}年|预计"
 )  # 2020到2023年 is a span, not a plan
