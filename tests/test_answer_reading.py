@@ -249,3 +249,14 @@ def test_what_was_done_asks_how_things_stand() -> None:
 
     assert time_frame("棣江区提升老年人体检质量主要做了哪些事？") == "now"
     assert time_frame("下一步还打算做哪些事？") == "plan"
+
+
+def test_a_document_number_printed_with_other_brackets_cites_the_passage_that_prints_it() -> None:
+    meta = DocMeta(
+        agency="葭川县卫生健康局", heading="关于第二十三号建议办理情况的答复的报告", doc_no="葭卫报〔2025〕9号"
+    )
+    body = Chunk("b", "jc.txt", (meta.heading,), "一、基本情况\n全县血液透析中心2个。", meta, 1)
+    head = Chunk("h", "jc.txt", (meta.heading,), "关于第二十三号建议办理情况的答复的报告\n葭卫报【2025】9号", meta, 0)
+    assert metadata_answer("血液透析那个建议的答复文号是多少？", ("doc_no",), [body, head]).endswith(
+        "葭卫报【2025】9号[2]。"
+    )

@@ -224,12 +224,12 @@ def _printing_source(field_name: str, n: int, sources: Sequence[Chunk]) -> int:
         "doc_no": [meta.doc_no],
         "reply_class": [meta.reply_class],
     }.get(field_name, [])
-    values = [normalize(v) for v in values if v]
+    values = [normalize(v).translate(_BRACKETS) for v in values if v]  # 【2025】 prints the 〔2025〕 of the metadata
     if not values:
         return n
     same_document = [k for k, c in enumerate(sources, 1) if c.doc_id == sources[n - 1].doc_id]
     for k in sorted(same_document, key=lambda k: k != n):  # source n first when it prints the value too
-        if any(v in normalize(sources[k - 1].text) for v in values):
+        if any(v in normalize(sources[k - 1].text).translate(_BRACKETS) for v in values):
             return k
     return n
 
