@@ -170,7 +170,7 @@ def _gate(
     closest = (
         best.semantic > 0
         and best.semantic >= max(c.semantic for c in ranked)
-        and best.topic_coverage >= max(c.topic_coverage for c in ranked[:5] if c.typed)
+        and best.topic_coverage >= max((c.topic_coverage for c in ranked[:5] if c.typed), default=0.0)
     )
     # (when the question counts a noun, the sentence itself must count it: 2家企业 does not count 托育机构).
     specific = (
