@@ -45,7 +45,7 @@ def _role_of(meta: DocMeta) -> str:
 
 def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Sequence[str] = ()) -> str:
     """A one-sentence answer from a document's metadata, or "" when the document does not state it; `texts`, the
-    document's passages at hand, give its date as printed."""
+    document's passages at hand, give its 文号 and date as printed."""
     meta = chunk.meta
     name = meta.display_title if (meta.heading or meta.title) else "该答复"  # not a file name
     q = normalize(question)
