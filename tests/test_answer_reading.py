@@ -260,3 +260,11 @@ def test_a_document_number_printed_with_other_brackets_cites_the_passage_that_pr
     assert metadata_answer("血液透析那个建议的答复文号是多少？", ("doc_no",), [body, head]).endswith(
         "葭卫报【2025】9号[2]。"
     )
+
+
+def test_the_date_is_quoted_as_printed_from_the_whole_reply_when_its_signature_was_not_retrieved() -> None:
+    meta = DocMeta(agency="蕙州市卫生健康委员会", heading="关于第215号提案的答复", date="2025-07-14")
+    head = Chunk("h", "hz.txt", (meta.heading,), "关于第215号提案的答复\n庞志坚委员：", meta, 0)
+    whole = {"hz.txt": "关于第215号提案的答复\n庞志坚委员：\n……\n蕙州市卫生健康委员会\n2025年07月14日"}
+    assert "2025年7月14日" in metadata_answer("那个提案是哪天答复的？", ("date",), [head])
+    assert "2025年07月14日[1]" in metadata_answer("那个提案是哪天答复的？", ("date",), [head], whole)

@@ -154,10 +154,15 @@ def _finish(
     )
 
 
+def _offline(retriever: Retriever) -> ExtractiveGenerator:
+    """The offline answerer with what the retriever's index gives it: its embedder, its documents' texts."""
+    return ExtractiveGenerator(sentence_similarity(retriever), document_texts(retriever))
+
+
 def _with_similarity(generator: Generator | None, retriever: Retriever) -> Generator:
     """The generator to use: the offline one chooses sentences by meaning too, with the retriever's embedder."""
     if generator is None or (isinstance(generator, ExtractiveGenerator) and generator.similarity is None):
-        return ExtractiveGenerator(sentence_similarity(retriever))
+        return _offline(retriever)
     return generator
 
 
@@ -215,7 +220,7 @@ def ask(
     except GeneratorError as err:
         backend, llm = f"extractive (fallback: {err})", False
         sources = list(state["gate"].sources)
-        text = ExtractiveGenerator(sentence_similarity(retriever)).generate(state["standalone"], sources)
+        text = _offline(retriever).generate(state["standalone"], sources)
     return _finish(question, text, state, backend, started, llm=llm, sources=sources)
 
 
@@ -252,7 +257,7 @@ def ask_stream(
         backend, llm = f"extractive (fallback: {err})", False
         sources = list(state["gate"].sources)
         pieces = []
-        for piece in ExtractiveGenerator(sentence_similarity(retriever)).stream(state["standalone"], sources):
+        for piece in _offline(retriever).stream(state["standalone"], sources):
             pieces.append(piece)
             yield piece
     yield _finish(question, "".join(pieces), state, backend, started, llm=llm, sources=sources)

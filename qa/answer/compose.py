@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from qa.answer.lexicon import figure_pattern, present, unit_alternatives
 from qa.answer.metadata import metadata_answer, place_of
@@ -257,14 +257,19 @@ def _many_parts(
 
 
 def compose(
-    question: str, sources: Sequence[Chunk], *, max_sentences: int = 4, similarity: Similarity | None = None
+    question: str,
+    sources: Sequence[Chunk],
+    *,
+    max_sentences: int = 4,
+    similarity: Similarity | None = None,
+    documents: Mapping[str, str] | None = None,
 ) -> str:
     """A short answer with [n] markers built from the sources' own sentences ("" when there are no sources)."""
     if not sources:
         return ""
     intent = classify(question)
     if intent.kind == "meta":
-        text = metadata_answer(question, intent.meta_fields, sources)
+        text = metadata_answer(question, intent.meta_fields, sources, documents)
         if text:
             return text
     ranked = rank_sentences(question, sources, intent, similarity=similarity)

@@ -6,7 +6,7 @@ speaks for.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from qa.answer.lexicon import META_WORDS, present
 from qa.answer.question import META_LIST_RE, is_entity, question_terms
@@ -196,7 +196,9 @@ def meta_list_answer(field_name: str, question: str, sources: Sequence[Chunk]) -
     return f"{label}有：{parts}。"
 
 
-def metadata_answer(question: str, fields: Sequence[str], sources: Sequence[Chunk]) -> str:
+def metadata_answer(
+    question: str, fields: Sequence[str], sources: Sequence[Chunk], documents: Mapping[str, str] | None = None
+) -> str:
     """The answer to a metadata question: the field's values across documents when it lists them, else the asked
     fields of the one document the question is about; "" when the documents do not state them."""
     listed = meta_list_answer(fields[0], question, sources)
@@ -207,7 +209,9 @@ def metadata_answer(question: str, fields: Sequence[str], sources: Sequence[Chun
     chosen = list(dict.fromkeys(named)) if len(named) > 1 else [meta_source(question, sources)]
     answers = []
     for n in chosen:
-        texts = [c.text for c in sources if c.doc_id == sources[n - 1].doc_id]
+        doc_id = sources[n - 1].doc_id
+        # the passages at hand first, then the whole reply (its signature prints the date) when the index gave it
+        texts = [c.text for c in sources if c.doc_id == doc_id] + [(documents or {}).get(doc_id, "")]
         for field_name in fields:
             k = _printing_source(field_name, n, sources)
             answers.append(meta_answer(field_name, question, sources[k - 1], k, texts))
