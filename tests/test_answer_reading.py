@@ -268,3 +268,13 @@ def test_the_date_is_quoted_as_printed_from_the_whole_reply_when_its_signature_w
     whole = {"hz.txt": "关于第215号提案的答复\n庞志坚委员：\n……\n蕙州市卫生健康委员会\n2025年07月14日"}
     assert "2025年7月14日" in metadata_answer("那个提案是哪天答复的？", ("date",), [head])
     assert "2025年07月14日[1]" in metadata_answer("那个提案是哪天答复的？", ("date",), [head], whole)
+
+
+def test_a_figure_the_question_gives_to_pick_out_a_group_must_be_the_answer_sentence_s_own() -> None:
+    from qa.answer.subject import unstated_qualifier
+
+    reply = "全县在岗乡村医生263人，其中60岁以上91人。45岁以下的村医将优先参加培训。"
+    corpus = {"tl.txt": reply, **{f"d{i}.txt": f"第{i}份答复。" for i in range(10)}}
+    asked = "桐岭县45岁以下的年轻乡村医生有多少人？"
+    assert unstated_qualifier(asked, "全县在岗乡村医生263人，其中60岁以上91人。", "", reply, corpus) == "45"
+    assert unstated_qualifier("60岁以上的乡村医生有多少人？", "其中60岁以上91人。", "", reply, corpus) == ""

@@ -243,6 +243,8 @@ def subject_check(question: str, passage: str, document: str, doc_texts: Mapping
     return SubjectCheck(held / total, missing)
 
 
+# A figure with a measure of age, time or size that a question gives as a qualifier (not a year).
+_GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
 QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifies what is counted (运营补贴, 续约)
 _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
 
@@ -269,6 +271,11 @@ def unstated_qualifier(question: str, sentence: str, context: str, document: str
     ]
     held = normalize(f"{context}{sentence}")
     whole = normalize(document)
+    # a figure the question gives to pick out what it counts (45岁以下的村医, 24小时接诊的门诊) must be the
+    # figure sentence's own: without it the sentence counts a larger group
+    for given in _GIVEN_FIGURE_RE.findall(normalize(question)):
+        if given not in held and given in whole:
+            return given
     for term in terms:
         df = _document_frequency(term, key)
         if not df or df > QUALIFIER_SHARE * n_docs or _present_or_abbreviated(term, held):
