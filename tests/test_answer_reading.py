@@ -278,3 +278,14 @@ def test_a_figure_the_question_gives_to_pick_out_a_group_must_be_the_answer_sent
     asked = "桐岭县45岁以下的年轻乡村医生有多少人？"
     assert unstated_qualifier(asked, "全县在岗乡村医生263人，其中60岁以上91人。", "", reply, corpus) == "45"
     assert unstated_qualifier("60岁以上的乡村医生有多少人？", "其中60岁以上91人。", "", reply, corpus) == ""
+
+
+def test_a_figure_for_another_town_of_the_same_reply_does_not_answer_for_the_town_asked_about() -> None:
+    from qa.answer.subject import unstated_qualifier
+
+    reply = "在县域南片的蔺桥镇中心卫生院设立血液透析分中心，配置透析机8台。2026年在漆园镇卫生院再设1个分中心。"
+    corpus = {"jc.txt": reply, **{f"d{i}.txt": f"第{i}份答复。" for i in range(10)}}
+    sentence = "在县域南片的蔺桥镇中心卫生院设立血液透析分中心，配置透析机8台。"
+    assert unstated_qualifier("漆园镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == "漆园镇"
+    assert unstated_qualifier("蔺桥镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == ""
+    assert unstated_qualifier("全县乡镇卫生院配了几台透析机？", sentence, "", reply, corpus) == ""

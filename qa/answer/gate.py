@@ -19,7 +19,7 @@ from qa.answer.similar import Similarity
 from qa.answer.subject import subject_check, unstated_qualifier
 from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason
 from qa.records import Chunk, Hit
-from qa.text import PLACE_RE, normalize
+from qa.text import PLACE_RE, normalize, split_sentences
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,10 @@ def _gate(
         if about.missing_specific:
             return refuse(f"the answering document never mentions {about.missing_specific}")
         context = f"{held.meta.agency}{held.section}{held.meta.display_title}{held.meta.heading}"
-        qualifier = unstated_qualifier(question, best.text, context, texts.get(held.doc_id, ""), texts)
+        # the sentence with the one before it: a town may open the account a figure ends (蔺桥镇…。…配置透析机8台)
+        before = [a for a, _ in split_sentences(held.text) if a < best.start]
+        paragraph = held.text[before[-1] if before else best.start : best.end]
+        qualifier = unstated_qualifier(question, best.text, context, texts.get(held.doc_id, ""), texts, paragraph)
         if qualifier:
             return refuse(f"the sentence with the figure says nothing of {qualifier}")
         if about.coverage >= policy.min_subject_coverage:
