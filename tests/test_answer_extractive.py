@@ -407,3 +407,8 @@ def test_a_refused_metadata_question_names_the_reply_read_and_the_field_it_lacks
     answer = _refused("托育机构那份答复的联系人是谁？", hits, "extractive", time.perf_counter(), judged)
     assert answer.refused and "未写明联系人和电话[1]" in answer.text and JIANGXIA.heading in answer.text
     assert answer.citations[0].chunk is unsigned
+    # a question about another county's reply does not get this one named as the reply that lacks the field
+    elsewhere = gate("柳林县托育机构那份答复的联系人是谁？", hits, RefusalPolicy())
+    assert elsewhere.reason and elsewhere.about == 0
+    plain = _refused("柳林县托育机构那份答复的联系人是谁？", hits, "extractive", time.perf_counter(), elsewhere)
+    assert plain.refused and "未写明" not in plain.text and not plain.citations

@@ -17,7 +17,7 @@ from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.select import Candidate, best_candidate, rank_sentences, sentence_frame, states_count
 from qa.answer.similar import Similarity
 from qa.answer.subject import subject_check, unstated_qualifier
-from qa.answer.verify import RefusalPolicy, evidence_text, refusal_reason
+from qa.answer.verify import RefusalPolicy, evidence_text, missing_entities, refusal_reason
 from qa.records import Chunk, Hit
 from qa.text import PLACE_RE, normalize, split_sentences
 
@@ -140,12 +140,17 @@ def _gate(
         and not metadata_answer(question, intent.meta_fields, sources)
         and not any(asks_field(intent.meta_field, c.text) for c in ranked[:5] if not c.boilerplate)
     ):
+        about = meta_source(question, sources)
+        # name the reply that lacks the field only when it is the one asked about: a question naming a place or a
+        # number that reply never mentions is about a reply the library does not hold
+        if missing_entities(question, [sources[about - 1]]):
+            about = 0
         return Gate(
             sources,
             f"no retrieved document states its {intent.meta_field}",
             coverage,
             unstated=intent.meta_field,
-            about=meta_source(question, sources),
+            about=about,
         )
     best = best_candidate(ranked, intent)
     if best is None:
