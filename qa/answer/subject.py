@@ -247,7 +247,7 @@ def subject_check(question: str, passage: str, document: str, doc_texts: Mapping
 _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
 # A town or street below the county level, named with its level (漆园镇, 纸坊街道).
 _TOWN_RE = re.compile(r"([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级])|街道)")
-# characters of function words, levels and common words, never of a town's own name (全县乡镇, 送医下乡, 城乡)
+# characters of function words, levels and common words, never of a town's own name (各乡镇, 送医下乡, 城乡)
 _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
 QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifies what is counted (运营补贴, 续约)
 _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
@@ -282,7 +282,7 @@ def unstated_qualifier(
     for given in _GIVEN_FIGURE_RE.findall(normalize(question)):
         if given not in held and given in whole:
             return given
-    # …and so must a town the question names (漆园镇卫生院): the reply's figure for another town is no answer
+    # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer
     towns = [m.group(0) for m in _TOWN_RE.finditer(normalize(question)) if not _NOT_TOWN_CHARS.search(m.group(1))]
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
