@@ -12,7 +12,7 @@ from qa.answer.lexicon import META_WORDS, present
 from qa.answer.question import META_LIST_RE, is_entity, question_terms
 from qa.ingest.normalize import parse_date
 from qa.records import Chunk, DocMeta
-from qa.text import normalize, to_simplified
+from qa.text import normalize
 
 # How a refusal names a DocMeta field the asked document does not state (该答复未写明联系人和电话).
 FIELD_LABELS = {
@@ -154,7 +154,7 @@ def meta_source(question: str, sources: Sequence[Chunk]) -> int:
     terms = question_terms(question)
     best, best_score = 1, -1.0
     for n, chunk in enumerate(sources, 1):
-        text = normalize(to_simplified(f"{chunk.indexed_text} {chunk.meta.display_title} {chunk.meta.doc_no}"))
+        text = normalize(f"{chunk.indexed_text} {chunk.meta.display_title} {chunk.meta.doc_no}")
         score = sum(len(t) for t in terms if present(t, text)) + 0.5 / n
         if score > best_score:
             best, best_score = n, score

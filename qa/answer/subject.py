@@ -22,7 +22,7 @@ from functools import lru_cache
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present, term_pattern
 from qa.answer.question import NOUN_FLAGS, is_entity
 from qa.data import word_set
-from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize, to_simplified
+from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize
 
 # Words between the quantity and 多少 that only ask or frame: 吸烟率(现在)(是)多少, 总投资(一共)(有)多少.
 _ASK_FILLERS = word_set("ask_fillers")
@@ -122,8 +122,8 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
             so the quantity need only be named in the sentence; without one any figure would do, so it must
             stand close to the name of the quantity (签约率为42.6%, not 签约率… “1+4+2+2”模式).
     """
-    # 素養 is the 素养 a question asks about; a document number's digits (〔2022〕7号) are no figure
-    text = _DOC_NO_RE.sub("", to_simplified(normalize(sentence)))
+    # normalize() reads 素養 as the 素养 a question asks about; a document number's digits (〔2022〕7号) are no figure
+    text = _DOC_NO_RE.sub("", normalize(sentence))
     if quantity.phrase and not names_quantity(quantity.phrase, text, near_figure=not unit):
         return False
     if quantity.total and _RATE_RE.search(text) and not re.search(r"共|累计|合计|总", text):

@@ -248,9 +248,8 @@ def evidence_text(chunks: Sequence[Chunk]) -> str:
 
 def missing_entities(question: str, evidence: str | Sequence[Chunk]) -> list[str]:
     """Entities of the question that the evidence (a text, or chunks with their metadata) never mentions."""
-    from qa.text import to_simplified  # 汀蘭縣 is the 汀兰县 a question names
-
-    text = normalize(to_simplified(evidence if isinstance(evidence, str) else evidence_text(evidence)))
+    # normalize() simplifies: 汀蘭縣 is the 汀兰县 a question names
+    text = normalize(evidence if isinstance(evidence, str) else evidence_text(evidence))
     return [e for e in question_entities(question) if not any(f in text for f in _entity_forms(e))]
 
 
