@@ -6,10 +6,11 @@ speaks for.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from qa.answer.lexicon import META_WORDS, present
 from qa.answer.question import META_LIST_RE, is_entity, question_terms
+from qa.ingest.cues import DOC_NO, doc_number
 from qa.ingest.normalize import parse_date
 from qa.records import Chunk, DocMeta
 from qa.text import normalize
@@ -91,20 +92,24 @@ _PRINTED_DATE_RE = re.compile(
 )
 
 
-# A 文号 as replies print it: 葭卫报【2025】9号, 蕙卫函〔２０２５〕８２号, 珂卫函(2024)33号.
-_PRINTED_DOC_NO_RE = re.compile(
-    r"[\u4e00-\u9fff]{1,10}\s*[〔\[［（(【]\s*[\d０-９]{4}\s*[〕\]］）)】]\s*第?\s*[\d０-９]+\s*[号號]"
-)
-_BRACKETS = str.maketrans("[［（(【]］）)】", "〔〔〔〔〔〕〕〕〕〕")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _printed_doc_nos(text: str) -> Iterator[tuple[str, str]]:
+    """Each 文号 a text prints (葭卫报【2025】9号, 蕙卫函〔２０２５〕８２号), with the form the metadata keeps
+    (the ingest's own reading: qa.ingest.cues.doc_number, normalised)."""
+    ascii_digits = text.translate(_FULL_WIDTH_DIGITS)  # the same length: a match's span is the printed text's
+    for m in DOC_NO.finditer(ascii_digits):
+        yield text[m.start() : m.end()], normalize(doc_number(m.group(0)))
 
 
 def printed_doc_no(doc_no: str, texts: Sequence[str]) -> str:
     """A 文号 as the document prints it (its brackets and digits), found in its passages; as stored otherwise."""
-    wanted = normalize(doc_no).translate(_BRACKETS)
+    wanted = normalize(doc_no)
     for text in texts:
-        for m in _PRINTED_DOC_NO_RE.finditer(text):
-            if normalize(m.group(0)).translate(_BRACKETS).endswith(wanted):
-                printed = re.sub(r"\s+", "", m.group(0))[-len(re.sub(r"\s+", "", doc_no)) :]
+        for printed, kept in _printed_doc_nos(text):
+            if kept.endswith(wanted):
+                printed = re.sub(r"\s+", "", printed)[-len(re.sub(r"\s+", "", doc_no)) :]
                 # [2024] would read as a citation marker in the answer: that form keeps 〔〕
                 return doc_no if "[" in printed else printed
     return doc_no
@@ -228,12 +233,15 @@ def _printing_source(field_name: str, n: int, sources: Sequence[Chunk]) -> int:
         "doc_no": [meta.doc_no],
         "reply_class": [meta.reply_class],
     }.get(field_name, [])
-    values = [normalize(v).translate(_BRACKETS) for v in values if v]  # 【2025】 prints the 〔2025〕 of the metadata
+    values = [normalize(v) for v in values if v]
     if not values:
         return n
     same_document = [k for k, c in enumerate(sources, 1) if c.doc_id == sources[n - 1].doc_id]
     for k in sorted(same_document, key=lambda k: k != n):  # source n first when it prints the value too
-        if any(v in normalize(sources[k - 1].text).translate(_BRACKETS) for v in values):
+        text = sources[k - 1].text
+        # 葭卫报【2025】9号 prints the 葭卫报〔2025〕9号 of the metadata
+        held = normalize(text) + "".join(kept for _, kept in _printed_doc_nos(text))
+        if any(v in held for v in values):
             return k
     return n
 
