@@ -112,10 +112,15 @@ def _with_body(c: Candidate, sources: Sequence[Chunk]) -> Candidate:
     if len(c.text.strip()) >= ITEM_TITLE:
         return c
     text = sources[c.n - 1].text
-    following = next(((s, e) for s, e in split_sentences(text) if s >= c.end), None)
+    following = _next_sentence(text, c.end)
     if following is None:
         return c
     return dataclasses.replace(c, end=following[1], text=text[c.start : following[1]])
+
+
+def _next_sentence(text: str, end: int) -> tuple[int, int] | None:
+    """The span of the sentence after position `end` of a passage, or None at its end."""
+    return next(((s, e) for s, e in split_sentences(text) if s >= end), None)
 
 
 def _planned(chunk: Chunk) -> bool:
@@ -129,7 +134,7 @@ def _titles_an_item(c: Candidate, chunk: Chunk) -> bool:
     the list, told with that sentence. Not the section heading the passage sits under (一、工作开展情况)."""
     if any(normalize(c.text) == normalize(h) for h in chunk.breadcrumb):
         return False
-    following = next(((s, e) for s, e in split_sentences(chunk.text) if s >= c.end), None)
+    following = _next_sentence(chunk.text, c.end)
     return following is not None and not is_heading(chunk.text[following[0] : following[1]])
 
 
