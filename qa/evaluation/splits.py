@@ -26,7 +26,7 @@ from pathlib import Path
 from qa.evaluation.metrics import GoldItem, load_gold
 
 VARIED_DIR = "varied"
-VARIED_SUFFIXES = (".txt", ".html")
+VARIED_SUFFIXES = (".txt", ".html", ".docx", ".pdf")
 
 
 @dataclass(frozen=True)
