@@ -6,12 +6,15 @@ Places, names, numbers and phones below are invented (see test_ingest_metadata.p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_ingest_metadata import cues, one, parse  # the same readers of an invented text as the main layouts
 
 from qa.ingest.clean import clean_text
 from qa.ingest.cues import doc_number
 from qa.ingest.normalize import cn_number
+from qa.ingest.structure import load_documents
 
 
 def test_running_page_header_repeating_the_heading_is_not_a_new_reply() -> None:
@@ -120,3 +123,99 @@ def test_a_party_committee_named_as_proposer_in_a_letter_to_the_main_handling_bo
     assert meta.proposers == ("九三学社柘江区委员会",) and cues(meta)["proposers"] == "acknowledgement"
     assert (meta.proposal_no, meta.kind, meta.doc_no) == ("2-3-041", "政协提案", "柘卫函〔2024〕12号")
     assert one("区民政局：\n区教育局提出的《关于X的提案》由贵局主办。\n").proposers == ()  # an office is no proposer
+
+
+def _two_page_pdf(path: Path, top_line: str, first_page: list[str], second_page: list[str]) -> Path:
+    """A real two-page PDF: `top_line` heads both pages, and each page prints `第 N 页 共 2 页` at its foot."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    canvas = Canvas(str(path), pagesize=A4)
+    for n, lines in enumerate((first_page, second_page), 1):
+        canvas.setFont("STSong-Light", 10)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 40, top_line)
+        canvas.drawCentredString(A4[0] / 2, 30, f"第 {n} 页 共 2 页")
+        canvas.setFont("STSong-Light", 12)
+        for k, line in enumerate(lines):
+            canvas.drawString(60, A4[1] - 80 - 20 * k, line)
+        canvas.showPage()
+    canvas.save()
+    return path
+
+
+def test_a_two_page_pdf_drops_its_running_header_and_rejoins_the_broken_sentence(tmp_path: Path) -> None:
+    pdf = _two_page_pdf(
+        tmp_path / "reply.pdf",
+        "柘江市卫生健康委员会　政协提案办理答复",
+        [
+            "柘江市卫生健康委员会关于市政协五届二次会议第9号提案的答复",
+            "柘卫函〔2025〕3号",
+            "王五委员：",
+            "您提出的《关于X的提案》收悉。现答复如下：",
+            "全市已建成村卫生室210个，2024年新招聘乡村医生",
+        ],
+        ["48人，全部纳入乡镇卫生院管理。", "柘江市卫生健康委员会", "2025年7月3日"],
+    )
+    (doc,) = load_documents(pdf)
+    assert doc.meta.agency == "柘江市卫生健康委员会" and doc.meta.proposal_no == "9"
+    assert "乡村医生48人，全部纳入" in doc.text and "政协提案办理答复" not in doc.text
+
+
+def test_a_two_page_bound_file_keeps_the_agency_line_that_tops_each_reply() -> None:
+    page = (
+        "柘江市卫生健康委员会\n关于市政协五届二次会议第{n}号提案的答复\n王五委员：\n已落实。\n"
+        "柘江市卫生健康委员会\n2025年7月{n}日\n— {n} —"
+    )
+    text = clean_text("\n\f\n".join(page.format(n=n) for n in (1, 2)))
+    assert text.split("\n").count("柘江市卫生健康委员会") == 4
+
+
+@pytest.mark.parametrize(
+    ("stated", "grade"),
+    [
+        ("所提问题已经解决或采纳", "A类"),
+        ("正在解决或列入计划解决", "B类"),
+        ("因条件限制需今后研究解决", "C类"),
+        ("A类（已解决或采纳）", "A类"),
+        ("留作参考", "C类"),
+    ],
+)
+def test_a_reply_class_written_in_words_is_the_class_it_names(stated: str, grade: str) -> None:
+    meta = one(
+        f"关于市政协八届二次会议第9号提案的答复\n\n答复类别：{stated}\n\n龚**委员：\n\n您提出的《关于X的提案》收悉。\n"
+    )
+    assert meta.reply_class == grade
+
+
+def test_a_fax_number_on_the_contact_line_is_not_the_phone() -> None:
+    meta = one(
+        "龚**委员：\n您提出的《关于X的提案》收悉。\n已落实。\n"
+        "联系人：孔德兰　传真：0736-7751802　联系电话：0736-7751816\n"
+    )
+    assert meta.contacts == (("联系人", "孔德兰", "0736-7751816"),)
+
+
+@pytest.mark.parametrize(
+    ("printed", "phone"),
+    [
+        ("0736-7751816转3021", "0736-7751816转3021"),
+        ("0766-8853021（分机8021）", "0766-8853021分机8021"),
+        ("0766-8853021 分机 8021", "0766-8853021分机8021"),
+    ],
+)
+def test_an_extension_stays_with_the_switchboard_number(printed: str, phone: str) -> None:
+    meta = one(f"龚**委员：\n您提出的《关于X的提案》收悉。\n已落实。\n联系人：宁秀英　电话：{printed}\n")
+    assert meta.contacts == (("联系人", "宁秀英", phone),)
+    assert one(f"龚**委员：\n已落实。\n（联系人：宁秀英，电话：{printed}）\n").contacts == meta.contacts
+
+
+def test_meeting_and_number_in_brackets_after_a_quoted_title() -> None:
+    meta = one(
+        "芸石县卫生健康局关于《关于加强县域医共体药品统一配送的提案》（县政协八届五次会议第72号）的答复\n"
+        "尹**委员：\n您提出的提案收悉。\n"
+    )
+    assert (meta.meeting, meta.proposal_no, meta.kind) == ("县政协八届五次会议", "72", "政协提案")
+    assert meta.title == "关于加强县域医共体药品统一配送的提案"

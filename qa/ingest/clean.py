@@ -10,7 +10,7 @@ import re
 from functools import cache
 
 from qa.data import read_table
-from qa.ingest.heading import match_heading
+from qa.ingest.heading import agency_pattern, match_heading
 from qa.ingest.markers import CJK, CJK_PUNCT, HEADING_MARKS, heading_kind
 from qa.ingest.normalize import for_matching, to_simplified
 
@@ -108,11 +108,36 @@ def _drop_running_lines(pages: list[str]) -> str:
             counts[key] = counts.get(key, 0) + 1
     threshold = max(3, (len(pages) + 1) // 2)
     running = {key for key, n in counts.items() if n >= threshold and len(key) <= 40}
+    if len(pages) == 2:
+        running |= _two_page_header(lines_per_page, edges)
     for lines, at_edge in zip(lines_per_page, edges, strict=True):
         for i in at_edge:
             if " ".join(lines[i].split()) in running:
                 lines[i] = ""
     return "\n".join("\n".join(lines) for lines in lines_per_page)
+
+
+def _two_page_header(lines_per_page: list[list[str]], edges: list[list[int]]) -> set[str]:
+    """The running header of a two-page PDF, which the most-pages count cannot tell from chance: a line among the
+    top two of both pages, when both pages also print a page number at an edge (第 1 页 共 2 页, — 1 —). A bound
+    file of two one-page replies repeats lines a reply needs at its top (the agency alone, a whole heading): never."""
+    tops: list[set[str]] = []
+    for lines, at_edge in zip(lines_per_page, edges, strict=True):
+        keys = [" ".join(lines[i].split()) for i in at_edge]
+        if not any(_PAGE_NUMBER.match(key) for key in keys):
+            return set()
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        tops.append({" ".join(lines[i].split()) for i in filled[:2]})
+    shared = tops[0] & tops[1]
+    return {
+        key
+        for key in shared
+        if len(key) <= 40 and not _PAGE_NUMBER.match(key) and not _is_agency_line(key) and not is_reply_heading(key)
+    }
+
+
+def _is_agency_line(line: str) -> bool:
+    return bool(agency_pattern().match("".join(for_matching(line).split())))
 
 
 def normalize_line(line: str) -> str:

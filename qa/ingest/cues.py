@@ -43,10 +43,14 @@ _TITLE_PHRASE = re.compile(r"(关于[^，。《》]{2,80}?(?:意见和建议|意
 _ACK_NUMBER = re.compile(rf"(?:^|[（(《》\s的])第\s*({NUMBER_TEXT})\s*号\s*(提案|建议|议案)?")
 _REPLY_CLASS = re.compile(r"([ABCＡＢＣ])\s*类")
 _SEAL = re.compile(rf"^[（(]?(?P<agency>[{CJK}]{{2,30}}?)[（(]?(?:盖章|印章|公章)[）)]?[）)]?$")
-_PHONE = (  # (0731)8886666, 0731-8886666(-801), 0731 8886666, 138…, 8795602
+# An extension after a switchboard number: 转3021, 分机8021, （分机8021）. It is part of the number one dials.
+_EXTENSION = r"(?:\s*[（(]\s*(?:转|分机)\s*\d{1,5}\s*[）)]|\s*(?:转|分机)\s*\d{1,5})"
+_PHONE = (  # (0731)8886666, 0731-8886666(-801), 0731 8886666, 138…, 8795602, 0736-7751816转3021
     r"(?:[（(]0\d{2,3}[）)]\s*\d{7,8}|0\d{2,3}\s*[\-－—]?\s*\d{7,8}(?:[\-－—]\d{1,4})?"
-    r"|\d{3,4}[\-－—]\d{7,8}|1\d{10}|\d{7,8})"
+    rf"|\d{{3,4}}[\-－—]\d{{7,8}}|1\d{{10}}|\d{{7,8}}){_EXTENSION}?"
 )
+# A fax number (传真：0736-7751802) is no way to reach the contact by phone.
+_FAX = re.compile(rf"传真(?:号码)?[：:\s]*{_PHONE}")
 _PHONES = re.compile(rf"{_PHONE}(?:\s*[、，,/；;]\s*{_PHONE})*")
 _PHONE_LABEL = re.compile(r"^[，,；;\s]*(?:联系|办公|手机)?(?:电话|手机|号码)(?:号码)?[：:\s]*")
 
@@ -217,9 +221,18 @@ def doc_number(text: str) -> str:
 
 
 def reply_class(text: str) -> str:
-    """A/B/C of `答复类别：A类` (the value of the label)."""
+    """A/B/C of `答复类别：A类` (the value of the label), or of the class's standard wording when the label's value
+    is written out (所提问题已经解决或采纳 → A类; qa/data/reply_class_words.tsv)."""
     m = _REPLY_CLASS.search(text) or re.match(r"\s*([ABC])(?![A-Za-z0-9])", text)
-    return m.group(1).translate(str.maketrans("ＡＢＣ", "ABC")) + "类" if m else ""
+    if m:
+        return m.group(1).translate(str.maketrans("ＡＢＣ", "ABC")) + "类"
+    return next((grade for words, grade in _class_words() if words in text), "")
+
+
+@cache
+def _class_words() -> tuple[tuple[str, str], ...]:
+    """(wording, class) pairs, the longest wording first so a short form inside a longer one never decides."""
+    return tuple(sorted(read_table("reply_class_words", fields=2), key=lambda row: -len(row[0])))  # type: ignore[arg-type]
 
 
 def is_class_line(line: str) -> bool:
@@ -290,7 +303,10 @@ def contacts(lines: list[str]) -> tuple[tuple[str, str, str], ...]:
     pattern, roles = _contact_pattern()
     out: list[tuple[str, str, str]] = []
     for i, raw in enumerate(lines):
-        line = raw.strip().lstrip("（(").rstrip("）)")
+        line = raw.strip()
+        if line.startswith(("（", "(")):  # a contact line in brackets loses one pair: a phone's （分机8021） stays
+            line = line[1:].strip()
+            line = line[:-1] if line.endswith(("）", ")")) else line
         if not line.startswith(tuple(roles)):
             # A contact after other fields of a short line: `某卫函〔2022〕31号 签发人：张三`, `联系单位：…；联系人：…`.
             at = _LATER_LABEL.search(line) if len(line) <= 100 else None
@@ -312,13 +328,18 @@ def contacts(lines: list[str]) -> tuple[tuple[str, str, str], ...]:
 
 
 def _phones(text: str) -> str:
-    """The first phone number of `電話：0738-2216654、138…` (a contact record holds one), dashes as ASCII."""
-    m = _PHONES.search(text)
+    """The first phone number of `電話：0738-2216654、138…` (a contact record holds one), dashes as ASCII, an
+    extension kept without brackets (0766-8853021（分机8021） → 0766-8853021分机8021); a fax number is skipped."""
+    m = _PHONES.search(_FAX.sub("", text))
     if m is None:
         return ""
     phone = re.match(_PHONE, m.group()).group()  # type: ignore[union-attr]
+    extension = re.search(_EXTENSION + "$", phone)
+    tail = re.sub(r"[\s（()）]", "", extension.group()) if extension else ""
+    phone = phone[: extension.start()] if extension else phone
     area = re.fullmatch(r"[（(]?(0\d{2,3})[）)]?\s*[\-－—]?\s*(\d{7,8}(?:[\-－—]\d{1,4})?)", phone)
-    return f"{area.group(1)}-{area.group(2)}".replace("－", "-").replace("—", "-") if area else phone
+    main = f"{area.group(1)}-{area.group(2)}".replace("－", "-").replace("—", "-") if area else phone
+    return main + tail
 
 
 def kind_map() -> dict[str, tuple[str, ...]]:

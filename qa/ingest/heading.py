@@ -56,7 +56,9 @@ _SALUTATION_START = re.compile(rf"^(?:{_SALUTATION_TAIL})")
 NUMBER_TEXT = rf"[0-9A-Za-z]+(?:\s*[\-－—–]\s*[0-9A-Za-z]+)*|{CN_NUMERAL}"
 _NUMBER = re.compile(rf"(?:第|会议|^)\s*({NUMBER_TEXT})\s*号")
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
-_MEETING = re.compile(r"^(?P<meeting>.*会议)")  # greedy: 政治协商会议某县第十届委员会第二次会议 is one meeting
+# Greedy: 政治协商会议某县第十届委员会第二次会议 is one meeting. After a quoted title the meeting and number may
+# stand in brackets (关于《…的提案》（县政协八届五次会议第72号）的答复): the bracket is not part of the meeting.
+_MEETING = re.compile(r"^[（(]?(?P<meeting>.*会议)")
 
 
 @dataclass(frozen=True)
