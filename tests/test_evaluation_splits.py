@@ -121,5 +121,6 @@ def test_shipped_sets_load_and_the_varied_corpus_excludes_its_readme() -> None:
     assert {i.split for i in items} == {s.name for s in GOLD_SETS}
     assert all(i.turn >= 1 for i in items if i.conversation)
     files = varied_files(EVAL_DIR)
-    assert len(files) == 38 and all(f.name.startswith("v") for f in files)
+    assert len(files) == 44 and all(f.name.startswith("v") for f in files)
+    assert {f.suffix for f in files} == {".txt", ".html", ".docx", ".pdf"}  # archives hold Word and PDF replies too
     assert load_gold(EVAL_DIR / "fresh_seeds.jsonl")  # the fresh sets are valid gold files
