@@ -156,3 +156,15 @@ def test_closing_quote_ends_a_sentence_only_after_a_full_stop() -> None:
         "他说：“基层医疗卫生机构是城乡医疗卫生服务体系的网底。”",
         "下一段内容。",
     ]
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    ["分享到：", "分享到:", "扫一扫在手机上查看当前页面　【字体：大 中 小】　打印本页　关闭窗口"],
+)
+def test_a_share_label_and_a_trailer_line_with_the_font_switch_are_dropped(trailer: str) -> None:
+    assert clean_text(f"联系人：尤佳；联系电话：0769-2231865\n{trailer}") == "联系人：尤佳；联系电话：0769-2231865"
+
+
+def test_a_lone_button_word_without_a_colon_may_be_text() -> None:
+    assert clean_text("分享到\n打印") == "分享到\n打印"

@@ -186,7 +186,9 @@ def is_web_residue(line: str) -> bool:
     words = _web_words()
     line = to_simplified(line)
     tokens = [t for t in re.split(r"[\s|｜>»【】\[\]：:，,/]+", line) if t]
-    if tokens and all(words.get(t) == "trailer" for t in tokens) and (len(tokens) > 1 or len(tokens[0]) >= 4):
+    # One short button word is residue only as a label its icons follow (分享到：); alone it may be text (打印).
+    single = len(tokens) == 1 and (len(tokens[0]) >= 4 or line.rstrip().endswith(("：", ":")))
+    if tokens and all(words.get(t) == "trailer" for t in tokens) and (len(tokens) > 1 or single):
         return True
     if _BREADCRUMB.match(line) and (">" in line or "»" in line or any(words.get(t) == "nav" for t in tokens)):
         return True
