@@ -196,6 +196,8 @@ def test_a_fax_number_on_the_contact_line_is_not_the_phone() -> None:
         "联系人：孔德兰　传真：0736-7751802　联系电话：0736-7751816\n"
     )
     assert meta.contacts == (("联系人", "孔德兰", "0736-7751816"),)
+    both = one("龚**委员：\n已落实。\n联系人：孔德兰，电话/传真：0736-7751802\n")  # one number for both
+    assert both.contacts == (("联系人", "孔德兰", "0736-7751802"),)
 
 
 @pytest.mark.parametrize(

@@ -49,8 +49,9 @@ _PHONE = (  # (0731)8886666, 0731-8886666(-801), 0731 8886666, 138…, 8795602, 
     r"(?:[（(]0\d{2,3}[）)]\s*\d{7,8}|0\d{2,3}\s*[\-－—]?\s*\d{7,8}(?:[\-－—]\d{1,4})?"
     rf"|\d{{3,4}}[\-－—]\d{{7,8}}|1\d{{10}}|\d{{7,8}}){_EXTENSION}?"
 )
-# A fax number (传真：0736-7751802) is no way to reach the contact by phone.
-_FAX = re.compile(rf"传真(?:号码)?[：:\s]*{_PHONE}")
+# A fax number (传真：0736-7751802) is no way to reach the contact by phone; one line that is both (电话/传真：…,
+# 电话及传真) is.
+_FAX = re.compile(rf"(?<![话/／、和及])传真(?:号码)?[：:\s]*{_PHONE}")
 _PHONES = re.compile(rf"{_PHONE}(?:\s*[、，,/；;]\s*{_PHONE})*")
 _PHONE_LABEL = re.compile(r"^[，,；;\s]*(?:联系|办公|手机)?(?:电话|手机|号码)(?:号码)?[：:\s]*")
 
