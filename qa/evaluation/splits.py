@@ -1,14 +1,14 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Sixteen sets, scored separately and as two totals:
+Twenty sets, scored separately and as two totals:
 
 - tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-* / tuning4-*
   (eval/tuning2_*.jsonl … eval/tuning4_*.jsonl, written later by people who read only the documents): the code may
   be read against and tuned on these; tuning5-traps (eval/tuning5_traps.jsonl) pairs near-miss traps with the
   answerable question closest to each, on the seeds and the varied corpus; tuning6-varied asks about the newest
-  replies (v33–v38);
-- fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* and fresh3-* (eval/fresh2_*.jsonl,
-  eval/fresh3_*.jsonl): each pair committed before the changes it measures and never edited; only their
+  replies (v33–v38); tuning7-* (eval/tuning7_*.jsonl) is one more pair written from the documents only;
+- fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-*, fresh3-* and fresh4-* (eval/fresh2_*.jsonl …
+  eval/fresh4_*.jsonl): each pair committed before the changes it measures and never edited; only their
   aggregate numbers are looked at.
 
 The evaluation index holds the seeds folder plus the varied corpus (eval/varied/v*.txt and v*.html — not its
@@ -53,6 +53,10 @@ GOLD_SETS = (
     GoldSet("tuning6-varied", "tuning6_varied.jsonl", "tuning"),
     GoldSet("fresh3-seeds", "fresh3_seeds.jsonl", "fresh"),
     GoldSet("fresh3-varied", "fresh3_varied.jsonl", "fresh"),
+    GoldSet("tuning7-seeds", "tuning7_seeds.jsonl", "tuning"),
+    GoldSet("tuning7-varied", "tuning7_varied.jsonl", "tuning"),
+    GoldSet("fresh4-seeds", "fresh4_seeds.jsonl", "fresh"),
+    GoldSet("fresh4-varied", "fresh4_varied.jsonl", "fresh"),
 )
 TOTALS = ("tuning", "fresh")
 # Metric-key prefix of each precedent set; "precedents" keeps its meaning from before the varied corpus.
