@@ -171,6 +171,27 @@ def test_metadata_dates_read_as_replies_write_them_and_the_reply_class_is_found(
     )
 
 
+def test_a_class_named_by_its_letter_asks_the_reply_class_and_other_letter_classes_do_not() -> None:
+    for question in ("托育那个建议是A类还是B类？", "民盟那个集体提案答复是A类吗？", "这份答复的答复类型是什么？"):
+        assert classify(question).meta_fields[:1] == ("reply_class",), question
+    for question in ("全市有几家A类医院？", "甲类传染病有哪些？"):
+        assert "reply_class" not in classify(question).meta_fields, question
+
+
+def test_a_collective_proposer_is_named_as_the_body_without_a_member_suffix() -> None:
+    from qa.answer.metadata import metadata_answer
+
+    meta = DocMeta(kind="政协提案", heading="关于无烟环境的提案的答复", proposers=("民盟榆关县委员会",))
+    chunk = Chunk("c", "yg.txt", (meta.heading,), "民盟榆关县委员会：\n你们提出的提案收悉。", meta, 0)
+    question = "控烟那个集体提案是哪个党派提的？"
+    assert classify(question).meta_fields[:1] == ("proposers",)
+    assert metadata_answer(question, ("proposers",), [chunk]) == "关于无烟环境的提案的答复由民盟榆关县委员会提出[1]。"
+    person = DocMeta(kind="政协提案", heading="关于托育的提案的答复", proposers=("韩雪",))
+    other = Chunk("p", "hx.txt", (person.heading,), "韩雪委员：\n您提出的提案收悉。", person, 0)
+    answer = metadata_answer("托育提案是哪个委员提的？", ("proposers",), [other])
+    assert answer == "关于托育的提案的答复由韩雪委员提出[1]。"
+
+
 def test_a_bureau_written_in_traditional_characters_answers_for_the_simplified_place() -> None:
     from qa.answer.metadata import metadata_answer
     from qa.answer.verify import missing_entities

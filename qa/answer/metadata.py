@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from qa.answer.lexicon import META_WORDS, present
 from qa.answer.question import META_LIST_RE, is_entity, question_terms
-from qa.ingest.cues import DOC_NO, doc_number
+from qa.ingest.cues import DOC_NO, doc_number, is_collective
 from qa.ingest.normalize import parse_date
 from qa.records import Chunk, DocMeta
 from qa.text import normalize
@@ -44,6 +44,13 @@ def _role_of(meta: DocMeta) -> str:
     return "代表" if meta.kind == "人大建议" or "建议" in meta.heading else "委员"
 
 
+def _proposed_by(meta: DocMeta) -> str:
+    """The proposers with their role (张**委员); a collective proposal's proposer is a body (农工党墨溪区委员会),
+    which takes no 委员/代表 after it."""
+    role = "" if all(is_collective(p) for p in meta.proposers) else _role_of(meta)
+    return f"{'、'.join(meta.proposers)}{role}"
+
+
 def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Sequence[str] = ()) -> str:
     """A one-sentence answer from a document's metadata, or "" when the document does not state it; `texts`, the
     document's passages at hand, give its 文号 and date as printed."""
@@ -56,9 +63,9 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Seq
         kind = "建议" if _role_of(meta) == "代表" else "提案"
         return f"该{kind}为第{meta.proposal_no}号{kind}（{name}）[{n}]。"
     if field_name == "proposers" and meta.proposers:
-        return f"{name}由{'、'.join(meta.proposers)}{_role_of(meta)}提出[{n}]。"
+        return f"{name}由{_proposed_by(meta)}提出[{n}]。"
     if field_name == "title" and meta.title:
-        who = f"{'、'.join(meta.proposers)}{_role_of(meta)}" if meta.proposers else "该"
+        who = _proposed_by(meta) if meta.proposers else "该"
         kind = "建议" if _role_of(meta) == "代表" else "提案"
         return f"{who}的{kind}是《{meta.title}》（{meta.heading}）[{n}]。"
     if field_name == "meeting" and meta.meeting:
