@@ -4,7 +4,7 @@ dates, cited documents, follow-ups that ask their own question, and lists whose 
 from __future__ import annotations
 
 from qa.answer.compose import compose
-from qa.answer.followup import rewrite_followup
+from qa.answer.followup import is_followup, rewrite_followup
 from qa.answer.metadata import metadata_answer, printed_date
 from qa.answer.question import DOC_NO, absolute_years, classify, counted_noun, sub_questions
 from qa.answer.select import states_count, typed
@@ -78,6 +78,13 @@ def test_a_follow_up_naming_a_group_asks_the_previous_question_about_it() -> Non
     history = [("青岚县家庭医生签约覆盖率达到多少？", "……")]
     assert rewrite_followup("那重点人群呢？", history) == "青岚县重点人群家庭医生签约覆盖率达到多少？"
     assert rewrite_followup("那东西湖区呢？", [("江夏区医联体建设情况如何？", "……")]) == "东西湖区医联体建设情况如何？"
+
+
+def test_this_with_a_measure_word_points_at_the_previous_subject() -> None:
+    history = [("榆关县的心理服务人才队伍一共有多少人？", "……")]
+    assert is_followup("这支队伍是什么时候组建的？") and is_followup("这笔钱用在哪了？")
+    rewritten = rewrite_followup("这支队伍是什么时候组建的？", history)
+    assert rewritten.startswith("榆关") and "心理" in rewritten and "组建" in rewritten
 
 
 def test_colloquial_asking_words_split_a_question_and_traditional_text_matches_simplified() -> None:
