@@ -156,6 +156,14 @@ def test_a_reply_s_own_this_year_is_its_year_when_figures_are_checked_against_th
     assert year_conflict("2023年开展了多少人次远程心电诊断？", sentence) == "2023"
 
 
+def test_a_bare_class_noun_does_not_rule_a_count_out_but_a_named_kind_does() -> None:
+    from qa.answer.select import count_noun
+
+    assert count_noun("每家几台仪器？", classify("每家几台仪器？")) == ()
+    assert count_noun("配了多少台设备？", classify("配了多少台设备？")) == ()
+    assert count_noun("有几家三甲医院？", classify("有几家三甲医院？")) == ("三甲医院",)
+
+
 def test_what_a_figure_question_asks_for_a_named_sum_a_figure_per_unit_or_a_rate() -> None:
     from qa.answer.subject import figure_fits
 
@@ -166,6 +174,9 @@ def test_what_a_figure_question_asks_for_a_named_sum_a_figure_per_unit_or_a_rate
     assert per_unit.per_unit and not asked_quantity("每年能拿多少补贴？").per_unit
     assert not figure_fits("全县医疗卫生机构产生医疗废物约412吨。", per_unit, ["412"])
     assert figure_fits("平均每个乡镇卫生院产生医疗废物约6吨。", per_unit, ["6"])
+    each = asked_quantity("每家几台仪器？")  # 各 + a verb of giving states the figure each unit got
+    assert figure_fits("为全县30家卫生院各配置心电图机1台。", each, ["1"])
+    assert not figure_fits("为全县卫生院配置心电图机30台。", each, ["30"])
     rate = asked_quantity("检查检验结果的互认率现在是多少？")
     assert rate.rate
     assert not figure_fits("检验互认项目81项，互认人次5819。", rate, ["81", "5819"])

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from qa.answer.compose import table_row
 from qa.answer.metadata import meta_source, metadata_answer
-from qa.answer.question import absolute_years, asks_field, classify, counted_noun, sub_questions, time_frame
+from qa.answer.question import absolute_years, asks_field, classify, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
-from qa.answer.select import Candidate, best_candidate, rank_sentences, sentence_frame, states_count
+from qa.answer.select import Candidate, best_candidate, count_noun, rank_sentences, sentence_frame, states_count
 from qa.answer.similar import Similarity
 from qa.answer.subject import subject_check, unstated_qualifier
 from qa.answer.verify import RefusalPolicy, evidence_text, missing_entities, refusal_reason
@@ -165,7 +165,7 @@ def _gate(
     # questions may find them in any retrieved document.
     chunks = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
     evidence = evidence_text(chunks) + "".join(texts.get(d, "") for d in dict.fromkeys(c.doc_id for c in chunks))
-    noun = counted_noun(part or question) if intent.kind == "number" and not intent.cross_doc else ()
+    noun = count_noun(part or question, intent)
     if noun and not any(states_count(c.text, noun, intent.unit) for c in ranked[:5] if c.typed and c.n == best.n):
         return refuse(f"no retrieved sentence counts {''.join(noun)}")
     # A figure in a specific unit (分钟, 万人次, %) in the sentence closest in meaning to the question answers it

@@ -40,6 +40,7 @@ from qa.answer.question import (
 from qa.answer.similar import Similarity
 from qa.answer.subject import asked_quantity, figure_fits
 from qa.answer.verify import question_entities
+from qa.data import word_set
 from qa.records import Chunk
 from qa.text import BOILERPLATE_RE, DOC_NO_YEAR_RE, char_bigrams, normalize, split_sentences, table_pattern
 
@@ -121,6 +122,9 @@ class Candidate:
     enumerated: bool = False  # an item of the reply's enumeration, and measures were asked for
 
 
+CLASS_NOUNS = word_set("class_nouns")
+
+
 def _context(chunk: Chunk) -> str:
     meta = chunk.meta
     return normalize(" ".join([chunk.section, meta.display_title, meta.agency, "、".join(meta.proposers)]))
@@ -180,6 +184,13 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
     # figure only the whole noun: 区人民医院成立了1个… counts no other
     whole = term_pattern("".join(noun))
     return bool(re.search(rf"(?:{whole})[\u4e00-\u9fa5]{{0,8}}{figure}", text))
+
+
+def count_noun(question: str, intent: Intent) -> tuple[str, ...]:
+    """The noun a 多少家/几个 question counts (counted_noun); () for other questions, across documents, and for a
+    bare class noun (几台仪器), which replies state by the specific kind (肺功能仪1台)."""
+    noun = counted_noun(question) if intent.kind == "number" and not intent.cross_doc else ()
+    return () if noun and "".join(noun) in CLASS_NOUNS else noun
 
 
 def _modifiers_only(words: str) -> bool:
@@ -295,7 +306,7 @@ def rank_sentences(
     if quantity and quantity.phrase and not any(quantity.phrase[-2:] in normalize(c.text) for c in sources):
         quantity = dataclasses.replace(quantity, phrase="")  # words no passage uses (多要交) cannot rule anything out
     # 多少家 + a noun: the figure must count that noun (states_count), not whatever else the sentence counts
-    noun = counted_noun(focus or question) if intent.kind == "number" and not intent.cross_doc else ()
+    noun = count_noun(focus or question, intent)
 
     # 何时竣工: a date answers for its event (竣工), not for another of the same project (开工), when a passage
     # states the event at all

@@ -130,11 +130,14 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
         return False  # 每床日260元 is a rate; a total was asked
     if quantity.rate and not _RATE_FIGURE_RE.search(text):
         return False  # 达标率 asks a rate: 达标单位18家 counts, it states no rate
-    if quantity.per_unit and not re.search(r"每|平均|人均|户均|均为|/(?:人|户|床|次|年|月)", text):
+    if quantity.per_unit and not re.search(rf"每|平均|人均|户均|均为|/(?:人|户|床|次|年|月)|{_EACH_GETS}", text):
         return False  # 全县约412吨 is a total; a figure per 卫生院 was asked
     figures = [f for f in unit_figures if f not in quantity.figures]
     return bool(figures)  # a year alone (2023年下半年完成…) states no figure
 
+
+# 各 before a verb of giving says each unit got the figure: 89家卫生院各配置肺功能仪1台 gives one per 卫生院
+_EACH_GETS = "各(?:配置|配备|配发|设置|设立|建设|建成|建|设|有|安排|派驻|招聘|补助|奖励)"
 
 NEAR = 12  # characters between a quantity's name and its figure: 吸烟率为23.8%, 总投资2800万元, 23.8%的吸烟率
 
