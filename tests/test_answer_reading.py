@@ -125,6 +125,21 @@ def test_a_figure_about_the_topic_but_not_the_asked_qualifier_is_a_near_miss() -
     assert unstated_qualifier("线上签约的机构有多少家？", "全县共有托育机构3家。", "", reply, corpus) == ""
 
 
+def test_a_part_asked_of_a_whole_must_have_its_own_figure() -> None:
+    from qa.answer.subject import part_asked, unstated_qualifier
+
+    assert part_asked("2022年报告的学生肺结核病例里，高中生有多少例？") == ["高中生"]
+    assert part_asked("全县社区卫生服务中心有多少家？") == []  # 中心 is no 中，
+    reply = "2022年全市报告肺结核患者1486例，其中学生病例87例。为村医配发血压计、血糖仪共2400台，其中血压计1500台。"
+    corpus = {"r.txt": reply, "h.txt": "高中生近视筛查。", **{f"d{i}.txt": f"第{i}份答复。" for i in range(8)}}
+    asked = "学生肺结核病例里，高中生有多少例？"
+    assert unstated_qualifier(asked, "其中学生病例87例。", "", reply, corpus) == "高中生"
+    # one item of a list whose figure is their sum has no figure of its own; its own sentence answers
+    devices = "配发的设备里，血压计有多少台？"
+    assert unstated_qualifier(devices, "为村医配发血压计、血糖仪共2400台，其中血压计1500台。", "", reply, corpus) == ""
+    assert unstated_qualifier(devices, "为村医配发血压计、血糖仪共2400台。", "", reply, corpus) == "血压计"
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 

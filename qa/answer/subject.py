@@ -256,6 +256,45 @@ QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifie
 _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
 
 
+# A whole named first, then the part asked of it: 学生病例里，高中生有多少例 / 这笔经费中，分给村医多少
+_PART_OF_WHOLE_RE = re.compile(r"(?:[里中]|其中|当中)[，,]\s*([^，,。；;？?]{2,24})[？?。]?$")
+
+
+def part_asked(question: str) -> list[str]:
+    """The nouns of the part a question asks of a whole it names first (学生病例里，高中生有多少例 → [高中生]);
+    [] when it asks no part."""
+    from qa.index.tokenize import pos_tokenizer
+
+    m = _PART_OF_WHOLE_RE.search(normalize(question))
+    if not m:
+        return []
+    return [
+        w
+        for w, f in pos_tokenizer().lcut(m.group(1))
+        if f.startswith(NOUN_FLAGS)
+        and len(w) >= 2
+        and not is_entity(w)
+        and w not in GENERIC
+        and w not in QUESTION_WORDS
+        and w not in QUANTITY_STOP
+    ]
+
+
+def _in_summed_list(word: str, text: str) -> bool:
+    """Whether the word's only figure is the sum of a list it is one item of (血压计、血糖仪共2400台)."""
+    summed = own = False
+    for clause in re.split(r"[，,。；;]", text):  # normalize() may have made a comma half-width
+        if re.search(term_pattern(word), clause) and re.search(r"\d", clause):
+            if re.search(r"[、和及与]", clause) and _SUM_RE.search(clause):
+                summed = True
+            else:
+                own = True  # 其中血压计1500台
+    return summed and not own
+
+
+_SUM_RE = re.compile(r"(?:共|合计|总计)\s*计?\s*\d")
+
+
 def unstated_qualifier(
     question: str, sentence: str, context: str, document: str, doc_texts: Mapping[str, str], paragraph: str = ""
 ) -> str:
@@ -280,6 +319,14 @@ def unstated_qualifier(
     ]
     held = normalize(f"{context}{sentence}")
     whole = normalize(document)
+    # the part a question picks out of a whole (学生病例里，高中生有多少例) must be named where the figure is: a
+    # figure without it is the whole's, or another part's
+    near = normalize(context + paragraph + sentence)
+    for word in part_asked(question):
+        if not _document_frequency(word, key):
+            continue  # a word no document uses (colloquial) rules nothing out
+        if not _present_or_abbreviated(word, near) or _in_summed_list(word, held):
+            return word
     # a figure the question gives to pick out what it counts (45岁以下的村医, 24小时接诊的门诊) must be the
     # figure sentence's own: without it the sentence counts a larger group
     for given in _GIVEN_FIGURE_RE.findall(normalize(question)):
