@@ -192,6 +192,19 @@ def test_a_collective_proposer_is_named_as_the_body_without_a_member_suffix() ->
     assert answer == "关于托育的提案的答复由韩雪委员提出[1]。"
 
 
+def test_who_signed_a_reply_and_whom_to_call_are_both_answered() -> None:
+    from qa.answer.metadata import metadata_answer
+
+    contacts = (("签发人", "邬立", ""), ("联系人", "孔兰", "0736-7751816转3021"))
+    meta = DocMeta(kind="政协提案", heading="关于大病救助的提案的复函", contacts=contacts)
+    chunk = Chunk("s", "jj.txt", (meta.heading,), "签发人：邬立\n联系人：孔兰 电话：0736-7751816转3021", meta, 0)
+    question = "第28号提案的复函是谁签发的？有事找谁，电话多少？"
+    assert classify(question).meta_fields[:1] == ("contacts",)
+    answer = metadata_answer(question, ("contacts",), [chunk])
+    assert "签发人邬立" in answer and "联系人孔兰，联系电话0736-7751816转3021" in answer
+    assert "孔兰" not in metadata_answer("这份复函是谁签发的？", ("contacts",), [chunk])
+
+
 def test_a_bureau_written_in_traditional_characters_answers_for_the_simplified_place() -> None:
     from qa.answer.metadata import metadata_answer
     from qa.answer.verify import missing_entities

@@ -82,12 +82,17 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Seq
         grade = meta.reply_class or _class_in_text(chunk.text)
         return f"{name}的答复类别为{grade}[{n}]。" if grade else ""
     if field_name == "contacts" and meta.contacts:
-        wanted = [c for c in meta.contacts if c[0] and c[0][:2] in q] or list(meta.contacts)
+        wanted = [c for c in meta.contacts if c[0] and c[0][:2] in q]
+        if wanted and _ASKS_PHONE_RE.search(q) and not any(phone for _, _, phone in wanted):
+            # 谁签发的？电话多少: the signer has no phone; the contact who has one answers the second part
+            wanted += [c for c in meta.contacts if c[2] and c not in wanted]
+        wanted = wanted or list(meta.contacts)
         parts = [f"{role}{person}，联系电话{phone}" if phone else f"{role}{person}" for role, person, phone in wanted]
         return f"{name}的{'；'.join(parts)}[{n}]。"
     return ""
 
 
+_ASKS_PHONE_RE = re.compile(r"电话|号码|找谁|联系")
 _ISO_DATE_RE = re.compile(r"((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})")
 _CLASS_RE = re.compile(r"(?:答复|办理)?类[别型]\s*[：:]?\s*([ABC])\s*类")
 
