@@ -140,6 +140,18 @@ def test_a_part_asked_of_a_whole_must_have_its_own_figure() -> None:
     assert unstated_qualifier(devices, "为村医配发血压计、血糖仪共2400台。", "", reply, corpus) == "血压计"
 
 
+def test_a_part_asking_how_things_stand_leads_with_the_present_figure_not_the_target() -> None:
+    from qa.answer.select import best_candidate, rank_sentences
+
+    text = "到2027年，全县护理站总数达到12个，覆盖所有中心乡镇。全县现有护理站5个，共有注册护士61名。"
+    chunk = Chunk("hl", "hl.txt", ("一、基本情况",), text, DocMeta(agency="榆关县卫生健康局"), 0)
+    question = "榆关县现在有几个护理站？到2027年计划达到多少个？"
+    part = "榆关县现在有几个护理站"
+    ranked = rank_sentences(question, [chunk], classify(part), focus=part)
+    assert "现有护理站5个" in best_candidate(ranked, classify(part), frame="now").text
+    assert "12个" in best_candidate(ranked, classify(part), frame="plan").text
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 

@@ -241,7 +241,7 @@ def _many_parts(
             same = [c for c in sub_ranked if sources[c.n - 1].doc_id in quoted]
             if best_candidate(same, sub_intent) is not None:
                 sub_ranked = same
-        best = best_candidate(sub_ranked, sub_intent)
+        best = best_candidate(sub_ranked, sub_intent, frame=time_frame(sub))
         if best is not None and (best.n, best.start) in seen:
             # Already quoted for an earlier part: take the next sentence that speaks to this part, if any.
             own = [t for t in question_terms(sub) if not is_entity(t)]

@@ -404,14 +404,20 @@ def _semantic(question: str, ranked: list[Candidate], similarity: Similarity) ->
     return out
 
 
-def best_candidate(ranked: Sequence[Candidate], intent: Intent, *, window: int = 5) -> Candidate | None:
+def best_candidate(
+    ranked: Sequence[Candidate], intent: Intent, *, window: int = 5, frame: str = ""
+) -> Candidate | None:
     """The sentence an answer leads with: for figures and dates the best one that holds one, else the best.
 
-    None when a figure or date is asked for and none of the leading sentences holds one.
+    None when a figure or date is asked for and none of the leading sentences holds one. With `frame` (the time a
+    part asks: "now" or "plan", see time_frame), a leading figure of the other time gives way to one of that time
+    (现在有几个 → 现有护理站5个, not 到2027年达到12个).
     """
     informative = [c for c in ranked if not c.boilerplate and not c.problem] or list(ranked)
     if intent.kind in ("number", "date"):
-        return next((c for c in informative[:window] if c.typed), None)
+        typed_ones = [c for c in informative[:window] if c.typed]
+        timely = [c for c in typed_ones if sentence_frame(c.text) in ("", frame)] if frame else typed_ones
+        return next(iter(timely or typed_ones), None)
     if not informative:
         return None
     # Lead with a sentence about the question's subject (托育), not one sharing only its frame (不足, 措施).
