@@ -148,7 +148,7 @@ def _pick(
     question: str, intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], most: int
 ) -> list[Candidate]:
     """The sentences an answer quotes: the best one, then others close to it (one per document if cross-document)."""
-    top = best_candidate(ranked, intent) or ranked[0]
+    top = best_candidate(ranked, intent, frame=time_frame(question)) or ranked[0]
     picks: list[Candidate] = [top]
     if intent.cross_doc:
         seen_docs = {sources[top.n - 1].doc_id}

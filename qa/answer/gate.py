@@ -152,7 +152,7 @@ def _gate(
             unstated=intent.meta_field,
             about=about,
         )
-    best = best_candidate(ranked, intent)
+    best = best_candidate(ranked, intent, frame=time_frame(part or question))
     if best is None:
         return refuse(f"no retrieved sentence states the {intent.kind} asked for")
     # A target is no answer to how things stand, nor a current figure to a target (到2025年要提高到多少 → 现配备19名).
