@@ -152,6 +152,14 @@ def test_a_part_asking_how_things_stand_leads_with_the_present_figure_not_the_ta
     assert "12个" in best_candidate(ranked, classify(part), frame="plan").text
 
 
+def test_how_many_years_is_not_answered_by_a_calendar_year_and_years_ago_asks_nothing() -> None:
+    asked = classify("这些人在村里干满几年能优先进卫生院编制？")
+    assert asked.kind == "number" and asked.unit == "年"
+    assert not typed(asked, "2024年共招聘“乡聘村用”人员137人。")
+    assert typed(asked, "对连续在村卫生室工作满5年且考核合格的，优先纳入乡镇卫生院编制招聘。")
+    assert classify("跟几年前比涨了多少？").unit != "年"
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 

@@ -43,7 +43,7 @@ _PLAN_Q_RE = re.compile(
 # A document the question describes as issued or cited by others: 省卫健委印发的文件, 《…意见》, 文中提到的通知.
 _CITED_DOCUMENT_RE = re.compile(r"印发|出台|下发|发布的|转发|联合发|《[^》]+》|提到的|引用的|依据的|根据的")
 DOC_NO = "文号"  # the unit of a name question that asks for a cited document's number
-_SPAN_RE = re.compile(r"(?:这|近|前|最近|过去|头)几(?:年|天|个月|月|周)")
+_SPAN_RE = re.compile(r"(?:这|近|前|最近|过去|头)几(?:年|天|个月|月|周)|几(?:年|天|个月|月|周)(?:以前|之前|前|来)")
 _CLOCK_Q_RE = re.compile(r"几点|什么时间段|几时到|哪个时段")
 CLOCK = "时刻"  # the unit of a date question that asks for a time of day
 _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
@@ -113,7 +113,7 @@ def classify(question: str) -> Intent:
             return Intent("meta", meta_field=fields[0], meta_fields=fields, cross_doc=cross)
     if _CLOCK_Q_RE.search(q):  # 几点到几点有人接: a time of day, stated as 8:00-11:00 or 22时
         return Intent("date", unit=CLOCK, cross_doc=cross)
-    # 这几年 / 近几个月 say when (these last years), they do not ask how many
+    # 这几年 / 近几个月 / 几年前 say when (these last years, years ago), they do not ask how many
     q = _SPAN_RE.sub("", q)
     # 哪几类 / 哪几个方面 ask which ones (a list), not how many
     which = bool(re.search(r"哪几", q)) and not _NUMBER_Q_RE.search(q)

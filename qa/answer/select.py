@@ -45,6 +45,7 @@ from qa.records import Chunk
 from qa.text import BOILERPLATE_RE, DOC_NO_YEAR_RE, char_bigrams, normalize, split_sentences, table_pattern
 
 _ANY_NUMBER = re.compile(r"\d")
+_YEAR_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*年")
 # A date, a time of day, or a weekday (每周二、周四 answers 哪天有医生).
 _DATE_RE = re.compile(
     r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*[:：]\s*\d{2}|(?:周|星期|礼拜)[一二三四五六日天]"
@@ -141,6 +142,8 @@ def typed(intent: Intent, sentence: str) -> bool:
             sentence = re.sub(
                 r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?!\s*[内以])", "", sentence
             )
+        elif intent.unit == "年":  # 几年 asks how many years: 2024年 states when
+            sentence = _YEAR_DATE_RE.sub("", sentence)
         if intent.unit:
             # 20亩 / 5-12个 / 10万余张, or a table row whose header names the unit: 平均住院日（天） 8
             units = unit_alternatives(intent.unit)
@@ -202,6 +205,8 @@ def _modifiers_only(words: str) -> bool:
 
 def unit_figures(intent: Intent, sentence: str) -> list[str]:
     """The figures a sentence states in the asked unit (every figure but years when no unit is asked)."""
+    if intent.unit == "年":
+        sentence = _YEAR_DATE_RE.sub("", sentence)  # 几年: a calendar year is no count of years
     if intent.unit and intent.unit not in ("%", DURATION):
         units = unit_alternatives(intent.unit)
         found = re.findall(figure_pattern(units), sentence) + re.findall(
