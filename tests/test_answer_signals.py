@@ -205,6 +205,23 @@ def test_who_signed_a_reply_and_whom_to_call_are_both_answered() -> None:
     assert "孔兰" not in metadata_answer("这份复函是谁签发的？", ("contacts",), [chunk])
 
 
+def test_the_place_and_number_a_metadata_question_names_pick_its_document() -> None:
+    from qa.answer.metadata import meta_source
+
+    def reply(agency: str, number: str, contact: str) -> Chunk:
+        heading = f"{agency}关于第{number}号提案的答复"
+        meta = DocMeta(kind="政协提案", agency=agency, heading=heading, proposal_no=number)
+        return Chunk(number, f"{number}.txt", (meta.heading,), f"经办人：{contact}，联系电话：0731-8862037", meta, 0)
+
+    # the first source shares the words 经办人/电话 and the number; the place picks the second
+    yuguan, liaochuan = "榆关县卫生健康局", "蓼川县卫生健康局"
+    sources = [reply(yuguan, "7", "甲"), reply(liaochuan, "7", "乙"), reply(liaochuan, "9", "丙")]
+    assert meta_source("蓼川县第7号提案的答复经办人是谁，电话多少？", sources) == 2
+    assert meta_source("蓼川县第9号提案的答复有事找谁？", sources) == 3
+    for question, field in (("第7号提案是哪位提出的？", "proposers"), ("这份答复有事找谁？", "contacts")):
+        assert classify(question).meta_fields[:1] == (field,), question
+
+
 def test_a_bureau_written_in_traditional_characters_answers_for_the_simplified_place() -> None:
     from qa.answer.metadata import metadata_answer
     from qa.answer.verify import missing_entities

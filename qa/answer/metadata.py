@@ -13,7 +13,7 @@ from qa.answer.question import META_LIST_RE, is_entity, question_terms
 from qa.ingest.cues import DOC_NO, doc_number, is_collective
 from qa.ingest.normalize import parse_date
 from qa.records import Chunk, DocMeta
-from qa.text import normalize
+from qa.text import PLACE_RE, normalize
 
 # How a refusal names a DocMeta field the asked document does not state (该答复未写明联系人和电话).
 FIELD_LABELS = {
@@ -167,12 +167,26 @@ def _class_in_text(text: str) -> str:
 
 
 def meta_source(question: str, sources: Sequence[Chunk]) -> int:
-    """The source (1-based) whose document the metadata question is about: most question terms in its chunk."""
-    terms = question_terms(question)
+    """The source (1-based) whose document the metadata question is about.
+
+    The place and the proposal number the question names pick the document first (蓼川县第7号提案 is not another
+    county's 第7号, nor the reply whose contact block shares the words 经办人/电话); then the most question terms in
+    its chunk. Metadata words (经办人, 文号) say which field is asked, not which document.
+    """
+    q = normalize(question)
+    terms = [t for t in question_terms(question) if t not in META_WORDS]
+    places = PLACE_RE.findall(q)
+    numbers = set(re.findall(r"第\s*([0-9][0-9\-]*)\s*号", q))
     best, best_score = 1, -1.0
     for n, chunk in enumerate(sources, 1):
-        text = normalize(f"{chunk.indexed_text} {chunk.meta.display_title} {chunk.meta.doc_no}")
+        meta = chunk.meta
+        text = normalize(f"{chunk.indexed_text} {meta.display_title} {meta.doc_no}")
+        where = normalize(f"{meta.agency}{meta.heading}{meta.title}")
         score = sum(len(t) for t in terms if present(t, text)) + 0.5 / n
+        if places and all(p in where or p[:-1] in where for p in places):
+            score += 100
+        if meta.proposal_no and meta.proposal_no in numbers:
+            score += 50
         if score > best_score:
             best, best_score = n, score
     return best
