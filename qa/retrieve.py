@@ -17,6 +17,7 @@ from qa.index import tokenize
 from qa.index.embed import Embedder, get_embedder
 from qa.index.store import Index, check_embedder, current_version, load_index
 from qa.records import Chunk, Filters, Hit
+from qa.text import normalize
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document as LCDocument
@@ -82,6 +83,13 @@ class Retriever:
         self._doc_numbers: list[tuple[str, str, str]] = [
             (doc_id, _norm_doc_no(meta.doc_no) if meta.doc_no else "", meta.proposal_no)
             for doc_id, meta in self.index.documents()
+        ]
+        # …and the people named on each: a reply is also asked about by its proposer or its contact person
+        # (秦月代表那个建议的文号, 经办人冯雪经手的答复), whose name BM25 finds but the fused ranking may drop
+        self._doc_people: list[tuple[str, frozenset[str]]] = [
+            (doc_id, frozenset(normalize(p) for p in people if len(p) >= 2 and "*" not in p))
+            for doc_id, meta in self.index.documents()
+            for people in [(*meta.proposers, *(person for _role, person, _phone in meta.contacts))]
         ]
 
     def search(self, query: str, k: int = 5, *, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
@@ -153,7 +161,8 @@ class Retriever:
         return sorted(fused, key=lambda x: -x[1])
 
     def named_documents(self, query: str) -> list[str]:
-        """Documents the query names by proposal number (第182号, 068号建议) or by 文号 (江卫函〔2024〕22号)."""
+        """Documents the query names by proposal number (第182号, 068号建议), by 文号 (江卫函〔2024〕22号) or by a
+        person named on them (the proposer, a contact)."""
         q = _norm_doc_no(query)
         named: list[str] = []
         for doc_id, doc_no, _ in self._doc_numbers:
@@ -165,6 +174,8 @@ class Retriever:
             for doc_id, _, proposal_no in self._doc_numbers:
                 if doc_id not in named and any(proposal_number_matches(n, proposal_no) for n in numbers):
                     named.append(doc_id)
+        text = normalize(query)
+        named += [d for d, people in self._doc_people if d not in named and any(p in text for p in people)]
         return named
 
 

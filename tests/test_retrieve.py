@@ -143,6 +143,10 @@ def _named_by_scan(index: object, query: str) -> list[str]:
     for doc_id, meta in index.documents() if numbers else []:  # type: ignore[attr-defined]
         if doc_id not in named and any(proposal_number_matches(n, meta.proposal_no) for n in numbers):
             named.append(doc_id)
+    for doc_id, meta in index.documents():  # type: ignore[attr-defined]
+        people = [*meta.proposers, *(person for _, person, _ in meta.contacts)]
+        if doc_id not in named and any(len(p) >= 2 and "*" not in p and p in query for p in people):
+            named.append(doc_id)
     return named
 
 
@@ -154,6 +158,7 @@ def test_named_documents_table_agrees_with_a_scan_of_every_document(toy_retrieve
             queries += [meta.doc_no, f"{meta.doc_no}的答复", meta.doc_no.replace("〔", "[").replace("〕", "]")]
         if meta.proposal_no:
             queries += [f"第{meta.proposal_no}号", f"{int(meta.proposal_no[-4:])}号提案说了什么"]
+        queries += [f"{p}委员那个提案的文号" for p in meta.proposers]
     assert any(meta.doc_no for _, meta in docs) and any(meta.proposal_no for _, meta in docs)
     named_any = 0
     for query in queries:
@@ -225,9 +230,13 @@ def test_open_retriever_searches_through_the_backend_the_settings_name(
         ("068号建议的答复", "002_1f72599712e05cfe.txt"),
         ("江卫函〔2024〕22号", "001_884f6c705b95b4c7.txt"),
         ("第154号提案", "003_7d96d5533ae081cc.txt"),
+        ("严西委员那个提案是哪天答复的", "000_ecc1ee3b3577c818.txt#1"),  # by its proposer
+        ("李玥经办的那份答复讲了什么", "000_ecc1ee3b3577c818.txt#5"),  # by its contact person
     ],
 )
-def test_a_query_naming_a_number_finds_that_document(seeds_retriever: Retriever, query: str, doc_id: str) -> None:
+def test_a_query_naming_a_number_or_person_finds_that_document(
+    seeds_retriever: Retriever, query: str, doc_id: str
+) -> None:
     hits = seeds_retriever.search(query, 3)
     assert [h.chunk.doc_id for h in hits] == [doc_id] * 3
 

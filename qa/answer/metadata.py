@@ -169,9 +169,10 @@ def _class_in_text(text: str) -> str:
 def meta_source(question: str, sources: Sequence[Chunk]) -> int:
     """The source (1-based) whose document the metadata question is about.
 
-    The place and the proposal number the question names pick the document first (蓼川县第7号提案 is not another
-    county's 第7号, nor the reply whose contact block shares the words 经办人/电话); then the most question terms in
-    its chunk. Metadata words (经办人, 文号) say which field is asked, not which document.
+    The place, the proposal number and the people (proposer, contact) the question names pick the document first
+    (蓼川县第7号提案 is not another county's 第7号, nor the reply whose contact block shares the words 经办人/电话);
+    then the most question terms in its chunk. Metadata words (经办人, 文号) say which field is asked, not which
+    document.
     """
     q = normalize(question)
     terms = [t for t in question_terms(question) if t not in META_WORDS]
@@ -187,6 +188,9 @@ def meta_source(question: str, sources: Sequence[Chunk]) -> int:
             score += 100
         if meta.proposal_no and meta.proposal_no in numbers:
             score += 50
+        people = [*meta.proposers, *(person for _role, person, _phone in meta.contacts)]
+        if any(len(p) >= 2 and "*" not in p and normalize(p) in q for p in people):
+            score += 50  # 鄢国华代表那个建议: the reply of the person named
         if score > best_score:
             best, best_score = n, score
     return best
