@@ -141,6 +141,31 @@ def _metadata_section(metadata: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _meta_answers_section(results: dict[str, Any]) -> list[str]:
+    """Metadata questions in everyday words answered with the gold value (qa.evaluation.meta_answers), per corpus
+    and field, and the misses with the start of their answers."""
+    if not results:
+        return []
+    from qa.evaluation.meta_answers import format_table  # only a run that asked them renders them
+
+    lines = [
+        "## Metadata answers (every reply's fields asked in eval/meta_phrasings.tsv's words; a tuning measure)",
+        "",
+        "Answers stating the gold value / questions asked.",
+        "",
+        *format_table(results),
+        "",
+    ]
+    misses = [(corpus, m) for corpus, result in results.items() for m in result["misses"]]
+    if misses:
+        lines += ["| corpus | reply | field | question | answer |", "|---|---|---|---|---|"]
+        for corpus, m in misses:
+            answer = m["answer"].replace("|", "｜").replace("\n", " ")[:100]
+            lines.append(f"| {corpus} | {m['doc_id']} | {m['field']} | {m['question']} | {answer} |")
+        lines.append("")
+    return lines
+
+
 def render_markdown(report: dict[str, Any], failures: Sequence[str]) -> str:
     """eval/report.md: how it was run, the tables, the gate result and the hybrid's misses."""
     m = report["machine"]
@@ -182,6 +207,7 @@ def render_markdown(report: dict[str, Any], failures: Sequence[str]) -> str:
         "",
         *[line for result in _precedent_sets(report) for line in [*_precedents_section(result), ""]],
         *_metadata_section(report.get("metadata", {})),
+        *_meta_answers_section(report.get("meta_answers", {})),
         "## Gate (eval/thresholds.json)",
         "",
         *([f"- FAIL: {f}" for f in failures] or ["All thresholds met; the hybrid beats every other system on MRR@10."]),
@@ -230,5 +256,9 @@ def summary(report: dict[str, Any]) -> str:
                 f"precedents ({result.get('file', 'drafts.jsonl')}): Recall@1 {_pct(result['recall@1'])}%, "
                 f"Recall@3 {_pct(result['recall@3'])}%"
             )
+    meta = report.get("meta_answers", {})
+    if meta:
+        shown = ", ".join(f"{corpus} {r['right']}/{r['asked']}" for corpus, r in meta.items())
+        lines.append(f"metadata answers with the gold value: {shown}")
     tables = split_tables(report)
     return "\n".join([*lines, *(["", *tables] if tables else [])])

@@ -257,6 +257,14 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
     # Document metadata on the varied corpus and the seeds: parsing only (~0.1 s), no index or embedder involved.
     metadata = {} if single else {k: v.to_dict() for k, v in score_corpora(folder, options.seeds_dir).items()}
     metrics = _flat_metrics(retrieval, splits, precedents, metadata)
+    meta_answers: dict[str, Any] = {}
+    if options.answers and folder is not None:  # every reply's metadata asked in everyday words: ~400 asks, ~20 s
+        from qa.evaluation.meta_answers import evaluate_corpora, flat_metrics
+
+        _say("meta-answers: asking every reply's metadata fields", options)
+        found = evaluate_corpora(folder, lambda q: ask(q, retriever=retriever))
+        meta_answers = {corpus: score.to_dict() for corpus, score in found.items()}
+        metrics.update(flat_metrics(meta_answers))  # meta-answers.varied, meta-answers.seeds
     return {
         "command": options.command,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -283,6 +291,7 @@ def run_evaluation(settings: Settings, options: RunOptions) -> dict[str, Any]:
         "precedents": precedents.get("precedents", {"skipped": "--no-precedents"}),
         "precedent_sets": precedents,
         "metadata": metadata,
+        "meta_answers": meta_answers,
         "metrics": metrics,
         "notes": options.notes,
         # Fresh questions are reported by id and type only: nobody tunes on what they do not read.
