@@ -160,6 +160,18 @@ def test_how_many_years_is_not_answered_by_a_calendar_year_and_years_ago_asks_no
     assert classify("跟几年前比涨了多少？").unit != "年"
 
 
+def test_a_rate_of_another_item_in_a_list_of_rates_is_a_near_miss() -> None:
+    from qa.answer.subject import unnamed_sibling
+
+    screening = "2023年全市新生儿听力筛查率为98.6%，新生儿遗传代谢性疾病筛查率为99.2%。"
+    assert unnamed_sibling("2023年新生儿先天性心脏病筛查率是多少？", screening)
+    assert unnamed_sibling("新生儿听力筛查率是多少？", screening) == ""
+    deaths = "2023年全市孕产妇死亡率为9.8/10万，婴儿死亡率为2.9‰，5岁以下儿童死亡率为4.1‰。"
+    assert unnamed_sibling("孕产妇死亡率是多少？", deaths) == ""
+    # rates of different kinds are not one list: the question names its own
+    assert unnamed_sibling("签约覆盖率是多少？", "签约率达到85%，满意度达到90%。") == ""
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 

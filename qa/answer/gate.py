@@ -16,7 +16,7 @@ from qa.answer.question import absolute_years, asks_field, classify, sub_questio
 from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.select import Candidate, best_candidate, count_noun, rank_sentences, sentence_frame, states_count
 from qa.answer.similar import Similarity
-from qa.answer.subject import subject_check, unstated_qualifier
+from qa.answer.subject import subject_check, unnamed_sibling, unstated_qualifier
 from qa.answer.verify import RefusalPolicy, evidence_text, missing_entities, refusal_reason
 from qa.records import Chunk, Hit
 from qa.text import PLACE_RE, normalize, split_sentences
@@ -203,6 +203,9 @@ def _gate(
         qualifier = unstated_qualifier(question, best.text, context, texts.get(held.doc_id, ""), texts, paragraph)
         if qualifier:
             return refuse(f"the sentence with the figure says nothing of {qualifier}")
+        siblings = unnamed_sibling(part or question, best.text)
+        if siblings:
+            return refuse(f"the sentence gives figures for {siblings}, none of them the one asked")
         if about.coverage >= policy.min_subject_coverage:
             topic = max(topic, policy.min_figure_coverage)
     # A table row states the years of its filled columns only: 报告及时率 with 2019 blank gives no 2019 figure.

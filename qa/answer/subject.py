@@ -346,3 +346,39 @@ def unstated_qualifier(
         if present(term, whole) or df <= max(1, min(3, SPECIFIC_SHARE * n_docs)):
             return term
     return ""
+
+
+# A rate's label in its clause: 2023年全市听力筛查率为98.6% → 听力筛查率 (the end of a date, 其中, 全市 dropped).
+_LEADING_RE = re.compile(r"^(?:[年月日底末]|其中|分别|全市|全县|全区|全省|累计|共)+")
+
+
+def _shared_start(words: Sequence[str]) -> int:
+    """How many leading characters all the words share."""
+    n = 0
+    while all(len(w) > n for w in words) and len({w[n] for w in words}) == 1:
+        n += 1
+    return n
+
+
+def unnamed_sibling(question: str, sentence: str) -> str:
+    """A rate question whose figure sentence states several rates of one kind, each under its own label
+    (听力筛查率为98.6%，遗传代谢性疾病筛查率为99.2%) must name one of them: what tells the labels apart (听力,
+    遗传代谢性疾病 — their shared start and end removed), or its first two characters. Returns the labels joined with
+    、 when it names none (another item of the list was asked: 先天性心脏病筛查率), else "".
+    """
+    q = normalize(question)
+    if "率" not in q:
+        return ""
+    labels: list[str] = []
+    for clause in re.split(r"[，、；,;。]", normalize(sentence)):
+        m = re.search(r"([\u4e00-\u9fa5]{2,16}?率)(?:为|达到|达|是)?\s*\d[\d.]*\s*(?:[%‰％]|/\s*(?:10)?万)", clause)
+        label = _LEADING_RE.sub("", m.group(1)) if m else ""
+        if len(label) >= 3 and label not in labels:
+            labels.append(label)
+    if len(labels) < 2:
+        return ""
+    head, tail = _shared_start(labels), _shared_start([label[::-1] for label in labels])
+    parts = [label[head : len(label) - tail] for label in labels]
+    if tail < 2 or any(len(p) < 2 for p in parts):
+        return ""  # rates of different kinds (签约率, 满意度), or labels not told apart by a word
+    return "" if any(p[:2] in q for p in parts) else "、".join(labels)
