@@ -19,7 +19,7 @@ from qa.evaluation.meta_answers import (
     references,
 )
 from qa.evaluation.metadata import SEEDS_GOLD, load_gold
-from qa.records import Answer
+from qa.records import Answer, Chunk, Citation, DocMeta
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 REPLY = {
@@ -88,6 +88,17 @@ def test_the_other_fields_are_found_as_the_gold_states_them() -> None:
     assert not holds_gold("reply_class", said("答复类别为A类[1]。"), REPLY)
     assert holds_gold("agency", said("由梧桐市卫生健康委员会答复[1]。"), REPLY)
     assert not holds_gold("agency", said("现有资料中未找到相关内容。", refused=True), REPLY)
+
+
+def test_a_value_only_in_the_quoted_reply_s_name_is_not_stated() -> None:
+    heading = "梧桐市卫生健康委员会关于市十七届人大三次会议第47号建议的答复"
+    meta = DocMeta(agency="梧桐市卫生健康委员会", heading=heading, title="关于扩大普惠托育服务供给的建议")
+    chunk = Chunk("c1", REPLY["doc_id"], (heading,), "全市新增普惠托位1200个。", meta)
+    cited = [Citation(1, chunk, "全市新增普惠托位1200个")]
+    quoted = Answer("梧桐市第47号建议的答复是谁家出的？", f"据《{heading}》，全市新增普惠托位1200个[1]。", cited)
+    assert not holds_gold("agency", quoted, REPLY) and not holds_gold("meeting", quoted, REPLY)
+    stated = Answer(quoted.question, f"{meta.display_title}由梧桐市卫生健康委员会答复[1]。", cited)
+    assert holds_gold("agency", stated, REPLY)
 
 
 def test_the_shipped_phrasings_cover_every_field_and_a_bad_line_fails(tmp_path: Path) -> None:
