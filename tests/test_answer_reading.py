@@ -172,6 +172,20 @@ def test_a_rate_of_another_item_in_a_list_of_rates_is_a_near_miss() -> None:
     assert unnamed_sibling("签约覆盖率是多少？", "签约率达到85%，满意度达到90%。") == ""
 
 
+def test_a_part_asking_how_things_stand_now_ranks_the_present_above_the_plan() -> None:
+    from qa.answer.select import rank_sentences
+
+    text = (
+        "2023年我局将督促剩余2家社区卫生服务中心在年底前完成母婴室建设，每间使用面积不少于10平方米。"
+        "社区卫生服务中心母婴室已建成9间，设置率为81.8%。"
+    )
+    chunk = Chunk("my", "my.txt", ("一、办理情况",), text, DocMeta(agency="榆关区卫生健康局"), 0)
+    question = "社区卫生服务中心的母婴室现在建得怎么样了？每间至少多大？"
+    part = "现在建得怎么样了"
+    ranked = rank_sentences(question, [chunk], classify(part), focus=part)
+    assert "81.8%" in ranked[0].text
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 

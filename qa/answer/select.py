@@ -301,8 +301,9 @@ def rank_sentences(
     headings = [{normalize(x) for x in (c.meta.heading, c.meta.title, c.meta.display_title) if x} for c in sources]
     # 如何 / 哪些措施 are answered by the measures, not by the problem the proposal complained of
     measures_asked = intent.kind in ("list", "general") and not _PROBLEM_ASKED_RE.search(normalize(focus or question))
-    # the part being answered decides: a figure now, then a year's target, asked in two parts
-    frame_asked = time_frame(focus or question) if intent.kind in ("number", "date") else ""
+    # the part being answered decides: a figure now, then a year's target, asked in two parts; and a question that
+    # asks how things stand now (现在建得怎么样了) is answered by what stands, not by what the bureau will do
+    frame_asked = time_frame(focus or question) if intent.kind in ("number", "date", "list", "general") else ""
     if focus and intent.kind in ("number", "date") and not frame_asked:
         # beside a part about the future (以后要…), a part without a time of its own asks how things stand
         other = time_frame(question.replace(focus, ""))
