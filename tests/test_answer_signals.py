@@ -218,7 +218,13 @@ def test_the_place_and_number_a_metadata_question_names_pick_its_document() -> N
     sources = [reply(yuguan, "7", "甲"), reply(liaochuan, "7", "乙"), reply(liaochuan, "9", "丙")]
     assert meta_source("蓼川县第7号提案的答复经办人是谁，电话多少？", sources) == 2
     assert meta_source("蓼川县第9号提案的答复有事找谁？", sources) == 3
-    for question, field in (("第7号提案是哪位提出的？", "proposers"), ("这份答复有事找谁？", "contacts")):
+    for question, field in (
+        ("第7号提案是哪位提出的？", "proposers"),
+        ("这份答复有事找谁？", "contacts"),
+        ("第9号建议是几届几次会议提出的？", "meeting"),
+        ("提第8号提案的人叫什么名字？", "proposers"),
+        ("第8号提案的答复是谁家出的？", "agency"),
+    ):
         assert classify(question).meta_fields[:1] == (field,), question
 
 
