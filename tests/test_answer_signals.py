@@ -228,6 +228,16 @@ def test_the_place_and_number_a_metadata_question_names_pick_its_document() -> N
         assert classify(question).meta_fields[:1] == (field,), question
 
 
+def test_every_number_a_contact_line_lists_is_given_but_not_the_fax() -> None:
+    from qa.answer.metadata import metadata_answer
+
+    meta = DocMeta(kind="政协提案", heading="关于基层医疗的提案的答复", contacts=(("经办人", "冯雪", "0738-2216654"),))
+    line = "经办人:冯雪　电话:0738-2216654、13874510022　传真:0738-2216600"
+    chunk = Chunk("p", "p.txt", (meta.heading,), line, meta, 0)
+    answer = metadata_answer("这份答复留了哪些联系电话？", ("contacts",), [chunk])
+    assert "联系电话0738-2216654、13874510022[1]" in answer and "2216600" not in answer
+
+
 def test_a_bureau_written_in_traditional_characters_answers_for_the_simplified_place() -> None:
     from qa.answer.metadata import metadata_answer
     from qa.answer.verify import missing_entities

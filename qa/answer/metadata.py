@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from qa.answer.lexicon import META_WORDS, present
 from qa.answer.question import META_LIST_RE, is_entity, question_terms
-from qa.ingest.cues import DOC_NO, doc_number, is_collective
+from qa.ingest.cues import DOC_NO, doc_number, is_collective, phones_listed_with
 from qa.ingest.normalize import parse_date
 from qa.records import Chunk, DocMeta
 from qa.text import PLACE_RE, normalize
@@ -87,7 +87,11 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Seq
             # 谁签发的？电话多少: the signer has no phone; the contact who has one answers the second part
             wanted += [c for c in meta.contacts if c[2] and c not in wanted]
         wanted = wanted or list(meta.contacts)
-        parts = [f"{role}{person}，联系电话{phone}" if phone else f"{role}{person}" for role, person, phone in wanted]
+        printed = "\n".join(texts)
+        parts = [
+            f"{role}{person}，联系电话{'、'.join(phones_listed_with(phone, printed))}" if phone else f"{role}{person}"
+            for role, person, phone in wanted
+        ]
         return f"{name}的{'；'.join(parts)}[{n}]。"
     return ""
 

@@ -343,5 +343,16 @@ def _phones(text: str) -> str:
     return main + tail
 
 
+def phones_listed_with(phone: str, text: str) -> list[str]:
+    """Every number of the printed list that holds a contact's phone (电话:0738-2216654、13874510022 → both), each
+    read as _phones reads one; [phone] when no list holds it. A contact record keeps the first; a reader asking
+    for the numbers left wants them all."""
+    for m in _PHONES.finditer(_FAX.sub("", text)):
+        numbers = [_phones(n) for n in re.split(r"\s*[、，,/；;]\s*", m.group())]
+        if phone in numbers:
+            return [n for n in numbers if n]
+    return [phone]
+
+
 def kind_map() -> dict[str, tuple[str, ...]]:
     return word_map("document_kinds")
