@@ -1,13 +1,14 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Twenty-three sets, scored separately and as two totals:
+Twenty-four sets, scored separately and as two totals:
 
 - tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-* / tuning4-*
   (eval/tuning2_*.jsonl … eval/tuning4_*.jsonl, written later by people who read only the documents): the code may
   be read against and tuned on these; tuning5-traps (eval/tuning5_traps.jsonl) pairs near-miss traps with the
   answerable question closest to each, on the seeds and the varied corpus; tuning6-varied asks about the newest
   replies (v33–v38); tuning7-* (eval/tuning7_*.jsonl) is one more pair written from the documents only, and
-  tuning8-varied asks mostly about v39–v44;
+  tuning8-varied asks mostly about v39–v44; tuning9 asks metadata in everyday wording and colloquial questions on
+  both corpora;
 - fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* … fresh5-* (eval/fresh2_*.jsonl …
   eval/fresh5_*.jsonl): each pair committed before the changes it measures and never edited; only their
   aggregate numbers are looked at.
@@ -59,6 +60,7 @@ GOLD_SETS = (
     GoldSet("fresh4-seeds", "fresh4_seeds.jsonl", "fresh"),
     GoldSet("fresh4-varied", "fresh4_varied.jsonl", "fresh"),
     GoldSet("tuning8-varied", "tuning8_varied.jsonl", "tuning"),
+    GoldSet("tuning9", "tuning9.jsonl", "tuning"),
     GoldSet("fresh5-seeds", "fresh5_seeds.jsonl", "fresh"),
     GoldSet("fresh5-varied", "fresh5_varied.jsonl", "fresh"),
 )
