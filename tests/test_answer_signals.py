@@ -224,8 +224,17 @@ def test_the_place_and_number_a_metadata_question_names_pick_its_document() -> N
         ("第9号建议是几届几次会议提出的？", "meeting"),
         ("提第8号提案的人叫什么名字？", "proposers"),
         ("第8号提案的答复是谁家出的？", "agency"),
+        ("那个议案卫健局这边分管的领导是谁？", "contacts"),
+        ("血透那个建议的答复，领导签字的是谁？", "contacts"),
+        ("打疫苗那个提案，卫健局啥时候回复的？", "date"),
+        ("职业病那个建议是哪个单位回的？", "agency"),
+        ("看病难那个提案是哪家提的？", "proposers"),
+        ("那个建议是在哪次人大会上提的？", "meeting"),
+        ("家庭病床那个提案，有问题该打哪个电话问？", "contacts"),
     ):
         assert classify(question).meta_fields[:1] == (field,), question
+    # a service hotline is content, not the reply's contact
+    assert classify("失业的人心里难受可以打什么电话？").kind != "meta"
 
 
 def test_every_number_a_contact_line_lists_is_given_but_not_the_fax() -> None:
