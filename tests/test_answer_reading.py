@@ -186,6 +186,14 @@ def test_a_part_asking_how_things_stand_now_ranks_the_present_above_the_plan() -
     assert "81.8%" in ranked[0].text
 
 
+def test_everyday_words_for_night_children_and_the_county_hospital_match_the_documents_words() -> None:
+    from qa.answer.lexicon import present
+
+    sentence = "县人民医院开设夜间儿科门诊，接诊时间为每天18时至次日8时，服务婴幼儿和儿童。"
+    for word in ("晚上", "夜里", "娃", "县医院"):
+        assert present(word, sentence), word
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 
