@@ -123,6 +123,13 @@ def test_a_figure_about_the_topic_but_not_the_asked_qualifier_is_a_near_miss() -
     # a sentence that states it answers; a qualifier the document never uses rules nothing out
     assert unstated_qualifier(asked, "按每名婴幼儿每月200元给予运营补贴，补贴机构45家。", "", reply, corpus) == ""
     assert unstated_qualifier("线上签约的机构有多少家？", "全县共有托育机构3家。", "", reply, corpus) == ""
+    # a Latin-letter name the reply uses elsewhere (HPV) is no figure of the routine vaccines
+    vaccines = "2023年共接种免疫规划疫苗11.8万剂次。在县妇幼保健院增设HPV疫苗接种专窗。"
+    shots = {"v.txt": vaccines, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(19)}}
+    assert (
+        unstated_qualifier("去年有多少人打了HPV疫苗？", "2023年共接种免疫规划疫苗11.8万剂次。", "", vaccines, shots)
+        == "HPV"
+    )
 
 
 def test_a_part_asked_of_a_whole_must_have_its_own_figure() -> None:

@@ -311,11 +311,13 @@ def unstated_qualifier(
         return ""
     key = _corpus_key(doc_texts)
     n_docs = len(_CORPORA[key][1])
-    # Nouns are left out: a sentence names the thing itself in its own words (急救反应时间 for 救护车多久到).
+    # Nouns are left out: a sentence names the thing itself in its own words (急救反应时间 for 救护车多久到). A
+    # Latin-letter name (HPV, AED, PICC) has no other words, so it is kept: 11.8万剂次 of the routine vaccines is
+    # no count of HPV doses when the reply names HPV only in another sentence.
     terms = [
         w
         for w, f in pos_tokenizer().lcut(normalize(question))
-        if f in _QUALIFIER_FLAGS and len(w) >= 2 and w not in GENERIC and w not in QUESTION_WORDS
+        if (f in _QUALIFIER_FLAGS or f == "eng") and len(w) >= 2 and w not in GENERIC and w not in QUESTION_WORDS
     ]
     held = normalize(f"{context}{sentence}")
     whole = normalize(document)
