@@ -201,6 +201,16 @@ def test_everyday_words_for_night_children_and_the_county_hospital_match_the_doc
         assert present(word, sentence), word
 
 
+def test_a_part_of_the_place_like_the_urban_area_needs_its_own_figure() -> None:
+    from qa.answer.subject import unstated_qualifier
+
+    reply = "2022年全年受理120呼救电话3.1万次，出车1.26万次。城区急救站点平均反应时间12分钟。"
+    corpus = {"r.txt": reply, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(9)}}
+    asked = "杉浦县城区去年打120，救护车出了多少趟？"
+    assert unstated_qualifier(asked, "2022年全年受理120呼救电话3.1万次，出车1.26万次。", "", reply, corpus) == "城区"
+    assert unstated_qualifier("去年救护车出了多少趟？", "出车1.26万次。", "", reply, corpus) == ""
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 

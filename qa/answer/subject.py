@@ -40,6 +40,7 @@ _FIGURE_RE = re.compile(r"\d+(?:\.\d+)?")
 _DOC_NO_RE = re.compile(rf"{DOC_NO_YEAR_RE.pattern}\s*\d*\s*号?")  # the whole number: 〔2022〕7号
 # Words a quantity phrase may end with that say nothing of what is measured (数量, 情况) or only ask (多少).
 QUANTITY_STOP = word_set("quantity_stopwords")
+AREA_WORDS = word_set("area_words")
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,7 @@ def unstated_qualifier(
             return given
     # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer
     towns = [m.group(0) for m in _TOWN_RE.finditer(normalize(question)) if not _NOT_TOWN_CHARS.search(m.group(1))]
+    towns += [w for w in AREA_WORDS if w in normalize(question)]  # 城区, 农村: a part of the place, like a town
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
             return town
