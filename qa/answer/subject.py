@@ -337,7 +337,8 @@ def unstated_qualifier(
             return given
     # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer
     towns = [m.group(0) for m in _TOWN_RE.finditer(normalize(question)) if not _NOT_TOWN_CHARS.search(m.group(1))]
-    towns += [w for w in AREA_WORDS if w in normalize(question)]  # 城区, 农村: a part of the place, like a town
+    # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
+    towns += [w for w, _ in pos_tokenizer().lcut(normalize(question)) if w in AREA_WORDS]
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
             return town
