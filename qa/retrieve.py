@@ -149,7 +149,7 @@ class Retriever:
         if mode != "hybrid":
             ((name, ranked),) = lists.items()
             return [(i, s, (name,)) for i, s in ranked]
-        fused = rrf(lists, weights=self.weights, k=self.rrf_k)
+        fused = _keep_each_legs_best(rrf(lists, weights=self.weights, k=self.rrf_k), lists, k)
         mask = getattr(self.index, "embedded", None)
         if mask is None:
             return fused
@@ -229,6 +229,30 @@ def query_vector(embedder: Embedder, query: str) -> np.ndarray:
         vector.setflags(write=False)  # shared between threads: nobody may change it in place
         _QUERY_VECTORS.put(key, vector)
     return vector
+
+
+LEG_BEST = 2  # each retriever's best few stay among the k fused hits
+
+
+def _keep_each_legs_best(
+    fused: list[tuple[int, float, tuple[str, ...]]], lists: dict[str, list[tuple[int, float]]], k: int
+) -> list[tuple[int, float, tuple[str, ...]]]:
+    """The fused ranking with each retriever's LEG_BEST best rows moved into the first k when fusion left them out.
+
+    Reciprocal ranks are flat: a chunk BM25 ranks second and the embedder misses (长处方 in one reply; a proposer's
+    name) scores below chunks both legs rank middling, and falls out of the hits although one retriever was sure
+    of it. The moved rows take the last places of the k (at most a third of them), in fused order.
+    """
+    head = fused[:k]
+    held = {i for i, _, _ in head}
+    best = {i for ranked in lists.values() for i, _ in ranked[:LEG_BEST]}
+    # at most a third of the places: the fused order stays the judge of what leads (search(q, 1) is fused's best)
+    missing = [x for x in fused[k:] if x[0] in best and x[0] not in held][: k // 3]
+    if not missing:
+        return fused
+    head = head[: max(0, k - len(missing))] + missing
+    kept = {i for i, _, _ in head}
+    return head + [x for x in fused if x[0] not in kept]
 
 
 def rrf(

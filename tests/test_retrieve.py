@@ -59,6 +59,22 @@ def test_filters_match_on_metadata() -> None:
     assert not Filters(doc_ids=("d2",)).matches(chunk)
 
 
+def test_each_retrievers_best_stay_among_the_fused_hits() -> None:
+    from qa.retrieve import _keep_each_legs_best
+
+    # row 9 is BM25's second and missing from dense: fusion ranks it below rows both legs found
+    lists = {
+        "dense": [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6)],
+        "bm25": [(1, 9.0), (9, 8.0), (2, 7.0), (3, 6.0), (4, 5.0)],
+    }
+    fused = rrf(lists, weights={"dense": 1.0, "bm25": 1.5})
+    assert 9 not in [i for i, _, _ in fused[:3]]
+    kept = _keep_each_legs_best(fused, lists, 3)
+    assert [i for i, _, _ in kept[:3]] == [1, 2, 9] and sorted(i for i, _, _ in kept) == sorted(i for i, _, _ in fused)
+    assert _keep_each_legs_best(fused, lists, 5) == fused  # already among the first 5
+    assert _keep_each_legs_best(fused, lists, 2) == fused  # too few places to give one up
+
+
 def test_rrf_adds_reciprocal_ranks() -> None:
     fused = rrf({"dense": [(1, 0.9), (2, 0.8)], "bm25": [(2, 7.0), (3, 5.0)]}, k=60)
     assert [row for row, _, _ in fused] == [2, 1, 3]
