@@ -260,6 +260,11 @@ def test_what_a_figure_question_asks_for_a_named_sum_a_figure_per_unit_or_a_rate
     assert per_unit.per_unit and not asked_quantity("每年能拿多少补贴？").per_unit
     assert not figure_fits("全县医疗卫生机构产生医疗废物约412吨。", per_unit, ["412"])
     assert figure_fits("平均每个乡镇卫生院产生医疗废物约6吨。", per_unit, ["6"])
+    # 花了多少钱 names its sum by what it bought (采购); a plan word (打算) names nothing
+    bought = asked_quantity("去年采购狂犬病疫苗一共花了多少钱？")
+    assert bought.phrase == "采购" and asked_quantity("上温控系统打算花多少钱？").phrase == ""
+    assert not figure_fits("市财政安排专项资金85万元，对17家门诊进行改造。", bought, ["85"], unit=True)
+    assert figure_fits("全年采购狂犬病疫苗支出120万元。", bought, ["120"], unit=True)
     each = asked_quantity("每家几台仪器？")  # 各 + a verb of giving states the figure each unit got
     assert figure_fits("为全县30家卫生院各配置心电图机1台。", each, ["1"])
     assert not figure_fits("为全县卫生院配置心电图机30台。", each, ["30"])

@@ -54,6 +54,10 @@ class Quantity:
     rate: bool = False  # 达标率是多少: a rate, which a count does not give
 
 
+# The clause before a bare verb of spending (花了多少钱, 用了多少钱): what the money went on.
+_SPENT_ON_RE = re.compile(r"([^，,。；;？?]{2,20}?)(?:一共|总共|共|大概|大约)?(?:花|用)了?(?:多少|几)")
+
+
 def asked_quantity(question: str) -> Quantity:
     """The asked quantity of a 多少/几 question: the nouns right before the asking words (吸烟率是多少 → 吸烟率),
     none when 多少 counts the noun after it (多少个急救站点: see counted_noun) or a verb asks (拿出多少亩地)."""
@@ -94,6 +98,15 @@ def asked_quantity(question: str) -> Quantity:
             nouns.pop()  # 托位数的规划目标: 目标 says only that a target is asked
         if nouns and len("".join(nouns)) >= 2:
             phrase = "".join(nouns)
+    spent = _SPENT_ON_RE.search(q)
+    if not phrase and spent:
+        # 采购疫苗花了多少钱: the sum is named by what it bought or built (采购), which its sentence must say
+        verbs = [
+            w
+            for w, f in pos_tokenizer().lcut(spent.group(1))
+            if f in ("v", "vn") and len(w) >= 2 and w not in QUANTITY_STOP
+        ]
+        phrase = verbs[-1] if verbs else ""
     # a figure inside quotes is part of a name (“1+1+12”医联体, “323”攻坚行动), not a figure the question gives
     unquoted = re.sub(r"“[^”]*”|\"[^\"]*\"", "", q)
     figures = tuple(dict.fromkeys(f for f in _FIGURE_RE.findall(unquoted) if not re.fullmatch(r"(?:19|20)\d{2}", f)))
