@@ -191,7 +191,7 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
 
 def count_noun(question: str, intent: Intent) -> tuple[str, ...]:
     """The noun a 多少家/几个 question counts (counted_noun); () for other questions, across documents, and for a
-    bare class noun (几台仪器), which replies state by the specific kind (肺功能仪1台)."""
+    bare class noun (配了几台设备), which replies state by the specific kind (心电图机1台)."""
     noun = counted_noun(question) if intent.kind == "number" and not intent.cross_doc else ()
     return () if noun and "".join(noun) in CLASS_NOUNS else noun
 

@@ -270,13 +270,13 @@ QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifie
 _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
 
 
-# A whole named first, then the part asked of it: 学生病例里，高中生有多少例 / 这笔经费中，分给村医多少
+# A whole named first, then the part asked of it: 全县卫生院中，中心卫生院有几家 / 这笔经费中，分给村医多少
 _PART_OF_WHOLE_RE = re.compile(r"(?:[里中]|其中|当中)[，,]\s*([^，,。；;？?]{2,24})[？?。]?$")
 
 
 def part_asked(question: str) -> list[str]:
-    """The nouns of the part a question asks of a whole it names first (学生病例里，高中生有多少例 → [高中生]);
-    [] when it asks no part."""
+    """The nouns of the part a question asks of a whole it names first (全县卫生院中，中心卫生院有几家 → [中心,
+    卫生院]); [] when it asks no part."""
     from qa.index.tokenize import pos_tokenizer
 
     m = _PART_OF_WHOLE_RE.search(normalize(question))
@@ -335,7 +335,7 @@ def unstated_qualifier(
     ]
     held = normalize(f"{context}{sentence}")
     whole = normalize(document)
-    # the part a question picks out of a whole (学生病例里，高中生有多少例) must be named where the figure is: a
+    # the part a question picks out of a whole (卫生院中，中心卫生院有几家) must be named where the figure is: a
     # figure without it is the whole's, or another part's
     near = normalize(context + paragraph + sentence)
     for word in part_asked(question):
