@@ -211,6 +211,19 @@ def test_a_part_of_the_place_like_the_urban_area_needs_its_own_figure() -> None:
     assert unstated_qualifier("去年救护车出了多少趟？", "出车1.26万次。", "", reply, corpus) == ""
 
 
+def test_whether_the_bureau_agreed_is_answered_by_its_decision_then_its_reason() -> None:
+    from qa.answer.compose import compose
+
+    text = (
+        "您建议由医共体组建自有配送车队承担全部配送任务。"
+        "经研究，药品配送须由具备药品经营许可的企业承担，医共体自行组建车队目前不具备条件。"
+        "此项建议暂不采纳，作为今后工作参考。"
+    )
+    chunk = Chunk("ps", "ps.txt", ("二、关于自建配送车队",), text, DocMeta(agency="榆关县卫生健康局"), 0)
+    answer = compose("想让医共体自己组个车队送药，卫健局同意了吗？为啥？", [chunk])
+    assert answer.index("暂不采纳") < answer.index("药品经营许可")
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 

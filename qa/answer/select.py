@@ -67,6 +67,10 @@ _PROBLEM_ASKED_RE = re.compile(
 )
 
 
+_DECISION_ASKED_RE = re.compile(r"(?:同意|答应|采纳|批准|接受)了?(?:吗|没有|没|不)")
+_DECISION_RE = table_pattern("decision_words", literal=True)
+
+
 def states_problem(sentence: str) -> bool:
     """A sentence that states a problem (the proposal's complaint) and reports no measure taken about it."""
     return bool(_PROBLEM_RE.search(sentence)) and not _ACTION_RE.search(sentence)
@@ -121,6 +125,7 @@ class Candidate:
     semantic: float = 0.0  # the embedder's similarity to the question (0 when not embedded)
     problem: bool = False  # states the problem complained of, and measures were asked for: never a list item
     enumerated: bool = False  # an item of the reply's enumeration, and measures were asked for
+    decision: bool = False  # states the bureau's decision on an ask (暂不采纳), and whether it agreed was asked
 
 
 CLASS_NOUNS = word_set("class_nouns")
@@ -301,6 +306,8 @@ def rank_sentences(
     headings = [{normalize(x) for x in (c.meta.heading, c.meta.title, c.meta.display_title) if x} for c in sources]
     # 如何 / 哪些措施 are answered by the measures, not by the problem the proposal complained of
     measures_asked = intent.kind in ("list", "general") and not _PROBLEM_ASKED_RE.search(normalize(focus or question))
+    # 同意了吗 / 采纳了没有: whether the bureau agreed is answered by the sentence stating its decision on the ask
+    decision_asked = bool(_DECISION_ASKED_RE.search(normalize(focus or question)))
     # the part being answered decides: a figure now, then a year's target, asked in two parts; and a question that
     # asks how things stand now (现在建得怎么样了) is answered by what stands, not by what the bureau will do
     frame_asked = time_frame(focus or question) if intent.kind in ("number", "date", "list", "general") else ""
@@ -354,6 +361,7 @@ def rank_sentences(
             - (0.6 if frame else 0.0)
             - (elsewhere_penalty if elsewhere[n - 1] else 0.0)
             - (0.3 if measures_asked and states_problem(text) else 0.0)
+            + (0.3 if decision_asked and _DECISION_RE.search(text) else 0.0)
             + (_measure_shape(is_enumerated(sources[n - 1].text, s), text) if measures_asked else 0.0)
         )
         topic = sum(w for t, w in topic_weights.items() if present(t, text)) / topic_sum
@@ -373,6 +381,7 @@ def rank_sentences(
                 frame,
                 problem=measures_asked and states_problem(text),
                 enumerated=measures_asked and is_enumerated(sources[n - 1].text, s),
+                decision=decision_asked and bool(_DECISION_RE.search(text)),
             )
         )
     out.sort(key=lambda c: (-c.score, c.n, c.start))
@@ -427,4 +436,5 @@ def best_candidate(
     if not informative:
         return None
     # Lead with a sentence about the question's subject (托育), not one sharing only its frame (不足, 措施).
-    return next((c for c in informative[: 2 * window] if c.topics), informative[0])
+    # …or, asked whether the bureau agreed, with its decision (此项建议暂不采纳), which names no subject
+    return next((c for c in informative[: 2 * window] if c.topics or c.decision), informative[0])
