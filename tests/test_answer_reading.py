@@ -224,6 +224,19 @@ def test_whether_the_bureau_agreed_is_answered_by_its_decision_then_its_reason()
     assert answer.index("暂不采纳") < answer.index("药品经营许可")
 
 
+def test_a_replys_own_last_year_is_the_year_a_question_names() -> None:
+    from qa.answer.gate import gate
+    from qa.answer.verify import RefusalPolicy
+    from qa.records import Hit
+
+    text = "在去年底呼吸道疾病诊疗高峰期，全区街道卫生院日均接诊14岁以下儿童1400人次以上。"
+    meta = DocMeta(agency="榆关区卫生健康局", heading="关于基层医疗的提案的答复", date="2024-07-01")
+    chunk = Chunk("hx", "hx.txt", (meta.heading, "一、诊疗服务"), text, meta, 0)
+    # 2023年 is the reply's 去年: the question's year is in the document, read at the reply's date
+    reason = gate("榆关区2023年底街道卫生院日均接诊多少人次儿童？", [Hit(chunk, 1.0, 1)], RefusalPolicy()).reason
+    assert "2023" not in reason
+
+
 def test_each_part_is_judged_about_its_own_place_and_a_quoted_figure_is_a_name() -> None:
     from qa.answer.gate import _part_question
 

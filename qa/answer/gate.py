@@ -215,7 +215,7 @@ def _gate(
     year = sources[best.n - 1].meta.year
     reason = refusal_reason(
         question,
-        evidence=evidence,
+        evidence=evidence if intent.cross_doc else absolute_years(evidence, year, this_year=True),
         sentence=absolute_years(row or best.text, year, this_year=True),
         coverage=coverage,
         topic_coverage=topic,
