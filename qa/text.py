@@ -18,6 +18,8 @@ CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 PLACE_LEVELS = "区县市"  # what ends a place name below a province; PLACE_RE and an agency's home place end in one
 # A place name as documents write it before its level: 江夏区, 咸宁市, 青岚县.
 PLACE_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}?(?:区|县|市)")
+# A calendar year as written before 年 (2024年, 2024 年): when something happened, never a count of years.
+CALENDAR_YEAR_RE = re.compile(r"(?:19|20)\d{2}\s*年")
 # A year inside a document number's brackets (岭卫基层发〔2022〕7号): it dates the document, it states no figure.
 DOC_NO_YEAR_RE = re.compile(r"[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]")
 # Sentence ends inside source passages; "；" ends a clause that often carries one figure on its own.

@@ -18,13 +18,12 @@ from typing import Any
 
 from qa.answer.question import NOUN_FLAGS, is_time_word, question_terms
 from qa.records import Filters
-from qa.text import PLACE_LEVELS, PLACE_RE, normalize, table_pattern
+from qa.text import CALENDAR_YEAR_RE, PLACE_LEVELS, PLACE_RE, normalize, table_pattern
 
 History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} messages as Gradio keeps them
 
 _FOLLOWUP_START = table_pattern("followup_starts", literal=True)
 _PRONOUNS = table_pattern("followup_pronouns", literal=True)
-_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 _ASKS_AGAIN = re.compile(r"多少|几|什么|哪")  # the follow-up asks its own question, not just 那2023年呢
 _FOLLOWUP_STUB = re.compile(r"(?:那|那么)?(\w{2,6}?)(?:的情况)?呢")  # 那青岚呢: the one word is what changes
 
@@ -99,7 +98,7 @@ def _rewrite(question: str, previous: str) -> str:
     prev = re.sub(r"\s+", "", previous)
     q = re.sub(r"\s+", "", question)
     new_places = _places(q)
-    new_years = _YEAR.findall(q)
+    new_years = CALENDAR_YEAR_RE.findall(q)
     rewritten = prev
     if new_places:
         old = _places(prev)
@@ -113,7 +112,7 @@ def _rewrite(question: str, previous: str) -> str:
         topic = "".join(t for t in question_terms(prev) if not is_time_word(t))
         return f"{topic}{rest}"
     if new_years:
-        old_years = _YEAR.findall(rewritten)
+        old_years = CALENDAR_YEAR_RE.findall(rewritten)
         rewritten = rewritten.replace(old_years[0], new_years[0], 1) if old_years else new_years[0] + rewritten
     if new_places or new_years:
         return rewritten

@@ -42,10 +42,17 @@ from qa.answer.subject import asked_quantity, figure_fits
 from qa.answer.verify import question_entities
 from qa.data import word_set
 from qa.records import Chunk
-from qa.text import BOILERPLATE_RE, DOC_NO_YEAR_RE, char_bigrams, normalize, split_sentences, table_pattern
+from qa.text import (
+    BOILERPLATE_RE,
+    CALENDAR_YEAR_RE,
+    DOC_NO_YEAR_RE,
+    char_bigrams,
+    normalize,
+    split_sentences,
+    table_pattern,
+)
 
 _ANY_NUMBER = re.compile(r"\d")
-_YEAR_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*年")
 # A date, a time of day, or a weekday (每周二、周四 answers 哪天有医生).
 _DATE_RE = re.compile(
     r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*[:：]\s*\d{2}|(?:周|星期|礼拜)[一二三四五六日天]"
@@ -144,11 +151,9 @@ def typed(intent: Intent, sentence: str) -> bool:
         if intent.unit == "%":
             return bool(_PERCENT_RE.search(sentence) or re.search(r"[（(]\s*[%‰％]", sentence))
         if intent.unit == DURATION:  # a duration, not a date: 2022年 and 8月10日 state when, not how long
-            sentence = re.sub(
-                r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?!\s*[内以])", "", sentence
-            )
+            sentence = _WHEN_RE.sub("", sentence)
         elif intent.unit == "年":  # 几年 asks how many years: 2024年 states when
-            sentence = _YEAR_DATE_RE.sub("", sentence)
+            sentence = CALENDAR_YEAR_RE.sub("", sentence)
         if intent.unit:
             # 20亩 / 5-12个 / 10万余张, or a table row whose header names the unit: 平均住院日（天） 8
             units = unit_alternatives(intent.unit)
@@ -211,7 +216,7 @@ def _modifiers_only(words: str) -> bool:
 def unit_figures(intent: Intent, sentence: str) -> list[str]:
     """The figures a sentence states in the asked unit (every figure but years when no unit is asked)."""
     if intent.unit == "年":
-        sentence = _YEAR_DATE_RE.sub("", sentence)  # 几年: a calendar year is no count of years
+        sentence = CALENDAR_YEAR_RE.sub("", sentence)  # 几年: a calendar year is no count of years
     if intent.unit and intent.unit not in ("%", DURATION):
         units = unit_alternatives(intent.unit)
         found = re.findall(figure_pattern(units), sentence) + re.findall(
@@ -348,6 +353,7 @@ def rank_sentences(
         # the reply's formal frame, or its own heading line repeated in the text
         frame = intent.kind != "meta" and (bool(BOILERPLATE_RE.search(text)) or text in headings[n - 1])
         said = sentence_frame(text) if frame_asked else ""
+        decides = decision_asked and bool(_DECISION_RE.search(text))
         timing = -0.12 if said and said != frame_asked else 0.0  # a table row or a plain statement: no penalty
         score = (
             0.45 * in_sentence / weight_sum
@@ -361,7 +367,7 @@ def rank_sentences(
             - (0.6 if frame else 0.0)
             - (elsewhere_penalty if elsewhere[n - 1] else 0.0)
             - (0.3 if measures_asked and states_problem(text) else 0.0)
-            + (0.3 if decision_asked and _DECISION_RE.search(text) else 0.0)
+            + (0.3 if decides else 0.0)
             + (_measure_shape(is_enumerated(sources[n - 1].text, s), text) if measures_asked else 0.0)
         )
         topic = sum(w for t, w in topic_weights.items() if present(t, text)) / topic_sum
@@ -381,7 +387,7 @@ def rank_sentences(
                 frame,
                 problem=measures_asked and states_problem(text),
                 enumerated=measures_asked and is_enumerated(sources[n - 1].text, s),
-                decision=decision_asked and bool(_DECISION_RE.search(text)),
+                decision=decides,
             )
         )
     out.sort(key=lambda c: (-c.score, c.n, c.start))
