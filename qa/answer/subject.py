@@ -328,9 +328,10 @@ def unstated_qualifier(
     # Nouns are left out: a sentence names the thing itself in its own words (急救反应时间 for 救护车多久到). A
     # Latin-letter name (HPV, AED, PICC) has no other words, so it is kept: 11.8万剂次 of the routine vaccines is
     # no count of HPV doses when the reply names HPV only in another sentence.
+    words = [(w, f) for w, f in pos_tokenizer().lcut(normalize(question))]
     terms = [
         w
-        for w, f in pos_tokenizer().lcut(normalize(question))
+        for w, f in words
         if (f in _QUALIFIER_FLAGS or f == "eng") and len(w) >= 2 and w not in GENERIC and w not in QUESTION_WORDS
     ]
     held = normalize(f"{context}{sentence}")
@@ -351,7 +352,7 @@ def unstated_qualifier(
     # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer
     towns = [m.group(0) for m in _TOWN_RE.finditer(normalize(question)) if not _NOT_TOWN_CHARS.search(m.group(1))]
     # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
-    towns += [w for w, _ in pos_tokenizer().lcut(normalize(question)) if w in AREA_WORDS]
+    towns += [w for w, _ in words if w in AREA_WORDS]
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
             return town
