@@ -28,7 +28,7 @@ CANDIDATES = 50  # each retriever's list length before fusion
 DEFAULT_WEIGHTS = {"dense": 1.0, "bm25": 1.5}
 
 # 第182号 / 182号提案 / 068号建议 / 第 3 号: the number a person names a reply by (not a date's 6月30号).
-_NUMBER = re.compile(r"(?<![月\d])(\d{1,8})\s*号")
+NAMED_NUMBER_RE = re.compile(r"(?<![月\d])(\d{1,8})\s*号")
 _BRACKETS = str.maketrans({"〔": "[", "〕": "]", "［": "[", "］": "]", "【": "[", "】": "]", "（": "(", "）": ")"})
 
 
@@ -47,8 +47,10 @@ def check_question(question: str, max_chars: int = 2000) -> str:
 
 def proposal_number_matches(asked: str, printed: str) -> bool:
     """Whether a number a person typed names a printed proposal number: 182 ↔ 20240182, 68 ↔ 068, 3 ↔ 3."""
-    if not asked or not printed or not printed.isdigit():
+    if not asked or not printed:
         return False
+    if not (asked.isdigit() and printed.isdigit()):  # 3-2-017 is matched as written
+        return asked == printed
     return asked == printed or int(asked) == int(printed) or (len(printed) == 8 and int(printed[4:]) == int(asked))
 
 
@@ -169,7 +171,7 @@ class Retriever:
             if doc_no and doc_no in q:
                 named.append(doc_id)
                 q = q.replace(doc_no, " ")  # its 号 is not also a proposal number
-        numbers = _NUMBER.findall(q)
+        numbers = NAMED_NUMBER_RE.findall(q)
         if numbers:
             for doc_id, _, proposal_no in self._doc_numbers:
                 if doc_id not in named and any(proposal_number_matches(n, proposal_no) for n in numbers):

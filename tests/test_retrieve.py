@@ -94,6 +94,9 @@ def test_rrf_adds_reciprocal_ranks() -> None:
         ("3", "3", True),
         ("18", "20240182", False),
         ("2024", "20240182", False),
+        ("3-2-017", "3-2-017", True),  # a number with dashes, as written
+        ("3-2-017", "20240182", False),
+        ("17", "3-2-017", False),
         ("182", "", False),
     ],
 )
@@ -147,7 +150,7 @@ def test_a_filter_nothing_matches_gives_no_hits(toy_retriever: Retriever) -> Non
 
 def _named_by_scan(index: object, query: str) -> list[str]:
     """named_documents as it was before its table was precomputed: a pass over index.documents() per query."""
-    from qa.retrieve import _NUMBER, _norm_doc_no
+    from qa.retrieve import NAMED_NUMBER_RE, _norm_doc_no
 
     q = _norm_doc_no(query)
     named: list[str] = []
@@ -155,7 +158,7 @@ def _named_by_scan(index: object, query: str) -> list[str]:
         if meta.doc_no and _norm_doc_no(meta.doc_no) in q:
             named.append(doc_id)
             q = q.replace(_norm_doc_no(meta.doc_no), " ")
-    numbers = _NUMBER.findall(q)
+    numbers = NAMED_NUMBER_RE.findall(q)
     for doc_id, meta in index.documents() if numbers else []:  # type: ignore[attr-defined]
         if doc_id not in named and any(proposal_number_matches(n, meta.proposal_no) for n in numbers):
             named.append(doc_id)

@@ -13,6 +13,7 @@ from qa.answer.question import META_LIST_RE, is_entity, question_terms
 from qa.ingest.cues import DOC_NO, doc_number, is_collective, phones_listed_with
 from qa.ingest.normalize import parse_date
 from qa.records import Chunk, DocMeta
+from qa.retrieve import NAMED_NUMBER_RE, proposal_number_matches
 from qa.text import PLACE_RE, normalize
 
 # How a refusal names a DocMeta field the asked document does not state (该答复未写明联系人和电话).
@@ -181,7 +182,7 @@ def meta_source(question: str, sources: Sequence[Chunk]) -> int:
     q = normalize(question)
     terms = [t for t in question_terms(question) if t not in META_WORDS]
     places = PLACE_RE.findall(q)
-    numbers = set(re.findall(r"第\s*([0-9][0-9\-]*)\s*号", q))
+    numbers = set(re.findall(r"第\s*([0-9][0-9\-]*)\s*号", q) + NAMED_NUMBER_RE.findall(q))  # 第3-2-017号, 182号
     best, best_score = 1, -1.0
     for n, chunk in enumerate(sources, 1):
         meta = chunk.meta
@@ -190,8 +191,8 @@ def meta_source(question: str, sources: Sequence[Chunk]) -> int:
         score = sum(len(t) for t in terms if present(t, text)) + 0.5 / n
         if places and all(p in where or p[:-1] in where for p in places):
             score += 100
-        if meta.proposal_no and meta.proposal_no in numbers:
-            score += 50
+        if meta.proposal_no in numbers or any(proposal_number_matches(n, meta.proposal_no) for n in numbers):
+            score += 50  # the retriever's reading: 182号 names 第20240182号
         people = [*meta.proposers, *(person for _role, person, _phone in meta.contacts)]
         if any(len(p) >= 2 and "*" not in p and normalize(p) in q for p in people):
             score += 50  # 鄢国华代表那个建议: the reply of the person named
