@@ -49,6 +49,13 @@ class DocMeta:
                     return chunk
         return ""
 
+    @property
+    def named_people(self) -> tuple[str, ...]:
+        """The people a reader may name the reply by: its proposers and contact persons, whole names only (a masked
+        王** or a one-character fragment names nobody)."""
+        people = (*self.proposers, *(person for _role, person, _phone in self.contacts))
+        return tuple(p for p in people if len(p) >= 2 and "*" not in p)
+
     def to_dict(self) -> dict[str, Any]:
         # Fields are flat strings and tuples: a shallow read is enough, and dataclasses.asdict's recursive deep
         # copy was a fifth of a 100k-chunk re-index (writing every chunk's metadata).

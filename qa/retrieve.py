@@ -89,9 +89,7 @@ class Retriever:
         # …and the people named on each: a reply is also asked about by its proposer or its contact person
         # (秦月代表那个建议的文号, 经办人冯雪经手的答复), whose name BM25 finds but the fused ranking may drop
         self._doc_people: list[tuple[str, frozenset[str]]] = [
-            (doc_id, frozenset(normalize(p) for p in people if len(p) >= 2 and "*" not in p))
-            for doc_id, meta in self.index.documents()
-            for people in [(*meta.proposers, *(person for _role, person, _phone in meta.contacts))]
+            (doc_id, frozenset(normalize(p) for p in meta.named_people)) for doc_id, meta in self.index.documents()
         ]
 
     def search(self, query: str, k: int = 5, *, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:

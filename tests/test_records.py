@@ -27,6 +27,11 @@ def test_year_comes_from_what_the_document_states() -> None:
     assert DocMeta(proposal_no="068").year == ""
 
 
+def test_the_people_a_reply_is_named_by_are_its_whole_named_proposers_and_contacts() -> None:
+    meta = DocMeta(proposers=("王**", "秦月"), contacts=(("经办人", "冯雪", "0738-2216654"), ("联系人", "李", "")))
+    assert meta.named_people == ("秦月", "冯雪")
+
+
 def test_chunk_is_findable_by_its_metadata() -> None:
     meta = _meta()
     breadcrumb = (meta.display_title, "一、托育服务")

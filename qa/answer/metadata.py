@@ -193,8 +193,7 @@ def meta_source(question: str, sources: Sequence[Chunk]) -> int:
             score += 100
         if meta.proposal_no in numbers or any(proposal_number_matches(n, meta.proposal_no) for n in numbers):
             score += 50  # the retriever's reading: 182号 names 第20240182号
-        people = [*meta.proposers, *(person for _role, person, _phone in meta.contacts)]
-        if any(len(p) >= 2 and "*" not in p and normalize(p) in q for p in people):
+        if any(normalize(p) in q for p in meta.named_people):
             score += 50  # 鄢国华代表那个建议: the reply of the person named
         if score > best_score:
             best, best_score = n, score
