@@ -424,3 +424,20 @@ def test_a_figure_for_another_town_of_the_same_reply_does_not_answer_for_the_tow
     assert unstated_qualifier("漆园镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == "漆园镇"
     assert unstated_qualifier("蔺桥镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == ""
     assert unstated_qualifier("全县乡镇卫生院配了几台透析机？", sentence, "", reply, corpus) == ""
+
+
+def test_a_narrower_kind_than_the_figure_counts_is_a_near_miss_unless_the_sentence_abbreviates_it() -> None:
+    from qa.answer.subject import unstated_qualifier
+
+    reply = (
+        "秋季学期共筛查学生5.12万人，筛查覆盖率98.7%。其中初中生近视率61.2%。"
+        "各社卫中心86个家庭医生团队每周到驿站坐诊。全区社区卫生服务中心已达9家。"
+    )
+    corpus = {"r.txt": reply, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(9)}}
+    counted = "秋季学期共筛查学生5.12万人，筛查覆盖率98.7%。"
+    # 初中生 is a kind of 学生 the reply names elsewhere: 5.12万 counts every pupil
+    assert unstated_qualifier("秋季筛查初中生筛了多少人？", counted, "", reply, corpus) == "初中生"
+    assert unstated_qualifier("秋季筛查一共筛了多少学生？", counted, "", reply, corpus) == ""
+    # 社卫中心 abbreviates 社区卫生服务中心: the same thing in the reply's short form
+    teams = "各社卫中心86个家庭医生团队每周到驿站坐诊。"
+    assert unstated_qualifier("各社区卫生服务中心一共有多少个家庭医生团队？", teams, "", reply, corpus) == ""

@@ -356,6 +356,9 @@ def unstated_qualifier(
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
             return town
+    narrower = _narrower_kind(words, held, whole, key)
+    if narrower:
+        return narrower
     for term in terms:
         df = _document_frequency(term, key)
         if not df or df > QUALIFIER_SHARE * n_docs or _present_or_abbreviated(term, held):
@@ -365,6 +368,39 @@ def unstated_qualifier(
         if present(term, whole) or df <= max(1, min(3, SPECIFIC_SHARE * n_docs)):
             return term
     return ""
+
+
+def _narrower_kind(words: Sequence[tuple[str, str]], held: str, whole: str, key: int) -> str:
+    """A noun of the question naming a narrower kind of what the sentence counts (初中生 where it counts 学生: the
+    same last character, the head of a Chinese compound, in a longer word) that the document names elsewhere: the
+    figure is the whole kind's, or another kind's. "" when there is none."""
+    from qa.index.tokenize import pos_tokenizer
+
+    held_nouns = {w for w, f in pos_tokenizer().lcut(held) if f.startswith(NOUN_FLAGS) and len(w) >= 2}
+    for word, flag in words:
+        if not flag.startswith(NOUN_FLAGS) or len(word) < 3 or word in GENERIC or word in held:
+            continue
+        if not _document_frequency(word, key) or word not in whole or _present_or_abbreviated(word, held):
+            continue
+        for noun in held_nouns:
+            shared = _shared_start([noun[::-1], word[::-1]])
+            # a whole suffix is the word's head standing for it (补贴机构 for 托育机构), an abbreviation the word
+            # itself (社卫中心); and the words that narrow it (初中 of 初中生) must be nowhere near the figure
+            # (科研项目 is 科研立项项目)
+            if (
+                0 < shared < len(noun) < len(word)
+                and word[: len(word) - shared] not in held
+                and not _abbreviates(noun, word)
+            ):
+                return word
+    return ""
+
+
+def _abbreviates(short: str, word: str) -> bool:
+    """Whether a word is the abbreviation of a longer one: its first character, then others in order (社卫中心 of
+    社区卫生服务中心)."""
+    rest = iter(word[1:])
+    return short[0] == word[0] and all(ch in rest for ch in short[1:])
 
 
 # A rate's label in its clause: 2023年全市听力筛查率为98.6% → 听力筛查率 (the end of a date, 其中, 全市 dropped).
