@@ -8,7 +8,8 @@ import numpy as np
 
 from qa.answer.compose import compose
 from qa.answer.question import Intent, classify, time_frame
-from qa.answer.select import rank_sentences, sentence_frame, typed
+from qa.answer.roles import sentence_frame
+from qa.answer.select import rank_sentences, typed
 from qa.answer.similar import SentenceSimilarity
 from qa.index.sentences import SentenceVectors, chunk_sentences, embed_index_sentences
 from qa.records import Chunk, DocMeta
@@ -386,3 +387,25 @@ TITLED = Chunk(
 def test_an_enumerated_item_that_is_only_a_title_is_listed_with_what_it_says() -> None:
     answer = compose("岚溪市在精神障碍患者管理上做了哪些工作？", [TITLED])
     assert "1200元" in answer and "31个" in answer and "免费提供" in answer
+
+
+SCREENING_META = DocMeta(agency="榆关市卫生健康委员会", heading="关于加强学校结核病防控的提案的答复", source="yg.txt")
+SCREENING_TEXT = (
+    "您提出的提案收悉。提案反映，新生入学筛查流于形式，建议将筛查纳入常规体检并全部免费。\n"
+    "二、防控措施\n（一）全市高中新生入学体检开展结核病筛查，2022年筛查新生5.1万人。"
+    "（二）对学校病例开展密切接触者筛查，2022年筛查密接者1930人。（三）疾控机构每学期督导学校1次。\n"
+    "三、关于全部免费筛查的建议\n目前初中新生筛查尚未纳入免费项目。"
+    "我委将会同市财政局测算经费，争取2024年将初中新生筛查纳入免费项目，预计每年增加筛查约1.8万人。"
+)
+
+
+def test_a_plan_question_is_led_by_the_plan_and_never_by_the_proposal_s_own_words() -> None:
+    whole = Chunk("yg1", "yg.txt", (SCREENING_META.heading,), SCREENING_TEXT, SCREENING_META, 0)
+    # the same measures again in a section passage of the same reply
+    measures = SCREENING_TEXT[SCREENING_TEXT.index("二、") : SCREENING_TEXT.index("三、")]
+    section = Chunk("yg2", "yg.txt", (SCREENING_META.heading, "二、防控措施"), measures, SCREENING_META, 1)
+    answer = compose("委员希望结核病筛查全部免费，榆关市卫健委打算怎么落实？", [whole, section])
+    items = [line for line in answer.splitlines() if line[:1].isdigit()]
+    assert "争取2024年" in items[0]  # what the bureau will do, first
+    assert "提案反映" not in answer and "建议将筛查" not in answer  # the proposer's voice is no measure
+    assert sum("5.1万人" in line for line in items) == 1  # each sentence once

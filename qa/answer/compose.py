@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from qa.answer.lexicon import figure_pattern, present, unit_alternatives
 from qa.answer.metadata import metadata_answer, place_of
 from qa.answer.question import Intent, classify, is_entity, joined_places, question_terms, sub_questions, time_frame
-from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences, sentence_frame
+from qa.answer.roles import sentence_frame
+from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
 from qa.answer.similar import Similarity
 from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, question_entities
 from qa.records import Chunk
@@ -192,7 +193,7 @@ def _pick(
         lead = holder or _with_body(top, sources)
         if now and not holder and _planned(sources[lead.n - 1]):
             lead = listed[0]
-        return [lead, *[c for c in listed if (c.n, c.start) != (lead.n, lead.start)]][:limit]
+        return _without_repeats([lead, *[c for c in listed if (c.n, c.start) != (lead.n, lead.start)]])[:limit]
     for c in ranked:
         if len(picks) >= limit:
             break
@@ -221,6 +222,19 @@ def _pick(
             continue
         picks.append(c)
     return picks
+
+
+def _without_repeats(items: list[Candidate]) -> list[Candidate]:
+    """A list with each sentence once: the same sentence may come from two passages of one reply, once with its
+    item's title (学校结核病防控措施：（一）按照…) and once without; the fuller one keeps the earlier place."""
+    kept: list[Candidate] = []
+    for c in items:
+        twin = next((i for i, k in enumerate(kept) if _similar(c.text, k.text)), None)
+        if twin is None:
+            kept.append(c)
+        elif len(c.text) > len(kept[twin].text):
+            kept[twin] = c
+    return kept
 
 
 def _many_parts(

@@ -38,6 +38,16 @@ from qa.answer.question import (
     short_places,
     time_frame,
 )
+from qa.answer.roles import (
+    DECISION_ASKED_RE,
+    DECISION_RE,
+    PROBLEM_ASKED_RE,
+    TOTAL_RE,
+    is_enumerated,
+    measure_shape,
+    sentence_frame,
+    states_problem,
+)
 from qa.answer.similar import Similarity
 from qa.answer.subject import asked_quantity, figure_fits
 from qa.answer.verify import question_entities
@@ -50,7 +60,6 @@ from qa.text import (
     char_bigrams,
     normalize,
     split_sentences,
-    table_pattern,
 )
 
 _ANY_NUMBER = re.compile(r"\d")
@@ -60,59 +69,6 @@ _DATE_RE = re.compile(
 )
 _WHEN_RE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?!\s*[内以])")
 _PERCENT_RE = re.compile(r"\d\s*(?:%|‰|％)|百分之")
-# A sentence that states a plan or target (到2025年底…达到, 计划, 力争) rather than what has been done.
-_PLAN_RE = re.compile(r"到\s*(?:19|20)\d{2}\s*年|计划|力争|预计|下一步|将(?:于|在|进一步|继续)?|目标|拟")
-_DONE_RE = re.compile(r"截至|截止|已(?:经)?|现有|目前|共有|累计|建成")
-
-
-_PROBLEM_RE = re.compile(
-    f"{table_pattern('shortcoming_words', literal=True).pattern}|{table_pattern('problem_words', literal=True).pattern}"
-)
-_ACTION_RE = table_pattern("action_words", literal=True)
-# A question about the problems themselves (存在哪些问题, 困难是什么), which problem sentences do answer.
-_PROBLEM_ASKED_RE = re.compile(
-    r"(?:问题|困难|不足|短板|原因|难点)(?:是什么|有哪些|在哪)|(?:哪些|什么)(?:问题|困难|不足|短板|原因|难点)"
-)
-
-
-_DECISION_ASKED_RE = re.compile(r"(?:同意|答应|采纳|批准|接受)了?(?:吗|没有|没|不)")
-_DECISION_RE = table_pattern("decision_words", literal=True)
-
-
-def states_problem(sentence: str) -> bool:
-    """A sentence that states a problem (the proposal's complaint) and reports no measure taken about it."""
-    return bool(_PROBLEM_RE.search(sentence)) and not _ACTION_RE.search(sentence)
-
-
-# An item of the reply's own enumeration of what it did: （一）…, 一是…, 1.…
-_ENUMERATED_RE = re.compile(
-    r"(?:[（(][一二三四五六七八九十\d]{1,2}[）)]|[一二三四五六七八九十]{1,2}是|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、．])"
-)
-# How things stand (全市现有…户, 在册…人) rather than what was done.
-_TOTAL_RE = re.compile(r"共有|共计|累计|合计|总计|全市共|全区共|全县共")
-_STATUS_RE = re.compile(r"现有|在册|共有|总数|总人口")
-
-
-def is_enumerated(passage: str, start: int) -> bool:
-    """Whether the sentence at `start` opens an item of the reply's enumeration (（一）…, 一是…, 1.…)."""
-    return bool(_ENUMERATED_RE.match(passage[start : start + 6].lstrip()))
-
-
-def _measure_shape(enumerated: bool, text: str) -> float:
-    """For a which-measures question: an item the reply enumerates is likely a measure (+), a sentence that only
-    says how things stand is background (-)."""
-    status = bool(_STATUS_RE.search(text)) and not _ACTION_RE.search(text)
-    return (0.08 if enumerated else 0.0) - (0.1 if status else 0.0)
-
-
-def sentence_frame(sentence: str) -> str:
-    """ "plan" for a target or plan, "now" for what stands or was done, "" when it says neither."""
-    # The opening clause sets the frame: 到2024年底，力争…建成… is a target although it says 建成.
-    opening = re.split(r"[，,；;：:]", sentence, maxsplit=1)[0]
-    if _PLAN_RE.search(opening) and not _DONE_RE.search(opening):
-        return "plan"
-    plan, done = bool(_PLAN_RE.search(sentence)), bool(_DONE_RE.search(sentence))
-    return "" if plan == done else ("plan" if plan else "now")
 
 
 @dataclass(frozen=True)
@@ -311,9 +267,9 @@ def rank_sentences(
     content = {t for t in topic_weights if t not in GENERIC}
     headings = [{normalize(x) for x in (c.meta.heading, c.meta.title, c.meta.display_title) if x} for c in sources]
     # 如何 / 哪些措施 are answered by the measures, not by the problem the proposal complained of
-    measures_asked = intent.kind in ("list", "general") and not _PROBLEM_ASKED_RE.search(normalize(focus or question))
+    measures_asked = intent.kind in ("list", "general") and not PROBLEM_ASKED_RE.search(normalize(focus or question))
     # 同意了吗 / 采纳了没有: whether the bureau agreed is answered by the sentence stating its decision on the ask
-    decision_asked = bool(_DECISION_ASKED_RE.search(normalize(focus or question)))
+    decision_asked = bool(DECISION_ASKED_RE.search(normalize(focus or question)))
     # the part being answered decides: a figure now, then a year's target, asked in two parts; and a question that
     # asks how things stand now (现在建得怎么样了) is answered by what stands, not by what the bureau will do
     frame_asked = time_frame(focus or question) if intent.kind in ("number", "date", "list", "general") else ""
@@ -343,7 +299,7 @@ def rank_sentences(
     for (n, s, e), text in zip(spans, texts, strict=True):
         ctx = contexts[n - 1]
         year_bonus = (0.1 if dated[n - 1] else 0.0) + (0.05 if years and all(y in text for y in years) else 0.0)
-        if quantity is not None and quantity.total and _TOTAL_RE.search(text):
+        if quantity is not None and quantity.total and TOTAL_RE.search(text):
             year_bonus += 0.05  # 一共有多少: a sentence that states a total (共有, 累计) over one that counts a part
         in_sentence = sum(w for t, w in weights.items() if present(t, text))
         in_context = sum(w for t, w in weights.items() if present(t, text) or present(t, ctx))
@@ -354,8 +310,10 @@ def rank_sentences(
         # the reply's formal frame, or its own heading line repeated in the text
         frame = intent.kind != "meta" and (bool(BOILERPLATE_RE.search(text)) or text in headings[n - 1])
         said = sentence_frame(text) if frame_asked else ""
-        decides = decision_asked and bool(_DECISION_RE.search(text))
+        decides = decision_asked and bool(DECISION_RE.search(text))
         timing = -0.12 if said and said != frame_asked else 0.0  # a table row or a plain statement: no penalty
+        if said == frame_asked == "plan" and intent.kind in ("list", "general"):
+            timing = 0.1  # 打算怎么落实: the reply's plan answers it before the measures already taken
         score = (
             0.45 * in_sentence / weight_sum
             + 0.25 * coverage
@@ -369,7 +327,7 @@ def rank_sentences(
             - (elsewhere_penalty if elsewhere[n - 1] else 0.0)
             - (0.3 if measures_asked and states_problem(text) else 0.0)
             + (0.3 if decides else 0.0)
-            + (_measure_shape(is_enumerated(sources[n - 1].text, s), text) if measures_asked else 0.0)
+            + (measure_shape(is_enumerated(sources[n - 1].text, s), text) if measures_asked else 0.0)
         )
         topic = sum(w for t, w in topic_weights.items() if present(t, text)) / topic_sum
         held = frozenset(t for t in content if present(t, text))
