@@ -444,3 +444,18 @@ def test_a_narrower_kind_than_the_figure_counts_is_a_near_miss_unless_the_senten
     # 社卫中心 abbreviates 社区卫生服务中心: the same thing in the reply's short form
     teams = "各社卫中心86个家庭医生团队每周到驿站坐诊。"
     assert unstated_qualifier("各社区卫生服务中心一共有多少个家庭医生团队？", teams, "", reply, corpus) == ""
+
+
+def test_an_institution_the_question_names_must_be_the_one_the_figure_is_about() -> None:
+    from qa.answer.subject import unstated_qualifier
+
+    reply = (
+        "计划对桃湾社区卫生服务中心、石岭中心卫生院进行拆迁还建，目前石岭卫生院已赋码。"
+        "为方便南部居民就医，加快建设柳溪中心卫生院。柳溪中心卫生院项目于2023年5月开工，将于2025年6月竣工。"
+    )
+    corpus = {"r.txt": reply, **{f"d{i}.txt": f"第{i}份答复：县医院{i}家。" for i in range(9)}}
+    done = "柳溪中心卫生院项目于2023年5月开工，将于2025年6月竣工。"
+    paragraph = "为方便南部居民就医，加快建设柳溪中心卫生院。" + done
+    asked = "江夏区石岭中心卫生院拆迁还建项目什么时候竣工？"
+    assert unstated_qualifier(asked, done, "", reply, corpus, paragraph) == "石岭"
+    assert unstated_qualifier("柳溪中心卫生院什么时候竣工？", done, "", reply, corpus, paragraph) == ""

@@ -266,6 +266,8 @@ _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|�
 _TOWN_RE = re.compile(r"([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级])|街道)")
 # characters of function words, levels and common words, never of a town's own name (各乡镇, 送医下乡, 城乡)
 _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
+# overlapping (a lookahead): in 江夏区金口中心卫生院 the name is 金口, not 区金口
+_INSTITUTION_RE = re.compile(r"(?=([\u4e00-\u9fa5]{2})(?:中心卫生院|卫生院|社区卫生服务(?:中心|站)|中心医院|医院))")
 QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifies what is counted (运营补贴, 续约)
 _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
 
@@ -353,6 +355,14 @@ def unstated_qualifier(
     towns = [m.group(0) for m in _TOWN_RE.finditer(normalize(question)) if not _NOT_TOWN_CHARS.search(m.group(1))]
     # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
     towns += [w for w, _ in words if w in AREA_WORDS]
+    # …and an institution's own name (金口 of 金口中心卫生院), a word few documents use: another institution's
+    # date or figure (山坡中心卫生院's) is no answer
+    for m in _INSTITUTION_RE.finditer(normalize(question)):
+        name = m.group(1)
+        if not _NOT_TOWN_CHARS.search(name) and 0 < _document_frequency(name, key) <= max(
+            1, min(3, SPECIFIC_SHARE * n_docs)
+        ):
+            towns.append(name)
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
             return town
