@@ -383,6 +383,10 @@ def test_a_target_does_not_answer_how_things_stand_nor_a_current_figure_a_target
     assert frame_mismatch("湄溪区到2025年要新招多少名专职校医？", "现配备专职校医19名、兼职保健教师48名。")
     assert not frame_mismatch("到2025年要配到多少台？", "到2025年底，每10万人口AED配置达到15台。")
     assert not frame_mismatch("2020到2023年申报了多少项科研立项？", "2020年至2023年共申报科研立项41项。")
+    # what a level will be raised to is not the level as it stands, unless the sentence states the change
+    raised = "计划把特别扶助金提高到每月多少钱？"
+    assert frame_mismatch(raised, "2024年特别扶助金标准为每人每月880元，按季度发放。")
+    assert not frame_mismatch(raised, "自2025年起特别扶助金提高至每人每月960元。")
 
 
 def test_a_follow_up_naming_a_new_time_asks_the_topic_anew() -> None:

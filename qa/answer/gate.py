@@ -91,6 +91,10 @@ def gate(
     return refused
 
 
+# A level changed to a new value: 提高到, 增加至, 调整为 (the asked target, or the sentence stating the change).
+_RAISED_TO_RE = re.compile(r"(?:提高|提升|增加|增至|上调|调整|降低|下降|缩短|扩大)(?:到|至|为)")
+
+
 def frame_mismatch(question: str, sentence: str) -> str:
     """Why a figure sentence states another time than the question asks ("" when it does not): the question asks
     how things stand and the sentence states a target, or it asks a year's target and the sentence states neither
@@ -98,6 +102,13 @@ def frame_mismatch(question: str, sentence: str) -> str:
     asked, said = time_frame(question), sentence_frame(sentence)
     if asked and said and asked != said:
         return f"the question asks for the {asked} figure, the sentence states the {said} one"
+    if (
+        asked == "plan"
+        and not said
+        and _RAISED_TO_RE.search(normalize(question))
+        and not _RAISED_TO_RE.search(sentence)
+    ):
+        return "the question asks what a level will be raised to, the sentence states the level as it is"
     years = re.findall(r"(?:19|20)\d{2}(?=\s*年)", normalize(question))
     if asked == "plan" and years and said != "plan" and not any(y in normalize(sentence) for y in years):
         return f"the question asks for the {'、'.join(years)} target, the sentence states no target for it"
