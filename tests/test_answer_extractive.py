@@ -123,6 +123,11 @@ def test_expand_query_adds_the_documents_words_for_everyday_words() -> None:
 def test_sub_questions_split_only_parts_that_ask() -> None:
     assert sub_questions("江夏区有多少家托育机构，培训了多少人？") == ["江夏区有多少家托育机构", "培训了多少人"]
     assert sub_questions("江夏区托育机构的情况，请介绍一下") == ["江夏区托育机构的情况，请介绍一下"]
+    # a yes-no part in the A-not-A form asks something too
+    assert sub_questions("上门护理一次收多少钱？这笔费用能不能走医保？") == [
+        "上门护理一次收多少钱",
+        "这笔费用能不能走医保",
+    ]
 
 
 def test_counted_noun_and_entities() -> None:

@@ -54,7 +54,10 @@ _PEOPLE_COUNT_RE = re.compile(rf"几个[^，。？?]{{0,6}}(?:{table_pattern('pe
 _MONEY_Q_RE = table_pattern("money_questions")
 # In a cross-document question the noun after 哪些 names the kind of answer (区, 单位, 文件), not its topic.
 _CROSS_FRAME_RE = re.compile(rf"(?:哪些|哪几个|哪几|各)(?:{table_pattern('cross_doc_nouns', literal=True).pattern})")
-_ASKING_RE = re.compile(r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|咋|啥|是否|吗|多久|多长|多大|多高|多远|多快")
+# A clause that asks something: a question word, or a yes-no question in the A-not-A form (能不能, 是不是, 有没有)
+_ASKING_RE = re.compile(
+    r"多少|几|什么|哪|谁|何时|如何|怎么|怎样|咋|啥|是否|吗|多久|多长|多大|多高|多远|多快|([\u4e00-\u9fa5])不\1|有没有"
+)
 
 
 @dataclass(frozen=True)
