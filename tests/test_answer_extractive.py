@@ -102,6 +102,8 @@ TABLE = _chunk(
         ("江夏区卫健局的主管领导有哪些？", Intent("meta", "", "contacts", ("contacts",), cross_doc=True)),
         ("各区的家庭医生签约率分别是多少？", Intent("number", cross_doc=True)),
         ("哪些区建了家庭医生团队？", Intent("list", cross_doc=True)),
+        ("托育和安宁疗护两份答复的文号分别是多少？", Intent("meta", "", "doc_no", ("doc_no",), cross_doc=True)),
+        ("武昌区组建的七支应急队伍分别是哪些？", Intent("list")),  # the items of one list
     ],
 )
 def test_classify_reads_the_interrogative_words(question: str, intent: Intent) -> None:

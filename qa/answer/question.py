@@ -101,10 +101,14 @@ def joined_places(question: str) -> list[str]:
     return list(dict.fromkeys(joined))
 
 
+# 分别是哪些 asks the items of one list (七支队伍分别是哪些), not one answer from each of several documents
+_ITEMS_EACH_RE = re.compile(r"分别(?:是|有|为|在|放在|设在)?(?=哪些|哪几)")
+
+
 def classify(question: str) -> Intent:
     """The answer type a question asks for, from its interrogative words."""
     q = normalize(question)
-    cross = bool(_CROSS_DOC_RE.search(q)) or len(joined_places(q)) >= 2
+    cross = bool(_CROSS_DOC_RE.search(_ITEMS_EACH_RE.sub("", q))) or len(joined_places(q)) >= 2
     if "热线" not in q:
         fields = tuple(name for name, pattern in _META_PATTERNS if pattern.search(q))
         if fields == ("doc_no",) and _CITED_DOCUMENT_RE.search(q):
