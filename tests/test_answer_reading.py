@@ -39,6 +39,9 @@ def test_the_asked_quantity_skips_the_time_asked_about_and_a_sum_is_named_by_its
     assert asked_quantity("蓼川县儿童疫苗的预约率目前是多少？").phrase == "预约率"
     assert asked_quantity("建设资金里省级补助了多少钱？").phrase == "省级补助"
     assert asked_quantity("一共花了多少钱？").phrase == ""  # one character names nothing
+    # 各 / 分别 only say one value is wanted per place: 每年下降0.5个百分点 states no rate
+    assert asked_quantity("甲区和乙区的总体近视率各是多少？").phrase == "总体近视率"
+    assert asked_quantity("两区的签约率分别是多少？").rate
 
 
 def test_a_figure_for_one_half_of_a_year_does_not_answer_for_the_other() -> None:
