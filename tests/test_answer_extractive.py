@@ -104,6 +104,9 @@ TABLE = _chunk(
         ("哪些区建了家庭医生团队？", Intent("list", cross_doc=True)),
         ("托育和安宁疗护两份答复的文号分别是多少？", Intent("meta", "", "doc_no", ("doc_no",), cross_doc=True)),
         ("武昌区组建的七支应急队伍分别是哪些？", Intent("list")),  # the items of one list
+        # the issuer of a document the reply cites is in its text; the reply's own is its agency
+        ("互认工作依据的文件是哪个单位印发的？", Intent("name")),
+        ("这份答复是哪个单位印发的？", Intent("meta", meta_field="agency", meta_fields=("agency",))),
     ],
 )
 def test_classify_reads_the_interrogative_words(question: str, intent: Intent) -> None:

@@ -42,6 +42,8 @@ _PLAN_Q_RE = re.compile(
 )  # 2020到2023年 is a span, not a plan
 # A document the question describes as issued or cited by others: 省卫健委印发的文件, 《…意见》, 文中提到的通知.
 _CITED_DOCUMENT_RE = re.compile(r"印发|出台|下发|发布的|转发|联合发|《[^》]+》|提到的|引用的|依据的|根据的")
+# …named as a document of its own kind, not the reply (这份答复是哪个单位印发的 asks the reply's agency)
+_CITED_NOUN_RE = re.compile(r"^(?!.*(?:答复|回复|复函|这份|那份)).*(?:文件|通知|意见|方案|办法|规定|规划|《)")
 DOC_NO = "文号"  # the unit of a name question that asks for a cited document's number
 _SPAN_RE = re.compile(r"(?:这|近|前|最近|过去|头)几(?:年|天|个月|月|周)|几(?:年|天|个月|月|周)(?:以前|之前|前|来)")
 _CLOCK_Q_RE = re.compile(r"几点|什么时间段|几时到|哪个时段")
@@ -114,6 +116,9 @@ def classify(question: str) -> Intent:
         if fields == ("doc_no",) and _CITED_DOCUMENT_RE.search(q):
             # the 文号 of a document the reply cites (…联合印发的那个文件, 《…意见》) is in its text, not its metadata
             return Intent("name", unit=DOC_NO, cross_doc=cross)
+        if fields == ("agency",) and _CITED_DOCUMENT_RE.search(q) and _CITED_NOUN_RE.search(q):
+            # the body that issued a document the reply cites (依据的文件是哪个单位印发的) is named in its text
+            return Intent("name", cross_doc=cross)
         if fields:
             # 主管领导有哪些: the values of many documents, so retrieval must reach many of them
             cross = cross or (bool(META_LIST_RE.search(q)) and fields[0] in ("contacts", "agency"))
