@@ -115,7 +115,7 @@ def test_a_list_whose_best_sentence_is_an_item_s_body_lists_that_item_once() -> 
 
 
 def test_a_figure_about_the_topic_but_not_the_asked_qualifier_is_a_near_miss() -> None:
-    from qa.answer.subject import unstated_qualifier
+    from qa.answer.qualifier import unstated_qualifier
 
     reply = (
         "目前全市共有备案托育机构213家，提供托位9860个。"
@@ -138,7 +138,7 @@ def test_a_figure_about_the_topic_but_not_the_asked_qualifier_is_a_near_miss() -
 
 
 def test_a_part_asked_of_a_whole_must_have_its_own_figure() -> None:
-    from qa.answer.subject import part_asked, unstated_qualifier
+    from qa.answer.qualifier import part_asked, unstated_qualifier
 
     assert part_asked("2022年报告的学生肺结核病例里，高中生有多少例？") == ["高中生"]
     assert part_asked("全县社区卫生服务中心有多少家？") == []  # 中心 is no 中，
@@ -173,7 +173,7 @@ def test_how_many_years_is_not_answered_by_a_calendar_year_and_years_ago_asks_no
 
 
 def test_a_rate_of_another_item_in_a_list_of_rates_is_a_near_miss() -> None:
-    from qa.answer.subject import unnamed_sibling
+    from qa.answer.qualifier import unnamed_sibling
 
     screening = "2023年全市新生儿听力筛查率为98.6%，新生儿遗传代谢性疾病筛查率为99.2%。"
     assert unnamed_sibling("2023年新生儿先天性心脏病筛查率是多少？", screening)
@@ -207,7 +207,7 @@ def test_everyday_words_for_night_children_and_the_county_hospital_match_the_doc
 
 
 def test_a_part_of_the_place_like_the_urban_area_needs_its_own_figure() -> None:
-    from qa.answer.subject import unstated_qualifier
+    from qa.answer.qualifier import unstated_qualifier
 
     reply = "2022年全年受理120呼救电话3.1万次，出车1.26万次。城区急救站点平均反应时间12分钟。"
     corpus = {"r.txt": reply, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(9)}}
@@ -291,6 +291,9 @@ def test_what_a_figure_question_asks_for_a_named_sum_a_figure_per_unit_or_a_rate
     assert per_unit.per_unit and not asked_quantity("每年能拿多少补贴？").per_unit
     assert not figure_fits("全县医疗卫生机构产生医疗废物约412吨。", per_unit, ["412"])
     assert figure_fits("平均每个乡镇卫生院产生医疗废物约6吨。", per_unit, ["6"])
+    # a yearly total is no figure per person
+    per_person = asked_quantity("下沉专家每人每年能拿多少补贴？")
+    assert not figure_fits("区财政每年安排100万元专项经费进行补贴。", per_person, ["100"])
     # 花了多少钱 names its sum by what it bought (采购); a plan word (打算) names nothing
     bought = asked_quantity("去年采购狂犬病疫苗一共花了多少钱？")
     assert bought.phrase == "采购" and asked_quantity("上温控系统打算花多少钱？").phrase == ""
@@ -307,7 +310,7 @@ def test_what_a_figure_question_asks_for_a_named_sum_a_figure_per_unit_or_a_rate
 
 
 def test_a_qualifier_the_answering_reply_never_uses_is_a_near_miss_when_few_documents_use_it() -> None:
-    from qa.answer.subject import unstated_qualifier
+    from qa.answer.qualifier import unstated_qualifier
 
     nurses = "全县注册护士1862人，每千人口注册护士数2.68人。"
     corpus = {"wt.txt": nurses, "other.txt": "全市民营医院23家。", **{f"d{i}.txt": f"第{i}份答复。" for i in range(30)}}
@@ -412,17 +415,19 @@ def test_the_date_is_quoted_as_printed_from_the_whole_reply_when_its_signature_w
 
 
 def test_a_figure_the_question_gives_to_pick_out_a_group_must_be_the_answer_sentence_s_own() -> None:
-    from qa.answer.subject import unstated_qualifier
+    from qa.answer.qualifier import unstated_qualifier
 
     reply = "全县在岗乡村医生263人，其中60岁以上91人。45岁以下的村医将优先参加培训。"
     corpus = {"tl.txt": reply, **{f"d{i}.txt": f"第{i}份答复。" for i in range(10)}}
     asked = "桐岭县45岁以下的年轻乡村医生有多少人？"
     assert unstated_qualifier(asked, "全县在岗乡村医生263人，其中60岁以上91人。", "", reply, corpus) == "45"
     assert unstated_qualifier("60岁以上的乡村医生有多少人？", "其中60岁以上91人。", "", reply, corpus) == ""
+    # an age band the reply never names has no figure of its own there either
+    assert unstated_qualifier("70到79岁的乡村医生有多少人？", "全县在岗乡村医生263人。", "", reply, corpus) == "79"
 
 
 def test_a_figure_for_another_town_of_the_same_reply_does_not_answer_for_the_town_asked_about() -> None:
-    from qa.answer.subject import unstated_qualifier
+    from qa.answer.qualifier import unstated_qualifier
 
     reply = "在县域南片的蔺桥镇中心卫生院设立血液透析分中心，配置透析机8台。2026年在漆园镇卫生院再设1个分中心。"
     corpus = {"jc.txt": reply, **{f"d{i}.txt": f"第{i}份答复。" for i in range(10)}}
@@ -433,7 +438,7 @@ def test_a_figure_for_another_town_of_the_same_reply_does_not_answer_for_the_tow
 
 
 def test_a_narrower_kind_than_the_figure_counts_is_a_near_miss_unless_the_sentence_abbreviates_it() -> None:
-    from qa.answer.subject import unstated_qualifier
+    from qa.answer.qualifier import unstated_qualifier
 
     reply = (
         "秋季学期共筛查学生5.12万人，筛查覆盖率98.7%。其中初中生近视率61.2%。"
@@ -450,7 +455,7 @@ def test_a_narrower_kind_than_the_figure_counts_is_a_near_miss_unless_the_senten
 
 
 def test_an_institution_the_question_names_must_be_the_one_the_figure_is_about() -> None:
-    from qa.answer.subject import unstated_qualifier
+    from qa.answer.qualifier import unstated_qualifier
 
     reply = (
         "计划对桃湾社区卫生服务中心、石岭中心卫生院进行拆迁还建，目前石岭卫生院已赋码。"

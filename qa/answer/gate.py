@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from qa.answer.compose import table_row
 from qa.answer.metadata import meta_source, metadata_answer
+from qa.answer.qualifier import unnamed_sibling, unstated_qualifier
 from qa.answer.question import absolute_years, asks_field, classify, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.roles import sentence_frame
 from qa.answer.select import Candidate, best_candidate, count_noun, rank_sentences, states_count
 from qa.answer.similar import Similarity
-from qa.answer.subject import subject_check, unnamed_sibling, unstated_qualifier
+from qa.answer.subject import subject_check
 from qa.answer.verify import RefusalPolicy, evidence_text, missing_entities, refusal_reason
 from qa.records import Chunk, Hit
 from qa.text import PLACE_RE, normalize, split_sentences

@@ -9,6 +9,9 @@ replies state figures; the few words they need live in qa/data tables.
 - `subject_terms` and `subject_coverage`: the question's content words that the documents use, weighted by how
   few documents use them; the passage that answers must hold most of that weight, and the most specific word.
 - `figure_fits`: whether a sentence's figure is the asked quantity and not an echo, a rate or a 文号 year.
+
+Words of the question that narrow what the figure counts (初中生, 城区, 金口中心卫生院) are checked in
+qa.answer.qualifier, with the document frequencies kept here.
 """
 
 from __future__ import annotations
@@ -144,7 +147,10 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
         return False  # 每床日260元 is a rate; a total was asked
     if quantity.rate and not _RATE_FIGURE_RE.search(text):
         return False  # 达标率 asks a rate: 达标单位18家 counts, it states no rate
-    if quantity.per_unit and not re.search(rf"每|平均|人均|户均|均为|/(?:人|户|床|次|年|月)|{_EACH_GETS}", text):
+    # (每年安排100万元 is a yearly total, not a figure per person)
+    if quantity.per_unit and not re.search(
+        rf"每(?!年|月|季度|周|天|日)|平均|人均|户均|均为|/(?:人|户|床|次|年|月)|{_EACH_GETS}", text
+    ):
         return False  # 全县约412吨 is a total; a figure per 卫生院 was asked
     figures = [f for f in unit_figures if f not in quantity.figures]
     return bool(figures)  # a year alone (2023年下半年完成…) states no figure
@@ -192,7 +198,7 @@ def subject_terms(question: str) -> list[tuple[str, bool]]:
 
 
 @lru_cache(maxsize=4096)
-def _document_frequency(term: str, corpus_key: int) -> int:
+def document_frequency(term: str, corpus_key: int) -> int:
     held = _CORPORA.get(corpus_key)
     return sum(1 for text in held[1] if present(term, text)) if held else 0
 
@@ -208,12 +214,18 @@ def _corpus_key(doc_texts: Mapping[str, str]) -> int:
     if held is None or held[0] is not doc_texts:
         if len(_CORPORA) > 4 or held is not None:  # indexes replaced by newer builds: keep only a few corpora
             _CORPORA.clear()
-            _document_frequency.cache_clear()
+            document_frequency.cache_clear()
         _CORPORA[key] = (doc_texts, tuple(normalize(t) for t in doc_texts.values()))
     return key
 
 
-def _present_or_abbreviated(term: str, text: str) -> bool:
+def corpus_size(doc_texts: Mapping[str, str]) -> tuple[int, int]:
+    """The corpus key for document_frequency and the number of documents."""
+    key = _corpus_key(doc_texts)
+    return key, len(_CORPORA[key][1])
+
+
+def present_or_abbreviated(term: str, text: str) -> bool:
     """The term, a synonym, or the longer word a two-character term abbreviates (see lexicon.term_pattern)."""
     return re.search(term_pattern(term), text) is not None
 
@@ -239,13 +251,12 @@ def subject_check(question: str, passage: str, document: str, doc_texts: Mapping
     """
     if not doc_texts:
         return SubjectCheck(1.0, "")
-    key = _corpus_key(doc_texts)
-    n_docs = len(_CORPORA[key][1])
+    key, n_docs = corpus_size(doc_texts)
     text = normalize(passage)
     weights: dict[str, float] = {}
     specific: list[tuple[int, str]] = []
     for term, proper in subject_terms(question):
-        df = _document_frequency(term, key)
+        df = document_frequency(term, key)
         if df == 0:
             continue
         weights[term] = math.log((n_docs + 1) / df)
@@ -256,194 +267,5 @@ def subject_check(question: str, passage: str, document: str, doc_texts: Mapping
         return SubjectCheck(1.0, "")
     held = sum(w for t, w in weights.items() if present(t, text))
     whole = normalize(document) + text
-    missing = next((t for _, t in sorted(specific) if not _present_or_abbreviated(t, whole)), "")
+    missing = next((t for _, t in sorted(specific) if not present_or_abbreviated(t, whole)), "")
     return SubjectCheck(held / total, missing)
-
-
-# A figure with a measure of age, time or size that a question gives as a qualifier (not a year).
-_GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
-# A town or street below the county level, named with its level (漆园镇, 纸坊街道).
-_TOWN_RE = re.compile(r"([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级])|街道)")
-# characters of function words, levels and common words, never of a town's own name (各乡镇, 送医下乡, 城乡)
-_NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
-# overlapping (a lookahead): in 江夏区金口中心卫生院 the name is 金口, not 区金口
-_INSTITUTION_RE = re.compile(r"(?=([\u4e00-\u9fa5]{2})(?:中心卫生院|卫生院|社区卫生服务(?:中心|站)|中心医院|医院))")
-QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifies what is counted (运营补贴, 续约)
-_QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
-
-
-# A whole named first, then the part asked of it: 全县卫生院中，中心卫生院有几家 / 这笔经费中，分给村医多少
-_PART_OF_WHOLE_RE = re.compile(r"(?:[里中]|其中|当中)[，,]\s*([^，,。；;？?]{2,24})[？?。]?$")
-
-
-def part_asked(question: str) -> list[str]:
-    """The nouns of the part a question asks of a whole it names first (全县卫生院中，中心卫生院有几家 → [中心,
-    卫生院]); [] when it asks no part."""
-    from qa.index.tokenize import pos_tokenizer
-
-    m = _PART_OF_WHOLE_RE.search(normalize(question))
-    if not m:
-        return []
-    return [
-        w
-        for w, f in pos_tokenizer().lcut(m.group(1))
-        if f.startswith(NOUN_FLAGS)
-        and len(w) >= 2
-        and not is_entity(w)
-        and w not in GENERIC
-        and w not in QUESTION_WORDS
-        and w not in QUANTITY_STOP
-    ]
-
-
-def _in_summed_list(word: str, text: str) -> bool:
-    """Whether the word's only figure is the sum of a list it is one item of (血压计、血糖仪共2400台)."""
-    summed = own = False
-    for clause in re.split(r"[，,。；;]", text):  # normalize() may have made a comma half-width
-        if re.search(term_pattern(word), clause) and re.search(r"\d", clause):
-            if re.search(r"[、和及与]", clause) and _SUM_RE.search(clause):
-                summed = True
-            else:
-                own = True  # 其中血压计1500台
-    return summed and not own
-
-
-_SUM_RE = re.compile(r"(?:共|合计|总计)\s*计?\s*\d")
-
-
-def unstated_qualifier(
-    question: str, sentence: str, context: str, document: str, doc_texts: Mapping[str, str], paragraph: str = ""
-) -> str:
-    """A word of the question that narrows what it counts (运营补贴 in 运营补贴发给了多少家机构) which the sentence
-    holding the figure, its section path and title do not state, while a few other documents use it: the answering
-    document speaks of it elsewhere, so that figure counts something else (备案托育机构213家), or, for a word very few
-    documents use, it never speaks of it (民营 where it counts every hospital). "" when there is none.
-
-    Words no document uses (colloquial) can rule nothing out; words many use (三级) say too little.
-    """
-    from qa.index.tokenize import pos_tokenizer
-
-    if not doc_texts:
-        return ""
-    key = _corpus_key(doc_texts)
-    n_docs = len(_CORPORA[key][1])
-    # Nouns are left out: a sentence names the thing itself in its own words (急救反应时间 for 救护车多久到). A
-    # Latin-letter name (HPV, AED, PICC) has no other words, so it is kept: 11.8万剂次 of the routine vaccines is
-    # no count of HPV doses when the reply names HPV only in another sentence.
-    words = [(w, f) for w, f in pos_tokenizer().lcut(normalize(question))]
-    terms = [
-        w
-        for w, f in words
-        if (f in _QUALIFIER_FLAGS or f == "eng") and len(w) >= 2 and w not in GENERIC and w not in QUESTION_WORDS
-    ]
-    held = normalize(f"{context}{sentence}")
-    whole = normalize(document)
-    # the part a question picks out of a whole (卫生院中，中心卫生院有几家) must be named where the figure is: a
-    # figure without it is the whole's, or another part's
-    near = normalize(context + paragraph + sentence)
-    for word in part_asked(question):
-        if not _document_frequency(word, key):
-            continue  # a word no document uses (colloquial) rules nothing out
-        if not _present_or_abbreviated(word, near) or _in_summed_list(word, held):
-            return word
-    # a figure the question gives to pick out what it counts (45岁以下的村医, 24小时接诊的门诊) must be the
-    # figure sentence's own: without it the sentence counts a larger group
-    for given in _GIVEN_FIGURE_RE.findall(normalize(question)):
-        if given not in held and given in whole:
-            return given
-    # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer
-    towns = [m.group(0) for m in _TOWN_RE.finditer(normalize(question)) if not _NOT_TOWN_CHARS.search(m.group(1))]
-    # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
-    towns += [w for w, _ in words if w in AREA_WORDS]
-    # …and an institution's own name (金口 of 金口中心卫生院), a word few documents use: another institution's
-    # date or figure (山坡中心卫生院's) is no answer
-    for m in _INSTITUTION_RE.finditer(normalize(question)):
-        name = m.group(1)
-        if not _NOT_TOWN_CHARS.search(name) and 0 < _document_frequency(name, key) <= max(
-            1, min(3, SPECIFIC_SHARE * n_docs)
-        ):
-            towns.append(name)
-    for town in towns:
-        if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
-            return town
-    narrower = _narrower_kind(words, held, whole, key)
-    if narrower:
-        return narrower
-    for term in terms:
-        df = _document_frequency(term, key)
-        if not df or df > QUALIFIER_SHARE * n_docs or _present_or_abbreviated(term, held):
-            continue
-        # the reply speaks of it, but not of this figure; or (a word very few documents use) it never speaks of it,
-        # as when 民营 is asked and the reply counts every hospital
-        if present(term, whole) or df <= max(1, min(3, SPECIFIC_SHARE * n_docs)):
-            return term
-    return ""
-
-
-def _narrower_kind(words: Sequence[tuple[str, str]], held: str, whole: str, key: int) -> str:
-    """A noun of the question naming a narrower kind of what the sentence counts (初中生 where it counts 学生: the
-    same last character, the head of a Chinese compound, in a longer word) that the document names elsewhere: the
-    figure is the whole kind's, or another kind's. "" when there is none."""
-    from qa.index.tokenize import pos_tokenizer
-
-    held_nouns = {w for w, f in pos_tokenizer().lcut(held) if f.startswith(NOUN_FLAGS) and len(w) >= 2}
-    for word, flag in words:
-        if not flag.startswith(NOUN_FLAGS) or len(word) < 3 or word in GENERIC or word in held:
-            continue
-        if not _document_frequency(word, key) or word not in whole or _present_or_abbreviated(word, held):
-            continue
-        for noun in held_nouns:
-            shared = _shared_start([noun[::-1], word[::-1]])
-            # a whole suffix is the word's head standing for it (补贴机构 for 托育机构), an abbreviation the word
-            # itself (社卫中心); and the words that narrow it (初中 of 初中生) must be nowhere near the figure
-            # (科研项目 is 科研立项项目)
-            if (
-                0 < shared < len(noun) < len(word)
-                and word[: len(word) - shared] not in held
-                and not _abbreviates(noun, word)
-            ):
-                return word
-    return ""
-
-
-def _abbreviates(short: str, word: str) -> bool:
-    """Whether a word is the abbreviation of a longer one: its first character, then others in order (社卫中心 of
-    社区卫生服务中心)."""
-    rest = iter(word[1:])
-    return short[0] == word[0] and all(ch in rest for ch in short[1:])
-
-
-# A rate's label in its clause: 2023年全市听力筛查率为98.6% → 听力筛查率 (the end of a date, 其中, 全市 dropped).
-_LEADING_RE = re.compile(r"^(?:[年月日底末]|其中|分别|全市|全县|全区|全省|累计|共)+")
-
-
-def _shared_start(words: Sequence[str]) -> int:
-    """How many leading characters all the words share."""
-    n = 0
-    while all(len(w) > n for w in words) and len({w[n] for w in words}) == 1:
-        n += 1
-    return n
-
-
-def unnamed_sibling(question: str, sentence: str) -> str:
-    """A rate question whose figure sentence states several rates of one kind, each under its own label
-    (听力筛查率为98.6%，遗传代谢性疾病筛查率为99.2%) must name one of them: what tells the labels apart (听力,
-    遗传代谢性疾病 — their shared start and end removed), or its first two characters. Returns the labels joined with
-    、 when it names none (another item of the list was asked: 先天性心脏病筛查率), else "".
-    """
-    q = normalize(question)
-    if "率" not in q:
-        return ""
-    labels: list[str] = []
-    for clause in re.split(r"[，、；,;。]", normalize(sentence)):
-        m = re.search(r"([\u4e00-\u9fa5]{2,16}?率)(?:为|达到|达|是)?\s*\d[\d.]*\s*(?:[%‰％]|/\s*(?:10)?万)", clause)
-        label = _LEADING_RE.sub("", m.group(1)) if m else ""
-        if len(label) >= 3 and label not in labels:
-            labels.append(label)
-    if len(labels) < 2:
-        return ""
-    head, tail = _shared_start(labels), _shared_start([label[::-1] for label in labels])
-    parts = [label[head : len(label) - tail] for label in labels]
-    if tail < 2 or any(len(p) < 2 for p in parts):
-        return ""  # rates of different kinds (签约率, 满意度), or labels not told apart by a word
-    return "" if any(p[:2] in q for p in parts) else "、".join(labels)
