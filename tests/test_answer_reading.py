@@ -35,6 +35,11 @@ def test_a_count_names_its_noun_by_an_abbreviation_a_modifier_or_after_a_descrip
     assert not counts("东西湖区有几家民营医院？", "推进3家综合性医院建设。")
 
 
+def test_how_many_days_a_procedure_takes_is_answered_in_working_days() -> None:
+    intent = classify("县外住院回来报销，现在要办几天？")
+    assert intent.unit == "天" and typed(intent, "平均办理时间由原来的12个工作日缩短到5个工作日。")
+
+
 def test_the_asked_quantity_skips_the_time_asked_about_and_a_sum_is_named_by_its_verb() -> None:
     assert asked_quantity("蓼川县儿童疫苗的预约率目前是多少？").phrase == "预约率"
     assert asked_quantity("建设资金里省级补助了多少钱？").phrase == "省级补助"
@@ -142,6 +147,7 @@ def test_a_part_asked_of_a_whole_must_have_its_own_figure() -> None:
 
     assert part_asked("2022年报告的学生肺结核病例里，高中生有多少例？") == ["高中生"]
     assert part_asked("全县社区卫生服务中心有多少家？") == []  # 中心 is no 中，
+    assert part_asked("154号提案答复里，在编人员年均收入涨到了多少？") == []  # the reply is no whole of parts
     reply = "2022年全市报告肺结核患者1486例，其中学生病例87例。为村医配发血压计、血糖仪共2400台，其中血压计1500台。"
     corpus = {"r.txt": reply, "h.txt": "高中生近视筛查。", **{f"d{i}.txt": f"第{i}份答复。" for i in range(8)}}
     asked = "学生肺结核病例里，高中生有多少例？"

@@ -37,7 +37,11 @@ _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verb
 
 
 # A whole named first, then the part asked of it: 全县卫生院中，中心卫生院有几家 / 这笔经费中，分给村医多少
-_PART_OF_WHOLE_RE = re.compile(r"(?:[里中]|其中|当中)[，,]\s*([^，,。；;？?]{2,24})[？?。]?$")
+# (答复里，… locates the reply the question is about: a document is no whole of parts)
+_PART_OF_WHOLE_RE = re.compile(
+    r"(?<!答复)(?<!回复)(?<!复函)(?<!提案)(?<!建议)(?<!议案)(?<!规划)(?<!文件)(?<!方案)(?<!报告)"
+    r"(?:[里中]|其中|当中)[，,]\s*([^，,。；;？?]{2,24})[？?。]?$"
+)
 
 
 def part_asked(question: str) -> list[str]:
