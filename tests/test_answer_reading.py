@@ -29,6 +29,9 @@ def test_a_count_names_its_noun_by_an_abbreviation_a_modifier_or_after_a_descrip
     assert counts("实习完被分到了几家基层医院？", "分配至郑店、湖泗等7家基层医疗机构进行安置。")
     assert counts("献血者能免费游几家景区？", "献血者凭无偿献血证可免费游览区内5家国有A级景区。")
     assert counts("4月又组织了几名老师去培训？", "再次组织6名托育机构未取得从业人员证书的老师参加培训。")
+    # a counted thing described before 的 is the word after it (几个药品中转的点 → 2个中转点)
+    assert counts("打算在那边加几个药品中转的点？", "督促配送企业在东坪片区增设2个中转点。")
+    assert counted_noun("多少家医院开展了日间手术？") == ("医院",)
     # a class counted by its kinds: 乡镇卫生院和社区卫生服务中心 are 基层医疗机构
     assert counts("联盟拉进来多少家基层医疗机构？", "成员单位覆盖全部乡镇卫生院和社区卫生服务中心共96家。")
     # the head word alone, after another modifier, counts something else

@@ -219,10 +219,18 @@ def counted_noun(question: str) -> tuple[str, ...]:
     for i in range(len(pairs) - 2):
         if pairs[i][0] in ("多少", "几") and pairs[i + 1][1] == "q":
             noun: list[str] = []
-            for w, f in pairs[i + 2 :]:
+            rest = pairs[i + 2 :]
+            for w, f in rest:
                 if not f.startswith(("n", "a", "b", "j")) or f == "nr" or w in QUESTION_WORDS:
                     break
                 noun.append(w)
+            # 几个药品中转的点: the words before a verb and 的 describe the counted thing, which comes after 的
+            after = rest[len(noun) :]
+            if noun and after and after[0][1].startswith("v"):
+                tail = next((after[j + 1 :] for j, (w, _) in enumerate(after[:4]) if w == "的"), None)
+                if tail is not None:
+                    head = [w for w, f in tail if re.fullmatch(r"[\u4e00-\u9fa5]+", w) and w not in QUESTION_WORDS]
+                    return (head[0],) if len(head) == 1 else ()
             return tuple(noun)
     return ()
 
