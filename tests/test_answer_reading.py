@@ -476,3 +476,31 @@ def test_an_institution_the_question_names_must_be_the_one_the_figure_is_about()
     asked = "江夏区石岭中心卫生院拆迁还建项目什么时候竣工？"
     assert unstated_qualifier(asked, done, "", reply, corpus, paragraph) == "石岭"
     assert unstated_qualifier("柳溪中心卫生院什么时候竣工？", done, "", reply, corpus, paragraph) == ""
+
+
+def test_a_figure_sentence_ruled_out_by_a_narrowing_word_gives_way_to_the_next_that_states_it() -> None:
+    from qa.answer.gate import gate
+    from qa.answer.verify import RefusalPolicy
+    from qa.records import Hit
+
+    text = (
+        "2024年秋季学期，区妇幼保健院组织5支筛查队伍，共筛查学生4.18万人，筛查覆盖率达到98.9%。"
+        "筛查显示，全区儿童青少年总体近视率为47.2%，其中小学生30.1%、初中生63.4%、高中生78.8%。"
+    )
+    meta = DocMeta(agency="榆关区卫生健康局", heading="关于近视防控的提案的会办意见", date="2025-06-09")
+    chunk = Chunk("yg", "yg.txt", (meta.heading, "一、筛查情况"), text, meta, 0)
+    corpus = {"yg.txt": text, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(9)}}
+    question = "榆关区2024年秋季筛查，初中生近视的比例是多少？"
+    decided = gate(question, [Hit(chunk, 1.0, 1)], RefusalPolicy(), corpus)
+    assert decided.reason == ""
+    answer = compose(question, [chunk], documents=corpus)
+    assert "63.4%" in answer
+
+
+def test_an_item_number_a_document_number_or_a_year_alone_is_no_figure() -> None:
+    count = classify("有多少女孩打了疫苗？")
+    assert not typed(count, "(3)在县妇幼保健院增设疫苗接种专窗。")
+    assert not typed(count, "蓼卫[2024]15号")
+    assert not typed(count, "2024年完成建设。")
+    assert typed(count, "3.加强队伍建设，培训接种人员120人。")
+    assert classify("救护车出了多少趟？").unit == "趟" and typed(classify("出了多少趟？"), "出车1.26万次。")

@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 
 from qa.answer.lexicon import figure_pattern, present, unit_alternatives
 from qa.answer.metadata import metadata_answer, place_of
+from qa.answer.qualifier import fitting_candidate
 from qa.answer.question import Intent, classify, is_entity, joined_places, question_terms, sub_questions, time_frame
+from qa.answer.refusal import NOT_GIVEN
 from qa.answer.roles import sentence_frame
 from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
 from qa.answer.similar import Similarity
@@ -146,10 +148,20 @@ def _of_places(chunk: Chunk, places: Sequence[str]) -> bool:
 
 
 def _pick(
-    question: str, intent: Intent, ranked: list[Candidate], sources: Sequence[Chunk], most: int
+    question: str,
+    intent: Intent,
+    ranked: list[Candidate],
+    sources: Sequence[Chunk],
+    most: int,
+    documents: Mapping[str, str] | None = None,
 ) -> list[Candidate]:
-    """The sentences an answer quotes: the best one, then others close to it (one per document if cross-document)."""
-    top = best_candidate(ranked, intent, frame=time_frame(question)) or ranked[0]
+    """The sentences an answer quotes: the best one, then others close to it (one per document if cross-document).
+    With the index's document texts, a figure sentence that a narrowing word of the question rules out gives way
+    to the next one stating it, as the gate decided (qa.answer.qualifier.fitting_candidate)."""
+    frame = time_frame(question)
+    top = best_candidate(ranked, intent, frame=frame) or ranked[0]
+    if documents and intent.kind in NOT_GIVEN and not intent.cross_doc and top.typed:
+        top = fitting_candidate(question, "", top, ranked, intent, frame, sources, documents)[0]
     picks: list[Candidate] = [top]
     if intent.cross_doc:
         seen_docs = {sources[top.n - 1].doc_id}
@@ -297,7 +309,7 @@ def compose(
     terms = sorted(question_terms(question), key=len, reverse=True)
     subs = sub_questions(question) if not intent.cross_doc else [question]
     if len(subs) == 1:
-        picks = _pick(question, intent, ranked, sources, max_sentences)
+        picks = _pick(question, intent, ranked, sources, max_sentences, documents)
         if intent.cross_doc:  # sentences of one place together, in the order places first appear
             order = list(dict.fromkeys(place_of(sources[c.n - 1].meta) for c in picks))
             picks.sort(key=lambda c: order.index(place_of(sources[c.n - 1].meta)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from qa.answer.compose import table_row
 from qa.answer.metadata import meta_source, metadata_answer
-from qa.answer.qualifier import unnamed_sibling, unstated_qualifier
+from qa.answer.qualifier import fitting_candidate
 from qa.answer.question import absolute_years, asks_field, classify, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.roles import sentence_frame
@@ -21,7 +21,7 @@ from qa.answer.similar import Similarity
 from qa.answer.subject import subject_check
 from qa.answer.verify import RefusalPolicy, evidence_text, missing_entities, refusal_reason
 from qa.records import Chunk, Hit
-from qa.text import PLACE_RE, normalize, split_sentences
+from qa.text import PLACE_RE, normalize
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,14 @@ def _gate(
     best = best_candidate(ranked, intent, frame=time_frame(part or question))
     if best is None:
         return refuse(f"no retrieved sentence states the {intent.kind} asked for")
+    if intent.kind in NOT_GIVEN and not intent.cross_doc:
+        # a word of the question narrowing what is counted (初中生, 城区, 金口中心卫生院) must be the figure's own:
+        # the next figure sentence of the reply answers when it names it, else this is a near miss
+        best, narrowing = fitting_candidate(
+            question, part, best, ranked, intent, time_frame(part or question), sources, texts
+        )
+        if narrowing:
+            return refuse(narrowing)
     # A target is no answer to how things stand, nor a current figure to a target (到2025年要提高到多少 → 现配备19名).
     if intent.kind in ("number", "date") and not intent.cross_doc:
         held = sources[best.n - 1]
@@ -209,16 +217,6 @@ def _gate(
         )
         if about.missing_specific:
             return refuse(f"the answering document never mentions {about.missing_specific}")
-        context = f"{held.meta.agency}{held.section}{held.meta.display_title}{held.meta.heading}"
-        # the sentence with the one before it: a town may open the account a figure ends (蔺桥镇…。…配置透析机8台)
-        before = [a for a, _ in split_sentences(held.text) if a < best.start]
-        paragraph = held.text[before[-1] if before else best.start : best.end]
-        qualifier = unstated_qualifier(question, best.text, context, texts.get(held.doc_id, ""), texts, paragraph)
-        if qualifier:
-            return refuse(f"the sentence with the figure says nothing of {qualifier}")
-        siblings = unnamed_sibling(part or question, best.text)
-        if siblings:
-            return refuse(f"the sentence gives figures for {siblings}, none of them the one asked")
         if about.coverage >= policy.min_subject_coverage:
             topic = max(topic, policy.min_figure_coverage)
     # A table row states the years of its filled columns only: 报告及时率 with 2019 blank gives no 2019 figure.

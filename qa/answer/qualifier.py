@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, present, term_pattern
-from qa.answer.question import NOUN_FLAGS, is_entity
+from qa.answer.question import NOUN_FLAGS, Intent, is_entity
+from qa.answer.select import Candidate, best_candidate
 from qa.answer.subject import (
     AREA_WORDS,
     QUANTITY_STOP,
@@ -22,7 +23,8 @@ from qa.answer.subject import (
     document_frequency,
     present_or_abbreviated,
 )
-from qa.text import normalize
+from qa.records import Chunk
+from qa.text import normalize, split_sentences
 
 # A figure with a measure of age, time or size that a question gives as a qualifier (not a year).
 _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
@@ -214,3 +216,52 @@ def unnamed_sibling(question: str, sentence: str) -> str:
     if tail < 2 or any(len(p) < 2 for p in parts):
         return ""  # rates of different kinds (签约率, 满意度), or labels not told apart by a word
     return "" if any(p[:2] in q for p in parts) else "、".join(labels)
+
+
+def narrowing_reason(
+    question: str, part: str, candidate: Candidate, sources: Sequence[Chunk], texts: Mapping[str, str]
+) -> str:
+    """Why the candidate's figure is not the one asked, by a word of the question that narrows what is counted
+    (unstated_qualifier) or another rate of its list (unnamed_sibling); "" when neither rules it out."""
+    held = sources[candidate.n - 1]
+    context = f"{held.meta.agency}{held.section}{held.meta.display_title}{held.meta.heading}"
+    # the sentence with the one before it: a town may open the account a figure ends (蔺桥镇…。…配置透析机8台)
+    before = [a for a, _ in split_sentences(held.text) if a < candidate.start]
+    paragraph = held.text[before[-1] if before else candidate.start : candidate.end]
+    qualifier = unstated_qualifier(question, candidate.text, context, texts.get(held.doc_id, ""), texts, paragraph)
+    if qualifier:
+        return f"the sentence with the figure says nothing of {qualifier}"
+    siblings = unnamed_sibling(part or question, candidate.text)
+    return f"the sentence gives figures for {siblings}, none of them the one asked" if siblings else ""
+
+
+TRIED = 3  # leading figure sentences of the answering reply tried before a near miss is declared
+
+
+def fitting_candidate(
+    question: str,
+    part: str,
+    best: Candidate,
+    ranked: Sequence[Candidate],
+    intent: Intent,
+    frame: str,
+    sources: Sequence[Chunk],
+    texts: Mapping[str, str],
+) -> tuple[Candidate, str]:
+    """The figure sentence to answer with: the leading one, or when a narrowing word rules it out (筛查学生6.37万人
+    for 初中生), the next of the same reply that states the asked group (其中…初中生67.5%). With the reason when
+    none of the first few does (the leading one is then a near miss)."""
+    reason = narrowing_reason(question, part, best, sources, texts)
+    if not reason:
+        return best, ""
+    doc = sources[best.n - 1].doc_id
+    rest = [c for c in ranked if c is not best and sources[c.n - 1].doc_id == doc]
+    for _ in range(TRIED - 1):
+        other = best_candidate(rest, intent, frame=frame)
+        if other is None:
+            break
+        # …about the subject at least as much: a sentence naming 城区 but stating its response time is no count
+        if other.topic_coverage >= best.topic_coverage and not narrowing_reason(question, part, other, sources, texts):
+            return other, ""
+        rest = [c for c in rest if c is not other]
+    return best, reason

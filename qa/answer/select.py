@@ -100,6 +100,11 @@ def _context(chunk: Chunk) -> str:
     return normalize(" ".join([chunk.section, meta.display_title, meta.agency, "、".join(meta.proposers)]))
 
 
+_NO_FIGURE_RE = re.compile(
+    rf"^\s*(?:[（(]\s*\d{{1,2}}\s*[）)]|\d{{1,2}}\s*[.、．](?!\d))|[\u4e00-\u9fa5]{{1,8}}{DOC_NO_YEAR_RE.pattern}\s*第?\s*\d+\s*[号號]"
+)
+
+
 def typed(intent: Intent, sentence: str) -> bool:
     """Whether a sentence holds the kind of value asked for: a figure in the asked unit, a date."""
     if intent.kind == "number":
@@ -120,7 +125,8 @@ def typed(intent: Intent, sentence: str) -> bool:
             return bool(
                 re.search(figure_pattern(units), sentence) or re.search(header, sentence) or re.search(label, sentence)
             )
-        return True
+        # any figure, but not an item's number ((3)在…增设专窗), a document's (蓼卫[2024]15号) or a year alone
+        return bool(unit_figures(intent, _NO_FIGURE_RE.sub("", sentence)))
     if intent.kind == "date":
         if intent.unit == CLOCK:  # a time of day, not a year or a month
             return bool(re.search(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*[时点](?!前|后)", sentence))
