@@ -96,6 +96,18 @@ def test_web_page_title_only_heading_info_table_and_trailers(tmp_path: Path) -> 
     assert meta.contacts == (("联系人", "蓝田", "0744-5566778"),)
     assert "扫一扫" not in doc.text and "打印本页" not in doc.text and "首页" not in doc.text
     assert "索引号" not in doc.text and "发布机构" not in doc.text  # the info table is metadata, not body
+    assert "_石门县人民政府" not in doc.text  # the site's name after the page's own title is no sentence
+
+
+def test_a_page_title_already_in_the_body_is_not_repeated_with_the_site_s_names(tmp_path: Path) -> None:
+    heading = "石门县卫生健康局对县政协七届三次会议第21号提案的答复"
+    html = f"""<html><head><title>{heading}_建议提案办理_石门县人民政府门户网站</title></head>
+    <body><h2>{heading}</h2><p>李娟委员：</p><p>您提出的提案收悉。现答复如下：</p><p>一、全县建成站点7个。</p>
+    <p>石门县卫生健康局</p><p>2023年8月20日</p></body></html>"""
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="utf-8")
+    (doc,) = load_documents(path)
+    assert "门户网站" not in doc.text and doc.text.count(heading) == 1
 
 
 def test_page_date_is_used_only_when_the_signature_has_none() -> None:

@@ -41,7 +41,7 @@ def read_html(html: str) -> str:
 
     soup = BeautifulSoup(html, "html.parser")
     # The page title may be the only place a reply's heading is written (the body starts at the salutation).
-    title = " ".join(soup.title.get_text().split()) if soup.title else ""
+    title = _own_title(" ".join(soup.title.get_text().split())) if soup.title else ""
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
@@ -68,6 +68,16 @@ def read_html(html: str) -> str:
     if title and title not in lines:
         lines.insert(0, title)
     return "\n".join(lines)
+
+
+# Site titles append the column and the site after the page's own title: 标题_建议提案办理_某区人民政府门户网站,
+# 标题 - 某市卫生健康委员会, 标题|某县人民政府.
+_TITLE_SEPARATOR_RE = re.compile(r"\s*(?:_|\s-\s|\s—\s|\|)\s*")
+
+
+def _own_title(title: str) -> str:
+    """The page's own title without the column and site names a site appends to it."""
+    return _TITLE_SEPARATOR_RE.split(title, maxsplit=1)[0].strip() if title else ""
 
 
 def _pair_labels(cells: list[str]) -> list[str]:
