@@ -106,6 +106,8 @@ TABLE = _chunk(
         ("武昌区组建的七支应急队伍分别是哪些？", Intent("list")),  # the items of one list
         # the issuer of a document the reply cites is in its text; the reply's own is its agency
         ("互认工作依据的文件是哪个单位印发的？", Intent("name")),
+        ("省里要求推开医共体建设的文件是哪个文号？", Intent("name", unit="文号")),  # another body's document
+        ("乡镇卫生院能用的药有多少种？", Intent("number", unit="种")),
         ("这份答复是哪个单位印发的？", Intent("meta", meta_field="agency", meta_fields=("agency",))),
     ],
 )

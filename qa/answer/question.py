@@ -41,7 +41,10 @@ _PLAN_Q_RE = re.compile(
     r"要达到|目标|计划|打算|将要|下一步|未来|以后(?:要|打算|会|能)|今后|将来|规划|(?<![\d年])到(?:19|20)\d{2}年|预计"
 )  # 2020到2023年 is a span, not a plan
 # A document the question describes as issued or cited by others: 省卫健委印发的文件, 《…意见》, 文中提到的通知.
-_CITED_DOCUMENT_RE = re.compile(r"印发|出台|下发|发布的|转发|联合发|《[^》]+》|提到的|引用的|依据的|根据的")
+_CITED_DOCUMENT_RE = re.compile(
+    r"印发|出台|下发|发布的|转发|联合发|《[^》]+》|提到的|引用的|依据的|根据的"
+    r"|(?:省|国家|国务院|上级)[^，。？?]{0,20}(?:文件|通知|意见|方案)"  # 省里要求…的文件: another body's document
+)
 # …named as a document of its own kind, not the reply (这份答复是哪个单位印发的 asks the reply's agency)
 _CITED_NOUN_RE = re.compile(r"^(?!.*(?:答复|回复|复函|这份|那份)).*(?:文件|通知|意见|方案|办法|规定|规划|《)")
 DOC_NO = "文号"  # the unit of a name question that asks for a cited document's number
