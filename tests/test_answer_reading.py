@@ -159,6 +159,11 @@ def test_a_part_asked_of_a_whole_must_have_its_own_figure() -> None:
     devices = "配发的设备里，血压计有多少台？"
     assert unstated_qualifier(devices, "为村医配发血压计、血糖仪共2400台，其中血压计1500台。", "", reply, corpus) == ""
     assert unstated_qualifier(devices, "为村医配发血压计、血糖仪共2400台。", "", reply, corpus) == "血压计"
+    # …also when the list and its sum are in two clauses, and whatever digits the heading holds
+    teams = "组建了区心理专员团队、街道心理专干团队，进入人才队伍共计860名。"
+    team_corpus = {**corpus, "t.txt": teams}
+    heading = "对第20240182号提案的答复（关于心理健康干预的建议）"
+    assert unstated_qualifier("人才队伍里，街道心理专干有多少人？", teams, heading, teams, team_corpus) == "街道"
 
 
 def test_a_part_asking_how_things_stand_leads_with_the_present_figure_not_the_target() -> None:

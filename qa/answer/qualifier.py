@@ -70,11 +70,16 @@ def _in_summed_list(word: str, text: str) -> bool:
     """Whether the word's only figure is the sum of a list it is one item of (血压计、血糖仪共2400台)."""
     summed = own = False
     for clause in re.split(r"[，,。；;]", text):  # normalize() may have made a comma half-width
-        if re.search(term_pattern(word), clause) and re.search(r"\d", clause):
-            if re.search(r"[、和及与]", clause) and _SUM_RE.search(clause):
+        if not re.search(term_pattern(word), clause):
+            continue
+        listed = bool(re.search(r"[、和及与]", clause))
+        if re.search(r"\d", clause):
+            if listed and _SUM_RE.search(clause):
                 summed = True
             else:
                 own = True  # 其中血压计1500台
+        elif listed and _SUM_RE.search(text):
+            summed = True  # 组建了A团队、B团队、C小分队，…共计1261名: the sum is in a later clause
     return summed and not own
 
 
@@ -113,7 +118,7 @@ def unstated_qualifier(
     for word in part_asked(question):
         if not document_frequency(word, key):
             continue  # a word no document uses (colloquial) rules nothing out
-        if not present_or_abbreviated(word, near) or _in_summed_list(word, held):
+        if not present_or_abbreviated(word, near) or _in_summed_list(word, normalize(sentence)):
             return word
     # a figure the question gives to pick out what it counts (45岁以下的村医, 24小时接诊的门诊) must be the
     # figure sentence's own: without it the sentence counts a larger group
@@ -255,7 +260,8 @@ def fitting_candidate(
     if not reason:
         return best, ""
     doc = sources[best.n - 1].doc_id
-    rest = [c for c in ranked if c is not best and sources[c.n - 1].doc_id == doc]
+    # (the same sentence from another passage of the reply is no other sentence)
+    rest = [c for c in ranked if sources[c.n - 1].doc_id == doc and c.text.strip() != best.text.strip()]
     for _ in range(TRIED - 1):
         other = best_candidate(rest, intent, frame=frame)
         if other is None:
