@@ -1,6 +1,6 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Twenty-eight sets, scored separately and as two totals:
+Thirty sets, scored separately and as two totals:
 
 - tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-* / tuning4-*
   (eval/tuning2_*.jsonl … eval/tuning4_*.jsonl, written later by people who read only the documents): the code may
@@ -9,7 +9,8 @@ Twenty-eight sets, scored separately and as two totals:
   replies (v33–v38); tuning7-* (eval/tuning7_*.jsonl) is one more pair written from the documents only, and
   tuning8-varied asks mostly about v39–v44; tuning9 asks metadata in everyday wording and colloquial questions on
   both corpora; tuning10-* (eval/tuning10_*.jsonl) stresses two-part questions, everyday words for figures,
-  umbrella terms a reply breaks down and near-miss traps;
+  umbrella terms a reply breaks down and near-miss traps; tuning11-* asks about the less obvious parts of
+  replies (middle sections, enumerations, declined asks) with many near-miss traps;
 - fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* … fresh6-* (eval/fresh2_*.jsonl …
   eval/fresh6_*.jsonl): each pair committed before the changes it measures and never edited; only their
   aggregate numbers are looked at.
@@ -68,6 +69,8 @@ GOLD_SETS = (
     GoldSet("tuning10-varied", "tuning10_varied.jsonl", "tuning"),
     GoldSet("fresh6-seeds", "fresh6_seeds.jsonl", "fresh"),
     GoldSet("fresh6-varied", "fresh6_varied.jsonl", "fresh"),
+    GoldSet("tuning11-seeds", "tuning11_seeds.jsonl", "tuning"),
+    GoldSet("tuning11-varied", "tuning11_varied.jsonl", "tuning"),
 )
 TOTALS = ("tuning", "fresh")
 # Metric-key prefix of each precedent set; "precedents" keeps its meaning from before the varied corpus.
