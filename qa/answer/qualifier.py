@@ -32,13 +32,13 @@ _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|�
 _TOWN_RE = re.compile(r"([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级])|街道)")
 # characters of function words, levels and common words, never of a town's own name (各乡镇, 送医下乡, 城乡)
 _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
-# overlapping (a lookahead): in 江夏区金口中心卫生院 the name is 金口, not 区金口
+# overlapping (a lookahead): in 榆关区石岭中心卫生院 the name is 石岭, not 区石岭
 _INSTITUTION_RE = re.compile(r"(?=([\u4e00-\u9fa5]{2})(?:中心卫生院|卫生院|社区卫生服务(?:中心|站)|中心医院|医院))")
 QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifies what is counted (运营补贴, 续约)
 _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
 
 
-# A whole named first, then the part asked of it: 全县卫生院中，中心卫生院有几家 / 这笔经费中，分给村医多少
+# A whole named first, then the part asked of it: 全县卫生院中，中心卫生院有几家 / 这笔经费中，村医补助是多少
 # (答复里，… locates the reply the question is about: a document is no whole of parts)
 _PART_OF_WHOLE_RE = re.compile(
     r"(?<!答复)(?<!回复)(?<!复函)(?<!提案)(?<!建议)(?<!议案)(?<!规划)(?<!文件)(?<!方案)(?<!报告)"
@@ -129,7 +129,7 @@ def unstated_qualifier(
     towns = [m.group(0) for m in _TOWN_RE.finditer(normalize(question)) if not _NOT_TOWN_CHARS.search(m.group(1))]
     # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
     towns += [w for w, _ in words if w in AREA_WORDS]
-    # …and an institution's own name (金口 of 金口中心卫生院), a word few documents use: another institution's
+    # …and an institution's own name (石岭 of 石岭中心卫生院), a word few documents use: another institution's
     # date or figure (山坡中心卫生院's) is no answer
     for m in _INSTITUTION_RE.finditer(normalize(question)):
         name = m.group(1)

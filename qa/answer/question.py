@@ -106,7 +106,7 @@ def joined_places(question: str) -> list[str]:
     return list(dict.fromkeys(joined))
 
 
-# 分别是哪些 asks the items of one list (七支队伍分别是哪些), not one answer from each of several documents
+# 分别是哪些 asks the items of one list (这次新增的服务项目分别是哪些), not one answer from each of several documents
 _ITEMS_EACH_RE = re.compile(r"分别(?:是|有|为|在|放在|设在)?(?=哪些|哪几)")
 
 
@@ -227,7 +227,7 @@ def counted_noun(question: str) -> tuple[str, ...]:
                 if not f.startswith(("n", "a", "b", "j")) or f == "nr" or w in QUESTION_WORDS:
                     break
                 noun.append(w)
-            # 几个药品中转的点: the words before a verb and 的 describe the counted thing, which comes after 的
+            # 几个疫苗接种的点: the words before a verb and 的 describe the counted thing, which comes after 的
             after = rest[len(noun) :]
             if noun and after and after[0][1].startswith("v"):
                 tail = next((after[j + 1 :] for j, (w, _) in enumerate(after[:4]) if w == "的"), None)
