@@ -14,6 +14,11 @@ from qa.records import Chunk, DocMeta
 from qa.text import normalize
 
 
+def with_others(documents: dict[str, str], n: int, other: str = "第{i}份答复。") -> dict[str, str]:
+    """The documents among n unrelated replies, so a word they share is rare in the corpus."""
+    return {**documents, **{f"d{i}.txt": other.format(i=i) for i in range(n)}}
+
+
 def test_relative_years_are_counted_from_the_document_s_year() -> None:
     assert absolute_years("去年改造了几个托育班？", "2024") == "2023年改造了几个托育班？"
     assert absolute_years("明年要建成几个？前年呢？", "2024") == "2025年要建成几个？2022年呢？"
@@ -130,7 +135,7 @@ def test_a_figure_about_the_topic_but_not_the_asked_qualifier_is_a_near_miss() -
         "对纳入普惠名录的托育机构，按每名实际收托婴幼儿每月200元给予运营补贴。"
     )
     # 运营 is used by one document in twenty: it narrows what is counted
-    corpus = {"wt.txt": reply, **{f"d{i}.txt": f"第{i}份答复：全县共有托育机构{i}家。" for i in range(19)}}
+    corpus = with_others({"wt.txt": reply}, 19, "第{i}份答复：全县共有托育机构{i}家。")
     asked = "梧桐市普惠托育运营补贴一共发给了多少家托育机构？"
     assert unstated_qualifier(asked, "目前全市共有备案托育机构213家，提供托位9860个。", "", reply, corpus) == "运营"
     # a sentence that states it answers; a qualifier the document never uses rules nothing out
@@ -138,7 +143,7 @@ def test_a_figure_about_the_topic_but_not_the_asked_qualifier_is_a_near_miss() -
     assert unstated_qualifier("线上签约的机构有多少家？", "全县共有托育机构3家。", "", reply, corpus) == ""
     # a Latin-letter name the reply uses elsewhere (HPV) is no figure of the routine vaccines
     vaccines = "2023年共接种免疫规划疫苗11.8万剂次。在县妇幼保健院增设HPV疫苗接种专窗。"
-    shots = {"v.txt": vaccines, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(19)}}
+    shots = with_others({"v.txt": vaccines}, 19, "第{i}份答复：托育机构{i}家。")
     assert (
         unstated_qualifier("去年有多少人打了HPV疫苗？", "2023年共接种免疫规划疫苗11.8万剂次。", "", vaccines, shots)
         == "HPV"
@@ -152,7 +157,7 @@ def test_a_part_asked_of_a_whole_must_have_its_own_figure() -> None:
     assert part_asked("全县社区卫生服务中心有多少家？") == []  # 中心 is no 中，
     assert part_asked("154号提案答复里，在编人员年均收入涨到了多少？") == []  # the reply is no whole of parts
     reply = "2022年全市报告肺结核患者1486例，其中学生病例87例。为村医配发血压计、血糖仪共2400台，其中血压计1500台。"
-    corpus = {"r.txt": reply, "h.txt": "高中生近视筛查。", **{f"d{i}.txt": f"第{i}份答复。" for i in range(8)}}
+    corpus = with_others({"r.txt": reply, "h.txt": "高中生近视筛查。"}, 8)
     asked = "学生肺结核病例里，高中生有多少例？"
     assert unstated_qualifier(asked, "其中学生病例87例。", "", reply, corpus) == "高中生"
     # one item of a list whose figure is their sum has no figure of its own; its own sentence answers
@@ -224,7 +229,7 @@ def test_a_part_of_the_place_like_the_urban_area_needs_its_own_figure() -> None:
     from qa.answer.qualifier import unstated_qualifier
 
     reply = "2022年全年受理120呼救电话3.1万次，出车1.26万次。城区急救站点平均反应时间12分钟。"
-    corpus = {"r.txt": reply, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(9)}}
+    corpus = with_others({"r.txt": reply}, 9, "第{i}份答复：托育机构{i}家。")
     asked = "杉浦县城区去年打120，救护车出了多少趟？"
     assert unstated_qualifier(asked, "2022年全年受理120呼救电话3.1万次，出车1.26万次。", "", reply, corpus) == "城区"
     assert unstated_qualifier("去年救护车出了多少趟？", "出车1.26万次。", "", reply, corpus) == ""
@@ -327,7 +332,7 @@ def test_a_qualifier_the_answering_reply_never_uses_is_a_near_miss_when_few_docu
     from qa.answer.qualifier import unstated_qualifier
 
     nurses = "全县注册护士1862人，每千人口注册护士数2.68人。"
-    corpus = {"wt.txt": nurses, "other.txt": "全市民营医院23家。", **{f"d{i}.txt": f"第{i}份答复。" for i in range(30)}}
+    corpus = with_others({"wt.txt": nurses, "other.txt": "全市民营医院23家。"}, 30)
     assert unstated_qualifier("苇塘县民营医院的注册护士有多少人？", nurses, "", nurses, corpus) == "民营"
 
 
@@ -432,7 +437,7 @@ def test_a_figure_the_question_gives_to_pick_out_a_group_must_be_the_answer_sent
     from qa.answer.qualifier import unstated_qualifier
 
     reply = "全县在岗乡村医生263人，其中60岁以上91人。45岁以下的村医将优先参加培训。"
-    corpus = {"tl.txt": reply, **{f"d{i}.txt": f"第{i}份答复。" for i in range(10)}}
+    corpus = with_others({"tl.txt": reply}, 10)
     asked = "桐岭县45岁以下的年轻乡村医生有多少人？"
     assert unstated_qualifier(asked, "全县在岗乡村医生263人，其中60岁以上91人。", "", reply, corpus) == "45"
     assert unstated_qualifier("60岁以上的乡村医生有多少人？", "其中60岁以上91人。", "", reply, corpus) == ""
@@ -444,7 +449,7 @@ def test_a_figure_for_another_town_of_the_same_reply_does_not_answer_for_the_tow
     from qa.answer.qualifier import unstated_qualifier
 
     reply = "在县域南片的蔺桥镇中心卫生院设立血液透析分中心，配置透析机8台。2026年在漆园镇卫生院再设1个分中心。"
-    corpus = {"jc.txt": reply, **{f"d{i}.txt": f"第{i}份答复。" for i in range(10)}}
+    corpus = with_others({"jc.txt": reply}, 10)
     sentence = "在县域南片的蔺桥镇中心卫生院设立血液透析分中心，配置透析机8台。"
     assert unstated_qualifier("漆园镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == "漆园镇"
     assert unstated_qualifier("蔺桥镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == ""
@@ -458,7 +463,7 @@ def test_a_narrower_kind_than_the_figure_counts_is_a_near_miss_unless_the_senten
         "秋季学期共筛查学生5.12万人，筛查覆盖率98.7%。其中初中生近视率61.2%。"
         "各社卫中心86个家庭医生团队每周到驿站坐诊。全区社区卫生服务中心已达9家。"
     )
-    corpus = {"r.txt": reply, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(9)}}
+    corpus = with_others({"r.txt": reply}, 9, "第{i}份答复：托育机构{i}家。")
     counted = "秋季学期共筛查学生5.12万人，筛查覆盖率98.7%。"
     # 初中生 is a kind of 学生 the reply names elsewhere: 5.12万 counts every pupil
     assert unstated_qualifier("秋季筛查初中生筛了多少人？", counted, "", reply, corpus) == "初中生"
@@ -475,7 +480,7 @@ def test_an_institution_the_question_names_must_be_the_one_the_figure_is_about()
         "计划对桃湾社区卫生服务中心、石岭中心卫生院进行拆迁还建，目前石岭卫生院已赋码。"
         "为方便南部居民就医，加快建设柳溪中心卫生院。柳溪中心卫生院项目于2023年5月开工，将于2025年6月竣工。"
     )
-    corpus = {"r.txt": reply, **{f"d{i}.txt": f"第{i}份答复：县医院{i}家。" for i in range(9)}}
+    corpus = with_others({"r.txt": reply}, 9, "第{i}份答复：县医院{i}家。")
     done = "柳溪中心卫生院项目于2023年5月开工，将于2025年6月竣工。"
     paragraph = "为方便南部居民就医，加快建设柳溪中心卫生院。" + done
     asked = "江夏区石岭中心卫生院拆迁还建项目什么时候竣工？"
@@ -494,7 +499,7 @@ def test_a_figure_sentence_ruled_out_by_a_narrowing_word_gives_way_to_the_next_t
     )
     meta = DocMeta(agency="榆关区卫生健康局", heading="关于近视防控的提案的会办意见", date="2025-06-09")
     chunk = Chunk("yg", "yg.txt", (meta.heading, "一、筛查情况"), text, meta, 0)
-    corpus = {"yg.txt": text, **{f"d{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(9)}}
+    corpus = with_others({"yg.txt": text}, 9, "第{i}份答复：托育机构{i}家。")
     question = "榆关区2024年秋季筛查，初中生近视的比例是多少？"
     decided = gate(question, [Hit(chunk, 1.0, 1)], RefusalPolicy(), corpus)
     assert decided.reason == ""
