@@ -409,3 +409,11 @@ def test_a_plan_question_is_led_by_the_plan_and_never_by_the_proposal_s_own_word
     assert "争取2024年" in items[0]  # what the bureau will do, first
     assert "提案反映" not in answer and "建议将筛查" not in answer  # the proposer's voice is no measure
     assert sum("5.1万人" in line for line in items) == 1  # each sentence once
+
+
+def test_two_statements_in_parallel_words_with_their_own_figures_are_both_quoted() -> None:
+    meta = DocMeta(agency="榆关区卫生健康局", heading="关于中医药发展的提案的答复", source="zy.txt")
+    text = "9家社区卫生服务中心均能开展5类8项以上的中医药适宜技术；社区卫生服务站能开展3类5项以上的中医药适宜技术。"
+    chunk = Chunk("zy", "zy.txt", (meta.heading, "二、服务能力"), text, meta, 0)
+    answer = compose("榆关区的社区卫生机构现在能开展多少项中医适宜技术？", [chunk])
+    assert "5类8项" in answer and "3类5项" in answer
