@@ -246,6 +246,18 @@ def test_whether_the_bureau_agreed_is_answered_by_its_decision_then_its_reason()
     chunk = Chunk("ps", "ps.txt", ("二、关于自建配送车队",), text, DocMeta(agency="榆关县卫生健康局"), 0)
     answer = compose("想让医共体自己组个车队送药，卫健局同意了吗？为啥？", [chunk])
     assert answer.index("暂不采纳") < answer.index("药品经营许可")
+    # …and what the reply will do instead, said right after its decision
+    fund = Chunk(
+        "jf",
+        "jf.txt",
+        ("榆关县答复",),
+        "关于您建议设立县级专项基金的问题，因涉及县财政预算调整，目前尚不具备全面实施的条件。"
+        "我们将积极争取将此项工作纳入2026年县级财政预算，先在两个乡镇试点。感谢您的关心和支持。",
+        DocMeta(agency="榆关县卫生健康局"),
+        0,
+    )
+    answer = compose("委员建议设立县级专项基金，县里同意了吗？", [fund])
+    assert "不具备全面实施的条件" in answer and "2026年" in answer and "感谢" not in answer
 
 
 def test_a_replys_own_last_year_is_the_year_a_question_names() -> None:

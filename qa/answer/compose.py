@@ -16,7 +16,7 @@ from qa.answer.metadata import metadata_answer, place_of
 from qa.answer.qualifier import fitting_candidate
 from qa.answer.question import Intent, classify, is_entity, joined_places, question_terms, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN
-from qa.answer.roles import sentence_frame
+from qa.answer.roles import DECISION_ASKED_RE, sentence_frame
 from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
 from qa.answer.similar import Similarity
 from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, question_entities
@@ -211,6 +211,11 @@ def _pick(
         if now and not holder and _planned(sources[lead.n - 1]):
             lead = listed[0]
         return _without_repeats([lead, *[c for c in listed if (c.n, c.start) != (lead.n, lead.start)]])[:limit]
+    if DECISION_ASKED_RE.search(normalize(question)):
+        # 同意了吗: the decision, then what the reply says it will do instead, in the sentence right after it
+        after = next((c for c in ranked if c.n == top.n and top.end <= c.start <= top.end + 2), None)
+        if after is not None and not after.boilerplate and sentence_frame(after.text) == "plan":
+            picks.append(after)
     for c in ranked:
         if len(picks) >= limit:
             break
