@@ -43,6 +43,16 @@ def test_a_count_names_its_noun_by_an_abbreviation_a_modifier_or_after_a_descrip
     assert not counts("东西湖区有几家民营医院？", "推进3家综合性医院建设。")
 
 
+def test_everyday_measure_words_are_answered_in_the_replies_own() -> None:
+    for question, sentence in (
+        ("新院区能放多少床？", "新院区设置床位500张。"),
+        ("看一次要花几块钱？", "每次收费80元。"),
+        ("专家一年下来几回？", "全年下沉12次。"),
+        ("培训办了多少场？", "举办培训班6期。"),
+    ):
+        assert typed(classify(question), sentence), question
+
+
 def test_how_many_days_a_procedure_takes_is_answered_in_working_days() -> None:
     intent = classify("县外住院回来报销，现在要办几天？")
     assert intent.unit == "天" and typed(intent, "平均办理时间由原来的12个工作日缩短到5个工作日。")
