@@ -80,3 +80,16 @@ def test_a_measure_word_may_label_the_figure_that_follows_it() -> None:
     asked = classify("上半年互认了多少人次？")
     sentence = "2024上半年，我区检验互认项目81项，互认人次5819，节约费用11.84万元。"
     assert typed(asked, sentence) and "5819" in unit_figures(asked, sentence)
+
+
+def test_a_name_the_tokenizer_splits_into_single_characters_is_still_the_subject() -> None:
+    from qa.answer.subject import subject_terms
+
+    assert ("慢阻肺", True) in subject_terms("榆州市去年新确诊了多少慢阻肺患者？")
+    docs = {
+        "copd": "我市将慢阻肺高危人群早期筛查纳入重大公共卫生服务项目。",
+        "beauty": "榆州市开通医疗美容投诉专线，2024年受理投诉举报214件。",
+        **{f"d{i}": f"第{i}份答复：托育机构{i}家。" for i in range(10)},
+    }
+    check = subject_check("榆州市去年新确诊了多少慢阻肺患者？", docs["beauty"], docs["beauty"], docs)
+    assert check.missing_specific == "慢阻肺"  # the reply that would answer never speaks of it

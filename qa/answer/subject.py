@@ -188,13 +188,35 @@ def subject_terms(question: str) -> list[tuple[str, bool]]:
     from qa.index.tokenize import pos_tokenizer
 
     out: dict[str, bool] = {}
-    for word, flag in pos_tokenizer().lcut(normalize(question)):
+    pairs = pos_tokenizer().lcut(normalize(question))
+    for word, flag in pairs:
         if len(word) < 2 or not flag.startswith(NOUN_FLAGS) or is_entity(word) or word.isdigit():
             continue
         if word in GENERIC or word in QUESTION_WORDS or word in QUANTITY_STOP:
             continue
         out[word] = out.get(word, False) or flag.startswith(_PROPER_FLAGS)
+    # a run of single characters jieba could not make a word of (慢/阻/肺) is a name it does not know: kept whole,
+    # as a proper name (subject_check weighs it only if some document uses it)
+    for run in _single_character_runs(pairs):
+        out.setdefault(run, True)
     return list(out.items())
+
+
+# tags of single characters that carry content (nouns, verbs, adjectives), not numbers, particles or pronouns
+_CONTENT_CHAR_FLAGS = ("n", "v", "a", "ng", "vg", "ag")
+
+
+def _single_character_runs(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    runs: list[str] = []
+    current = ""
+    for word, flag in [*pairs, ("", "x")]:
+        if len(word) == 1 and re.fullmatch(r"[\u4e00-\u9fa5]", word) and flag in _CONTENT_CHAR_FLAGS:
+            current += word
+            continue
+        if len(current) >= 3:
+            runs.append(current)
+        current = ""
+    return runs
 
 
 @lru_cache(maxsize=4096)
