@@ -536,3 +536,16 @@ def test_an_item_number_a_document_number_or_a_year_alone_is_no_figure() -> None
     assert not typed(count, "2024年完成建设。")
     assert typed(count, "3.加强队伍建设，培训接种人员120人。")
     assert classify("救护车出了多少趟？").unit == "趟" and typed(classify("出了多少趟？"), "出车1.26万次。")
+
+
+def test_a_group_the_figure_is_not_broken_down_by_is_a_near_miss() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = (
+        "对全区40所中小学和幼儿园开展视力筛查。"
+        "筛查显示，全区儿童青少年总体近视率为47.2%，其中小学生30.1%、初中生63.4%、高中生78.8%。"
+    )
+    corpus = with_others({"r.txt": reply}, 9, "第{i}份答复：托育机构{i}家。")
+    rates = "筛查显示，全区儿童青少年总体近视率为47.2%，其中小学生30.1%、初中生63.4%、高中生78.8%。"
+    assert unstated_qualifier("全区幼儿园小朋友的近视率是多少？", rates, "", reply, corpus) == "幼儿园"
+    assert unstated_qualifier("全区初中生的近视率是多少？", rates, "", reply, corpus) == ""

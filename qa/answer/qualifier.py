@@ -140,7 +140,7 @@ def unstated_qualifier(
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
             return town
-    narrower = _narrower_kind(words, held, whole, key)
+    narrower = _narrower_kind(words, held, whole, key) or _outside_breakdown(words, sentence, held, whole, key)
     if narrower:
         return narrower
     for term in terms:
@@ -176,6 +176,24 @@ def _narrower_kind(words: Sequence[tuple[str, str]], held: str, whole: str, key:
                 and word[: len(word) - shared] not in held
                 and not _abbreviates(noun, word)
             ):
+                return word
+    return ""
+
+
+# A figure broken down by group: 其中小学生31.8%、初中生67.5%、高中生80.2% (labels, each with its own figure)
+_BREAKDOWN_RE = re.compile(
+    r"其中([\u4e00-\u9fa5]{1,8}\d[\d.]*[^，。；、]{0,3}(?:、[\u4e00-\u9fa5]{1,8}\d[\d.]*[^，。；、]{0,3})+)"
+)
+
+
+def _outside_breakdown(words: Sequence[tuple[str, str]], sentence: str, held: str, whole: str, key: int) -> str:
+    """A group the question names (幼儿园) that the reply speaks of elsewhere, when the figure's sentence breaks its
+    figure down by groups (其中小学生…、初中生…、高中生…) without it: none of those figures is the asked group's."""
+    if not _BREAKDOWN_RE.search(normalize(sentence)):
+        return ""
+    for word, flag in words:
+        if flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word):
+            if document_frequency(word, key) and word in whole and not present_or_abbreviated(word, held):
                 return word
     return ""
 
