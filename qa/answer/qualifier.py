@@ -192,9 +192,9 @@ def _outside_breakdown(words: Sequence[tuple[str, str]], sentence: str, held: st
     if not _BREAKDOWN_RE.search(normalize(sentence)):
         return ""
     for word, flag in words:
-        if flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word):
-            if document_frequency(word, key) and word in whole and not present_or_abbreviated(word, held):
-                return word
+        named = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
+        if named and document_frequency(word, key) and word in whole and not present_or_abbreviated(word, held):
+            return word
     return ""
 
 
