@@ -26,7 +26,7 @@ from qa.text import char_bigrams, normalize, split_sentences
 
 def _similar(a: str, b: str) -> bool:
     """The same statement twice: mostly the same characters, and no figure one states that the other does not
-    (中心能开展6类10项…；站能开展4类6项… are two statements in parallel words)."""
+    (服务中心均开展5类8项…；服务站开展3类5项… are two statements in parallel words)."""
     ga, gb = char_bigrams(a), char_bigrams(b)
     if not (ga and gb) or len(ga & gb) / min(len(ga), len(gb)) <= 0.6:
         return False
