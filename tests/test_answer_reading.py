@@ -39,6 +39,7 @@ def test_a_count_names_its_noun_by_an_abbreviation_a_modifier_or_after_a_descrip
     assert counted_noun("多少家医院开展了日间手术？") == ("医院",)
     # a class counted by its kinds: 乡镇卫生院和社区卫生服务中心 are 基层医疗机构
     assert counts("联盟拉进来多少家基层医疗机构？", "成员单位覆盖全部乡镇卫生院和社区卫生服务中心共96家。")
+    assert counts("给多少家基层机构配了肺功能仪？", "为全市71家乡镇卫生院和社区卫生服务中心各配置肺功能仪1台。")
     # the head word alone, after another modifier, counts something else
     assert not counts("东西湖区有几家民营医院？", "推进3家综合性医院建设。")
 

@@ -148,7 +148,8 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
     # The noun's first or last word (or a compound's modifier: 7家基层医疗机构 counts 基层机构) follows the figure
     # closely; two more characters may come between only when they are modifiers (5家国有A级景区), not another
     # noun or a verb (3家综合性医院 does not count 专科医院; 1家医院帮扶托育机构 counts no 托育机构).
-    heads = [noun[0], noun[-1], *([noun[0][:2]] if len(noun[0]) >= 4 else [])]
+    # …or, for a class, one of its kinds (89家乡镇卫生院 counts 基层机构: see synonyms.tsv)
+    heads = [noun[0], noun[-1], *([noun[0][:2]] if len(noun[0]) >= 4 else []), *SYNONYMS.get("".join(noun), ())]
     words = "|".join(term_pattern(w) for w in dict.fromkeys(heads))
     figure = figure_pattern(units)
     # …or the figure's noun follows a 的-phrase that describes it: 12张面值10元的药品优惠券.
