@@ -95,8 +95,13 @@ def test_the_tab_in_a_browser_imports_opens_drafts_saves_and_exports(tmp_path: P
             page = browser.new_page(viewport={"width": 1400, "height": 1800})
             page.set_default_timeout(60_000)
             page.goto(demo.local_url)
+            # the page's script binds the upload handler after load: a file chosen before it is lost on a busy
+            # machine, so wait until the page has finished fetching its config
+            page.wait_for_load_state("networkidle")
             page.get_by_text("导入交办清单").click()
-            page.locator("#qa-register-upload input[type=file]").set_input_files(str(tmp_path / "清单.xlsx"))
+            upload = page.locator("#qa-register-upload input[type=file]")
+            upload.wait_for(state="attached")
+            upload.set_input_files(str(tmp_path / "清单.xlsx"))
             page.get_by_text("清单.xlsx").first.wait_for()  # uploaded
             page.get_by_role("button", name="预览列的对应关系").click()
             page.get_by_text("无法读取 1 行").wait_for()
