@@ -25,8 +25,8 @@ from qa.text import char_bigrams, normalize, split_sentences
 
 
 def _similar(a: str, b: str) -> bool:
-    """The same statement twice: mostly the same characters, and no figure one states that the other does not
-    (服务中心均开展5类8项…；服务站开展3类5项… are two statements in parallel words)."""
+    """The same statement twice: mostly the same characters, and the figures of one all among the other's (服务中心
+    均开展5类8项…；服务站开展3类5项… are two statements in parallel words)."""
     ga, gb = char_bigrams(a), char_bigrams(b)
     if not (ga and gb) or len(ga & gb) / min(len(ga), len(gb)) <= 0.6:
         return False
