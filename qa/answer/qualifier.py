@@ -18,9 +18,9 @@ from qa.answer.select import Candidate, best_candidate
 from qa.answer.subject import (
     AREA_WORDS,
     QUANTITY_STOP,
-    SPECIFIC_SHARE,
     corpus_size,
     document_frequency,
+    names_one_thing,
     present_or_abbreviated,
 )
 from qa.records import Chunk
@@ -104,7 +104,8 @@ def unstated_qualifier(
     # Nouns are left out: a sentence names the thing itself in its own words (急救反应时间 for 救护车多久到). A
     # Latin-letter name (HPV, AED, PICC) has no other words, so it is kept: 11.8万剂次 of the routine vaccines is
     # no count of HPV doses when the reply names HPV only in another sentence.
-    words = [(w, f) for w, f in pos_tokenizer().lcut(normalize(question))]
+    asked = normalize(question)
+    words = [(w, f) for w, f in pos_tokenizer().lcut(asked)]
     terms = [
         w
         for w, f in words
@@ -122,20 +123,19 @@ def unstated_qualifier(
             return word
     # a figure the question gives to pick out what it counts (45岁以下的村医, 24小时接诊的门诊) must be the
     # figure sentence's own: without it the sentence counts a larger group
-    for given in _GIVEN_FIGURE_RE.findall(normalize(question)):
+    for given in _GIVEN_FIGURE_RE.findall(asked):
         if given not in held:
             return given
     # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer
-    towns = [m.group(0) for m in _TOWN_RE.finditer(normalize(question)) if not _NOT_TOWN_CHARS.search(m.group(1))]
+    towns = [m.group(0) for m in _TOWN_RE.finditer(asked) if not _NOT_TOWN_CHARS.search(m.group(1))]
     # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
     towns += [w for w, _ in words if w in AREA_WORDS]
     # …and an institution's own name (石岭 of 石岭中心卫生院), a word few documents use: another institution's
     # date or figure (山坡中心卫生院's) is no answer
-    for m in _INSTITUTION_RE.finditer(normalize(question)):
+    for m in _INSTITUTION_RE.finditer(asked):
         name = m.group(1)
-        if not _NOT_TOWN_CHARS.search(name) and 0 < document_frequency(name, key) <= max(
-            1, min(3, SPECIFIC_SHARE * n_docs)
-        ):
+        df = document_frequency(name, key)
+        if not _NOT_TOWN_CHARS.search(name) and df and names_one_thing(df, n_docs):
             towns.append(name)
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
@@ -149,7 +149,7 @@ def unstated_qualifier(
             continue
         # the reply speaks of it, but not of this figure; or (a word very few documents use) it never speaks of it,
         # as when 民营 is asked and the reply counts every hospital
-        if present(term, whole) or df <= max(1, min(3, SPECIFIC_SHARE * n_docs)):
+        if present(term, whole) or names_one_thing(df, n_docs):
             return term
     return ""
 

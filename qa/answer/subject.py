@@ -264,6 +264,11 @@ class SubjectCheck:
 SPECIFIC_SHARE = 0.1  # a word in at most this share of the documents (and at most 3) names one specific thing
 
 
+def names_one_thing(df: int, n_docs: int) -> bool:
+    """Whether a word found in df of n_docs documents is rare enough to name one specific thing (SPECIFIC_SHARE)."""
+    return df <= max(1, min(3, SPECIFIC_SHARE * n_docs))
+
+
 def subject_check(question: str, passage: str, document: str, doc_texts: Mapping[str, str]) -> SubjectCheck:
     """How far a passage (with its section path and title) is about the question's subject, and the most
     specific subject word its whole document lacks.
@@ -282,7 +287,7 @@ def subject_check(question: str, passage: str, document: str, doc_texts: Mapping
         if df == 0:
             continue
         weights[term] = math.log((n_docs + 1) / df)
-        if proper and df <= max(1, min(3, SPECIFIC_SHARE * n_docs)) and term not in SYNONYMS:
+        if proper and names_one_thing(df, n_docs) and term not in SYNONYMS:
             specific.append((df, term))
     total = sum(weights.values())
     if not total:
