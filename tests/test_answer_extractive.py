@@ -383,6 +383,23 @@ def test_a_many_part_question_is_answered_when_one_part_can_be() -> None:
     assert gate("江夏区人均预期寿命2025年要到多少？", [Hit(review, 1.0, 1)], RefusalPolicy()).reason
 
 
+def test_a_word_only_a_later_part_asks_about_does_not_narrow_an_earlier_part() -> None:
+    from qa.answer.chain import gate
+    from qa.answer.verify import RefusalPolicy
+    from qa.records import Hit
+
+    text = (
+        "卫生院已向街道党工委和区卫健委党委汇报，街道党工委初步计划在工业园区预留20亩建设用地用于卫生院整体搬迁。"
+        "区卫健委已把该项目上报区发改委项目库，待审批。"
+    )
+    move = _chunk(JIANGXIA, text, section="一、整体搬迁")
+    texts = {move.doc_id: text, **{f"o{i}.txt": f"第{i}份答复：托育机构{i}家。" for i in range(9)}}
+    # the reply gives no date for the second part: the first is answered, 发改委 is not what it measures
+    question = "榆关卫生院要整体搬迁，街道打算在工业园区留多大一块地？发改委哪天批下来的？"
+    assert gate(question, [Hit(move, 1.0, 1)], RefusalPolicy(), texts).reason == ""
+    assert "20亩" in compose(question, [move])
+
+
 def test_how_people_ask_who_raised_or_seconded_a_motion() -> None:
     assert classify("那个议案，领衔和附议的代表都有谁？").meta_field == "proposers"
     assert "proposers" in classify("那份提案，提案委员是谁，主管领导是谁？").meta_fields

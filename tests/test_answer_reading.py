@@ -244,6 +244,23 @@ def test_a_part_of_the_place_like_the_urban_area_needs_its_own_figure() -> None:
     asked = "杉浦县城区去年打120，救护车出了多少趟？"
     assert unstated_qualifier(asked, "2022年全年受理120呼救电话3.1万次，出车1.26万次。", "", reply, corpus) == "城区"
     assert unstated_qualifier("去年救护车出了多少趟？", "出车1.26万次。", "", reply, corpus) == ""
+    # a clause pointing at the proposal by its proposers' sector names no part of the place
+    villages = "建议加大农村卫生投入。自2025年起对村卫生室按每个每年1.2万元的标准给予运行经费补助。"
+    corpus = with_others({"v.txt": villages}, 9, "第{i}份答复：托育机构{i}家。")
+    sentence = "自2025年起对村卫生室按每个每年1.2万元的标准给予运行经费补助。"
+    asked = "农业和农村界别提的村卫生室那个提案，每个村卫生室一年补多少运行经费？"
+    assert unstated_qualifier(asked, sentence, "", villages, corpus) == ""
+    assert unstated_qualifier("农村的村卫生室一年补多少运行经费？", "全县共有托育机构3家。", "", villages, corpus)
+
+
+def test_a_figure_in_quotation_marks_names_a_programme_and_picks_out_nothing() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = "打造“12分钟急救圈”。完成不少于9个急救站点的建设，全区值班救护车达到每3万人1辆。"
+    corpus = with_others({"r.txt": reply}, 9)
+    sentence = "完成不少于9个急救站点的建设，全区值班救护车达到每3万人1辆。"
+    assert unstated_qualifier("搞“12分钟急救圈”，要建几个急救站点？", sentence, "", reply, corpus) == ""
+    assert unstated_qualifier("12分钟能赶到的急救站点要建几个？", sentence, "", reply, corpus) == "12"
 
 
 def test_whether_the_bureau_agreed_is_answered_by_its_decision_then_its_reason() -> None:

@@ -128,6 +128,17 @@ def _part_question(question: str, part: str) -> str:
     return PLACE_RE.sub(lambda m: m.group(0) if m.group(0) in places else "", question)
 
 
+def _without_later_parts(question: str, part: str, whole: str) -> str:
+    """The question without the parts asked after this one ("" part: the question itself). The earlier parts stay:
+    a question names its subject first and the later parts refer back to it (城区有几家，分别在哪)."""
+    if not part:
+        return question
+    parts = sub_questions(whole)
+    for later in parts[parts.index(part) + 1 :] if part in parts else []:
+        question = question.replace(later, "")
+    return question
+
+
 def _gate(
     whole: str,
     part: str,
@@ -171,8 +182,16 @@ def _gate(
     if intent.kind in NOT_GIVEN and not intent.cross_doc:
         # a word of the question narrowing what is counted (初中生, 城区, 金口中心卫生院) must be the figure's own:
         # the next figure sentence of the reply answers when it names it, else this is a near miss
+        # (the words only a later part asks about, 发改委 of 什么时候报进发改委项目库, narrow that part's figure)
         best, narrowing = fitting_candidate(
-            question, part, best, ranked, intent, time_frame(part or question), sources, texts
+            _without_later_parts(question, part, whole),
+            part,
+            best,
+            ranked,
+            intent,
+            time_frame(part or question),
+            sources,
+            texts,
         )
         if narrowing:
             return refuse(narrowing)

@@ -34,6 +34,10 @@ _TOWN_RE = re.compile(r"([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级])|
 _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
 # overlapping (a lookahead): in 榆关区石岭中心卫生院 the name is 石岭, not 区石岭
 _INSTITUTION_RE = re.compile(r"(?=([\u4e00-\u9fa5]{2})(?:中心卫生院|卫生院|社区卫生服务(?:中心|站)|中心医院|医院))")
+_QUOTED_RE = re.compile(r"[“「『\"][^”」』\"]*[”」』\"]")
+# A clause naming the proposal or its proposer, and one asking something.
+_NAMES_PROPOSAL_RE = re.compile(r"提案|建议|议案|界别|代表|委员")
+_ASKS_RE = re.compile(r"多少|几|什么|啥|哪|谁|何时|吗|怎么|如何|是否|多大|多久|多长|多高")
 QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifies what is counted (运营补贴, 续约)
 _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
 
@@ -123,13 +127,18 @@ def unstated_qualifier(
             return word
     # a figure the question gives to pick out what it counts (45岁以下的村医, 24小时接诊的门诊) must be the
     # figure sentence's own: without it the sentence counts a larger group
-    for given in _GIVEN_FIGURE_RE.findall(asked):
+    # (a figure inside quotation marks is part of a programme's name: “15分钟健康服务圈”)
+    for given in _GIVEN_FIGURE_RE.findall(_QUOTED_RE.sub("", asked)):
         if given not in held:
             return given
-    # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer
-    towns = [m.group(0) for m in _TOWN_RE.finditer(asked) if not _NOT_TOWN_CHARS.search(m.group(1))]
+    # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer. A clause
+    # that only points at the proposal (农业和农村界别提的那个提案) names its proposer, not a part of the place.
+    asking = "，".join(
+        c for c in re.split(r"[，,；;]", asked) if not (_NAMES_PROPOSAL_RE.search(c) and not _ASKS_RE.search(c))
+    )
+    towns = [m.group(0) for m in _TOWN_RE.finditer(asking) if not _NOT_TOWN_CHARS.search(m.group(1))]
     # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
-    towns += [w for w, _ in words if w in AREA_WORDS]
+    towns += [w for w, _ in pos_tokenizer().lcut(asking) if w in AREA_WORDS]
     # …and an institution's own name (石岭 of 石岭中心卫生院), a word few documents use: another institution's
     # date or figure (山坡中心卫生院's) is no answer
     for m in _INSTITUTION_RE.finditer(asked):
