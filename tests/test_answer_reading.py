@@ -365,6 +365,12 @@ def test_what_a_figure_question_asks_for_a_named_sum_a_figure_per_unit_or_a_rate
     assert rate.rate
     assert not figure_fits("检验互认项目81项，互认人次5819。", rate, ["81", "5819"])
     assert figure_fits("检验结果互认率达到92.5%。", rate, ["92.5"])
+    # a payment's standard comes before what it pays for, further off than a figure's own name would be
+    allowance = asked_quantity("在岗村医每月岗位补贴多少？")
+    paid = "从2021年7月起，按每人每月300元标准向在岗乡村医生发放岗位补贴。"
+    assert figure_fits(paid, allowance, ["300"])
+    counted = "全县共有在岗乡村医生213人，县财政统筹上级资金按月向他们足额发放岗位补贴。"
+    assert not figure_fits(counted, allowance, ["213"])
     assert figure_fits("高血压患者规范管理率（%）\t70.27\t75", asked_quantity("规范管理率是多少？"), ["70.27"])
 
 

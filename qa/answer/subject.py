@@ -173,7 +173,15 @@ def names_quantity(phrase: str, text: str, *, near_figure: bool = False) -> bool
         for m in re.finditer(re.escape(name), text):
             if re.search(r"\d", text[max(0, m.start() - NEAR) : m.end() + NEAR]):
                 return True
+            # 按每人每月300元标准向在岗乡村医生发放岗位补贴: the figure is the standard of what the clause pays
+            clause = re.split(r"[，,。；;]", text[: m.start()])[-1]
+            if _STANDARD_RE.search(clause):
+                return True
     return False
+
+
+# A payment's figure given as its standard, before the thing paid: 按每人每年600元的标准给予…补助
+_STANDARD_RE = re.compile(r"按[^，,。；;]{0,12}?\d[^，,。；;]{0,8}?标准")
 
 
 # ---- the subject ------------------------------------------------------------------------------------------------
