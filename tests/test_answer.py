@@ -370,3 +370,6 @@ def test_people_and_money_questions_ask_for_their_own_measure_words() -> None:
     assert classify("武昌区每个街道配几个疾控技术人员当联络员？").unit == "名"
     assert classify("武昌区推广疫苗温控系统计划投入多少钱？").unit == "元"
     assert classify("江夏区改造了多少个幼儿园托育班？").unit == "个"
+    # people named first, the question ending on 多少个: a head count; a team of them is counted in 个
+    assert classify("榆关区每千人口注册护士，到2025年要达到多少个？").unit == "名"
+    assert classify("家庭医生团队有多少个？").unit == "个"

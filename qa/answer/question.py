@@ -55,7 +55,13 @@ _DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|
 _NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系统|什么平台")
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 _PERSON_WORDS_RE = table_pattern("person_questions", literal=True)
-_PEOPLE_COUNT_RE = re.compile(rf"几个[^，。？?]{{0,6}}(?:{table_pattern('people_nouns', literal=True).pattern})")
+_PEOPLE = table_pattern("people_nouns", literal=True).pattern
+# 几个 + people (几个疾控技术人员), or people named first, ending their phrase, and the question ending on 多少个 with
+# nothing counted after it (每千人口注册护士，要达到多少个; not 家庭医生团队有多少个, which counts teams)
+_PEOPLE_COUNT_RE = re.compile(
+    rf"几个[^，。？?]{{0,6}}(?:{_PEOPLE})"
+    rf"|(?:{_PEOPLE})数?(?=[，,]|有|要|达|共|总|现|目前|到|能)[^。？?]{{0,16}}(?:几|多少)个[？?。]?$"
+)
 _MONEY_Q_RE = table_pattern("money_questions")
 # In a cross-document question the noun after 哪些 names the kind of answer (区, 单位, 文件), not its topic.
 _CROSS_FRAME_RE = re.compile(rf"(?:哪些|哪几个|哪几|各)(?:{table_pattern('cross_doc_nouns', literal=True).pattern})")
