@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, present, term_pattern
-from qa.answer.question import NOUN_FLAGS, Intent, is_entity
+from qa.answer.question import NOUN_FLAGS, Intent, asks_something, is_entity
 from qa.answer.select import Candidate, best_candidate
 from qa.answer.subject import (
     AREA_WORDS,
@@ -23,6 +23,7 @@ from qa.answer.subject import (
     names_one_thing,
     present_or_abbreviated,
 )
+from qa.data import word_set
 from qa.records import Chunk
 from qa.text import normalize, split_sentences
 
@@ -35,9 +36,14 @@ _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城
 # overlapping (a lookahead): in 榆关区石岭中心卫生院 the name is 石岭, not 区石岭
 _INSTITUTION_RE = re.compile(r"(?=([\u4e00-\u9fa5]{2})(?:中心卫生院|卫生院|社区卫生服务(?:中心|站)|中心医院|医院))")
 _QUOTED_RE = re.compile(r"[“「『\"][^”」』\"]*[”」』\"]")
-# A clause naming the proposal or its proposer, and one asking something.
-_NAMES_PROPOSAL_RE = re.compile(r"提案|建议|议案|界别|代表|委员")
-_ASKS_RE = re.compile(r"多少|几|什么|啥|哪|谁|何时|吗|怎么|如何|是否|多大|多久|多长|多高")
+# words pointing at the proposal or its proposer (提案, 代表, 界别)
+_PROPOSAL_POINTERS = word_set("proposal_pointers")
+
+
+def _points_at_proposal(clause: str) -> bool:
+    return any(word in clause for word in _PROPOSAL_POINTERS)
+
+
 QUALIFIER_SHARE = 0.15  # a word in at most this share of the documents qualifies what is counted (运营补贴, 续约)
 _QUALIFIER_FLAGS = ("b", "vn")  # distinguishing words (省级, 民营) and verbal nouns (运营) qualify a counted thing
 
@@ -133,9 +139,7 @@ def unstated_qualifier(
             return given
     # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer. A clause
     # that only points at the proposal (农业和农村界别提的那个提案) names its proposer, not a part of the place.
-    asking = "，".join(
-        c for c in re.split(r"[，,；;]", asked) if not (_NAMES_PROPOSAL_RE.search(c) and not _ASKS_RE.search(c))
-    )
+    asking = "，".join(c for c in re.split(r"[，,；;]", asked) if asks_something(c) or not _points_at_proposal(c))
     towns = [m.group(0) for m in _TOWN_RE.finditer(asking) if not _NOT_TOWN_CHARS.search(m.group(1))]
     # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
     towns += [w for w, _ in pos_tokenizer().lcut(asking) if w in AREA_WORDS]
@@ -149,6 +153,9 @@ def unstated_qualifier(
     for town in towns:
         if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
             return town
+    name = _unstated_name(words, near, whole, key, n_docs)
+    if name:
+        return name
     narrower = _narrower_kind(words, held, whole, key) or _outside_breakdown(words, sentence, held, whole, key)
     if narrower:
         return narrower
@@ -161,6 +168,61 @@ def unstated_qualifier(
         if present(term, whole) or names_one_thing(df, n_docs):
             return term
     return ""
+
+
+# Words that end a name in a question: numbers and measures, pronouns, particles, prepositions, conjunctions, places
+# of 里/中, verbs (a name's own verbal nouns, 救助 of 医疗救助, are tagged vn), punctuation.
+_NOT_IN_NAME_FLAGS = ("x", "m", "q", "r", "u", "p", "c", "f", "y", "e", "o", "z", "v")
+_PLACE_FLAGS = ("ns", "nr", "ng")
+MAX_NAME_WORDS = 5
+
+
+def _unstated_name(words: Sequence[tuple[str, str]], near: str, whole: str, key: int, n_docs: int) -> str:
+    """A name the question gives in consecutive words (长期护理保险试点: four characters or more) that the reply
+    uses elsewhere and few documents use, while the figure's sentence, paragraph and section state neither it nor
+    its last word, its head: the figure is of another thing the reply speaks of (a plan for 护理站 where a
+    长期护理保险试点 was asked). "" when there is none.
+
+    Not a name: one opening with a place (岚溪市公共场所 is 公共场所 there) or holding a word that points at the
+    proposer (鄢代表); nor one whose head the sentence states (药品品种 in 12个品种: the same thing in its words)."""
+    found: list[str] = []
+    for i in range(len(words)):
+        for j in range(i + 1, min(len(words), i + MAX_NAME_WORDS) + 1):
+            span = words[i:j]
+            word, flag = span[-1]
+            if (flag.startswith(_NOT_IN_NAME_FLAGS) and flag != "vn") or word in QUESTION_WORDS:
+                break
+            name = "".join(w for w, _ in span)
+            place = span[0][1].startswith(_PLACE_FLAGS) or is_entity(span[0][0]) or is_entity(name)
+            person = any(w in _PROPOSAL_POINTERS for w, _ in span)
+            if len(name) >= 4 and not place and not person and name in whole and span[-1][0] not in near:
+                found.append(name)
+    for name in found:
+        if any(name != other and name in other for other in found):
+            continue  # the longest name the reply uses: 长期护理保险试点 rather than 护理保险
+        df = document_frequency(name, key)
+        # (科研立项项目 states 科研项目: its characters in order, a word or two between; 社卫中心 abbreviates
+        # 社区卫生服务中心)
+        spread = ".{0,3}".join(re.escape(ch) for ch in name)
+        if (
+            df
+            and names_one_thing(df, n_docs)
+            and not present_or_abbreviated(name, near)
+            and not re.search(spread, near)
+            and not _abbreviated_in(name, near)
+        ):
+            return name
+    return ""
+
+
+def _abbreviated_in(word: str, text: str) -> bool:
+    """Whether the text holds an abbreviation of the word that ends as it does (社卫中心 of 社区卫生服务中心)."""
+    for m in re.finditer(re.escape(word[0]), text):
+        for size in range(3, len(word)):
+            short = text[m.start() : m.start() + size]
+            if short.endswith(word[-1]) and _abbreviates(short, word):
+                return True
+    return False
 
 
 def _narrower_kind(words: Sequence[tuple[str, str]], held: str, whole: str, key: int) -> str:

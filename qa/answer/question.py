@@ -244,8 +244,13 @@ def counted_noun(question: str) -> tuple[str, ...]:
     return ()
 
 
+def asks_something(clause: str) -> bool:
+    """Whether a clause asks something: a question word, or a yes-no question in the A-not-A form."""
+    return bool(_ASKING_RE.search(clause))
+
+
 def sub_questions(question: str) -> list[str]:
     """The parts of a many-part question that each ask something, or [question] when it asks one thing."""
     parts = [p for p in re.split(r"[，,；;？?。、]", question) if p.strip()]  # …多少人次、省了多少钱
-    asking = [p for p in parts if _ASKING_RE.search(p)]
+    asking = [p for p in parts if asks_something(p)]
     return asking if len(asking) >= 2 else [question]
