@@ -28,6 +28,7 @@ FIELD_LABELS = {
     "title": "题目",
     "index_no": "索引号",
     "reply_class": "答复类别",
+    "documents": "所问人员经办或提出的答复",
 }
 
 
@@ -61,16 +62,15 @@ def meta_answer(field_name: str, question: str, chunk: Chunk, n: int, texts: Seq
     if field_name == "doc_no" and meta.doc_no:
         return f"{name}的文号为{printed_doc_no(meta.doc_no, texts)}[{n}]。"
     if field_name == "proposal_no" and meta.proposal_no:
-        kind = "建议" if _role_of(meta) == "代表" else "提案"
+        kind = _kind_of(meta)
         return f"该{kind}为第{meta.proposal_no}号{kind}（{name}）[{n}]。"
     if field_name == "proposers" and meta.proposers:
         return f"{name}由{_proposed_by(meta)}提出[{n}]。"
     if field_name == "title" and meta.title:
         who = _proposed_by(meta) if meta.proposers else "该"
-        kind = "建议" if _role_of(meta) == "代表" else "提案"
-        return f"{who}的{kind}是《{meta.title}》（{meta.heading}）[{n}]。"
+        return f"{who}的{_kind_of(meta)}是《{meta.title}》（{meta.heading}）[{n}]。"
     if field_name == "meeting" and meta.meeting:
-        return f"{name}是{meta.meeting}上的{'建议' if _role_of(meta) == '代表' else '提案'}[{n}]。"
+        return f"{name}是{meta.meeting}上的{_kind_of(meta)}[{n}]。"
     plan = meta.kind == "规划"
     agency = meta.agency or (_agency_in_text(chunk.text) if field_name == "agency" else "")
     if field_name == "agency" and agency:
@@ -235,11 +235,41 @@ def meta_list_answer(field_name: str, question: str, sources: Sequence[Chunk]) -
     return f"{label}有：{parts}。"
 
 
+def documents_of_person(question: str, sources: Sequence[Chunk]) -> str:
+    """The replies whose metadata names a person the question names, as contact or proposer (联系人…经手过哪几份答复),
+    numbered in retrieval order with their titles, each cited; "" when no retrieved document names one."""
+    q = normalize(question)
+    lead = ""
+    found: dict[str, tuple[str, list[int]]] = {}  # doc_id → (its name for people, the sources citing it)
+    for n, chunk in enumerate(sources, 1):
+        meta = chunk.meta
+        # (role, person, how the answer says what they did)
+        named = [(role, person, f"{role}为{person}的答复") for role, person, _phone in meta.contacts]
+        named += [(_role_of(meta), person, f"{person}提出的{_kind_of(meta)}") for person in meta.proposers]
+        hit = [said for _role, person, said in named if len(person) >= 2 and normalize(person) in q]
+        if not hit or not (meta.heading or meta.title):
+            continue
+        lead = lead or hit[0]
+        cited = found.setdefault(chunk.doc_id, (meta.display_title, []))[1]
+        if n not in cited:
+            cited.append(n)
+    if not found:
+        return ""
+    items = [f"{i}. {name}{''.join(f'[{n}]' for n in cited[:2])}" for i, (name, cited) in enumerate(found.values(), 1)]
+    return f"{lead}共{len(found)}份：\n" + "\n".join(items)
+
+
+def _kind_of(meta: DocMeta) -> str:
+    return "建议" if _role_of(meta) == "代表" else "提案"
+
+
 def metadata_answer(
     question: str, fields: Sequence[str], sources: Sequence[Chunk], documents: Mapping[str, str] | None = None
 ) -> str:
     """The answer to a metadata question: the field's values across documents when it lists them, else the asked
     fields of the one document the question is about; "" when the documents do not state them."""
+    if fields[0] == "documents":
+        return documents_of_person(question, sources)
     listed = meta_list_answer(fields[0], question, sources)
     if listed:
         return listed

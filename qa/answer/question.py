@@ -27,6 +27,14 @@ def _field_patterns() -> list[tuple[str, re.Pattern[str]]]:
 _UNIT_RE = re.compile(rf"(?:多少|几)({'|'.join(map(re.escape, UNITS))})")
 _META_PATTERNS = _field_patterns()
 _CROSS_DOC_RE = table_pattern("cross_doc", literal=True)
+# Which replies a person handled (联系人…经手过哪几份答复): the documents whose metadata names that person, asked by
+# a handling role and a clause ending on "which documents". Not what a proposer proposed: 代表提了哪些建议 asks what
+# the suggestions say.
+_DOCUMENTS_ASKED_RE = re.compile(
+    r"(?:哪几|哪些|哪两|哪三|几)[份个条件篇]?(?:提案|建议|议案)?的?(?:答复|回复|复函|提案|建议|议案|会办意见)"
+    r"(?:[或和及](?:答复|回复|复函|会办意见))?(?=[？?，,。]|$)"
+)
+_PERSON_ROLE_RE = re.compile(r"联系人|经办人|承办人|经手|经办|承办|签发")
 # Asking for the values of many documents: 主管领导有哪些, 分别是谁.
 META_LIST_RE = re.compile(r"哪些|有哪|有谁|都有谁|都是谁|分别|各是|哪几")
 _LIST_RE = re.compile(r"哪些|有什么|有哪|包括|措施|举措|做法|怎么|如何|怎样|哪几")
@@ -120,6 +128,8 @@ def classify(question: str) -> Intent:
     """The answer type a question asks for, from its interrogative words."""
     q = normalize(question)
     cross = bool(_CROSS_DOC_RE.search(_ITEMS_EACH_RE.sub("", q))) or len(joined_places(q)) >= 2
+    if _DOCUMENTS_ASKED_RE.search(q) and _PERSON_ROLE_RE.search(q):
+        return Intent("meta", meta_field="documents", meta_fields=("documents",), cross_doc=True)
     if "热线" not in q:
         fields = tuple(name for name, pattern in _META_PATTERNS if pattern.search(q))
         if fields == ("doc_no",) and _CITED_DOCUMENT_RE.search(q):
