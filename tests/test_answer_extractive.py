@@ -400,6 +400,13 @@ def test_a_word_only_a_later_part_asks_about_does_not_narrow_an_earlier_part() -
     assert "20亩" in compose(question, [move])
 
 
+def test_which_kind_of_people_or_place_is_no_question_of_the_reply_s_class() -> None:
+    assert classify("这份答复属于哪一类？").meta_field == "reply_class"
+    assert classify("那个提案算哪类？").meta_field == "reply_class"
+    assert classify("免费筛查后来把哪类人也纳进来了？").kind != "meta"
+    assert classify("全市有几家，都设在哪类医院？").kind == "number"
+
+
 def test_how_people_ask_who_raised_or_seconded_a_motion() -> None:
     assert classify("那个议案，领衔和附议的代表都有谁？").meta_field == "proposers"
     assert "proposers" in classify("那份提案，提案委员是谁，主管领导是谁？").meta_fields
