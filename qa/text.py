@@ -76,6 +76,15 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(chars)
 
 
+# 省、市级 is how replies write 省市级 (provincial and city level): one modifier, not a list of two things
+_LEVELS_LIST_RE = re.compile(r"(?<=[国省市县区乡镇村])、(?=[省市县区乡镇村]级)")
+
+
+def join_levels(text: str) -> str:
+    """The text with a list of administrative levels written as one modifier (省、市级 → 省市级)."""
+    return _LEVELS_LIST_RE.sub("", text)
+
+
 def to_simplified(text: str) -> str:
     """Traditional characters as simplified; text without any is returned as is (no conversion cost)."""
     if not text or _traditional_chars().isdisjoint(text):

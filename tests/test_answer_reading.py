@@ -624,3 +624,34 @@ def test_which_replies_a_contact_handled_lists_every_retrieved_reply_that_names_
     # what a proposer proposed is asked of the replies' content, and a reply's own contact is one field
     assert classify("鄢代表提了哪些建议？").meta_field != "documents"
     assert classify("这份答复的联系人是谁？").meta_field == "contacts"
+
+
+def test_how_many_people_a_described_part_and_levels_written_as_a_list() -> None:
+    from qa.answer.qualifier import part_asked, unstated_qualifier
+    from qa.answer.select import count_noun
+
+    asked = "那13家托育机构里，持保育员证的老师一共有几个人？"
+    assert classify(asked).unit == "名" and count_noun(asked, classify(asked)) == ()
+    assert classify("每千人要达到几个？").unit == "个"
+    # what picks the part out comes before 的; the head after it may be an everyday word for the reply's own
+    assert part_asked(asked) == ["保育员"]
+    reply = "全区13家独立设置的托育机构中有保育员资质的有36人。家长可向老师咨询。"
+    corpus = with_others({"r.txt": reply}, 9)
+    assert unstated_qualifier(asked, "全区13家独立设置的托育机构中有保育员资质的有36人。", "", reply, corpus) == ""
+    # 省、市级 is one modifier, 省市级
+    assert states_count("创5-8个省、市级临床重点专科。", ("省市级",), "个")
+
+
+def test_a_question_naming_another_table_row_asks_that_row() -> None:
+    from qa.answer.qualifier import other_row_asked
+
+    document = (
+        "指标\t2019年\t2025年\n"
+        "每千人口执业（助理）医师数（人/千人）\t2.60\t4.25\n"
+        "每千人口中医执业类（助理）医师数（人/千人）\t-\t持续增加"
+    )
+    row = "每千人口执业（助理）医师数（人/千人）\t2.60\t4.25"
+    asked = "每千人口中医执业类（助理）医师数2025年要达到几个人？"
+    assert other_row_asked(asked, row, document) == "每千人口中医执业类(助理)医师数"
+    assert other_row_asked("每千人口执业（助理）医师数2025年要达到多少？", row, document) == ""
+    assert other_row_asked(asked, "医师数量持续增加。", document) == ""

@@ -25,7 +25,7 @@ from qa.answer.subject import (
 )
 from qa.data import word_set
 from qa.records import Chunk
-from qa.text import normalize, split_sentences
+from qa.text import join_levels, normalize, split_sentences
 
 # A figure with a measure of age, time or size that a question gives as a qualifier (not a year).
 _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
@@ -64,16 +64,22 @@ def part_asked(question: str) -> list[str]:
     m = _PART_OF_WHOLE_RE.search(normalize(question))
     if not m:
         return []
-    return [
-        w
-        for w, f in pos_tokenizer().lcut(m.group(1))
-        if f.startswith(NOUN_FLAGS)
-        and len(w) >= 2
-        and not is_entity(w)
-        and w not in GENERIC
-        and w not in QUESTION_WORDS
-        and w not in QUANTITY_STOP
+    nouns = [
+        [
+            w
+            for w, f in pos_tokenizer().lcut(phrase)
+            if f.startswith(NOUN_FLAGS)
+            and len(w) >= 2
+            and not is_entity(w)
+            and w not in GENERIC
+            and w not in QUESTION_WORDS
+            and w not in QUANTITY_STOP
+        ]
+        for phrase in m.group(1).split("的", 1)
     ]
+    # 持保育员证的老师: what picks the part out is said before 的; the head after it (老师) may be an everyday word
+    # for the reply's own (有保育员资质的)
+    return nouns[0] if len(nouns) == 2 and nouns[0] else [w for part in nouns for w in part]
 
 
 def _in_summed_list(word: str, text: str) -> bool:
@@ -121,11 +127,11 @@ def unstated_qualifier(
         for w, f in words
         if (f in _QUALIFIER_FLAGS or f == "eng") and len(w) >= 2 and w not in GENERIC and w not in QUESTION_WORDS
     ]
-    held = normalize(f"{context}{sentence}")
+    held = join_levels(normalize(f"{context}{sentence}"))
     whole = normalize(document)
     # the part a question picks out of a whole (卫生院中，中心卫生院有几家) must be named where the figure is: a
     # figure without it is the whole's, or another part's
-    near = normalize(context + paragraph + sentence)
+    near = join_levels(normalize(context + paragraph + sentence))
     for word in part_asked(question):
         if not document_frequency(word, key):
             continue  # a word no document uses (colloquial) rules nothing out
@@ -312,6 +318,32 @@ def unnamed_sibling(question: str, sentence: str) -> str:
     return "" if any(p[:2] in q for p in parts) else "、".join(labels)
 
 
+# A table cell that labels its row: words first, its unit in brackets at the end (每千人口执业(助理)医师数(人/千人)).
+_UNIT_SUFFIX_RE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _row_label(row: str) -> str:
+    """The label of a table row (its longest cell with words and no digit, without its unit), "" for no row."""
+    cells = [_UNIT_SUFFIX_RE.sub("", normalize(c)) for c in row.split("\t")] if "\t" in row else []
+    labels = [c for c in cells if re.search(r"[\u4e00-\u9fa5]{2}", c) and not re.search(r"\d", c)]
+    return max(labels, key=len, default="")
+
+
+def other_row_asked(question: str, sentence: str, document: str) -> str:
+    """The label of another table row the question names word for word, longer than the figure's row's own
+    (每千人口中医执业类(助理)医师数 where the figure is in 每千人口执业(助理)医师数): the question asks that row. ""
+    when the figure is not in a row or no other row is named."""
+    own = _row_label(sentence)
+    if not own:
+        return ""
+    asked = normalize(question)
+    for line in document.split("\n"):
+        label = _row_label(line)
+        if len(label) > len(own) and label in asked and own != label:
+            return label
+    return ""
+
+
 def narrowing_reason(
     question: str, part: str, candidate: Candidate, sources: Sequence[Chunk], texts: Mapping[str, str]
 ) -> str:
@@ -322,9 +354,13 @@ def narrowing_reason(
     # the sentence with the one before it: a town may open the account a figure ends (蔺桥镇…。…配置透析机8台)
     before = [a for a, _ in split_sentences(held.text) if a < candidate.start]
     paragraph = held.text[before[-1] if before else candidate.start : candidate.end]
-    qualifier = unstated_qualifier(question, candidate.text, context, texts.get(held.doc_id, ""), texts, paragraph)
+    document = texts.get(held.doc_id, "")
+    qualifier = unstated_qualifier(question, candidate.text, context, document, texts, paragraph)
     if qualifier:
         return f"the sentence with the figure says nothing of {qualifier}"
+    row = other_row_asked(question, candidate.text, document)
+    if row:
+        return f"the question asks the table row {row}, the figure is another row's"
     siblings = unnamed_sibling(part or question, candidate.text)
     return f"the sentence gives figures for {siblings}, none of them the one asked" if siblings else ""
 

@@ -64,10 +64,10 @@ _NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系�
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 _PERSON_WORDS_RE = table_pattern("person_questions", literal=True)
 _PEOPLE = table_pattern("people_nouns", literal=True).pattern
-# 几个 + people (几个疾控技术人员), or people named first, ending their phrase, and the question ending on 多少个 with
-# nothing counted after it (每千人口注册护士，要达到多少个; not 家庭医生团队有多少个, which counts teams)
+# 几个人; 几个 + people (几个疾控技术人员); or people named first, ending their phrase, and the question ending on
+# 多少个 with nothing counted after it (每千人口注册护士，要达到多少个; not 家庭医生团队有多少个, which counts teams)
 _PEOPLE_COUNT_RE = re.compile(
-    rf"几个[^，。？?]{{0,6}}(?:{_PEOPLE})"
+    rf"(?:几|多少)个人(?![口次均])|几个[^，。？?]{{0,6}}(?:{_PEOPLE})"
     rf"|(?:{_PEOPLE})数?(?=[，,]|有|要|达|共|总|现|目前|到|能)[^。？?]{{0,16}}(?:几|多少)个[？?。]?$"
 )
 _MONEY_Q_RE = table_pattern("money_questions")

@@ -58,6 +58,7 @@ from qa.text import (
     CALENDAR_YEAR_RE,
     DOC_NO_YEAR_RE,
     char_bigrams,
+    join_levels,
     normalize,
     split_sentences,
 )
@@ -144,7 +145,7 @@ def states_count(sentence: str, noun: Sequence[str], unit: str) -> bool:
     if not noun or "\t" in sentence:  # a table row's figure belongs to its label
         return True
     units = unit_alternatives(unit) if unit else r"[\u4e00-\u9fa5]"
-    text = normalize(sentence)
+    text = join_levels(normalize(sentence))
     # The noun's first or last word (or a compound's modifier: 7家基层医疗机构 counts 基层机构) follows the figure
     # closely; two more characters may come between only when they are modifiers (5家国有A级景区), not another
     # noun or a verb (3家综合性医院 does not count 专科医院; 1家医院帮扶托育机构 counts no 托育机构).
@@ -167,7 +168,9 @@ def count_noun(question: str, intent: Intent) -> tuple[str, ...]:
     """The noun a 多少家/几个 question counts (counted_noun); () for other questions, across documents, and for a
     bare class noun (配了几台设备), which replies state by the specific kind (心电图机1台)."""
     noun = counted_noun(question) if intent.kind == "number" and not intent.cross_doc else ()
-    return () if noun and "".join(noun) in CLASS_NOUNS else noun
+    # (几个人: the noun is a measure word of the asked unit itself, 36人 states it)
+    measures = unit_alternatives(intent.unit).split("|") if intent.unit else []
+    return () if noun and ("".join(noun) in CLASS_NOUNS or "".join(noun) in measures) else noun
 
 
 def _modifiers_only(words: str) -> bool:
