@@ -655,3 +655,19 @@ def test_a_question_naming_another_table_row_asks_that_row() -> None:
     assert other_row_asked(asked, row, document) == "每千人口中医执业类(助理)医师数"
     assert other_row_asked("每千人口执业（助理）医师数2025年要达到多少？", row, document) == ""
     assert other_row_asked(asked, "医师数量持续增加。", document) == ""
+
+
+def test_a_town_is_read_whole_after_its_county_and_a_wuhan_style_street_is_a_town() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = (
+        "在县域南片的蔺桥镇中心卫生院设立血液透析分中心，配置透析机8台。"
+        "到2026年，在县域北片的漆园镇中心卫生院再建成1个透析分中心。2024年将在纸坊街摸底托育机构。"
+    )
+    corpus = with_others({"r.txt": reply}, 9)
+    figure = "在县域南片的蔺桥镇中心卫生院设立血液透析分中心，配置透析机8台。"
+    assert unstated_qualifier("葭川县漆园镇那个透析分中心配了几台透析机？", figure, "", reply, corpus) == "漆园镇"
+    assert unstated_qualifier("葭川县蔺桥镇那个透析分中心配了几台透析机？", figure, "", reply, corpus) == ""
+    assert unstated_qualifier("江夏区纸坊街有多少台透析机？", figure, "", reply, corpus) == "纸坊街"
+    # 乡下 is no town
+    assert unstated_qualifier("给乡下卫生院配了几台透析机？", figure, "", reply, corpus) == ""

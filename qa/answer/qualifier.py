@@ -30,7 +30,9 @@ from qa.text import join_levels, normalize, split_sentences
 # A figure with a measure of age, time or size that a question gives as a qualifier (not a year).
 _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
 # A town or street below the county level, named with its level (漆园镇, 纸坊街道).
-_TOWN_RE = re.compile(r"([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级])|街道)")
+# (街 alone is a 街道 in Wuhan-style names: 纸坊街, 乌龙泉街卫生院; not 街头, 街区, 街坊)
+# Overlapping (a lookahead), as in 葭川县漆园镇 the town is 漆园镇, not 县漆园镇.
+_TOWN_RE = re.compile(r"(?=(([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级下])|街道|街(?![头区坊巷道]))))")
 # characters of function words, levels and common words, never of a town's own name (各乡镇, 送医下乡, 城乡)
 _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
 # overlapping (a lookahead): in 榆关区石岭中心卫生院 the name is 石岭, not 区石岭
@@ -102,6 +104,12 @@ def _in_summed_list(word: str, text: str) -> bool:
 _SUM_RE = re.compile(r"(?:共|合计|总计)\s*计?\s*\d")
 
 
+def _named_towns(text: str) -> list[str]:
+    """The towns and streets a text names with their level (漆园镇, 纸坊街道, 纸坊街), shortest name first."""
+    towns = [m.group(1) for m in _TOWN_RE.finditer(text) if not _NOT_TOWN_CHARS.search(m.group(2))]
+    return [t for t in dict.fromkeys(towns) if not any(o != t and o in t for o in towns)]
+
+
 def unstated_qualifier(
     question: str, sentence: str, context: str, document: str, doc_texts: Mapping[str, str], paragraph: str = ""
 ) -> str:
@@ -146,7 +154,7 @@ def unstated_qualifier(
     # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer. A clause
     # that only points at the proposal (农业和农村界别提的那个提案) names its proposer, not a part of the place.
     asking = "，".join(c for c in re.split(r"[，,；;]", asked) if asks_something(c) or not _points_at_proposal(c))
-    towns = [m.group(0) for m in _TOWN_RE.finditer(asking) if not _NOT_TOWN_CHARS.search(m.group(1))]
+    towns = _named_towns(asking)
     # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
     towns += [w for w, _ in pos_tokenizer().lcut(asking) if w in AREA_WORDS]
     # …and an institution's own name (石岭 of 石岭中心卫生院), a word few documents use: another institution's
@@ -156,8 +164,9 @@ def unstated_qualifier(
         df = document_frequency(name, key)
         if not _NOT_TOWN_CHARS.search(name) and df and names_one_thing(df, n_docs):
             towns.append(name)
+    stated = normalize(f"{context}{paragraph or sentence}")
     for town in towns:
-        if town in whole and town not in normalize(f"{context}{paragraph or sentence}"):
+        if town in whole and town not in stated:
             return town
     name = _unstated_name(words, near, whole, key, n_docs)
     if name:
