@@ -671,3 +671,17 @@ def test_a_town_is_read_whole_after_its_county_and_a_wuhan_style_street_is_a_tow
     assert unstated_qualifier("江夏区纸坊街有多少台透析机？", figure, "", reply, corpus) == "纸坊街"
     # 乡下 is no town
     assert unstated_qualifier("给乡下卫生院配了几台透析机？", figure, "", reply, corpus) == ""
+
+
+def test_when_in_everyday_words_and_a_sum_of_money_is_no_count_of_residents() -> None:
+    from qa.answer.select import typed, unit_figures
+
+    asked = "东城新区那个社区医院啥时候能建好用上？"
+    assert classify(asked).kind == "date"
+    money = classify("总共要投多少钱？")
+    assert money.unit == "元"
+    assert not typed(money, "按照每3万至10万居民设置1个社区卫生服务中心的标准，约5.6万居民就近就医不便。")
+    assert unit_figures(money, "总投资2800万元，另安排500万用于设备。") == ["2800", "500"]
+    # 建好 is found as the replies write it
+    chunk = Chunk("d", "d.txt", ("答复",), "东城社区卫生服务中心总投资2800万元，计划2024年10月建成投用。", DocMeta(), 0)
+    assert "2024年10月" in compose(asked, [chunk])

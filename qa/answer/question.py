@@ -59,7 +59,7 @@ DOC_NO = "文号"  # the unit of a name question that asks for a cited document'
 _SPAN_RE = re.compile(r"(?:这|近|前|最近|过去|头)几(?:年|天|个月|月|周)|几(?:年|天|个月|月|周)(?:以前|之前|前|来)")
 _CLOCK_Q_RE = re.compile(r"几点|什么时间段|几时到|哪个时段")
 CLOCK = "时刻"  # the unit of a date question that asks for a time of day
-_DATE_Q_RE = re.compile(r"何时|什么时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
+_DATE_Q_RE = re.compile(r"何时|什么时候|啥时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
 _NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系统|什么平台")
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 _PERSON_WORDS_RE = table_pattern("person_questions", literal=True)
