@@ -1,6 +1,6 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Thirty-four sets, scored separately and as two totals:
+Thirty-six sets, scored separately and as two totals:
 
 - tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-* / tuning4-*
   (eval/tuning2_*.jsonl … eval/tuning4_*.jsonl, written later by people who read only the documents): the code may
@@ -10,8 +10,9 @@ Thirty-four sets, scored separately and as two totals:
   tuning8-varied asks mostly about v39–v44; tuning9 asks metadata in everyday wording and colloquial questions on
   both corpora; tuning10-* (eval/tuning10_*.jsonl) stresses two-part questions, everyday words for figures,
   umbrella terms a reply breaks down and near-miss traps; tuning11-* asks about the less obvious parts of
-  replies (middle sections, enumerations, declined asks) with many near-miss traps; tuning12-* is one more pair
-  written from the documents only, to find failures the code was never shaped by;
+  replies (middle sections, enumerations, declined asks) with many near-miss traps; tuning12-* and tuning13-* are
+  two more pairs written from the documents only, to find failures the code was never shaped by (tuning13 stresses
+  everyday words, qualified figures and traps naming another town, group or year);
 - fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* … fresh7-* (eval/fresh2_*.jsonl …
   eval/fresh7_*.jsonl): each pair committed before the changes it measures and never edited; only their
   aggregate numbers are looked at.
@@ -76,6 +77,8 @@ GOLD_SETS = (
     GoldSet("fresh7-varied", "fresh7_varied.jsonl", "fresh"),
     GoldSet("tuning12-seeds", "tuning12_seeds.jsonl", "tuning"),
     GoldSet("tuning12-varied", "tuning12_varied.jsonl", "tuning"),
+    GoldSet("tuning13-seeds", "tuning13_seeds.jsonl", "tuning"),
+    GoldSet("tuning13-varied", "tuning13_varied.jsonl", "tuning"),
 )
 TOTALS = ("tuning", "fresh")
 # Metric-key prefix of each precedent set; "precedents" keeps its meaning from before the varied corpus.
