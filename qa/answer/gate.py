@@ -182,7 +182,7 @@ def _gate(
     if intent.kind in NOT_GIVEN and not intent.cross_doc:
         # a word of the question narrowing what is counted (初中生, 城区, 金口中心卫生院) must be the figure's own:
         # the next figure sentence of the reply answers when it names it, else this is a near miss
-        # (the words only a later part asks about, 发改委 of 什么时候报进发改委项目库, narrow that part's figure)
+        # (the words only a later part asks about — the agency in 哪天报给市卫健委的 — narrow that part's figure)
         best, narrowing = fitting_candidate(
             _without_later_parts(question, part, whole),
             part,

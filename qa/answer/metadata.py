@@ -236,7 +236,7 @@ def meta_list_answer(field_name: str, question: str, sources: Sequence[Chunk]) -
 
 
 def documents_of_person(question: str, sources: Sequence[Chunk]) -> str:
-    """The replies whose metadata names a person the question names, as contact or proposer (联系人…经手过哪几份答复),
+    """The replies whose metadata names a person the question names, as contact or proposer (经办人某某办了哪几份答复),
     numbered in retrieval order with their titles, each cited; "" when no retrieved document names one."""
     q = normalize(question)
     lead = ""

@@ -31,7 +31,7 @@ from qa.text import join_levels, normalize, split_sentences
 _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
 # A town or street below the county level, named with its level (漆园镇, 纸坊街道).
 # (街 alone is a 街道 in Wuhan-style names: 纸坊街, 乌龙泉街卫生院; not 街头, 街区, 街坊)
-# Overlapping (a lookahead), as in 葭川县漆园镇 the town is 漆园镇, not 县漆园镇.
+# Overlapping (a lookahead), as in 榆关县石岭镇 the town is 石岭镇, not 县石岭镇.
 _TOWN_RE = re.compile(r"(?=(([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级下])|街道|街(?![头区坊巷道]))))")
 # characters of function words, levels and common words, never of a town's own name (各乡镇, 送医下乡, 城乡)
 _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
@@ -79,8 +79,8 @@ def part_asked(question: str) -> list[str]:
         ]
         for phrase in m.group(1).split("的", 1)
     ]
-    # 持保育员证的老师: what picks the part out is said before 的; the head after it (老师) may be an everyday word
-    # for the reply's own (有保育员资质的)
+    # 持健康证的师傅: what picks the part out is said before 的; the head after it (师傅) may be an everyday word
+    # for the reply's own (取得健康证的从业人员)
     return nouns[0] if len(nouns) == 2 and nouns[0] else [w for part in nouns for w in part]
 
 
@@ -152,7 +152,7 @@ def unstated_qualifier(
         if given not in held:
             return given
     # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer. A clause
-    # that only points at the proposal (农业和农村界别提的那个提案) names its proposer, not a part of the place.
+    # that only points at the proposal (经济和农业界别那件提案) names its proposer, not a part of the place.
     asking = "，".join(c for c in re.split(r"[，,；;]", asked) if asks_something(c) or not _points_at_proposal(c))
     towns = _named_towns(asking)
     # 城区, 农村: a part of the place, like a town (a word of its own: 乡村医生 names no part of the county)
@@ -199,7 +199,7 @@ def _unstated_name(words: Sequence[tuple[str, str]], near: str, whole: str, key:
     长期护理保险试点 was asked). "" when there is none.
 
     Not a name: one opening with a place (岚溪市公共场所 is 公共场所 there) or holding a word that points at the
-    proposer (鄢代表); nor one whose head the sentence states (药品品种 in 12个品种: the same thing in its words)."""
+    proposer (鄢代表); nor one whose head the sentence states (护理床位 in 床位30张: the same thing in its words)."""
     found: list[str] = []
     for i in range(len(words)):
         for j in range(i + 1, min(len(words), i + MAX_NAME_WORDS) + 1):

@@ -27,7 +27,7 @@ def _field_patterns() -> list[tuple[str, re.Pattern[str]]]:
 _UNIT_RE = re.compile(rf"(?:多少|几)({'|'.join(map(re.escape, UNITS))})")
 _META_PATTERNS = _field_patterns()
 _CROSS_DOC_RE = table_pattern("cross_doc", literal=True)
-# Which replies a person handled (联系人…经手过哪几份答复): the documents whose metadata names that person, asked by
+# Which replies a person handled (经办人某某办了哪几份答复): the documents whose metadata names that person, asked by
 # a handling role and a clause ending on "which documents". Not what a proposer proposed: 代表提了哪些建议 asks what
 # the suggestions say.
 _DOCUMENTS_ASKED_RE = re.compile(
