@@ -635,6 +635,10 @@ def test_how_many_people_a_described_part_and_levels_written_as_a_list() -> None
     assert classify("每千人要达到几个？").unit == "个"
     # what picks the part out comes before 的; the head after it may be an everyday word for the reply's own
     assert part_asked(asked) == ["保育员"]
+    # with document frequencies, the side with the rarer word: an explanation before 的 (能防传染) may be everyday
+    frequency = {"传染": 12, "负压": 2, "救护车": 6, "保育员": 1, "老师": 9}.get
+    assert part_asked("县里的救护车里，能防传染的负压救护车有几辆？", lambda w: frequency(w, 0)) == ["负压", "救护车"]
+    assert part_asked(asked, lambda w: frequency(w, 0)) == ["保育员"]
     reply = "全区13家独立设置的托育机构中有保育员资质的有36人。家长可向老师咨询。"
     corpus = with_others({"r.txt": reply}, 9)
     assert unstated_qualifier(asked, "全区13家独立设置的托育机构中有保育员资质的有36人。", "", reply, corpus) == ""

@@ -10,7 +10,7 @@ the words and shares they rely on are those of qa.answer.subject.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, present, term_pattern
 from qa.answer.question import NOUN_FLAGS, Intent, asks_something, is_entity
@@ -58,9 +58,10 @@ _PART_OF_WHOLE_RE = re.compile(
 )
 
 
-def part_asked(question: str) -> list[str]:
+def part_asked(question: str, frequency: Callable[[str], int] | None = None) -> list[str]:
     """The nouns of the part a question asks of a whole it names first (全县卫生院中，中心卫生院有几家 → [中心,
-    卫生院]); [] when it asks no part."""
+    卫生院]); [] when it asks no part. `frequency` (a word's document frequency) picks, of a part described as
+    X的Y, the side with the rarer word."""
     from qa.index.tokenize import pos_tokenizer
 
     m = _PART_OF_WHOLE_RE.search(normalize(question))
@@ -79,8 +80,14 @@ def part_asked(question: str) -> list[str]:
         ]
         for phrase in m.group(1).split("的", 1)
     ]
-    # 持健康证的师傅: what picks the part out is said before 的; the head after it (师傅) may be an everyday word
-    # for the reply's own (取得健康证的从业人员)
+    if len(nouns) == 2 and nouns[0] and nouns[1] and frequency is not None:
+        # 持健康证的师傅 / 能防传染的负压救护车: the side with the rarer word picks the part out; the other may be
+        # everyday words for it (师傅 for 从业人员, 能防传染 explaining 负压)
+        def rarest(words: list[str]) -> int:
+            return min((f for f in map(frequency, words) if f), default=10**9)
+
+        return min(nouns, key=rarest)
+    # without frequencies, what is said before 的 picks the part out
     return nouns[0] if len(nouns) == 2 and nouns[0] else [w for part in nouns for w in part]
 
 
@@ -140,7 +147,7 @@ def unstated_qualifier(
     # the part a question picks out of a whole (卫生院中，中心卫生院有几家) must be named where the figure is: a
     # figure without it is the whole's, or another part's
     near = join_levels(normalize(context + paragraph + sentence))
-    for word in part_asked(question):
+    for word in part_asked(question, lambda w: document_frequency(w, key)):
         if not document_frequency(word, key):
             continue  # a word no document uses (colloquial) rules nothing out
         if not present_or_abbreviated(word, near) or _in_summed_list(word, normalize(sentence)):
