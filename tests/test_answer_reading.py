@@ -605,21 +605,23 @@ def test_a_figure_the_question_gives_may_also_be_the_answer() -> None:
 def test_which_replies_a_contact_handled_lists_every_retrieved_reply_that_names_them() -> None:
     from qa.answer.metadata import metadata_answer
 
-    def reply(n: int, topic: str, contact: str) -> Chunk:
+    def reply(n: int, topic: str, contact: str, city: str = "榆关市") -> Chunk:
         meta = DocMeta(
-            agency="榆关市卫生健康委员会",
-            heading=f"榆关市卫生健康委员会关于市政协六届四次会议第{n}号提案的答复",
+            agency=f"{city}卫生健康委员会",
+            heading=f"{city}卫生健康委员会关于市政协六届四次会议第{n}号提案的答复",
             title=f"关于{topic}的提案",
             contacts=(("联系人", contact, "0715-8800000"),),
         )
         return Chunk(f"c{n}", f"r{n}.txt", (meta.heading,), f"{topic}工作有序推进。", meta, 0)
 
     sources = [reply(105, "精神障碍社区管理", "汤敏"), reply(88, "配置AED", "汤敏"), reply(117, "儿科服务", "郑伟")]
+    sources.append(reply(9, "托育服务", "汤敏", city="梧桐市"))  # a namesake in another city is someone else
     asked = "榆关市卫健委的联系人汤敏，经手过哪几份答复？分别是关于什么的？"
     assert classify(asked).meta_field == "documents"
     answer = metadata_answer(asked, classify(asked).meta_fields, sources)
     assert answer.startswith("联系人为汤敏的答复共2份")
     assert "第105号提案的答复（关于精神障碍社区管理的提案）[1]" in answer and "[2]" in answer and "儿科" not in answer
+    assert "托育" not in answer and "托育" in metadata_answer("联系人汤敏经手过哪几份答复？", ("documents",), sources)
     assert metadata_answer("联系人孙立经手过哪几份答复？", ("documents",), sources) == ""
     # what a proposer proposed is asked of the replies' content, and a reply's own contact is one field
     assert classify("鄢代表提了哪些建议？").meta_field != "documents"

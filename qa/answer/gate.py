@@ -167,7 +167,8 @@ def _gate(
         about = meta_source(question, sources)
         # name the reply that lacks the field only when it is the one asked about: a question naming a place or a
         # number that reply never mentions is about a reply the library does not hold
-        if missing_entities(question, [sources[about - 1]]):
+        # …and never for which replies a person handled: no one reply fails to state that
+        if missing_entities(question, [sources[about - 1]]) or intent.meta_field == "documents":
             about = 0
         return Gate(
             sources,

@@ -28,7 +28,7 @@ FIELD_LABELS = {
     "title": "题目",
     "index_no": "索引号",
     "reply_class": "答复类别",
-    "documents": "所问人员经办或提出的答复",
+    "documents": "所问人员经办的答复",
 }
 
 
@@ -239,10 +239,15 @@ def documents_of_person(question: str, sources: Sequence[Chunk]) -> str:
     """The replies whose metadata names a person the question names, as contact or proposer (经办人某某办了哪几份答复),
     numbered in retrieval order with their titles, each cited; "" when no retrieved document names one."""
     q = normalize(question)
+    # the place the question names (岚溪市卫健委的联系人…) is the replies' own: a namesake elsewhere is someone else
+    places = [t for t in question_terms(question) if is_entity(t) and not t.isdigit()]
     lead = ""
     found: dict[str, tuple[str, list[int]]] = {}  # doc_id → (its name for people, the sources citing it)
     for n, chunk in enumerate(sources, 1):
         meta = chunk.meta
+        where = normalize(f"{meta.agency}{meta.heading}{meta.title}")
+        if places and not all(p in where or p[:-1] in where for p in places):
+            continue
         # (role, person, how the answer says what they did)
         named = [(role, person, f"{role}为{person}的答复") for role, person, _phone in meta.contacts]
         named += [(_role_of(meta), person, f"{person}提出的{_kind_of(meta)}") for person in meta.proposers]

@@ -112,7 +112,8 @@ _SUM_RE = re.compile(r"(?:共|合计|总计)\s*计?\s*\d")
 
 
 def _named_towns(text: str) -> list[str]:
-    """The towns and streets a text names with their level (漆园镇, 纸坊街道, 纸坊街), shortest name first."""
+    """The towns and streets a text names with their level (漆园镇, 纸坊街道, 纸坊街), each in its shortest reading
+    (龙泉街 of 乌龙泉街, two readings of one name: the shorter is found wherever the longer is)."""
     towns = [m.group(1) for m in _TOWN_RE.finditer(text) if not _NOT_TOWN_CHARS.search(m.group(2))]
     return [t for t in dict.fromkeys(towns) if not any(o != t and o in t for o in towns)]
 
