@@ -81,8 +81,8 @@ def part_asked(question: str, frequency: Callable[[str], int] | None = None) -> 
         for phrase in m.group(1).split("的", 1)
     ]
     if len(nouns) == 2 and nouns[0] and nouns[1] and frequency is not None:
-        # 持健康证的师傅 / 能防传染的负压救护车: the side with the rarer word picks the part out; the other may be
-        # everyday words for it (师傅 for 从业人员, 能防传染 explaining 负压)
+        # 持健康证的师傅 / 能下乡巡诊的流动医疗车: the side with the rarer word picks the part out; the other may be
+        # everyday words for it (师傅 for 从业人员) or an explanation (能下乡巡诊 of 流动医疗车)
         def rarest(words: list[str]) -> int:
             return min((f for f in map(frequency, words) if f), default=10**9)
 
