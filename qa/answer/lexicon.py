@@ -48,11 +48,16 @@ DURATION = "时长"
 DURATION_UNITS = ("分钟", "小时", "个工作日", "工作日", "天", "周", "个月", "月", "年", "日")
 
 
+def unit_forms(unit: str) -> tuple[str, ...]:
+    """The measure words (regex fragments, from units.tsv) that answer for `unit` (人 → 人, 名, 位)."""
+    if unit == DURATION:
+        return DURATION_UNITS
+    return tuple(UNITS[unit]) if unit in UNITS else (re.escape(unit),)
+
+
 def unit_alternatives(unit: str) -> str:
     """A regex alternation of the measure words that answer for `unit` (人 → 人|名|位)."""
-    if unit == DURATION:
-        return "|".join(DURATION_UNITS)
-    return "|".join(UNITS[unit]) if unit in UNITS else re.escape(unit)
+    return "|".join(unit_forms(unit))
 
 
 def figure_pattern(units: str) -> str:

@@ -200,6 +200,17 @@ def meta_source(question: str, sources: Sequence[Chunk]) -> int:
     return best
 
 
+def _places_in(terms: Sequence[str]) -> list[str]:
+    """The places among a question's terms (江夏区, 岚溪市)."""
+    return [t for t in terms if is_entity(t) and not t.isdigit()]
+
+
+def _speaks_for(meta: DocMeta, places: Sequence[str]) -> bool:
+    """Whether a document is one of the places' own (its agency, heading or title names each, 区/县/市 or not)."""
+    where = normalize(f"{meta.agency}{meta.heading}{meta.title}")
+    return all(p in where or p[:-1] in where for p in places)
+
+
 def meta_list_answer(field_name: str, question: str, sources: Sequence[Chunk]) -> str:
     """The distinct values of one metadata field across the documents a question names (江夏区卫健局的主管领导有哪些),
     each cited; "" when the question is about one document's topic or the field has fewer than two values."""
@@ -209,13 +220,12 @@ def meta_list_answer(field_name: str, question: str, sources: Sequence[Chunk]) -
     terms = question_terms(question)
     if any(t not in META_WORDS and not is_entity(t) for t in terms):
         return ""  # 托育那个提案是哪几位委员提的: one document's answer, from meta_answer
-    places = [t for t in terms if is_entity(t) and not t.isdigit()]
+    places = _places_in(terms)
     values: dict[str, list[int]] = {}
     label = ""
     for n, chunk in enumerate(sources, 1):
         meta = chunk.meta
-        where = normalize(f"{meta.agency}{meta.heading}{meta.title}")
-        if places and not all(p in where or p[:-1] in where for p in places):
+        if not _speaks_for(meta, places):
             continue
         if field_name == "contacts":
             wanted = [c for c in meta.contacts if c[0] and c[0][:2] in q]
@@ -240,13 +250,12 @@ def documents_of_person(question: str, sources: Sequence[Chunk]) -> str:
     numbered in retrieval order with their titles, each cited; "" when no retrieved document names one."""
     q = normalize(question)
     # the place the question names (岚溪市卫健委的联系人…) is the replies' own: a namesake elsewhere is someone else
-    places = [t for t in question_terms(question) if is_entity(t) and not t.isdigit()]
+    places = _places_in(question_terms(question))
     lead = ""
     found: dict[str, tuple[str, list[int]]] = {}  # doc_id → (its name for people, the sources citing it)
     for n, chunk in enumerate(sources, 1):
         meta = chunk.meta
-        where = normalize(f"{meta.agency}{meta.heading}{meta.title}")
-        if places and not all(p in where or p[:-1] in where for p in places):
+        if not _speaks_for(meta, places):
             continue
         # (role, person, how the answer says what they did)
         named = [(role, person, f"{role}为{person}的答复") for role, person, _phone in meta.contacts]

@@ -25,6 +25,7 @@ from qa.answer.lexicon import (
     present,
     term_pattern,
     unit_alternatives,
+    unit_forms,
 )
 from qa.answer.question import (
     CLOCK,
@@ -169,7 +170,7 @@ def count_noun(question: str, intent: Intent) -> tuple[str, ...]:
     bare class noun (配了几台设备), which replies state by the specific kind (心电图机1台)."""
     noun = counted_noun(question) if intent.kind == "number" and not intent.cross_doc else ()
     # (几个人: the noun is a measure word of the asked unit itself, 36人 states it)
-    measures = unit_alternatives(intent.unit).split("|") if intent.unit else []
+    measures = unit_forms(intent.unit) if intent.unit else ()
     return () if noun and ("".join(noun) in CLASS_NOUNS or "".join(noun) in measures) else noun
 
 
