@@ -536,6 +536,23 @@ def test_an_institution_the_question_names_must_be_the_one_the_figure_is_about()
     assert unstated_qualifier("柳溪中心卫生院什么时候竣工？", done, "", reply, corpus, paragraph) == ""
 
 
+def test_a_hospital_asked_by_name_is_not_answered_by_another_hospital_s_account_of_the_same_level() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = (
+        "2019年起县中医医院和县人民医院牵头成立远程诊断中心。5年来，县人民医院远程心电诊断2.3万人次；"
+        "县中医医院远程影像诊断CT近3万人次。"
+    )
+    corpus = with_others({"r.txt": reply}, 9, "第{i}份答复：县医院{i}家。")
+    imaging = "县中医医院远程影像诊断CT近3万人次。"
+    paragraph = "5年来，县人民医院远程心电诊断2.3万人次；" + imaging
+    asked = "县人民医院做了多少人次远程CT诊断？"
+    assert unstated_qualifier(asked, imaging, "", reply, corpus, paragraph) == "县人民医院"
+    assert unstated_qualifier("县中医医院做了多少人次远程CT诊断？", imaging, "", reply, corpus, paragraph) == ""
+    # a hospital of another level is no sibling (市人民医院 may well be where the county's figures are reported)
+    assert unstated_qualifier("市人民医院做了多少人次远程CT诊断？", imaging, "", reply, corpus, paragraph) == ""
+
+
 def test_a_figure_sentence_ruled_out_by_a_narrowing_word_gives_way_to_the_next_that_states_it() -> None:
     from qa.answer.gate import gate
     from qa.answer.verify import RefusalPolicy

@@ -118,6 +118,14 @@ def _named_towns(text: str) -> list[str]:
     return [t for t in dict.fromkeys(towns) if not any(o != t and o in t for o in towns)]
 
 
+# An institution named with the level of its place: 区人民医院, 县中医院, 市妇幼保健院 (level, own name, kind)
+_LEVELED_INSTITUTION_RE = re.compile(r"([区县市])([\u4e00-\u9fa5]{1,4}?)(妇幼保健院|中心卫生院|卫生院|中心医院|医院)")
+
+
+def _leveled_institutions(text: str) -> list[tuple[str, str, str]]:
+    return [m.groups() for m in _LEVELED_INSTITUTION_RE.finditer(text)]
+
+
 def unstated_qualifier(
     question: str, sentence: str, context: str, document: str, doc_texts: Mapping[str, str], paragraph: str = ""
 ) -> str:
@@ -176,6 +184,14 @@ def unstated_qualifier(
     for town in towns:
         if town in whole and town not in stated:
             return town
+    # An institution of the place asked by its name (区人民医院), which the reply names, is no subject of a figure
+    # sentence about another of the same level and kind (县中医医院…CT近3万人次): replies give each hospital's
+    # figures in turn
+    sentence_own = _leveled_institutions(normalize(sentence))
+    for level, name, kind in _leveled_institutions(asked):
+        siblings = [n for lv, n, k in sentence_own if (lv, k) == (level, kind) and n != name]
+        if siblings and f"{level}{name}{kind}" in whole and name not in normalize(sentence):
+            return f"{level}{name}{kind}"
     name = _unstated_name(words, near, whole, key, n_docs)
     if name:
         return name
