@@ -97,6 +97,23 @@ def test_the_number_of_a_document_the_reply_cites_is_read_from_its_text() -> Non
     assert classify("这份答复的文号是多少？").kind == "meta"  # the reply's own number is metadata
 
 
+def test_which_document_a_measure_rests_on_is_answered_by_the_clause_naming_it() -> None:
+    from qa.answer.question import DOCUMENT
+
+    intent = classify("那个医共体提案里，打包付费是依据哪个文件推进的？")
+    assert intent.kind == "name" and intent.unit == DOCUMENT
+    assert typed(intent, "按照《关于推进县域医共体建设的实施意见》要求，实行打包付费。")
+    assert typed(intent, "按照省卫健委（桐卫发〔2022〕7号）要求，实行打包付费。")
+    assert not typed(intent, "县医保局按照“总额付费、结余留用”原则实行打包付费。")
+    assert classify("这份答复是什么文件？").kind != "name"  # the reply itself: not a document it cites
+    sentence = (
+        "按照省卫生健康委等部门《关于推进县域医共体建设的实施意见》（桐卫发〔2022〕7号）要求，县医保局自2024年起"
+        "按照“总额付费、结余留用、合理超支分担”原则，对两个医共体实行医保基金总额打包，2024年打包总额2.1亿元。"
+    )
+    chunk = Chunk("yg1", "yg.txt", ("桐岭县答复",), sentence, DocMeta(agency="桐岭县卫生健康局", source="yg.txt"), 0)
+    assert "桐卫发〔2022〕7号" in compose("医共体打包付费是依据哪个文件推进的？", [chunk])
+
+
 def test_a_follow_up_that_asks_its_own_question_keeps_only_the_place() -> None:
     history = [("在江夏把孩子送公办普惠托育，一个月最多要交多少钱？", "……")]
     # 托班 is no place although jieba guesses so; the new question is asked about 江夏

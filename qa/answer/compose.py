@@ -14,10 +14,19 @@ from collections.abc import Mapping, Sequence
 from qa.answer.lexicon import figure_pattern, present, unit_alternatives
 from qa.answer.metadata import metadata_answer, place_of
 from qa.answer.qualifier import fitting_candidate
-from qa.answer.question import Intent, classify, is_entity, joined_places, question_terms, sub_questions, time_frame
+from qa.answer.question import (
+    DOCUMENT,
+    Intent,
+    classify,
+    is_entity,
+    joined_places,
+    question_terms,
+    sub_questions,
+    time_frame,
+)
 from qa.answer.refusal import NOT_GIVEN
 from qa.answer.roles import DECISION_ASKED_RE, sentence_frame
-from qa.answer.select import Candidate, best_candidate, is_heading, line_of, rank_sentences
+from qa.answer.select import DOCUMENT_NAMED_RE, Candidate, best_candidate, is_heading, line_of, rank_sentences
 from qa.answer.similar import Similarity
 from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, question_entities
 from qa.records import Chunk
@@ -93,6 +102,8 @@ def render(
         primary: list[str] = []
         if intent.kind == "number" and intent.unit and intent.unit != "%":
             primary = re.findall(figure_pattern(unit_alternatives(intent.unit)), c.text)
+        elif intent.kind == "name" and intent.unit == DOCUMENT:  # the clause naming the document stays
+            primary = [m.group(0) for m in DOCUMENT_NAMED_RE.finditer(c.text)]
         start, end = clause_window(
             text, start, end, [normalize(f) for f in terms], primary=[normalize(p) for p in primary]
         )

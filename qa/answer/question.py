@@ -61,6 +61,9 @@ _CLOCK_Q_RE = re.compile(r"几点|什么时间段|几时到|哪个时段")
 CLOCK = "时刻"  # the unit of a date question that asks for a time of day
 _DATE_Q_RE = re.compile(r"何时|什么时候|啥时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
 _NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系统|什么平台")
+# Which document something rests on (依据哪个文件, 按什么规定): replies name documents in 《》, with their 文号
+_WHICH_DOCUMENT_RE = re.compile(r"(?:哪个|哪份|哪一份|什么|啥)(?:文件|通知|办法|规定)")
+DOCUMENT = "文件"  # the unit of a name question that asks which document
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 _PERSON_WORDS_RE = table_pattern("person_questions", literal=True)
 _PEOPLE = table_pattern("people_nouns", literal=True).pattern
@@ -163,6 +166,8 @@ def classify(question: str) -> Intent:
         return Intent("date", cross_doc=cross)
     if _LIST_RE.search(q) or cross:
         return Intent("list", cross_doc=cross)
+    if _WHICH_DOCUMENT_RE.search(q) and _CITED_NOUN_RE.search(q):
+        return Intent("name", unit=DOCUMENT, cross_doc=cross)
     if _NAME_Q_RE.search(q) and not _PERSON_WORDS_RE.search(q):
         return Intent("name", cross_doc=cross)
     if _PERSON_Q_RE.search(q):

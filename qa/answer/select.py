@@ -30,6 +30,7 @@ from qa.answer.lexicon import (
 from qa.answer.question import (
     CLOCK,
     DOC_NO,
+    DOCUMENT,
     Intent,
     classify,
     counted_noun,
@@ -107,6 +108,10 @@ _NO_FIGURE_RE = re.compile(
 )
 
 
+# A document named in a sentence: its title in 《》 or its number (岭卫发〔2021〕18号)
+DOCUMENT_NAMED_RE = re.compile(rf"《[^》]{{2,60}}》|{DOC_NO_YEAR_RE.pattern}\s*第?\s*\d+\s*[号號]")
+
+
 def typed(intent: Intent, sentence: str) -> bool:
     """Whether a sentence holds the kind of value asked for: a figure in the asked unit, a date."""
     if intent.kind == "number":
@@ -135,6 +140,8 @@ def typed(intent: Intent, sentence: str) -> bool:
         return bool(_DATE_RE.search(sentence))
     if intent.kind == "name" and intent.unit == DOC_NO:  # a cited document's number: 鄂卫发〔2024〕21号
         return bool(re.search(rf"{DOC_NO_YEAR_RE.pattern}\s*第?\s*\d+\s*[号號]", sentence))
+    if intent.kind == "name" and intent.unit == DOCUMENT:  # which document: 《…意见》 or its number
+        return bool(DOCUMENT_NAMED_RE.search(sentence))
     if intent.kind == "name":  # 叫什么: names are quoted in these documents (“银医通”系统, 《…方案》)
         return bool(re.search(r"“[^”]{2,20}”|《[^》]{2,40}》", sentence))
     return True
