@@ -114,6 +114,24 @@ def test_which_document_a_measure_rests_on_is_answered_by_the_clause_naming_it()
     assert "桐卫发〔2022〕7号" in compose("医共体打包付费是依据哪个文件推进的？", [chunk])
 
 
+def test_a_part_asked_on_the_answer_to_the_one_before_is_not_a_part_of_its_own() -> None:
+    asked = "桐岭县会不会单独建个儿童康复中心？不建的话有啥别的办法？"
+    assert sub_questions(asked) == [asked]
+    assert sub_questions("要是没有床位怎么办？县里有几家医院？") == ["要是没有床位怎么办", "县里有几家医院"]
+    assert sub_questions("透析一次多少钱，医保能报多少？") == ["透析一次多少钱", "医保能报多少"]
+    chunk = Chunk(
+        "kf1",
+        "kf.txt",
+        ("桐岭县答复", "二、关于设立儿童康复中心"),
+        "二、关于设立儿童康复中心。经与县财政局沟通，目前尚不具备单独设置机构的条件。"
+        "我局将依托县妇幼保健院开设儿童康复门诊，并开通康复咨询热线。",
+        DocMeta(agency="桐岭县卫生健康局", source="kf.txt"),
+        0,
+    )
+    answer = compose(asked, [chunk])
+    assert "尚不具备" in answer and "康复咨询热线" in answer
+
+
 def test_a_follow_up_that_asks_its_own_question_keeps_only_the_place() -> None:
     history = [("在江夏把孩子送公办普惠托育，一个月最多要交多少钱？", "……")]
     # 托班 is no place although jieba guesses so; the new question is asked about 江夏

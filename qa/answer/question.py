@@ -267,5 +267,16 @@ def asks_something(clause: str) -> bool:
 def sub_questions(question: str) -> list[str]:
     """The parts of a many-part question that each ask something, or [question] when it asks one thing."""
     parts = [p for p in re.split(r"[，,；;？?。、]", question) if p.strip()]  # …多少人次、省了多少钱
-    asking = [p for p in parts if asks_something(p)]
+    asking: list[str] = []
+    for p in parts:
+        if asking and _ON_THE_ANSWER_RE.match(p.strip()):
+            asking[-1] = f"{asking[-1]}？{p}"  # 会建吗？不建的话怎么办: asked on the first part's answer
+        elif asks_something(p):
+            asking.append(p)
     return asking if len(asking) >= 2 else [question]
+
+
+# A part asked on the answer to the one before: 不建的话…, 如果不行…, 否则…, 要是没有…
+_ON_THE_ANSWER_RE = re.compile(
+    r"(?:如果|要是|若|假如)?(?:不|没)[\u4e00-\u9fa5]{0,4}的话|(?:如果|要是|若)(?:不|没)|否则|不然"
+)

@@ -222,7 +222,15 @@ def is_heading(text: str) -> bool:
     """A heading line (二是推动检查检验结果互认): it names a topic; the sentences under it say what was done."""
     if "\t" in text or re.search(r"\d", text[2:]):  # a table row or a line with a figure is content
         return False
+    if _ABOUT_LINE_RE.match(text.strip()):  # 二、关于设立儿童康复中心。: the topic a reply answers next
+        return True
     return len(text) < 24 and not text.rstrip().endswith(("。", "；", ";", "！", "？"))
+
+
+# A line naming the point of the proposal a reply answers next: 二、关于设立儿童康复中心。 / （三）关于经费保障问题：
+_ABOUT_LINE_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])?\s*关于[^，,。；;：:]{2,40}[。：:]?$"
+)
 
 
 def rank_sentences(
