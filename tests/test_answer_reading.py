@@ -132,6 +132,41 @@ def test_a_part_asked_on_the_answer_to_the_one_before_is_not_a_part_of_its_own()
     assert "尚不具备" in answer and "康复咨询热线" in answer
 
 
+def test_the_problems_a_reply_admits_are_listed_without_its_measures() -> None:
+    meta = DocMeta(agency="桐岭县卫生健康局", heading="桐岭县卫生健康局对第12号提案的答复", source="dk.txt")
+    done = Chunk(
+        "dk1",
+        "dk.txt",
+        ("桐岭县答复", "一、对口帮扶开展情况"),
+        "一、对口帮扶开展情况\n2025年，县医院与全县9家乡镇卫生院全部建立帮扶关系，派驻医师31人。",
+        meta,
+        0,
+    )
+    problems = Chunk(
+        "dk2",
+        "dk.txt",
+        ("桐岭县答复", "二、存在的问题"),
+        "二、存在的问题\n一是部分帮扶医师往返频繁，实际在岗时间不足；二是卫生院设备条件有限，一些技术难以开展；"
+        "三是帮扶考核偏重派驻人数，对带教成效考核不够。",
+        meta,
+        1,
+    )
+    plans = Chunk(
+        "dk3",
+        "dk.txt",
+        ("桐岭县答复", "三、下一步工作"),
+        "三、下一步工作\n（一）严格驻点管理。实行驻点考勤电子打卡，每月在岗不少于20个工作日。\n"
+        "（二）配强基层设备。为3家中心卫生院更新DR设备。\n（三）完善考核办法。将带教成效纳入考核。",
+        meta,
+        2,
+    )
+    answer = compose("桐岭县对口帮扶那个提案，卫健局承认存在哪些问题？", [plans, problems, done])
+    assert "在岗时间不足" in answer and "设备条件有限" in answer and "偏重派驻人数" in answer
+    assert "电子打卡" not in answer and "派驻医师31人" not in answer
+    # measures asked: the measures, not the problems
+    assert "电子打卡" in compose("桐岭县对口帮扶那个提案，下一步打算怎么做？", [plans, problems, done])
+
+
 def test_a_follow_up_that_asks_its_own_question_keeps_only_the_place() -> None:
     history = [("在江夏把孩子送公办普惠托育，一个月最多要交多少钱？", "……")]
     # 托班 is no place although jieba guesses so; the new question is asked about 江夏

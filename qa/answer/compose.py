@@ -25,7 +25,7 @@ from qa.answer.question import (
     time_frame,
 )
 from qa.answer.refusal import NOT_GIVEN
-from qa.answer.roles import DECISION_ASKED_RE, sentence_frame
+from qa.answer.roles import DECISION_ASKED_RE, PROBLEM_ASKED_RE, heads_problems, sentence_frame, states_shortcoming
 from qa.answer.select import DOCUMENT_NAMED_RE, Candidate, best_candidate, is_heading, line_of, rank_sentences
 from qa.answer.similar import Similarity
 from qa.answer.verify import MAX_QUOTE_CHARS, clause_window, question_entities
@@ -210,6 +210,20 @@ def _pick(
         and sources[c.n - 1].doc_id == top_doc
         and (not is_heading(c.text) or _titles_an_item(c, sources[c.n - 1]))
     ]
+    if intent.kind == "list" and PROBLEM_ASKED_RE.search(normalize(question)):
+        # 存在哪些问题: the problems the reply states (in its own section 二、存在的问题, or in sentences of their
+        # own), in reading order; not its measures
+        stated = [
+            c
+            for c in ranked
+            if sources[c.n - 1].doc_id == top_doc
+            and not is_heading(c.text)
+            and not c.boilerplate
+            and (states_shortcoming(c.text) or any(heads_problems(h) for h in sources[c.n - 1].breadcrumb[-1:]))
+        ]
+        if len(stated) >= 2:
+            stated.sort(key=lambda c: (sources[c.n - 1].ordinal, c.start))
+            return _without_repeats(stated)[:limit]
     if intent.kind == "list" and len(items) >= 3:
         # The reply enumerates its measures (（一）…（二）…): the list is those items, the leading one first.
         listed = [_with_body(c, sources) for c in items if not c.problem]

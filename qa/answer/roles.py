@@ -38,11 +38,19 @@ _PROPOSER_VOICE_RE = re.compile(
 )
 
 
+def heads_problems(heading: str) -> bool:
+    """Whether a section heading announces the reply's own account of problems (二、存在的问题, 面临的困难)."""
+    return bool(_PROBLEM_RE.search(heading)) and len(heading) <= 16
+
+
 def states_problem(sentence: str) -> bool:
     """A sentence that states a problem (the proposal's complaint) and reports no measure taken about it, or
     that restates the proposal in its proposer's voice."""
-    if _PROPOSER_VOICE_RE.search(sentence.strip()):
-        return True
+    return bool(_PROPOSER_VOICE_RE.search(sentence.strip())) or states_shortcoming(sentence)
+
+
+def states_shortcoming(sentence: str) -> bool:
+    """A sentence that states a shortcoming (在岗时间不足, 设备条件有限) and reports no measure taken about it."""
     return bool(_PROBLEM_RE.search(sentence)) and not _ACTION_RE.search(sentence)
 
 
