@@ -167,6 +167,19 @@ def test_the_problems_a_reply_admits_are_listed_without_its_measures() -> None:
     assert "电子打卡" in compose("桐岭县对口帮扶那个提案，下一步打算怎么做？", [plans, problems, done])
 
 
+def test_it_after_a_which_one_question_is_the_one_the_answer_named() -> None:
+    asked = "为了方便北边几个乡镇的群众看病，桐岭县加快建的是哪家卫生院？"
+    assert classify(asked).kind != "number"  # 几个乡镇的群众 says "several": the question asks which one
+    assert sub_questions(asked) == [asked]
+    assert classify("有几个乡镇的卫生院建了透析点？").unit == "个"  # …but asks how many when nothing else is asked
+    assert classify("这几家医院一共有多少张床？").unit == "张"
+    answer = "据《桐岭县卫生健康局的答复》，为方便北部乡镇群众就医，我县加快建设柳溪中心卫生院[1]。"
+    history = [(asked, answer)]
+    assert rewrite_followup("它是哪天开工的？", history) == "桐岭县柳溪中心卫生院是哪天开工的？"
+    # a follow-up naming its own place asks about that place
+    assert "柳溪" not in rewrite_followup("那桐岭县呢？", history)
+
+
 def test_a_follow_up_that_asks_its_own_question_keeps_only_the_place() -> None:
     history = [("在江夏把孩子送公办普惠托育，一个月最多要交多少钱？", "……")]
     # 托班 is no place although jieba guesses so; the new question is asked about 江夏

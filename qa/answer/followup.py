@@ -131,14 +131,62 @@ def rewrite_followup(question: str, history: History) -> str:
     """The follow-up as a standalone question, without a model: keep the previous topic, swap in the new entity.
 
     "那B区呢？" after "A区医联体建设情况如何？" → "B区医联体建设情况如何？". Earlier follow-ups are
-    resolved first, so "那武昌区呢？" after them still knows the topic.
+    resolved first, so "那武昌区呢？" after them still knows the topic. After a which-one question (建的是哪家卫生院),
+    "它" is the one the answer named: "它是哪天开工的？" → "柳溪中心卫生院是哪天开工的？".
     """
     resolved = ""
     for earlier in user_questions(history):
         resolved = _rewrite(earlier, resolved) if resolved and is_followup(earlier) else earlier
     if not resolved or not is_followup(question):
         return question
+    q = re.sub(r"\s+", "", question)
+    name = _named_in_answer(resolved, last_answer(history))
+    if name and _PRONOUNS.search(q) and not _places(q):
+        places = "".join(p for p in _places(resolved) if p not in name)
+        return places + _PRONOUNS.sub(name, q, count=1)
     return _rewrite(question, resolved)
+
+
+# A question asking which one (建的是哪家卫生院): its answer names that one
+_WHICH_ONE_RE = re.compile(r"哪(?:一)?(?:家|个|所|座|位)([\u4e00-\u9fa5]{1,8})")
+_NAME_FLAGS = ("n", "j")  # nouns (of places, organisations, people too) and abbreviations make up a name
+
+
+def _named_in_answer(previous: str, answer: str) -> str:
+    """The name the answer gave to a which-one question: the words before the asked noun that make up a name
+    (加快建设柳溪中心卫生院 → 柳溪中心卫生院); "" when the question asked no which-one or the answer names none."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    m = _WHICH_ONE_RE.search(normalize(previous))
+    if not m or not answer:
+        return ""
+    tagged = [(w, f) for w, f in pos_tokenizer().lcut(m.group(1))]
+    noun = tagged[0][0] if tagged and tagged[0][1].startswith(_NAME_FLAGS) else ""
+    body = re.sub(r"^据《[^》]*》[，,：:]?", "", answer)
+    words = [(w, f) for w, f in pos_tokenizer().lcut(body)]
+    for i, (word, _) in enumerate(words):
+        if not noun or not word.endswith(noun):
+            continue
+        start = i
+        while start > 0 and words[start - 1][1].startswith(_NAME_FLAGS) and words[start - 1][0] != noun:
+            start -= 1
+        name = "".join(w for w, _ in words[start : i + 1])
+        if len(name) > len(noun):
+            return name
+    return ""
+
+
+def last_answer(history: History) -> str:
+    """The text of the last answer in the history, "" when there is none."""
+    for turn in reversed(history):
+        if isinstance(turn, Mapping):
+            if turn.get("role") == "assistant":
+                return str(turn.get("content") or "")
+            continue
+        if isinstance(turn, Sequence) and not isinstance(turn, str) and len(turn) > 1:
+            return answer_text(turn[1])
+        return ""
+    return ""
 
 
 def answer_text(answer: Any) -> str:

@@ -57,6 +57,9 @@ _CITED_DOCUMENT_RE = re.compile(
 _CITED_NOUN_RE = re.compile(r"^(?!.*(?:答复|回复|复函|这份|那份)).*(?:文件|通知|意见|方案|办法|规定|规划|《)")
 DOC_NO = "文号"  # the unit of a name question that asks for a cited document's number
 _SPAN_RE = re.compile(r"(?:这|近|前|最近|过去|头)几(?:年|天|个月|月|周)|几(?:年|天|个月|月|周)(?:以前|之前|前|来)")
+_SEVERAL_RE = re.compile(r"[这那好]几(?=[个家所位名条项])")
+_SEVERAL_OF_RE = re.compile(r"几(?=[个家所位名条项][\u4e00-\u9fa5]{1,6}的)")
+_OTHER_ASK_RE = re.compile(r"哪(?:家|个|所|位|座|些|里)|什么|谁|多少")
 _CLOCK_Q_RE = re.compile(r"几点|什么时间段|几时到|哪个时段")
 CLOCK = "时刻"  # the unit of a date question that asks for a time of day
 _DATE_Q_RE = re.compile(r"何时|什么时候|啥时候|哪年|哪一年|哪个月|几月|时间|日期|哪天")
@@ -149,6 +152,7 @@ def classify(question: str) -> Intent:
         return Intent("date", unit=CLOCK, cross_doc=cross)
     # 这几年 / 近几个月 / 几年前 say when (these last years, years ago), they do not ask how many
     q = _SPAN_RE.sub("", q)
+    q = without_several(q)
     # 哪几类 / 哪几个方面 ask which ones (a list), not how many
     which = bool(re.search(r"哪几", q)) and not _NUMBER_Q_RE.search(q)
     if (_NUMBER_Q_RE.search(q) or _UNIT_RE.search(q)) and not which:
@@ -259,6 +263,13 @@ def counted_noun(question: str) -> tuple[str, ...]:
     return ()
 
 
+def without_several(question: str) -> str:
+    """The question without the 几 that says "several" rather than asking how many: 这几家 / 好几个, and 几个街道的
+    居民 in a question that asks something else (…建的是哪家卫生院)."""
+    question = _SEVERAL_RE.sub("", question)
+    return _SEVERAL_OF_RE.sub("", question) if _OTHER_ASK_RE.search(question) else question
+
+
 def asks_something(clause: str) -> bool:
     """Whether a clause asks something: a question word, or a yes-no question in the A-not-A form."""
     return bool(_ASKING_RE.search(clause))
@@ -266,12 +277,15 @@ def asks_something(clause: str) -> bool:
 
 def sub_questions(question: str) -> list[str]:
     """The parts of a many-part question that each ask something, or [question] when it asks one thing."""
-    parts = [p for p in re.split(r"[，,；;？?。、]", question) if p.strip()]  # …多少人次、省了多少钱
+    split = re.compile(r"[，,；;？?。、]")  # …多少人次、省了多少钱
+    # (without_several only drops characters between the marks: the parts of both readings pair up)
+    readings = zip(split.split(question), split.split(without_several(question)), strict=True)
+    pairs = [(p, plain) for p, plain in readings if p.strip()]
     asking: list[str] = []
-    for p in parts:
+    for p, plain in pairs:
         if asking and _ON_THE_ANSWER_RE.match(p.strip()):
             asking[-1] = f"{asking[-1]}？{p}"  # 会建吗？不建的话怎么办: asked on the first part's answer
-        elif asks_something(p):
+        elif asks_something(plain):
             asking.append(p)
     return asking if len(asking) >= 2 else [question]
 
