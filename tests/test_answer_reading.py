@@ -483,6 +483,23 @@ def test_a_date_answers_for_its_event_not_for_another_of_the_same_project() -> N
         assert [c.text for c in rank_sentences(question, [project], classify(question)) if c.typed] == done
 
 
+def test_the_event_a_date_question_asks_is_in_its_asking_clause() -> None:
+    from qa.answer.select import rank_sentences
+
+    moving = Chunk(
+        "tw",
+        "tw.txt",
+        ("桐岭县答复",),
+        "2024年，桃湾卫生院已向街道汇报，街道计划预留15亩用地用于卫生院整体搬迁。新院建成后将设置床位80张。",
+        DocMeta(agency="桐岭县卫生健康局", heading="桐岭县答复", source="tw.txt"),
+        0,
+    )
+    built = "桃湾卫生院整体搬迁后的新院，预计哪一年能建好？"
+    assert not [c for c in rank_sentences(built, [moving], classify(built)) if c.typed]
+    planned = "桃湾卫生院哪一年开始筹划整体搬迁？"
+    assert [c for c in rank_sentences(planned, [moving], classify(planned)) if c.typed]
+
+
 def test_a_document_number_is_given_as_the_reply_prints_it_unless_it_would_read_as_a_citation() -> None:
     from qa.answer.metadata import printed_doc_no
 

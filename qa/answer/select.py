@@ -32,6 +32,7 @@ from qa.answer.question import (
     DOC_NO,
     DOCUMENT,
     Intent,
+    asks_something,
     classify,
     counted_noun,
     is_entity,
@@ -382,10 +383,13 @@ def rank_sentences(
 
 
 def _event_words(question: str) -> set[str]:
-    """The verbs of a question (竣工, 挂牌, 上线): what a date question asks the date of."""
+    """The verbs of a question (竣工, 挂牌, 上线): what a date question asks the date of. Only the asking clause's
+    when it has others: 整体搬迁后的新院，哪一年能建好 asks when it is built, the move only names the new site."""
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
-    return {w for w, f in pos_tokenizer().lcut(normalize(question)) if f in ("v", "vn") and len(w) >= 2}
+    clauses = re.split(r"[，,；;]", normalize(question))
+    asking = "，".join(c for c in clauses if asks_something(c)) or normalize(question)
+    return {w for w, f in pos_tokenizer().lcut(asking) if f in ("v", "vn") and len(w) >= 2}
 
 
 def _events_stated(verbs: set[str], texts: Sequence[str]) -> list[str]:
