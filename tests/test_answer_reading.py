@@ -672,6 +672,23 @@ def test_a_figure_sentence_ruled_out_by_a_narrowing_word_gives_way_to_the_next_t
     assert "63.4%" in answer
 
 
+def test_the_item_before_a_figure_s_item_is_another_account_and_states_nothing_for_it() -> None:
+    from qa.answer.gate import gate
+    from qa.answer.verify import RefusalPolicy
+    from qa.records import Hit
+
+    text = (
+        "三、下一步措施。（一）新增3个乡镇急救站点，分别设在甲坪、乙岭、丙塘3个乡镇中心卫生院。"
+        "（二）争取专项资金520万元，更新救护车6辆。"
+    )
+    meta = DocMeta(agency="桐岭县卫生健康局", heading="关于加强院前急救网络建设的建议的答复", date="2025-06-09")
+    chunk = Chunk("jj", "jj.txt", (meta.heading,), text, meta, 0)
+    corpus = with_others({"jj.txt": text}, 9, "第{i}份答复：托育机构{i}家。")
+    decided = gate("桐岭县在丙塘建的那个乡镇急救站，建设预算是多少钱？", [Hit(chunk, 1.0, 1)], RefusalPolicy(), corpus)
+    assert "乡镇急救站" in decided.reason
+    assert gate("桐岭县更新救护车的专项资金是多少钱？", [Hit(chunk, 1.0, 1)], RefusalPolicy(), corpus).reason == ""
+
+
 def test_an_item_number_a_document_number_or_a_year_alone_is_no_figure() -> None:
     count = classify("有多少女孩打了疫苗？")
     assert not typed(count, "(3)在县妇幼保健院增设疫苗接种专窗。")

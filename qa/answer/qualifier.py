@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, present, term_pattern
 from qa.answer.question import NOUN_FLAGS, Intent, asks_something, is_entity
+from qa.answer.roles import is_enumerated
 from qa.answer.select import Candidate, best_candidate
 from qa.answer.subject import (
     AREA_WORDS,
@@ -384,8 +385,10 @@ def narrowing_reason(
     (unstated_qualifier) or another rate of its list (unnamed_sibling); "" when neither rules it out."""
     held = sources[candidate.n - 1]
     context = f"{held.meta.agency}{held.section}{held.meta.display_title}{held.meta.heading}"
-    # the sentence with the one before it: a town may open the account a figure ends (蔺桥镇…。…配置透析机8台)
-    before = [a for a, _ in split_sentences(held.text) if a < candidate.start]
+    # the sentence with the one before it: a town may open the account a figure ends (蔺桥镇…。…配置透析机8台);
+    # not when the figure's sentence opens an item of an enumeration ((二)…, 二是…): the item before is another account
+    opens_item = is_enumerated(held.text, candidate.start)
+    before = [a for a, _ in split_sentences(held.text) if a < candidate.start and not opens_item]
     paragraph = held.text[before[-1] if before else candidate.start : candidate.end]
     document = texts.get(held.doc_id, "")
     qualifier = unstated_qualifier(question, candidate.text, context, document, texts, paragraph)
