@@ -711,6 +711,19 @@ def test_a_group_the_figure_is_not_broken_down_by_is_a_near_miss() -> None:
     assert unstated_qualifier("全区初中生的近视率是多少？", rates, "", reply, corpus) == ""
 
 
+def test_a_group_of_the_kind_a_sentence_lists_figures_for_by_name_but_not_listed_is_a_near_miss() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = "对引进的高层次人才，给予博士研究生安家补贴15万元、硕士研究生安家补贴6万元，分3年发放。"
+    corpus = with_others({"rc.txt": reply}, 9, "第{i}份答复：本科毕业生{i}名，小学生近视率{i}%。")
+    assert unstated_qualifier("桐岭县给引进的本科毕业生多少安家补贴？", reply, "", reply, corpus) == "毕业生"
+    assert unstated_qualifier("桐岭县给引进的硕士研究生多少安家补贴？", reply, "", reply, corpus) == ""
+    rates = "全区学生近视率为48.1%，小学生30.2%、初中生64.0%、高中生79.9%。"
+    corpus = with_others({"sl.txt": rates}, 9, "第{i}份答复：中学生{i}万名。")
+    # 中学生 are the 初中生 and 高中生 the sentence lists: a wider group, not another one
+    assert unstated_qualifier("桐岭县中学生的近视率是多少？", rates, "", rates, corpus) == ""
+
+
 def test_a_name_the_question_gives_that_the_reply_uses_elsewhere_must_be_the_figure_s_own() -> None:
     from qa.answer.qualifier import unstated_qualifier
 

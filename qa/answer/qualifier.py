@@ -196,7 +196,11 @@ def unstated_qualifier(
     name = _unstated_name(words, near, whole, key, n_docs)
     if name:
         return name
-    narrower = _narrower_kind(words, held, whole, key) or _outside_breakdown(words, sentence, held, whole, key)
+    narrower = (
+        _narrower_kind(words, held, whole, key)
+        or _outside_breakdown(words, sentence, held, whole, key)
+        or _unlisted_group(words, sentence, held, key)
+    )
     if narrower:
         return narrower
     for term in terms:
@@ -305,6 +309,32 @@ def _outside_breakdown(words: Sequence[tuple[str, str]], sentence: str, held: st
     for word, flag in words:
         named = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
         if named and document_frequency(word, key) and word in whole and not present_or_abbreviated(word, held):
+            return word
+    return ""
+
+
+def _unlisted_group(words: Sequence[tuple[str, str]], sentence: str, held: str, key: int) -> str:
+    """A group the question names (本科毕业生) when the figure's sentence lists figures for groups of its kind by
+    name, each with its own (博士研究生…20万元、硕士研究生…8万元: two labels whose head, 生, the asked group shares),
+    and not for it: none of the figures is the asked group's."""
+    from qa.index.tokenize import pos_tokenizer
+
+    heads: list[str] = []
+    labels: list[str] = []
+    for clause in re.split(r"[，,；;。]", normalize(sentence)):
+        items = [i for i in clause.split("、") if re.search(r"\d", i)]
+        if len(items) < 2:
+            continue
+        for item in items:  # the last characters of its nouns before its figure (生 of 研究生), once an item
+            before = re.split(r"\d", item, maxsplit=1)[0]
+            nouns = [w for w, f in pos_tokenizer().lcut(before) if f.startswith(NOUN_FLAGS) and len(w) >= 2]
+            heads += list({w[-1] for w in nouns})
+            labels += nouns
+    for word, flag in words:
+        group = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
+        # (中学生 covers 初中生 and 高中生: a label with its first character and its head is part of it)
+        covers = any(word[0] in label and label[-1] == word[-1] for label in labels)
+        if group and heads.count(word[-1]) >= 2 and not covers and document_frequency(word, key) and word not in held:
             return word
     return ""
 
