@@ -286,7 +286,7 @@ def test_how_many_years_is_not_answered_by_a_calendar_year_and_years_ago_asks_no
 
 
 def test_a_rate_of_another_item_in_a_list_of_rates_is_a_near_miss() -> None:
-    from qa.answer.qualifier import unnamed_sibling
+    from qa.answer.groups import unnamed_sibling
 
     screening = "2023年全市新生儿听力筛查率为98.6%，新生儿遗传代谢性疾病筛查率为99.2%。"
     assert unnamed_sibling("2023年新生儿先天性心脏病筛查率是多少？", screening)
@@ -796,7 +796,7 @@ def test_how_many_people_a_described_part_and_levels_written_as_a_list() -> None
 
 
 def test_a_question_naming_another_table_row_asks_that_row() -> None:
-    from qa.answer.qualifier import other_row_asked
+    from qa.answer.groups import other_row_asked
 
     document = (
         "指标\t2019年\t2025年\n"

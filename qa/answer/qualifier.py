@@ -4,7 +4,8 @@ A reply speaks of its topic in many sentences; the one holding a figure may coun
 else than the question asks: every pupil where 初中生 were asked, all the county where 城区 was, another town's or
 another institution's figure, a one-item share of a summed list, another rate of one list of rates. Each check
 here finds the question's narrowing word and whether the figure's sentence, its paragraph and section state it;
-the words and shares they rely on are those of qa.answer.subject.
+the words and shares they rely on are those of qa.answer.subject, the checks of groups, kinds, rates and table
+rows those of qa.answer.groups.
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
+from qa.answer.groups import (
+    abbreviates,
+    narrower_kind,
+    other_row_asked,
+    outside_breakdown,
+    unlisted_group,
+    unnamed_sibling,
+)
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, present, term_pattern
 from qa.answer.question import NOUN_FLAGS, Intent, asks_something, is_entity
 from qa.answer.roles import is_enumerated
@@ -197,9 +206,9 @@ def unstated_qualifier(
     if name:
         return name
     narrower = (
-        _narrower_kind(words, held, whole, key)
-        or _outside_breakdown(words, sentence, held, whole, key)
-        or _unlisted_group(words, sentence, held, key)
+        narrower_kind(words, held, whole, key)
+        or outside_breakdown(words, sentence, held, whole, key)
+        or unlisted_group(words, sentence, held, key)
     )
     if narrower:
         return narrower
@@ -264,148 +273,9 @@ def _abbreviated_in(word: str, text: str) -> bool:
     for m in re.finditer(re.escape(word[0]), text):
         for size in range(3, len(word)):
             short = text[m.start() : m.start() + size]
-            if short.endswith(word[-1]) and _abbreviates(short, word):
+            if short.endswith(word[-1]) and abbreviates(short, word):
                 return True
     return False
-
-
-def _narrower_kind(words: Sequence[tuple[str, str]], held: str, whole: str, key: int) -> str:
-    """A noun of the question naming a narrower kind of what the sentence counts (初中生 where it counts 学生: the
-    same last character, the head of a Chinese compound, in a longer word) that the document names elsewhere: the
-    figure is the whole kind's, or another kind's. "" when there is none."""
-    from qa.index.tokenize import pos_tokenizer
-
-    held_nouns = {w for w, f in pos_tokenizer().lcut(held) if f.startswith(NOUN_FLAGS) and len(w) >= 2}
-    for word, flag in words:
-        if not flag.startswith(NOUN_FLAGS) or len(word) < 3 or word in GENERIC or word in held:
-            continue
-        if not document_frequency(word, key) or word not in whole or present_or_abbreviated(word, held):
-            continue
-        for noun in held_nouns:
-            shared = _shared_start([noun[::-1], word[::-1]])
-            # a whole suffix is the word's head standing for it (补贴机构 for 托育机构), an abbreviation the word
-            # itself (社卫中心); and the words that narrow it (初中 of 初中生) must be nowhere near the figure
-            # (科研项目 is 科研立项项目)
-            if (
-                0 < shared < len(noun) < len(word)
-                and word[: len(word) - shared] not in held
-                and not _abbreviates(noun, word)
-            ):
-                return word
-    return ""
-
-
-# A figure broken down by group: 其中小学生31.8%、初中生67.5%、高中生80.2% (labels, each with its own figure)
-_BREAKDOWN_RE = re.compile(
-    r"其中([\u4e00-\u9fa5]{1,8}\d[\d.]*[^，。；、]{0,3}(?:、[\u4e00-\u9fa5]{1,8}\d[\d.]*[^，。；、]{0,3})+)"
-)
-
-
-def _outside_breakdown(words: Sequence[tuple[str, str]], sentence: str, held: str, whole: str, key: int) -> str:
-    """A group the question names (幼儿园) that the reply speaks of elsewhere, when the figure's sentence breaks its
-    figure down by groups (其中小学生…、初中生…、高中生…) without it: none of those figures is the asked group's."""
-    if not _BREAKDOWN_RE.search(normalize(sentence)):
-        return ""
-    for word, flag in words:
-        named = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
-        if named and document_frequency(word, key) and word in whole and not present_or_abbreviated(word, held):
-            return word
-    return ""
-
-
-def _unlisted_group(words: Sequence[tuple[str, str]], sentence: str, held: str, key: int) -> str:
-    """A group the question names (本科毕业生) when the figure's sentence lists figures for groups of its kind by
-    name, each with its own (博士研究生…20万元、硕士研究生…8万元: two labels whose head, 生, the asked group shares),
-    and not for it: none of the figures is the asked group's."""
-    from qa.index.tokenize import pos_tokenizer
-
-    heads: list[str] = []
-    labels: list[str] = []
-    for clause in re.split(r"[，,；;。]", normalize(sentence)):
-        items = [i for i in clause.split("、") if re.search(r"\d", i)]
-        if len(items) < 2:
-            continue
-        for item in items:  # the last characters of its nouns before its figure (生 of 研究生), once an item
-            before = re.split(r"\d", item, maxsplit=1)[0]
-            nouns = [w for w, f in pos_tokenizer().lcut(before) if f.startswith(NOUN_FLAGS) and len(w) >= 2]
-            heads += list({w[-1] for w in nouns})
-            labels += nouns
-    for word, flag in words:
-        group = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
-        # (中学生 covers 初中生 and 高中生: a label with its first character and its head is part of it)
-        covers = any(word[0] in label and label[-1] == word[-1] for label in labels)
-        if group and heads.count(word[-1]) >= 2 and not covers and document_frequency(word, key) and word not in held:
-            return word
-    return ""
-
-
-def _abbreviates(short: str, word: str) -> bool:
-    """Whether a word is the abbreviation of a longer one: its first character, then others in order (社卫中心 of
-    社区卫生服务中心)."""
-    rest = iter(word[1:])
-    return short[0] == word[0] and all(ch in rest for ch in short[1:])
-
-
-# A rate's label in its clause: 2023年全市听力筛查率为98.6% → 听力筛查率 (the end of a date, 其中, 全市 dropped).
-_LEADING_RE = re.compile(r"^(?:[年月日底末]|其中|分别|全市|全县|全区|全省|累计|共)+")
-
-
-def _shared_start(words: Sequence[str]) -> int:
-    """How many leading characters all the words share."""
-    n = 0
-    while all(len(w) > n for w in words) and len({w[n] for w in words}) == 1:
-        n += 1
-    return n
-
-
-def unnamed_sibling(question: str, sentence: str) -> str:
-    """A rate question whose figure sentence states several rates of one kind, each under its own label
-    (听力筛查率为98.6%，遗传代谢性疾病筛查率为99.2%) must name one of them: what tells the labels apart (听力,
-    遗传代谢性疾病 — their shared start and end removed), or its first two characters. Returns the labels joined with
-    、 when it names none (another item of the list was asked: 先天性心脏病筛查率), else "".
-    """
-    q = normalize(question)
-    if "率" not in q:
-        return ""
-    labels: list[str] = []
-    for clause in re.split(r"[，、；,;。]", normalize(sentence)):
-        m = re.search(r"([\u4e00-\u9fa5]{2,16}?率)(?:为|达到|达|是)?\s*\d[\d.]*\s*(?:[%‰％]|/\s*(?:10)?万)", clause)
-        label = _LEADING_RE.sub("", m.group(1)) if m else ""
-        if len(label) >= 3 and label not in labels:
-            labels.append(label)
-    if len(labels) < 2:
-        return ""
-    head, tail = _shared_start(labels), _shared_start([label[::-1] for label in labels])
-    parts = [label[head : len(label) - tail] for label in labels]
-    if tail < 2 or any(len(p) < 2 for p in parts):
-        return ""  # rates of different kinds (签约率, 满意度), or labels not told apart by a word
-    return "" if any(p[:2] in q for p in parts) else "、".join(labels)
-
-
-# A table cell that labels its row: words first, its unit in brackets at the end (每千人口执业(助理)医师数(人/千人)).
-_UNIT_SUFFIX_RE = re.compile(r"\s*\([^()]*\)\s*$")
-
-
-def _row_label(row: str) -> str:
-    """The label of a table row (its longest cell with words and no digit, without its unit), "" for no row."""
-    cells = [_UNIT_SUFFIX_RE.sub("", normalize(c)) for c in row.split("\t")] if "\t" in row else []
-    labels = [c for c in cells if re.search(r"[\u4e00-\u9fa5]{2}", c) and not re.search(r"\d", c)]
-    return max(labels, key=len, default="")
-
-
-def other_row_asked(question: str, sentence: str, document: str) -> str:
-    """The label of another table row the question names word for word, longer than the figure's row's own
-    (每千人口中医执业类(助理)医师数 where the figure is in 每千人口执业(助理)医师数): the question asks that row. ""
-    when the figure is not in a row or no other row is named."""
-    own = _row_label(sentence)
-    if not own:
-        return ""
-    asked = normalize(question)
-    for line in document.split("\n"):
-        label = _row_label(line)
-        if len(label) > len(own) and label in asked and own != label:
-            return label
-    return ""
 
 
 def narrowing_reason(
