@@ -724,6 +724,18 @@ def test_a_group_of_the_kind_a_sentence_lists_figures_for_by_name_but_not_listed
     assert unstated_qualifier("桐岭县中学生的近视率是多少？", rates, "", rates, corpus) == ""
 
 
+def test_an_item_of_where_the_counted_things_are_has_no_figure_of_its_own() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = "全市公共场所已配置AED312台，主要分布在高铁站、体育场馆、大型商场和部分中小学，每10万人口配置6.2台。"
+    corpus = with_others({"aed.txt": reply}, 9, "第{i}份答复：中小学{i}所，体育场馆{i}个。")
+    assert unstated_qualifier("桐岭市中小学里一共配了多少台AED？", reply, "", reply, corpus) == "中小学"
+    assert unstated_qualifier("桐岭市公共场所一共配了多少台AED？", reply, "", reply, corpus) == ""
+    # a place the sentence counts in its own words is its own
+    own = "其中中小学配置AED85台，主要分布在教学楼、体育馆和食堂。"
+    assert unstated_qualifier("桐岭市中小学里一共配了多少台AED？", own, "", reply + own, corpus) == ""
+
+
 def test_a_name_the_question_gives_that_the_reply_uses_elsewhere_must_be_the_figure_s_own() -> None:
     from qa.answer.qualifier import unstated_qualifier
 

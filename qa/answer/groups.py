@@ -86,6 +86,26 @@ def unlisted_group(words: Sequence[tuple[str, str]], sentence: str, held: str, k
     return ""
 
 
+# Where the counted things are, told after their figure as a list: 主要分布在火车站、体育场馆和部分中小学
+_WHERE_LIST_RE = re.compile(r"\d[^。；;]*?(?:分布在|分布于|包括|涵盖|覆盖)([^。；;]*[、和及][^。；;]*)")
+
+
+def listed_where(words: Sequence[tuple[str, str]], sentence: str) -> str:
+    """A place or kind the question names (中小学) that the figure's sentence names only as one item of where the
+    counted things are, listed after the figure (AED486台，主要分布在火车站、…和部分中小学): the figure is the
+    whole's, not that item's. "" when there is none."""
+    text = normalize(sentence)
+    m = _WHERE_LIST_RE.search(text)
+    if not m or len(re.split(r"[、和及]", m.group(1))) < 3:
+        return ""
+    outside = text[: m.start(1)] + text[m.end(1) :]
+    for word, flag in words:
+        named = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
+        if named and word in m.group(1) and word not in outside:
+            return word
+    return ""
+
+
 def abbreviates(short: str, word: str) -> bool:
     """Whether a word is the abbreviation of a longer one: its first character, then others in order (社卫中心 of
     社区卫生服务中心)."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from qa.answer.groups import (
     abbreviates,
+    listed_where,
     narrower_kind,
     other_row_asked,
     outside_breakdown,
@@ -209,6 +210,7 @@ def unstated_qualifier(
         narrower_kind(words, held, whole, key)
         or outside_breakdown(words, sentence, held, whole, key)
         or unlisted_group(words, sentence, held, key)
+        or listed_where(words, sentence)
     )
     if narrower:
         return narrower
