@@ -593,6 +593,42 @@ def test_a_figure_the_question_gives_to_pick_out_a_group_must_be_the_answer_sent
     assert unstated_qualifier("70到79岁的乡村医生有多少人？", "全县在岗乡村医生263人。", "", reply, corpus) == "79"
 
 
+def test_a_given_figure_is_not_found_inside_a_year_and_a_town_named_before_a_county_total_is_not_its_own() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = (
+        "目前全市共设置狂犬病处置门诊30家，其中实行24小时接诊的有7家。2024年全市门诊共处置动物致伤3.1万人次。"
+        "到2026年，在北片的漆园镇中心卫生院再设1个透析分中心。到2027年底，全县透析机总数达到60台以上。"
+    )
+    corpus = with_others({"r.txt": reply}, 9)
+    treated = "2024年全市门诊共处置动物致伤3.1万人次。"
+    asked = "桐州市7家24小时接诊的门诊，2024年夜里一共接诊了多少人次？"
+    assert unstated_qualifier(asked, treated, "", reply, corpus) == "24"  # (not the 24 of 2024年)
+    total = "到2027年底，全县透析机总数达到60台以上。"
+    paragraph = "到2026年，在北片的漆园镇中心卫生院再设1个透析分中心。" + total
+    asked = "漆园镇中心卫生院的透析分中心要配几台透析机？"
+    assert unstated_qualifier(asked, total, "", reply, corpus, paragraph) == "漆园镇"
+    assert unstated_qualifier("全县透析机要达到多少台？", total, "", reply, corpus, paragraph) == ""
+
+
+def test_a_figure_sentence_lacking_the_asked_qualifier_gives_way_to_a_lower_ranked_one_stating_it() -> None:
+    from qa.answer.gate import gate
+    from qa.answer.verify import RefusalPolicy
+    from qa.records import Hit
+
+    text = (
+        "（二）配齐免疫制剂\n截至2024年底，30家门诊中已有25家配备人狂犬病免疫球蛋白。"
+        "（一）门诊设置\n目前全市共设置狂犬病门诊30家，每个乡镇至少设置1家，其中实行24小时接诊的有7家。"
+    )
+    meta = DocMeta(agency="桐州市卫生健康委员会", heading="关于规范狂犬病处置门诊的建议的答复", date="2025-06-09")
+    chunk = Chunk("kq", "kq.txt", (meta.heading,), text, meta, 0)
+    corpus = with_others({"kq.txt": text}, 9, "第{i}份答复：托育机构{i}家。")
+    question = "桐州半夜被狗咬了，全市有几家狂犬病门诊是24小时开的？"
+    assert gate(question, [Hit(chunk, 1.0, 1)], RefusalPolicy(), corpus).reason == ""
+    answer = compose(question, [chunk], documents=corpus)
+    assert "7家" in answer and "25家" not in answer
+
+
 def test_a_figure_for_another_town_of_the_same_reply_does_not_answer_for_the_town_asked_about() -> None:
     from qa.answer.qualifier import unstated_qualifier
 

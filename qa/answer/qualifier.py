@@ -48,6 +48,7 @@ _TOWN_RE = re.compile(r"(?=(([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村�
 _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
 # overlapping (a lookahead): in 榆关区石岭中心卫生院 the name is 石岭, not 区石岭
 _INSTITUTION_RE = re.compile(r"(?=([\u4e00-\u9fa5]{2})(?:中心卫生院|卫生院|社区卫生服务(?:中心|站)|中心医院|医院))")
+_WHOLE_PLACE_RE = re.compile(r"全(?:县|市|区|省)")
 _QUOTED_RE = re.compile(r"[“「『\"][^”」』\"]*[”」』\"]")
 # words pointing at the proposal or its proposer (提案, 代表, 界别)
 _PROPOSAL_POINTERS = word_set("proposal_pointers")
@@ -176,7 +177,7 @@ def unstated_qualifier(
     # figure sentence's own: without it the sentence counts a larger group
     # (a figure inside quotation marks is part of a programme's name: “15分钟健康服务圈”)
     for given in _GIVEN_FIGURE_RE.findall(_QUOTED_RE.sub("", asked)):
-        if given not in held:
+        if not re.search(rf"(?<![\d.]){re.escape(given)}(?![\d.])", held):  # (24 is no part of 2024年)
             return given
     # …and so must a town the question names (漆园镇): the reply's figure for another town is no answer. A clause
     # that only points at the proposal (经济和农业界别那件提案) names its proposer, not a part of the place.
@@ -193,7 +194,9 @@ def unstated_qualifier(
             towns.append(name)
     stated = normalize(f"{context}{paragraph or sentence}")
     for town in towns:
-        if town in whole and town not in stated:
+        # (a town named only before a sentence that counts the whole county is not what it counts)
+        whole_scope = town not in normalize(sentence) and _WHOLE_PLACE_RE.search(normalize(sentence))
+        if town in whole and (town not in stated or whole_scope):
             return town
     # An institution of the place asked by its name (区人民医院), which the reply names, is no subject of a figure
     # sentence about another of the same level and kind (县中医医院…CT近3万人次): replies give each hospital's
@@ -285,6 +288,13 @@ def narrowing_reason(
 ) -> str:
     """Why the candidate's figure is not the one asked, by a word of the question that narrows what is counted
     (unstated_qualifier) or another rate of its list (unnamed_sibling); "" when neither rules it out."""
+    return _narrowing(question, part, candidate, sources, texts)[0]
+
+
+def _narrowing(
+    question: str, part: str, candidate: Candidate, sources: Sequence[Chunk], texts: Mapping[str, str]
+) -> tuple[str, str]:
+    """narrowing_reason, with the narrowing word the sentence lacks ("" when the reason is no word of it)."""
     held = sources[candidate.n - 1]
     context = f"{held.meta.agency}{held.section}{held.meta.display_title}{held.meta.heading}"
     # the sentence with the one before it: a town may open the account a figure ends (蔺桥镇…。…配置透析机8台);
@@ -295,12 +305,12 @@ def narrowing_reason(
     document = texts.get(held.doc_id, "")
     qualifier = unstated_qualifier(question, candidate.text, context, document, texts, paragraph)
     if qualifier:
-        return f"the sentence with the figure says nothing of {qualifier}"
+        return f"the sentence with the figure says nothing of {qualifier}", qualifier
     row = other_row_asked(question, candidate.text, document)
     if row:
-        return f"the question asks the table row {row}, the figure is another row's"
+        return f"the question asks the table row {row}, the figure is another row's", ""
     siblings = unnamed_sibling(part or question, candidate.text)
-    return f"the sentence gives figures for {siblings}, none of them the one asked" if siblings else ""
+    return (f"the sentence gives figures for {siblings}, none of them the one asked" if siblings else ""), ""
 
 
 TRIED = 3  # leading figure sentences of the answering reply tried before a near miss is declared
@@ -319,12 +329,17 @@ def fitting_candidate(
     """The figure sentence to answer with: the leading one, or when a narrowing word rules it out (筛查学生6.37万人
     for 初中生), the next of the same reply that states the asked group (其中…初中生67.5%). With the reason when
     none of the first few does (the leading one is then a near miss)."""
-    reason = narrowing_reason(question, part, best, sources, texts)
+    reason, lacking = _narrowing(question, part, best, sources, texts)
     if not reason:
         return best, ""
     doc = sources[best.n - 1].doc_id
     # (the same sentence from another passage of the reply is no other sentence)
     rest = [c for c in ranked if sources[c.n - 1].doc_id == doc and c.text.strip() != best.text.strip()]
+    # a figure sentence of the reply that states the lacking word (其中实行24小时接诊的有9家), ranked lower
+    stating = [c for c in rest if c.typed and lacking and lacking in normalize(c.text)]
+    for other in stating[:TRIED]:
+        if not narrowing_reason(question, part, other, sources, texts):
+            return other, ""
     for _ in range(TRIED - 1):
         other = best_candidate(rest, intent, frame=frame)
         if other is None:

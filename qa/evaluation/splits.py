@@ -1,6 +1,6 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Thirty-six sets, scored separately and as two totals:
+Forty-two sets, scored separately and as two totals:
 
 - tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-* / tuning4-*
   (eval/tuning2_*.jsonl … eval/tuning4_*.jsonl, written later by people who read only the documents): the code may
@@ -12,9 +12,10 @@ Thirty-six sets, scored separately and as two totals:
   umbrella terms a reply breaks down and near-miss traps; tuning11-* asks about the less obvious parts of
   replies (middle sections, enumerations, declined asks) with many near-miss traps; tuning12-* and tuning13-* are
   two more pairs written from the documents only, to find failures the code was never shaped by (tuning13 stresses
-  everyday words, qualified figures and traps naming another town, group or year);
-- fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* … fresh7-* (eval/fresh2_*.jsonl …
-  eval/fresh7_*.jsonl): each pair committed before the changes it measures and never edited; only their
+  everyday words, qualified figures and traps naming another town, group or year); tuning14-* stresses yes/no,
+  why and deadline questions and sub-items of lists, tuning15-* near-miss traps;
+- fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* … fresh8-* (eval/fresh2_*.jsonl …
+  eval/fresh8_*.jsonl): each pair committed before the changes it measures and never edited; only their
   aggregate numbers are looked at.
 
 The evaluation index holds the seeds folder plus the varied corpus (eval/varied/v*.txt and v*.html — not its
@@ -79,6 +80,12 @@ GOLD_SETS = (
     GoldSet("tuning12-varied", "tuning12_varied.jsonl", "tuning"),
     GoldSet("tuning13-seeds", "tuning13_seeds.jsonl", "tuning"),
     GoldSet("tuning13-varied", "tuning13_varied.jsonl", "tuning"),
+    GoldSet("fresh8-seeds", "fresh8_seeds.jsonl", "fresh"),
+    GoldSet("fresh8-varied", "fresh8_varied.jsonl", "fresh"),
+    GoldSet("tuning14-seeds", "tuning14_seeds.jsonl", "tuning"),
+    GoldSet("tuning14-varied", "tuning14_varied.jsonl", "tuning"),
+    GoldSet("tuning15-seeds", "tuning15_seeds.jsonl", "tuning"),
+    GoldSet("tuning15-varied", "tuning15_varied.jsonl", "tuning"),
 )
 TOTALS = ("tuning", "fresh")
 # Metric-key prefix of each precedent set; "precedents" keeps its meaning from before the varied corpus.
