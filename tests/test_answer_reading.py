@@ -180,6 +180,12 @@ def test_it_after_a_which_one_question_is_the_one_the_answer_named() -> None:
     assert "柳溪" not in rewrite_followup("那桐岭县呢？", history)
 
 
+def test_a_part_s_same_year_is_the_year_an_earlier_part_named() -> None:
+    asked = "桐岭县2022年改造了多少个托育班，当年补贴了多少钱？"
+    assert sub_questions(asked) == ["桐岭县2022年改造了多少个托育班", "2022年补贴了多少钱"]
+    assert sub_questions("2023年建了几个站，2024年又建了几个？")[1] == "2024年又建了几个"
+
+
 def test_a_follow_up_that_asks_its_own_question_keeps_only_the_place() -> None:
     history = [("在江夏把孩子送公办普惠托育，一个月最多要交多少钱？", "……")]
     # 托班 is no place although jieba guesses so; the new question is asked about 江夏

@@ -287,9 +287,17 @@ def sub_questions(question: str) -> list[str]:
             asking[-1] = f"{asking[-1]}？{p}"  # 会建吗？不建的话怎么办: asked on the first part's answer
         elif asks_something(plain):
             asking.append(p)
-    return asking if len(asking) >= 2 else [question]
+    if len(asking) < 2:
+        return [question]
+    # 2022年改造了几个，当年补贴了多少: a part's 当年 is the year an earlier part named
+    for i in range(1, len(asking)):
+        earlier = [y for p in asking[:i] for y in re.findall(r"(?:19|20)\d{2}年", p)]
+        if earlier and not re.search(r"(?:19|20)\d{2}年", asking[i]):
+            asking[i] = _SAME_YEAR_RE.sub(earlier[-1], asking[i], count=1)
+    return asking
 
 
+_SAME_YEAR_RE = re.compile(r"当年|同年|那一?年|这一年|同一年")
 # A part asked on the answer to the one before: 不建的话…, 如果不行…, 否则…, 要是没有…
 _ON_THE_ANSWER_RE = re.compile(
     r"(?:如果|要是|若|假如)?(?:不|没)[\u4e00-\u9fa5]{0,4}的话|(?:如果|要是|若)(?:不|没)|否则|不然"
