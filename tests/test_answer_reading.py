@@ -693,6 +693,15 @@ def test_a_hospital_asked_by_name_is_not_answered_by_another_hospital_s_account_
     assert unstated_qualifier("县中医医院做了多少人次远程CT诊断？", imaging, "", reply, corpus, paragraph) == ""
     # a hospital of another level is no sibling (市人民医院 may well be where the county's figures are reported)
     assert unstated_qualifier("市人民医院做了多少人次远程CT诊断？", imaging, "", reply, corpus, paragraph) == ""
+    # a figure sentence naming no hospital goes on with the one before; 妇幼保健院 is a hospital too
+    night = "县人民医院已开设夜间儿科门诊。开诊以来共接诊患儿2100人次。"
+    reply += night + "县妇幼保健院开设周末儿科门诊。"
+    corpus = with_others({"r.txt": reply}, 9, "第{i}份答复：县医院{i}家。")
+    treated, before = "开诊以来共接诊患儿2100人次。", night
+    asked = "桐岭县县妇幼保健院的周末儿科门诊接诊了多少人次？"
+    assert unstated_qualifier(asked, treated, "", reply, corpus, before) == "县妇幼保健院"
+    asked = "桐岭县县人民医院的夜间儿科门诊接诊了多少人次？"
+    assert unstated_qualifier(asked, treated, "", reply, corpus, before) == ""
 
 
 def test_a_figure_sentence_ruled_out_by_a_narrowing_word_gives_way_to_the_next_that_states_it() -> None:

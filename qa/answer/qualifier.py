@@ -131,7 +131,9 @@ def _named_towns(text: str) -> list[str]:
 
 
 # An institution named with the level of its place: 区人民医院, 县中医院, 市妇幼保健院 (level, own name, kind)
-_LEVELED_INSTITUTION_RE = re.compile(r"([区县市])([\u4e00-\u9fa5]{1,4}?)(妇幼保健院|中心卫生院|卫生院|中心医院|医院)")
+_LEVELED_INSTITUTION_RE = re.compile(
+    r"([区县市])((?:(?![区县市])[\u4e00-\u9fa5]){1,4}?)(保健院|中心卫生院|卫生院|中心医院|医院)"
+)
 
 
 def _leveled_institutions(text: str) -> list[tuple[str, str, str]]:
@@ -201,9 +203,11 @@ def unstated_qualifier(
     # An institution of the place asked by its name (区人民医院), which the reply names, is no subject of a figure
     # sentence about another of the same level and kind (县中医医院…CT近3万人次): replies give each hospital's
     # figures in turn
-    sentence_own = _leveled_institutions(normalize(sentence))
+    # (a sentence naming none goes on with the one before: 县人民医院开设夜间门诊。开诊以来共接诊患儿3860人次)
+    sentence_own = _leveled_institutions(normalize(sentence)) or _leveled_institutions(normalize(paragraph))
     for level, name, kind in _leveled_institutions(asked):
-        siblings = [n for lv, n, k in sentence_own if (lv, k) == (level, kind) and n != name]
+        # (妇幼保健院, 医院, 卫生院: hospitals all, named apart by what comes before)
+        siblings = [n for lv, n, _ in sentence_own if lv == level and n != name]
         if siblings and f"{level}{name}{kind}" in whole and name not in normalize(sentence):
             return f"{level}{name}{kind}"
     name = _unstated_name(words, near, whole, key, n_docs)
