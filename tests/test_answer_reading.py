@@ -186,6 +186,24 @@ def test_a_part_s_same_year_is_the_year_an_earlier_part_named() -> None:
     assert sub_questions("2023年建了几个站，2024年又建了几个？")[1] == "2024年又建了几个"
 
 
+def test_a_share_is_named_by_the_word_before_it() -> None:
+    asked = "桐岭区秋季筛查里，初中学生的近视比例是多少？"
+    assert asked_quantity(asked).phrase == "近视"
+    # the share of one thing is not stated by another rate of the same survey
+    from qa.answer.select import rank_sentences
+
+    chunk = Chunk(
+        "sl",
+        "sl.txt",
+        ("桐岭区会办意见",),
+        "共筛查学生5.1万人，筛查覆盖率达到98.7%。全区学生总体近视率为47.3%，其中初中生64.1%。",
+        DocMeta(agency="桐岭区卫生健康局", source="sl.txt"),
+        0,
+    )
+    typed_ones = [c.text for c in rank_sentences(asked, [chunk], classify(asked)) if c.typed]
+    assert typed_ones == ["全区学生总体近视率为47.3%，其中初中生64.1%。"]
+
+
 def test_a_follow_up_that_asks_its_own_question_keeps_only_the_place() -> None:
     history = [("在江夏把孩子送公办普惠托育，一个月最多要交多少钱？", "……")]
     # 托班 is no place although jieba guesses so; the new question is asked about 江夏

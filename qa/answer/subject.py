@@ -92,7 +92,8 @@ def asked_quantity(question: str) -> Quantity:
             pairs[j][1].startswith(NOUN_FLAGS)
             or pairs[j][0].endswith("率")
             or (nouns and pairs[j][1] == "b")
-            or (nouns == ["率"] and len(pairs[j][0]) >= 2)  # 预约|率: a rate is named by the word before 率
+            # 预约|率, 近视|比例: a rate or share is named by the word before it
+            or (nouns in (["率"], ["比例"], ["占比"]) and len(pairs[j][0]) >= 2)
         ):
             if pairs[j][1] == "ns" or is_entity(pairs[j][0]):  # a place locates the question, it is not measured
                 break
