@@ -40,7 +40,7 @@ from qa.text import join_levels, normalize, split_sentences
 
 # A figure with a measure of age, time or size that a question gives as a qualifier (not a year).
 _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
-# A town or street below the county level, named with its level (漆园镇, 纸坊街道).
+# A town or street below the county level, named with its level (漆园镇, 柳湾街道).
 # (街 alone is a 街道 in Wuhan-style names: 纸坊街, 乌龙泉街卫生院; not 街头, 街区, 街坊)
 # Overlapping (a lookahead), as in 榆关县石岭镇 the town is 石岭镇, not 县石岭镇.
 _TOWN_RE = re.compile(r"(?=(([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级下])|街道|街(?![头区坊巷道]))))")
@@ -124,7 +124,7 @@ _SUM_RE = re.compile(r"(?:共|合计|总计)\s*计?\s*\d")
 
 
 def _named_towns(text: str) -> list[str]:
-    """The towns and streets a text names with their level (漆园镇, 纸坊街道, 纸坊街), each in its shortest reading
+    """The towns and streets a text names with their level (漆园镇, 柳湾街道, 柳湾街), each in its shortest reading
     (龙泉街 of 乌龙泉街, two readings of one name: the shorter is found wherever the longer is)."""
     towns = [m.group(1) for m in _TOWN_RE.finditer(text) if not _NOT_TOWN_CHARS.search(m.group(2))]
     return [t for t in dict.fromkeys(towns) if not any(o != t and o in t for o in towns)]

@@ -289,7 +289,7 @@ def sub_questions(question: str) -> list[str]:
             asking.append(p)
     if len(asking) < 2:
         return [question]
-    # 2022年改造了几个，当年补贴了多少: a part's 当年 is the year an earlier part named
+    # 2021年新建了几个站，当年投入多少: a part's 当年 is the year an earlier part named
     for i in range(1, len(asking)):
         earlier = [y for p in asking[:i] for y in re.findall(r"(?:19|20)\d{2}年", p)]
         if earlier and not re.search(r"(?:19|20)\d{2}年", asking[i]):
