@@ -176,17 +176,24 @@ def _named_in_answer(previous: str, answer: str) -> str:
     return ""
 
 
-def last_answer(history: History) -> str:
-    """The text of the last answer in the history, "" when there is none."""
+def _last_reply(history: History) -> Any:
+    """The last answer of the history: an assistant message (a mapping) or the answer of a (question, answer)
+    pair; None when the history holds none."""
     for turn in reversed(history):
         if isinstance(turn, Mapping):
             if turn.get("role") == "assistant":
-                return str(turn.get("content") or "")
+                return turn
             continue
         if isinstance(turn, Sequence) and not isinstance(turn, str) and len(turn) > 1:
-            return answer_text(turn[1])
-        return ""
-    return ""
+            return turn[1]
+        return None
+    return None
+
+
+def last_answer(history: History) -> str:
+    """The text of the last answer in the history, "" when there is none."""
+    reply = _last_reply(history)
+    return str(reply.get("content") or "") if isinstance(reply, Mapping) else answer_text(reply)
 
 
 def answer_text(answer: Any) -> str:
@@ -196,16 +203,11 @@ def answer_text(answer: Any) -> str:
 
 def previous_documents(history: History) -> tuple[str, ...]:
     """The documents the last answer cited, in citation order; () when it cited none or is not known."""
-    for turn in reversed(history):
-        if isinstance(turn, Mapping):
-            if turn.get("role") == "assistant":
-                return tuple(turn.get("doc_ids") or ())
-            continue
-        if isinstance(turn, Sequence) and not isinstance(turn, str) and len(turn) > 1:
-            citations = getattr(turn[1], "citations", None) or ()
-            return tuple(dict.fromkeys(c.chunk.doc_id for c in citations))
-        return ()
-    return ()
+    reply = _last_reply(history)
+    if isinstance(reply, Mapping):
+        return tuple(reply.get("doc_ids") or ())
+    citations = getattr(reply, "citations", None) or ()
+    return tuple(dict.fromkeys(c.chunk.doc_id for c in citations))
 
 
 # A follow-up that points at the document itself (this reply, the said proposal): only that document may answer it.

@@ -109,8 +109,9 @@ _NO_FIGURE_RE = re.compile(
 )
 
 
-# A document named in a sentence: its title in 《》 or its number (岭卫发〔2021〕18号)
-DOCUMENT_NAMED_RE = re.compile(rf"《[^》]{{2,60}}》|{DOC_NO_YEAR_RE.pattern}\s*第?\s*\d+\s*[号號]")
+# A cited document's number (鄂卫发〔2024〕21号), and a document named in a sentence by it or by its title in 《》
+_DOC_NUMBER = rf"{DOC_NO_YEAR_RE.pattern}\s*第?\s*\d+\s*[号號]"
+DOCUMENT_NAMED_RE = re.compile(rf"《[^》]{{2,60}}》|{_DOC_NUMBER}")
 
 
 def typed(intent: Intent, sentence: str) -> bool:
@@ -140,7 +141,7 @@ def typed(intent: Intent, sentence: str) -> bool:
             return bool(re.search(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*[时点](?!前|后)", sentence))
         return bool(_DATE_RE.search(sentence))
     if intent.kind == "name" and intent.unit == DOC_NO:  # a cited document's number: 鄂卫发〔2024〕21号
-        return bool(re.search(rf"{DOC_NO_YEAR_RE.pattern}\s*第?\s*\d+\s*[号號]", sentence))
+        return bool(re.search(_DOC_NUMBER, sentence))
     if intent.kind == "name" and intent.unit == DOCUMENT:  # which document: 《…意见》 or its number
         return bool(DOCUMENT_NAMED_RE.search(sentence))
     if intent.kind == "name":  # 叫什么: names are quoted in these documents (“银医通”系统, 《…方案》)
