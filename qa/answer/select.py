@@ -385,7 +385,7 @@ def rank_sentences(
 
 def _event_words(question: str) -> set[str]:
     """The verbs of a question (竣工, 挂牌, 上线): what a date question asks the date of. Only the asking clause's
-    when it has others: 迁建后的新址，哪年能完工 asks when it is finished, the move only names the new site."""
+    when it has others: 迁建后的新址，哪年建成 asks when it is built, the move only names the new site."""
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     clauses = re.split(r"[，,；;]", normalize(question))
