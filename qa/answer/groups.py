@@ -42,6 +42,12 @@ def narrower_kind(words: Sequence[tuple[str, str]], held: str, whole: str, key: 
     return ""
 
 
+def _names_group(word: str, flag: str) -> bool:
+    """Whether a question word can name a group or kind (初中生, 中小学): a noun of two characters or more, not a
+    word every reply uses, not a place or a proposal's number."""
+    return flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
+
+
 # A figure broken down by group: 其中小学生31.8%、初中生67.5%、高中生80.2% (labels, each with its own figure)
 _BREAKDOWN_RE = re.compile(
     r"其中([\u4e00-\u9fa5]{1,8}\d[\d.]*[^，。；、]{0,3}(?:、[\u4e00-\u9fa5]{1,8}\d[\d.]*[^，。；、]{0,3})+)"
@@ -54,8 +60,8 @@ def outside_breakdown(words: Sequence[tuple[str, str]], sentence: str, held: str
     if not _BREAKDOWN_RE.search(normalize(sentence)):
         return ""
     for word, flag in words:
-        named = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
-        if named and document_frequency(word, key) and word in whole and not present_or_abbreviated(word, held):
+        named = _names_group(word, flag) and document_frequency(word, key)
+        if named and word in whole and not present_or_abbreviated(word, held):
             return word
     return ""
 
@@ -78,10 +84,10 @@ def unlisted_group(words: Sequence[tuple[str, str]], sentence: str, held: str, k
             heads += list({w[-1] for w in nouns})
             labels += nouns
     for word, flag in words:
-        group = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
         # (中学生 covers 初中生 and 高中生: a label with its first character and its head is part of it)
         covers = any(word[0] in label and label[-1] == word[-1] for label in labels)
-        if group and heads.count(word[-1]) >= 2 and not covers and document_frequency(word, key) and word not in held:
+        listed_kind = _names_group(word, flag) and heads.count(word[-1]) >= 2 and not covers
+        if listed_kind and document_frequency(word, key) and word not in held:
             return word
     return ""
 
@@ -100,8 +106,7 @@ def listed_where(words: Sequence[tuple[str, str]], sentence: str) -> str:
         return ""
     outside = text[: m.start(1)] + text[m.end(1) :]
     for word, flag in words:
-        named = flag.startswith(NOUN_FLAGS) and len(word) >= 2 and word not in GENERIC and not is_entity(word)
-        if named and word in m.group(1) and word not in outside:
+        if _names_group(word, flag) and word in m.group(1) and word not in outside:
             return word
     return ""
 

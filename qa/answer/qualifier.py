@@ -166,6 +166,7 @@ def unstated_qualifier(
         if (f in _QUALIFIER_FLAGS or f == "eng") and len(w) >= 2 and w not in GENERIC and w not in QUESTION_WORDS
     ]
     held = join_levels(normalize(f"{context}{sentence}"))
+    own = normalize(sentence)  # the figure's sentence alone
     whole = normalize(document)
     # the part a question picks out of a whole (卫生院中，中心卫生院有几家) must be named where the figure is: a
     # figure without it is the whole's, or another part's
@@ -173,7 +174,7 @@ def unstated_qualifier(
     for word in part_asked(question, lambda w: document_frequency(w, key)):
         if not document_frequency(word, key):
             continue  # a word no document uses (colloquial) rules nothing out
-        if not present_or_abbreviated(word, near) or _in_summed_list(word, normalize(sentence)):
+        if not present_or_abbreviated(word, near) or _in_summed_list(word, own):
             return word
     # a figure the question gives to pick out what it counts (45岁以下的村医, 24小时接诊的门诊) must be the
     # figure sentence's own: without it the sentence counts a larger group
@@ -195,20 +196,20 @@ def unstated_qualifier(
         if not _NOT_TOWN_CHARS.search(name) and df and names_one_thing(df, n_docs):
             towns.append(name)
     stated = normalize(f"{context}{paragraph or sentence}")
+    counts_whole = bool(_WHOLE_PLACE_RE.search(own))
     for town in towns:
         # (a town named only before a sentence that counts the whole county is not what it counts)
-        whole_scope = town not in normalize(sentence) and _WHOLE_PLACE_RE.search(normalize(sentence))
-        if town in whole and (town not in stated or whole_scope):
+        if town in whole and (town not in stated or (counts_whole and town not in own)):
             return town
     # An institution of the place asked by its name (区人民医院), which the reply names, is no subject of a figure
     # sentence about another of the same level and kind (县中医医院…CT近3万人次): replies give each hospital's
     # figures in turn
     # (a sentence naming none goes on with the one before: 县人民医院开设夜间门诊。开诊以来共接诊患儿3860人次)
-    sentence_own = _leveled_institutions(normalize(sentence)) or _leveled_institutions(normalize(paragraph))
+    sentence_own = _leveled_institutions(own) or _leveled_institutions(normalize(paragraph))
     for level, name, kind in _leveled_institutions(asked):
         # (妇幼保健院, 医院, 卫生院: hospitals all, named apart by what comes before)
         siblings = [n for lv, n, _ in sentence_own if lv == level and n != name]
-        if siblings and f"{level}{name}{kind}" in whole and name not in normalize(sentence):
+        if siblings and f"{level}{name}{kind}" in whole and name not in own:
             return f"{level}{name}{kind}"
     name = _unstated_name(words, near, whole, key, n_docs)
     if name:
