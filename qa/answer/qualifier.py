@@ -34,6 +34,7 @@ from qa.answer.subject import (
     names_one_thing,
     present_or_abbreviated,
 )
+from qa.answer.sums import sum_for_part
 from qa.data import word_set
 from qa.records import Chunk
 from qa.text import join_levels, normalize, split_sentences
@@ -314,6 +315,9 @@ def _narrowing(
     row = other_row_asked(question, candidate.text, document)
     if row:
         return f"the question asks the table row {row}, the figure is another row's", ""
+    summed = sum_for_part(part or question, candidate.text)
+    if summed:
+        return summed, ""
     siblings = unnamed_sibling(part or question, candidate.text)
     return (f"the sentence gives figures for {siblings}, none of them the one asked" if siblings else ""), ""
 
