@@ -417,3 +417,20 @@ def test_two_statements_in_parallel_words_with_their_own_figures_are_both_quoted
     chunk = Chunk("zy", "zy.txt", (meta.heading, "二、服务能力"), text, meta, 0)
     answer = compose("榆关区的社区卫生机构现在能开展多少项中医适宜技术？", [chunk])
     assert "5类8项" in answer and "3类5项" in answer
+
+
+def test_a_question_s_shortened_word_finds_the_sentence_that_writes_it_out() -> None:
+    from qa.answer.lexicon import mentions
+
+    assert mentions("政府办", "其中政府举办3个") and mentions("护理站", "社区护理服务站")
+    assert not mentions("护理站", "护理人员") and not mentions("医保", "医疗保障局")  # two characters: too loose
+    stations = _chunk(
+        "全县现有护理站7个，其中政府举办3个（依托城东、城西社区卫生服务中心设立）、社会力量举办4个，共有注册护士52名。\n"
+        "2024年全县护理站提供上门护理服务1.2万人次。\n服务项目包括压疮护理、伤口换药等16项。\n"
+        "四是推动医养融合。7个护理站均与辖区养老机构签订服务协议，为入住老人提供定期巡诊和护理服务。\n"
+        "到2025年底，实现全县4个街道每个街道至少有1个护理站；到2027年，全县护理站总数达到15个。"
+    )
+    footer = _chunk("主办单位：桐岭县人民政府办公室 访问量：2301", 1)  # a web page's footer shares 政府办
+    answer = compose("桐岭县现在有几个护理站？里面政府办的占几个？", [stations, footer])
+    # the second part is answered by the sentence that writes 政府办 out, not by another that counts 护理站
+    assert "政府举办3个" in answer and "签订服务协议" not in answer

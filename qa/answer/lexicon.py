@@ -33,6 +33,17 @@ def present(term: str, text: str) -> bool:
     return term in text or any(s in text for s in SYNONYMS.get(term, ()))
 
 
+def mentions(term: str, text: str) -> bool:
+    """present, or a three-character term written out with a character or two more before its last (政府办 in
+    政府举办, 护理站 in 护理服务站): a question shortens the documents' words the way Chinese abbreviates."""
+    if present(term, text):
+        return True
+    if len(term) != 3:
+        return False
+    written_out = f"{re.escape(term[:2])}[\u4e00-\u9fa5]{{1,2}}{re.escape(term[2])}"
+    return re.search(written_out, text) is not None
+
+
 def term_pattern(term: str) -> str:
     """A regex for a question's term as documents may write it: itself, a synonym, or, for a two-character term,
     the longer word it abbreviates (托班 for 托育班: first and last characters kept, the way Chinese shortens

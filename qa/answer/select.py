@@ -22,6 +22,7 @@ from qa.answer.lexicon import (
     QUESTION_WORDS,
     SYNONYMS,
     figure_pattern,
+    mentions,
     present,
     term_pattern,
     unit_alternatives,
@@ -270,7 +271,7 @@ def rank_sentences(
     total = len(texts) + 1
     weights = {}
     for t in terms:
-        df = sum(1 for x in texts if present(t, x))
+        df = sum(1 for x in texts if mentions(t, x))
         weight = 1.0 + math.log(total / (df + 1))
         weights[t] = weight * (0.35 if t in GENERIC else 1.0) * (2.5 if t in focus_terms else 1.0)
     weight_sum = sum(weights.values()) or 1.0
@@ -329,8 +330,8 @@ def rank_sentences(
         year_bonus = (0.1 if dated[n - 1] else 0.0) + (0.05 if years and all(y in text for y in years) else 0.0)
         if quantity is not None and quantity.total and TOTAL_RE.search(text):
             year_bonus += 0.05  # 一共有多少: a sentence that states a total (共有, 累计) over one that counts a part
-        in_sentence = sum(w for t, w in weights.items() if present(t, text))
-        in_context = sum(w for t, w in weights.items() if present(t, text) or present(t, ctx))
+        in_sentence = sum(w for t, w in weights.items() if mentions(t, text))
+        in_context = sum(w for t, w in weights.items() if mentions(t, text) or present(t, ctx))
         grams = len(q_grams & char_bigrams(text)) / (len(q_grams) or 1)
         coverage = in_context / weight_sum
         # Headings and fragments (short, no full stop) name a topic but rarely answer anything.
@@ -357,8 +358,8 @@ def rank_sentences(
             + (0.3 if decides else 0.0)
             + (measure_shape(is_enumerated(sources[n - 1].text, s), text) if measures_asked else 0.0)
         )
-        topic = sum(w for t, w in topic_weights.items() if present(t, text)) / topic_sum
-        held = frozenset(t for t in content if present(t, text))
+        topic = sum(w for t, w in topic_weights.items() if mentions(t, text)) / topic_sum
+        held = frozenset(t for t in content if mentions(t, text))
         out.append(
             Candidate(
                 n,
