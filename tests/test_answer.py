@@ -37,6 +37,19 @@ def test_followup_after_followups_keeps_the_first_topic() -> None:
     assert rewrite_followup("那武昌区呢？", history) == "武昌区医联体建设情况如何？"
 
 
+def test_a_long_followup_that_points_back_leans_on_the_first_part_s_subject() -> None:
+    history = [("桐岭县现在有几个护理站？里面政府办的占几个？", "……")]
+    question = "那它们打算到2027年把这些站点扩到多少个？"  # over twenty characters, no place of its own
+    assert is_followup(question)
+    rewritten = rewrite_followup(question, history)
+    # the subject of the first part (护理站), not the part the second part narrows it to (政府办)
+    assert rewritten.startswith("桐岭") and "护理站打算" in rewritten and "2027年" in rewritten
+    assert "政府办" not in rewritten
+    # a long question naming its own place, or with only a filler 那个, asks on its own
+    assert not is_followup("那个榆关区的社区护理站到2027年要扩到多少个呀？")
+    assert not is_followup("那这些站点在榆关区到2027年要扩到多少个呀？")
+
+
 def test_standalone_questions_are_left_alone() -> None:
     question = "武昌区依托京东健康平台为多少名新冠确诊患者做了心理疏导？"
     assert not is_followup(question)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from qa.answer.question import NOUN_FLAGS, is_time_word, question_terms
+from qa.answer.question import NOUN_FLAGS, is_time_word, question_terms, sub_questions
 from qa.records import Filters
 from qa.text import CALENDAR_YEAR_RE, PLACE_LEVELS, PLACE_RE, normalize, table_pattern
 
@@ -24,6 +24,8 @@ History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} mess
 
 _FOLLOWUP_START = table_pattern("followup_starts", literal=True)
 _PRONOUNS = table_pattern("followup_pronouns", literal=True)
+_POINTERS = table_pattern("followup_pointers", literal=True)
+MAX_FOLLOWUP = 20  # characters: a longer question is a follow-up only when it points back and names no place
 _ASKS_AGAIN = re.compile(r"多少|几|什么|哪")  # the follow-up asks its own question, not just 那2023年呢
 _FOLLOWUP_STUB = re.compile(r"(?:那|那么)?(\w{2,6}?)(?:的情况)?呢")  # 那青岚呢: the one word is what changes
 
@@ -43,10 +45,11 @@ def user_questions(history: History) -> list[str]:
 
 
 def is_followup(question: str) -> bool:
-    """Short questions that lean on the previous one: 那东西湖区呢？ / 还有呢 / 它的电话是多少？"""
+    """Short questions that lean on the previous one (那东西湖区呢？ / 还有呢 / 它的电话是多少？), and longer ones
+    that point back at it without naming a place of their own (那它们到2030年一共要在各个街道建成多少家？)."""
     q = normalize(question).rstrip("？?。！!")
-    if len(q) > 20:
-        return False
+    if len(q) > MAX_FOLLOWUP:
+        return bool(_POINTERS.search(q)) and not _places(q)
     return bool(_FOLLOWUP_START.match(q)) or q.endswith("呢") or bool(_PRONOUNS.search(q)) or _names_nothing(q)
 
 
@@ -103,13 +106,16 @@ def _rewrite(question: str, previous: str) -> str:
     if new_places:
         old = _places(prev)
         rewritten = rewritten.replace(old[0], new_places[0], 1) if old else new_places[0] + rewritten
+    # the subject a follow-up leans on is the one the previous question's first part names: its later parts narrow
+    # it (其中民办的有几家) or ask another fact of it
+    subject = sub_questions(prev)[0]
     rest_with_pronouns = re.sub(rf"^(?:{_FOLLOWUP_START.pattern})", "", q)
     rest = _PRONOUNS.sub("", rest_with_pronouns)
     if not new_places and _asks_on_its_own(rest_with_pronouns):
         return "".join(_places(prev)) + rest
     if new_years and not new_places and _ASKS_AGAIN.search(rest):
         # a new year's target asked after a question about now: the previous topic without its time, asked anew
-        topic = "".join(t for t in question_terms(prev) if not is_time_word(t))
+        topic = "".join(t for t in question_terms(subject) if not is_time_word(t))
         return f"{topic}{rest}"
     if new_years:
         old_years = CALENDAR_YEAR_RE.findall(rewritten)
@@ -123,7 +129,7 @@ def _rewrite(question: str, previous: str) -> str:
         at = prev.index(place) + len(place) if place else 0
         return f"{prev[:at]}{stub.group(1)}{prev[at:]}"
     # No entity to swap (还有哪些措施？/ 它的电话呢？): ask the new question about the previous topic.
-    topic = "".join(question_terms(prev))
+    topic = "".join(question_terms(subject))
     return f"{topic}{rest}"
 
 
