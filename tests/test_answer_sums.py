@@ -60,3 +60,13 @@ def test_a_part_asked_of_a_total_is_refused_on_the_real_index(tmp_path: Path, to
     assert one_year.refused
     span = ask("近三年完成全科医师转岗培训的有多少人？", retriever=retriever)
     assert not span.refused and "64人" in span.text
+
+
+def test_one_item_asked_alone_is_not_the_sum_of_a_list_it_is_in() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = "对上门护理服务按每人次12元给予运营补助。2024年共发放建设补助和运营补助合计48.2万元。"
+    summed = "2024年共发放建设补助和运营补助合计48.2万元。"
+    corpus = {"r.txt": reply, **{f"d{i}.txt": f"第{i}份答复：运营补助{i}万元。" for i in range(9)}}
+    assert unstated_qualifier("2024年光是上门护理的运营补助发了多少钱？", summed, "", reply, corpus)
+    assert not unstated_qualifier("2024年建设补助和运营补助一共发了多少钱？", summed, "", reply, corpus)

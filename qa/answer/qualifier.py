@@ -71,13 +71,19 @@ _PART_OF_WHOLE_RE = re.compile(
 )
 
 
+# One item asked alone (光是上门护理的运营补助, 单是药品费用): the figure must be that item's, not a sum it is part of
+_ONLY_PART_RE = re.compile(
+    r"(?:光是|光算|单是|单单|仅仅是?|只算|只是)([^，,。；;？?]{2,24}?)(?:[，,]|一共|共|总共|有|是|花了|发了|用了|$)"
+)
+
+
 def part_asked(question: str, frequency: Callable[[str], int] | None = None) -> list[str]:
     """The nouns of the part a question asks of a whole it names first (全县卫生院中，中心卫生院有几家 → [中心,
     卫生院]); [] when it asks no part. `frequency` (a word's document frequency) picks, of a part described as
     X的Y, the side with the rarer word."""
     from qa.index.tokenize import pos_tokenizer
 
-    m = _PART_OF_WHOLE_RE.search(normalize(question))
+    m = _PART_OF_WHOLE_RE.search(normalize(question)) or _ONLY_PART_RE.search(normalize(question))
     if not m:
         return []
     nouns = [
