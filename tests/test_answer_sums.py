@@ -25,6 +25,9 @@ def test_each_unit_asked_of_a_total_is_a_sum_for_a_part() -> None:
     # the total itself asked
     assert not sum_for_part("2家三级医院一共派驻了多少名医师？", SUPPORT)
     assert not sum_for_part("派驻了多少名医师？", SUPPORT)
+    # the clause with the asked unit holds the figure: 多少钱 is the money's, not the count of devices given to each
+    devices = "两年累计投入市级财政资金860万元，为全市52家乡镇卫生院各配置便携式肺功能仪1台。"
+    assert sum_for_part("配的便携式肺功能仪，平均一台多少钱？", devices)
     # a figure the sentence gives per unit
     assert not sum_for_part("2家三级医院各派驻了多少名医师？", "2家三级医院各派驻医师20名。")
     # 各 after a list of things asked is "respectively", and the sentence gives each its own figure

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from qa.answer.lexicon import unit_forms
+from qa.answer.question import classify
 from qa.text import normalize
 
 # The question asks one unit's figure: 各 right after a count of units (2家三级医院各派驻了多少名; 各 after a
@@ -39,15 +41,18 @@ _UNIT_COUNT_RE = re.compile(r"\d+[家个所名位支座]")
 
 
 def _figure_clause(question: str, sentence: str, counts: list[str]) -> str:
-    """The clause of the sentence holding a figure (not only a year or a count of units the question names) that
-    shares most of the question's pairs of characters: the one the figure asked for stands in."""
+    """The clause of the sentence holding a figure (not only a year or a count of units the question names; in
+    the asked unit when the question asks one: 多少钱 → 1260万元, not 1台) that shares most of the question's pairs
+    of characters: the one the figure asked for stands in."""
     pairs = {question[i : i + 2] for i in range(len(question) - 1)}
+    unit = classify(question).unit
+    in_unit = re.compile(rf"\d\s*(?:{'|'.join(unit_forms(unit))})") if unit else re.compile(r"\d")
     best, best_shared = "", -1
     for clause in re.split(r"[，,；;。]", sentence):
         rest = _YEAR_RE.sub("", clause)
         for count in counts:
             rest = rest.replace(count, "")
-        if not re.search(r"\d", rest):
+        if not in_unit.search(rest):
             continue
         shared = sum(clause[i : i + 2] in pairs for i in range(len(clause) - 1))
         if shared > best_shared:
