@@ -360,6 +360,19 @@ def test_a_part_of_the_place_like_the_urban_area_needs_its_own_figure() -> None:
     assert unstated_qualifier("农村的村卫生室一年补多少运行经费？", "全县共有托育机构3家。", "", villages, corpus)
 
 
+def test_an_area_of_the_county_named_with_片区_needs_its_own_figure() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = (
+        "（一）南湖社区卫生服务中心已列入县重点民生项目，总投资1900万元。"
+        "（二）西坝片区利用闲置厂房改建社区卫生服务站1个。"
+    )
+    corpus = with_others({"r.txt": reply}, 9, "第{i}份答复：托育机构{i}家。")
+    centre = "（一）南湖社区卫生服务中心已列入县重点民生项目，总投资1900万元。"
+    assert unstated_qualifier("西坝片区改建服务站总投资多少钱？", centre, "", reply, corpus) == "西坝片区"
+    assert unstated_qualifier("南湖社区卫生服务中心总投资多少钱？", centre, "", reply, corpus) == ""
+
+
 def test_a_figure_in_quotation_marks_names_a_programme_and_picks_out_nothing() -> None:
     from qa.answer.qualifier import unstated_qualifier
 

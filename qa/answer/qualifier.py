@@ -41,10 +41,10 @@ from qa.text import join_levels, normalize, split_sentences
 
 # A figure with a measure of age, time or size that a question gives as a qualifier (not a year).
 _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|分钟|平方米|张床))")
-# A town or street below the county level, named with its level (漆园镇, 柳湾街道).
+# A town, street or area below the county level, named with its level (漆园镇, 柳湾街道, 东坪片区).
 # (街 alone is a 街道 in Wuhan-style names: 纸坊街, 乌龙泉街卫生院; not 街头, 街区, 街坊)
 # Overlapping (a lookahead), as in 榆关县石岭镇 the town is 石岭镇, not 县石岭镇.
-_TOWN_RE = re.compile(r"(?=(([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级下])|街道|街(?![头区坊巷道]))))")
+_TOWN_RE = re.compile(r"(?=(([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级下])|街道|街(?![头区坊巷道])|片区)))")
 # characters of function words, levels and common words, never of a town's own name (各乡镇, 送医下乡, 城乡)
 _NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
 # overlapping (a lookahead): in 榆关区石岭中心卫生院 the name is 石岭, not 区石岭
