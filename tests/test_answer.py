@@ -386,3 +386,7 @@ def test_people_and_money_questions_ask_for_their_own_measure_words() -> None:
     # people named first, the question ending on 多少个: a head count; a team of them is counted in 个
     assert classify("榆关区每千人口注册护士，到2025年要达到多少个？").unit == "名"
     assert classify("家庭医生团队有多少个？").unit == "个"
+    # 多少个 / 几个 before people counts heads; before a group of them (团队, 专家组) it counts groups
+    assert classify("这几年一共培养了多少个定向医学生？").unit == "名"
+    assert classify("桐岭县有几个家庭医生团队？").unit == "个"
+    assert classify("派了多少个专家组下乡？").unit == "个"

@@ -373,6 +373,15 @@ def test_an_area_of_the_county_named_with_片区_needs_its_own_figure() -> None:
     assert unstated_qualifier("南湖社区卫生服务中心总投资多少钱？", centre, "", reply, corpus) == ""
 
 
+def test_a_town_the_reply_never_names_is_no_part_of_its_county_wide_figure() -> None:
+    from qa.answer.qualifier import unstated_qualifier
+
+    reply = "全区132个家庭医生团队，将服务延伸到家庭。"
+    corpus = with_others({"r.txt": reply, "o.txt": "石湾街卫生院新建发热门诊。"}, 9, "第{i}份答复：托育机构{i}家。")
+    assert unstated_qualifier("桐岭区石湾街道有几个家庭医生团队？", reply, "", reply, corpus) == "石湾街道"
+    assert unstated_qualifier("桐岭区有几个家庭医生团队？", reply, "", reply, corpus) == ""
+
+
 def test_a_figure_in_quotation_marks_names_a_programme_and_picks_out_nothing() -> None:
     from qa.answer.qualifier import unstated_qualifier
 

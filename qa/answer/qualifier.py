@@ -208,6 +208,11 @@ def unstated_qualifier(
         # (a town named only before a sentence that counts the whole county is not what it counts)
         if town in whole and (town not in stated or (counts_whole and town not in own)):
             return town
+        # a town other replies name, asked of a sentence that counts the whole county (全区147个…): no town's figure
+        # (by its name without the level: 石湾街道 is written 石湾街 too)
+        name = re.sub(r"(?:镇|乡|街道|街|片区)$", "", town)
+        if len(name) >= 2 and name not in whole and counts_whole and document_frequency(name, key):
+            return town
     # An institution of the place asked by its name (区人民医院), which the reply names, is no subject of a figure
     # sentence about another of the same level and kind (县中医医院…CT近3万人次): replies give each hospital's
     # figures in turn

@@ -70,10 +70,12 @@ DOCUMENT = "文件"  # the unit of a name question that asks which document
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 _PERSON_WORDS_RE = table_pattern("person_questions", literal=True)
 _PEOPLE = table_pattern("people_nouns", literal=True).pattern
-# 几个人; 几个 + people (几个疾控技术人员); or people named first, ending their phrase, and the question ending on
-# 多少个 with nothing counted after it (每千人口注册护士，要达到多少个; not 家庭医生团队有多少个, which counts teams)
+_GROUPS = table_pattern("group_nouns", literal=True).pattern  # 家庭医生团队 counts teams, not doctors
+# 几个人; 几个 / 多少个 + people, not a group of them (几个疾控技术人员, 多少个定向医学生; not 几个家庭医生团队);
+# or people named first, ending their phrase, and the question ending on 多少个 with nothing counted after it
+# (每千人口注册护士，要达到多少个; not 家庭医生团队有多少个, which counts teams)
 _PEOPLE_COUNT_RE = re.compile(
-    rf"(?:几|多少)个人(?![口次均])|几个[^，。？?]{{0,6}}(?:{_PEOPLE})"
+    rf"(?:几|多少)个人(?![口次均])|(?:几|多少)个[^，。？?]{{0,10}}(?:{_PEOPLE})(?!{_GROUPS})"
     rf"|(?:{_PEOPLE})数?(?=[，,]|有|要|达|共|总|现|目前|到|能)[^。？?]{{0,16}}(?:几|多少)个[？?。]?$"
 )
 _MONEY_Q_RE = table_pattern("money_questions")
