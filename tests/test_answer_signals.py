@@ -434,3 +434,17 @@ def test_a_question_s_shortened_word_finds_the_sentence_that_writes_it_out() -> 
     answer = compose("桐岭县现在有几个护理站？里面政府办的占几个？", [stations, footer])
     # the second part is answered by the sentence that writes 政府办 out, not by another that counts 护理站
     assert "政府举办3个" in answer and "签订服务协议" not in answer
+
+
+def test_each_part_is_answered_by_its_own_sentence_not_by_the_words_of_a_later_part() -> None:
+    from qa.answer.question import later_parts_terms
+
+    question = "桐岭市公共场所现在一共装了多少台AED？2023年市财政出钱新增了多少台？"
+    first, second = "桐岭市公共场所现在一共装了多少台AED", "2023年市财政出钱新增了多少台"
+    assert {"财政", "新增"} <= later_parts_terms(question, first) and not later_parts_terms(question, second)
+    aed = _chunk(
+        "截至2024年6月，全市公共场所已配置自动体外除颤器（AED）412台，主要分布在火车站、体育场馆和大型商场。\n"
+        "2023年市财政安排240万元新增AED120台。\n到2025年底，全市每10万人口AED配置达到15台。"
+    )
+    answer = compose(question, [aed])
+    assert "412台" in answer and "120台" in answer

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from qa.answer.compose import table_row
 from qa.answer.metadata import meta_source, metadata_answer
 from qa.answer.qualifier import fitting_candidate
-from qa.answer.question import absolute_years, asks_field, classify, sub_questions, time_frame
+from qa.answer.question import absolute_years, asks_field, classify, later_parts, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.roles import sentence_frame
 from qa.answer.select import Candidate, best_candidate, count_noun, rank_sentences, states_count
@@ -129,12 +129,8 @@ def _part_question(question: str, part: str) -> str:
 
 
 def _without_later_parts(question: str, part: str, whole: str) -> str:
-    """The question without the parts asked after this one ("" part: the question itself). The earlier parts stay:
-    a question names its subject first and the later parts refer back to it (城区有几家，分别在哪)."""
-    if not part:
-        return question
-    parts = sub_questions(whole)
-    for later in parts[parts.index(part) + 1 :] if part in parts else []:
+    """The question without the parts asked after this one ("" part: the question itself); see later_parts."""
+    for later in later_parts(whole, part):
         question = question.replace(later, "")
     return question
 

@@ -304,3 +304,30 @@ _SAME_YEAR_RE = re.compile(r"当年|同年|那一?年|这一年|同一年")
 _ON_THE_ANSWER_RE = re.compile(
     r"(?:如果|要是|若|假如)?(?:不|没)[\u4e00-\u9fa5]{0,4}的话|(?:如果|要是|若)(?:不|没)|否则|不然"
 )
+
+
+def later_parts(question: str, part: str) -> list[str]:
+    """The parts of a many-part question asked after `part` ([] when it is no part of it). A question names its
+    subject first and the later parts refer back to it (城区有几家，分别在哪): their words are not the earlier
+    parts' subject."""
+    parts = sub_questions(question)
+    return parts[parts.index(part) + 1 :] if part and part in parts else []
+
+
+def later_parts_terms(question: str, part: str) -> set[str]:
+    """The words of the parts asked after `part` that no part up to it uses; set() for no part."""
+    later = later_parts(question, part)
+    if not later:
+        return set()
+    so_far = {t for p in sub_questions(question)[: -len(later)] for t in question_terms(p)}
+    return {t for p in later for t in question_terms(p)} - so_far
+
+
+def event_words(question: str) -> set[str]:
+    """The verbs of a question (竣工, 挂牌, 上线): what a date question asks the date of. Only the asking clause's
+    when it has others: 迁建后的新址，哪年建成 asks when it is built, the move only names the new site."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    clauses = re.split(r"[，,；;]", normalize(question))
+    asking = "，".join(c for c in clauses if asks_something(c)) or normalize(question)
+    return {w for w, f in pos_tokenizer().lcut(asking) if f in ("v", "vn") and len(w) >= 2}

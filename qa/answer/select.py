@@ -33,11 +33,12 @@ from qa.answer.question import (
     DOC_NO,
     DOCUMENT,
     Intent,
-    asks_something,
     classify,
     counted_noun,
+    event_words,
     is_entity,
     is_time_word,
+    later_parts_terms,
     question_terms,
     short_places,
     time_frame,
@@ -260,6 +261,9 @@ def rank_sentences(
     terms += [t for t in focus_terms if t not in terms]
     if focus:  # another part's time (现在 / 到2024年底) must not pull this part's answer towards it
         terms = [t for t in terms if t in focus_terms or not is_time_word(t)]
+    # words only a later part asks with (2023年市财政新增了多少 after 现在一共多少) say little of this part; an
+    # earlier part's words name the subject a later part leans on
+    later = later_parts_terms(question, focus) - focus_terms
     spans = [
         (n, s, e)
         for n, chunk in enumerate(sources, 1)
@@ -273,7 +277,9 @@ def rank_sentences(
     for t in terms:
         df = sum(1 for x in texts if mentions(t, x))
         weight = 1.0 + math.log(total / (df + 1))
-        weights[t] = weight * (0.35 if t in GENERIC else 1.0) * (2.5 if t in focus_terms else 1.0)
+        weights[t] = (
+            weight * (0.35 if t in GENERIC else 1.0) * (2.5 if t in focus_terms else 1.0) * (0.3 if t in later else 1.0)
+        )
     weight_sum = sum(weights.values()) or 1.0
     topic_weights = {t: w for t, w in weights.items() if not is_entity(t)}
     topic_sum = sum(topic_weights.values()) or 1.0
@@ -314,7 +320,7 @@ def rank_sentences(
 
     # 何时竣工: a date answers for its event (竣工), not for another of the same project (开工), when a passage
     # states the event at all
-    events = _events_stated(_event_words(focus or question), texts) if intent.kind == "date" else []
+    events = _events_stated(event_words(focus or question), texts) if intent.kind == "date" else []
 
     def fits(text: str) -> bool:
         if events and not any(e in text for e in events):
@@ -382,16 +388,6 @@ def rank_sentences(
     if similarity is not None:
         out = _semantic(focus or question, out, similarity)
     return out
-
-
-def _event_words(question: str) -> set[str]:
-    """The verbs of a question (竣工, 挂牌, 上线): what a date question asks the date of. Only the asking clause's
-    when it has others: 迁建后的新址，哪年建成 asks when it is built, the move only names the new site."""
-    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
-
-    clauses = re.split(r"[，,；;]", normalize(question))
-    asking = "，".join(c for c in clauses if asks_something(c)) or normalize(question)
-    return {w for w, f in pos_tokenizer().lcut(asking) if f in ("v", "vn") and len(w) >= 2}
 
 
 def _events_stated(verbs: set[str], texts: Sequence[str]) -> list[str]:
