@@ -50,6 +50,15 @@ def test_a_long_followup_that_points_back_leans_on_the_first_part_s_subject() ->
     assert not is_followup("那这些站点在榆关区到2027年要扩到多少个呀？")
 
 
+def test_a_followup_naming_another_of_the_kind_swaps_it_in() -> None:
+    history = [("榆关区9家社区卫生服务中心能开展几类中医适宜技术？", "……")]
+    # 那社区… is no place (社区 is a kind of area), and the station stands beside the centre
+    assert rewrite_followup("那社区卫生服务站呢？", history) == "榆关区9家社区卫生服务站能开展几类中医适宜技术？"
+    # sharing no first or last two characters, a group joins the question after its place (see _rewrite)
+    history = [("榆关区老年人家庭医生签约率是多少？", "……")]
+    assert "老年人" in rewrite_followup("那重点人群呢？", history)
+
+
 def test_standalone_questions_are_left_alone() -> None:
     question = "武昌区依托京东健康平台为多少名新冠确诊患者做了心理疏导？"
     assert not is_followup(question)

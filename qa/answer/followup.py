@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qa.answer.question import NOUN_FLAGS, is_time_word, question_terms, sub_questions
+from qa.data import word_set
 from qa.records import Filters
 from qa.text import CALENDAR_YEAR_RE, PLACE_LEVELS, PLACE_RE, normalize, table_pattern
 
@@ -25,9 +26,10 @@ History = Sequence[Any]  # (question, answer) pairs, or {"role", "content"} mess
 _FOLLOWUP_START = table_pattern("followup_starts", literal=True)
 _PRONOUNS = table_pattern("followup_pronouns", literal=True)
 _POINTERS = table_pattern("followup_pointers", literal=True)
+_AREA_KINDS = word_set("area_kinds")  # 社区, 小区: no place, though 那社区 reads like one
 MAX_FOLLOWUP = 20  # characters: a longer question is a follow-up only when it points back and names no place
 _ASKS_AGAIN = re.compile(r"多少|几|什么|哪")  # the follow-up asks its own question, not just 那2023年呢
-_FOLLOWUP_STUB = re.compile(r"(?:那|那么)?(\w{2,6}?)(?:的情况)?呢")  # 那青岚呢: the one word is what changes
+_FOLLOWUP_STUB = re.compile(r"(?:那|那么)?(\w{2,10}?)(?:的情况)?呢")  # 那青岚呢: the one word is what changes
 
 
 def user_questions(history: History) -> list[str]:
@@ -75,7 +77,7 @@ def _places(text: str) -> list[str]:
         and len(w) >= 2
         and (w[-1] in PLACE_LEVELS or tagger.word_tag_tab.get(w) == "ns" or (bare and bare.group(1) == w))
     ]
-    return words or PLACE_RE.findall(text)
+    return words or [p for p in PLACE_RE.findall(text) if not any(p.endswith(kind) for kind in _AREA_KINDS)]
 
 
 def _is_noun_phrase(text: str) -> bool:
@@ -94,6 +96,25 @@ def _asks_on_its_own(rest: str) -> bool:
         return False
     nouns = [w for w, f in pos_tokenizer().lcut(rest) if f.startswith(NOUN_FLAGS) and len(w) >= 2]
     return len(nouns) >= 2
+
+
+def _sibling_in(word: str, previous: str) -> str:
+    """The noun of the previous question that the follow-up's one word stands beside, another of its kind: the two
+    share their first two characters or their last two (社区卫生服务站 of 社区卫生服务中心, 县中医院 of 县人民医院),
+    the most shared first; "" when none does."""
+    from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
+
+    def shared(noun: str) -> int:
+        start = next((i for i, (a, b) in enumerate(zip(noun, word, strict=False)) if a != b), min(len(noun), len(word)))
+        end = next(
+            (i for i, (a, b) in enumerate(zip(noun[::-1], word[::-1], strict=False)) if a != b),
+            min(len(noun), len(word)),
+        )
+        return (start if start >= 2 else 0) + (end if end >= 2 else 0)
+
+    nouns = [w for w, f in pos_tokenizer().lcut(previous) if f.startswith(NOUN_FLAGS) and len(w) >= 3 and w != word]
+    best = max(nouns, key=shared, default="")
+    return best if best and shared(best) >= 2 and word not in previous else ""
 
 
 def _rewrite(question: str, previous: str) -> str:
@@ -123,6 +144,10 @@ def _rewrite(question: str, previous: str) -> str:
     if new_places or new_years:
         return rewritten
     stub = _FOLLOWUP_STUB.fullmatch(q.rstrip("？?。！!"))
+    sibling = _sibling_in(stub.group(1), prev) if stub else ""
+    if sibling:
+        # 那社区卫生服务站呢 after a question about 社区卫生服务中心: the same question about the other of the kind
+        return prev.replace(sibling, stub.group(1), 1)
     if stub and _is_noun_phrase(stub.group(1)):
         # 那重点人群呢: the same question about that group, so the group joins the previous question after its place
         place = next((p for p in _places(prev) if p in prev), "")
