@@ -45,6 +45,10 @@ def test_a_long_followup_that_points_back_leans_on_the_first_part_s_subject() ->
     # the subject of the first part (护理站), not the part the second part narrows it to (政府办)
     assert rewritten.startswith("桐岭") and "护理站打算" in rewritten and "2027年" in rewritten
     assert "政府办" not in rewritten
+    # 该县 points back at the place just discussed, and is dropped for the previous subject
+    history = [("桐岭县这几年培养了多少名定向医学生？", "……")]
+    rewritten = rewrite_followup("该县2025年准备再招多少？分别是哪几个专业、各多少人？", history)
+    assert "定向医学生2025年准备再招多少" in rewritten and "该县" not in rewritten
     # a long question naming its own place, or with only a filler 那个, asks on its own
     assert not is_followup("那个榆关区的社区护理站到2027年要扩到多少个呀？")
     assert not is_followup("那这些站点在榆关区到2027年要扩到多少个呀？")
