@@ -16,7 +16,8 @@ A generator is anything with the Generator protocol of generate.py: `name`, `gen
 - roles: a sentence's role in the reply (the bureau's measures or plan, the proposer's complaint or own words, an
   enumerated item, a decision on an ask);
 - subject / qualifier: whether a figure's passage is about the question's subject, and whether its sentence
-  states the words that narrow what is counted (a sub-group, a town, an institution) — else a near miss;
+  states the words that narrow what is counted (a sub-group, a town, an institution) — else a near miss; groups
+  and sums hold the checks of groups, kinds and table rows, and of totals asked as one unit's or one year's;
 - similar: the index's embedder comparing the question with the best candidate sentences (vectors cached);
 - metadata: answers from the documents' DocMeta (文号, proposers, 经办人, 答复类别 …), with text fallbacks;
 - compose: the picked sentences trimmed, cited and arranged (据《source》, grouped by document, numbered lists);
