@@ -403,3 +403,8 @@ def test_people_and_money_questions_ask_for_their_own_measure_words() -> None:
     assert classify("这几年一共培养了多少个定向医学生？").unit == "名"
     assert classify("桐岭县有几个家庭医生团队？").unit == "个"
     assert classify("派了多少个专家组下乡？").unit == "个"
+    # patients seen are counted in person-times; a capacity in 个 stays a count of places
+    assert classify("高峰时卫生院一天要接诊多少个小孩？").unit == "人次"
+    assert classify("一天要看多少个14岁以下的孩子？").unit == "人次"
+    assert classify("托育机构加起来能收多少个孩子？").unit == "个"
+    assert classify("门诊有几个科室？").unit == "个"

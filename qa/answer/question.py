@@ -79,6 +79,9 @@ _PEOPLE_COUNT_RE = re.compile(
     rf"|(?:{_PEOPLE})数?(?=[，,]|有|要|达|共|总|现|目前|到|能)[^。？?]{{0,16}}(?:几|多少)个[？?。]?$"
 )
 _MONEY_Q_RE = table_pattern("money_questions")
+_VISITS_RE = table_pattern("visit_verbs", literal=True)
+_PATIENTS = table_pattern("patient_nouns", literal=True).pattern
+_PATIENTS_COUNT_RE = re.compile(rf"(?:几|多少)个[^，。？?]{{0,10}}(?:{_PATIENTS})")  # 接诊多少个小孩: visits
 # In a cross-document question the noun after 哪些 names the kind of answer (区, 单位, 文件), not its topic.
 _CROSS_FRAME_RE = re.compile(rf"(?:哪些|哪几个|哪几|各)(?:{table_pattern('cross_doc_nouns', literal=True).pattern})")
 # A clause that asks something: a question word, or a yes-no question in the A-not-A form (能不能, 是不是, 有没有)
@@ -163,7 +166,9 @@ def classify(question: str) -> Intent:
         unit = m.group(1) if m else ("%" if re.search(r"比例|百分|占比|比率", q) else "")
         if not m and _DURATION_RE.search(q):
             unit = DURATION
-        if unit == "个" and _PEOPLE_COUNT_RE.search(q):
+        if unit in ("个", "人", "名") and _VISITS_RE.search(q) and (unit != "个" or _PATIENTS_COUNT_RE.search(q)):
+            unit = "人次"  # 一天接诊多少个小孩: patients seen are counted in person-times
+        elif unit == "个" and _PEOPLE_COUNT_RE.search(q):
             unit = "名"  # 几个疾控技术人员 is answered by 1名…人员: people are counted in 名
         if not unit and _MONEY_Q_RE.search(q):
             unit = "元"  # a sum of money is stated in 元 / 万元, not in 亩 or 人
