@@ -11,6 +11,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 
+from qa.answer.groups import parent_row
 from qa.answer.lexicon import figure_pattern, present, unit_alternatives
 from qa.answer.metadata import metadata_answer, place_of
 from qa.answer.qualifier import fitting_candidate
@@ -76,6 +77,10 @@ def table_row(text: str, start: int, end: int) -> str:
     values = [f"{header[i]}{cells[i]}" for i in value_cols if cells[i] and cells[i] not in "-—"]
     if not label or not values:
         return ""
+    parent = parent_row(text, start, end)  # 其中：基层医疗卫生机构 under 每千人口医疗卫生机构床位数（张/千人）
+    if parent:
+        at = text.rfind(parent, 0, start)
+        label = f"{table_row(text, at, at + len(parent)).split('：', 1)[0]}{label}"
     return f"{label}：{'，'.join(values)}"
 
 
@@ -375,7 +380,8 @@ def _identified(question: str, rendered: Sequence[tuple[Candidate, str]], source
         return text
     c = rendered[0][0]
     meta = sources[c.n - 1].meta
-    number = f"{meta.meeting}第{meta.proposal_no}号{meta.kind[-2:] if meta.kind else ''}" if meta.proposal_no else ""
+    kind = meta.kind[-2:] if meta.kind else ""  # 提案 of 政协提案, 建议 of 人大建议
+    number = f"{meta.meeting}第{meta.proposal_no}号{kind}" if meta.proposal_no else ""
     title = f"《{meta.title}》" if meta.title else ""
     if not (meta.agency or title):
         return text

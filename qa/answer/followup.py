@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qa.answer.groups import shared_start
 from qa.answer.question import NOUN_FLAGS, is_time_word, question_terms, sub_questions
 from qa.data import word_set
 from qa.records import Filters
@@ -100,16 +101,12 @@ def _asks_on_its_own(rest: str) -> bool:
 
 def _sibling_in(word: str, previous: str) -> str:
     """The noun of the previous question that the follow-up's one word stands beside, another of its kind: the two
-    share their first two characters or their last two (社区卫生服务站 of 社区卫生服务中心, 县中医院 of 县人民医院),
-    the most shared first; "" when none does."""
+    share their first two characters or their last two (社区卫生服务站 of 社区卫生服务中心), the most shared first;
+    "" when none does."""
     from qa.index.tokenize import pos_tokenizer  # shares the domain dictionary already loaded for retrieval
 
     def shared(noun: str) -> int:
-        start = next((i for i, (a, b) in enumerate(zip(noun, word, strict=False)) if a != b), min(len(noun), len(word)))
-        end = next(
-            (i for i, (a, b) in enumerate(zip(noun[::-1], word[::-1], strict=False)) if a != b),
-            min(len(noun), len(word)),
-        )
+        start, end = shared_start([noun, word]), shared_start([noun[::-1], word[::-1]])
         return (start if start >= 2 else 0) + (end if end >= 2 else 0)
 
     nouns = [w for w, f in pos_tokenizer().lcut(previous) if f.startswith(NOUN_FLAGS) and len(w) >= 3 and w != word]

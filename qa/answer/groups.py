@@ -165,6 +165,28 @@ def _row_label(row: str) -> str:
     return max(labels, key=len, default="")
 
 
+def parent_row(text: str, start: int, end: int) -> str:
+    """The row a table's sub-row (其中：基层医疗卫生机构\t0.83\t1.15) breaks down, as its line stands in the text
+    (每千人口医疗卫生机构床位数（张/千人）\t7.02\t8.8); "" for any other text."""
+    row = text[start:end]
+    if "\t" not in row or not re.match(r"\s*(?:其中|含)\s*[:：]?", row):
+        return ""
+    for line in reversed(text[:start].rstrip("\n").split("\n")):
+        label = _row_label(line)
+        if label and not re.match(r"(?:其中|含)", label):
+            return line
+        if "\t" not in line:
+            break
+    return ""
+
+
+def with_parent_row(text: str, start: int, end: int) -> str:
+    """A table row as it is read: a sub-row with the label of the row it breaks down before it (its own label names
+    only the part: 其中：基层医疗卫生机构); any other text as it is."""
+    parent = parent_row(text, start, end)
+    return f"{_row_label(parent)}{text[start:end]}" if parent else text[start:end]
+
+
 def other_row_asked(question: str, sentence: str, document: str) -> str:
     """The label of another table row the question names word for word, longer than the figure's row's own
     (每千人口中医执业类(助理)医师数 where the figure is in 每千人口执业(助理)医师数): the question asks that row. ""

@@ -21,6 +21,7 @@ from qa.answer.groups import (
     outside_breakdown,
     unlisted_group,
     unnamed_sibling,
+    with_parent_row,
 )
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, present, term_pattern
 from qa.answer.question import NOUN_FLAGS, Intent, asks_something, is_entity
@@ -320,7 +321,9 @@ def _narrowing(
     before = [a for a, _ in split_sentences(held.text) if a < candidate.start and not opens_item]
     paragraph = held.text[before[-1] if before else candidate.start : candidate.end]
     document = texts.get(held.doc_id, "")
-    qualifier = unstated_qualifier(question, candidate.text, context, document, texts, paragraph)
+    # (a table's sub-row, 其中：…, is read with the label of the row it breaks down)
+    sentence = with_parent_row(held.text, candidate.start, candidate.end)
+    qualifier = unstated_qualifier(question, sentence, context, document, texts, paragraph)
     if qualifier:
         return f"the sentence with the figure says nothing of {qualifier}", qualifier
     row = other_row_asked(question, candidate.text, document)

