@@ -183,8 +183,12 @@ def parent_row(text: str, start: int, end: int) -> str:
 def with_parent_row(text: str, start: int, end: int) -> str:
     """A table row as it is read: a sub-row with the label of the row it breaks down before it (its own label names
     only the part: 其中：基层医疗卫生机构); any other text as it is."""
-    parent = parent_row(text, start, end)
-    return f"{_row_label(parent)}{text[start:end]}" if parent else text[start:end]
+    return read_with_parent(text[start:end], parent_row(text, start, end))
+
+
+def read_with_parent(row: str, parent: str) -> str:
+    """The row read with its parent row's label before it (parent: parent_row's line, "" for none)."""
+    return f"{_row_label(parent)}{row}" if parent else row
 
 
 def other_row_asked(question: str, sentence: str, document: str) -> str:

@@ -312,21 +312,27 @@ _ON_THE_ANSWER_RE = re.compile(
 )
 
 
+def _split_at(question: str, part: str) -> tuple[list[str], list[str]]:
+    """The parts of a many-part question up to and including `part`, and those asked after it (both [] when `part`
+    is no part of it)."""
+    parts = sub_questions(question)
+    if not part or part not in parts:
+        return [], []
+    at = parts.index(part) + 1
+    return parts[:at], parts[at:]
+
+
 def later_parts(question: str, part: str) -> list[str]:
     """The parts of a many-part question asked after `part` ([] when it is no part of it). A question names its
     subject first and the later parts refer back to it (城区有几家，分别在哪): their words are not the earlier
     parts' subject."""
-    parts = sub_questions(question)
-    return parts[parts.index(part) + 1 :] if part and part in parts else []
+    return _split_at(question, part)[1]
 
 
 def later_parts_terms(question: str, part: str) -> set[str]:
     """The words of the parts asked after `part` that no part up to it uses; set() for no part."""
-    later = later_parts(question, part)
-    if not later:
-        return set()
-    so_far = {t for p in sub_questions(question)[: -len(later)] for t in question_terms(p)}
-    return {t for p in later for t in question_terms(p)} - so_far
+    so_far, later = _split_at(question, part)
+    return {t for p in later for t in question_terms(p)} - {t for p in so_far for t in question_terms(p)}
 
 
 def event_words(question: str) -> set[str]:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.answer.groups import parent_row, with_parent_row
+from qa.answer.groups import parent_row, read_with_parent
 from qa.answer.injection import is_instruction
 from qa.answer.lexicon import (
     DURATION,
@@ -272,7 +272,9 @@ def rank_sentences(
         for s, e in split_sentences(chunk.text)
         if not is_instruction(line_of(chunk.text, s, e))
     ]
-    texts = [normalize(with_parent_row(sources[n - 1].text, s, e)) for n, s, e in spans]
+    # a table's sub-row (其中：…) is read with the row it breaks down
+    parents = {(n, s): parent_row(sources[n - 1].text, s, e) for n, s, e in spans}
+    texts = [normalize(read_with_parent(sources[n - 1].text[s:e], parents[n, s])) for n, s, e in spans]
     contexts = [_context(c) for c in sources]
     total = len(texts) + 1
     weights = {}
@@ -389,7 +391,6 @@ def rank_sentences(
     out.sort(key=lambda c: (-c.score, c.n, c.start))
     if similarity is not None:
         # a table's sub-row means what its parent row says of the part it names (the parent's line is in the cache)
-        parents = {(n, s): parent_row(sources[n - 1].text, s, e) for n, s, e in spans}
         out = _semantic(focus or question, out, similarity, parents)
     return out
 
@@ -407,11 +408,12 @@ def _semantic(
     if len(pool) < 2:
         return ranked
     sims = similarity(question, [normalize(ranked[i].text) for i in pool])
-    kin = [i for i in pool if parents.get((ranked[i].n, ranked[i].start))]
-    if kin:  # a sub-row is as close as the row it breaks down
-        parent_sims = similarity(question, [normalize(parents[ranked[i].n, ranked[i].start]) for i in kin])
-        for i, sim in zip(kin, parent_sims, strict=True):
-            sims[pool.index(i)] = max(sims[pool.index(i)], sim)
+    # a sub-row is as close as the row it breaks down
+    rows = {k: parents[ranked[i].n, ranked[i].start] for k, i in enumerate(pool)}
+    kin = [k for k, parent in rows.items() if parent]
+    if kin:
+        for k, sim in zip(kin, similarity(question, [normalize(rows[k]) for k in kin]), strict=True):
+            sims[k] = max(sims[k], sim)
     low, high = min(sims), max(sims)
     if high - low < 1e-6:
         return ranked
