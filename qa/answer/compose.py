@@ -18,6 +18,7 @@ from qa.answer.qualifier import fitting_candidate
 from qa.answer.question import (
     DOCUMENT,
     Intent,
+    asks_source,
     classify,
     is_entity,
     joined_places,
@@ -365,27 +366,23 @@ def compose(
     return _identified(question, parts, sources, arrange(parts, sources, numbered=False, reorder=False))
 
 
-# The question asks which reply or place said it (这是哪个市的, 关于什么的提案, 哪份答复里说的)
-_SOURCE_ASKED_RE = re.compile(
-    r"哪(?:个|一个)?(?:市|区|县|地方|单位|部门)|哪(?:份|件|个|一份)(?:答复|回复|复函|提案|建议|文件)|"
-    r"(?:什么|啥)(?:提案|建议)|关于什么的"
-)
-
-
 def _identified(question: str, rendered: Sequence[tuple[Candidate, str]], sources: Sequence[Chunk], text: str) -> str:
     """The answer, opened with the reply its first sentence is from when the question asks which reply or place
     said it: its agency, the proposal's number and title (出自榕屿市卫生健康委员会对市政协七届三次会议第203号提案
     《关于加强罕见病诊疗保障的提案》的答复[1]). The heading alone may name neither place nor topic."""
-    if not rendered or not _SOURCE_ASKED_RE.search(normalize(question)):
+    if not rendered or not asks_source(question):
         return text
     c = rendered[0][0]
     meta = sources[c.n - 1].meta
+    if not meta.proposal_no:  # a plan or a notice answers no proposal: its own name (and who issued it) tells
+        name = source_name(sources[c.n - 1])
+        if not name:
+            return text
+        issuer = f"（{meta.agency}）" if meta.agency and meta.agency not in name else ""
+        return f"出自《{name}》{issuer}[{c.n}]。{text}"
     kind = meta.kind[-2:] if meta.kind else ""  # 提案 of 政协提案, 建议 of 人大建议
-    number = f"{meta.meeting}第{meta.proposal_no}号{kind}" if meta.proposal_no else ""
     title = f"《{meta.title}》" if meta.title else ""
-    if not (meta.agency or title):
-        return text
-    return f"出自{meta.agency}对{number}{title}的答复[{c.n}]。{text}"
+    return f"出自{meta.agency}对{meta.meeting}第{meta.proposal_no}号{kind}{title}的答复[{c.n}]。{text}"
 
 
 def source_name(chunk: Chunk) -> str:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from qa.answer.compose import table_row
 from qa.answer.metadata import meta_source, metadata_answer
 from qa.answer.qualifier import fitting_candidate
-from qa.answer.question import absolute_years, asks_field, classify, later_parts, sub_questions, time_frame
+from qa.answer.question import absolute_years, asks_field, asks_source, classify, later_parts, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
 from qa.answer.roles import sentence_frame
 from qa.answer.select import Candidate, best_candidate, count_noun, rank_sentences, states_count
 from qa.answer.similar import Similarity
 from qa.answer.subject import subject_check
-from qa.answer.verify import RefusalPolicy, evidence_text, missing_entities, refusal_reason
+from qa.answer.verify import RefusalPolicy, evidence_text, missing_entities, missing_figures, refusal_reason
 from qa.records import Chunk, Hit
 from qa.text import PLACE_RE, normalize
 
@@ -202,6 +202,13 @@ def _gate(
     # questions may find them in any retrieved document.
     chunks = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
     evidence = evidence_text(chunks) + "".join(texts.get(d, "") for d in dict.fromkeys(c.doc_id for c in chunks))
+    # Which reply says …, who proposed the one that …: the figures the question quotes are how it names the
+    # reply it asks about, so that reply must state them.
+    if asks_source(whole) or intent.kind == "meta":
+        named = sources[(meta_source(question, sources) if intent.kind == "meta" else best.n) - 1]
+        quoted = missing_figures(question, evidence_text([named]) + texts.get(named.doc_id, ""))
+        if quoted:
+            return refuse(f"the question quotes {'、'.join(quoted)}, which the answering document never states")
     noun = count_noun(part or question, intent)
     if noun and not any(states_count(c.text, noun, intent.unit) for c in ranked[:5] if c.typed and c.n == best.n):
         return refuse(f"no retrieved sentence counts {''.join(noun)}")

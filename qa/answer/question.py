@@ -68,6 +68,11 @@ _NAME_Q_RE = re.compile(r"叫什么|什么名字|名称是|叫啥|是什么系�
 # Which document something rests on (依据哪个文件, 按什么规定): replies name documents in 《》, with their 文号
 _WHICH_DOCUMENT_RE = re.compile(r"(?:哪个|哪份|哪一份|什么|啥)(?:文件|通知|办法|规定)")
 DOCUMENT = "文件"  # the unit of a name question that asks which document
+# The question asks which reply or place said it (这是哪个市的, 关于什么的提案, 哪份答复里说的)
+_SOURCE_ASKED_RE = re.compile(
+    r"哪(?:个|一个)?(?:市|区|县|地方|单位|部门)|哪(?:份|件|个|一份)(?:答复|回复|复函|提案|建议|文件)|"
+    r"(?:什么|啥)(?:提案|建议)|关于什么的"
+)
 _PERSON_Q_RE = re.compile(r"谁|哪位|负责人|叫什么|名字|姓名")
 _PERSON_WORDS_RE = table_pattern("person_questions", literal=True)
 _PEOPLE = table_pattern("people_nouns", literal=True).pattern
@@ -198,6 +203,12 @@ def absolute_years(text: str, year: str, *, this_year: bool = False) -> str:
         return text
     text = _RELATIVE_YEAR_RE.sub(lambda m: f"{int(year) + _RELATIVE_YEARS[m.group(0)]}年", text)
     return text.replace("今年", f"{year}年") if this_year else text
+
+
+def asks_source(question: str) -> bool:
+    """Whether the question asks which reply, document or place said something (the content it quotes is how
+    it names what it looks for)."""
+    return bool(_SOURCE_ASKED_RE.search(normalize(question)))
 
 
 def time_frame(question: str) -> str:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from qa.answer.lexicon import UNITS, unit_forms
+from qa.ingest.normalize import CN_NUMERAL, cn_number
 from qa.records import Chunk, Citation
 from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize, split_sentences, table_pattern
 
@@ -251,6 +253,28 @@ def missing_entities(question: str, evidence: str | Sequence[Chunk]) -> list[str
     # normalize() simplifies: 汀蘭縣 is the 汀兰县 a question names
     text = normalize(evidence if isinstance(evidence, str) else evidence_text(evidence))
     return [e for e in question_entities(question) if not any(f in text for f in _entity_forms(e))]
+
+
+# A figure as a question quotes it (由5个增至9个, 覆盖12个乡镇): digits and a measure word; years and months
+# (2024年, 3月) are times, and digits before other words are names (120急救, 12345热线).
+_MEASURES = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True) if u not in ("年", "月"))
+_QUOTED_FIGURE_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({_MEASURES})")
+# …and any number a document states (also in Chinese numerals: 增至九个), with the words after it
+_STATED_NUMBER_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?|{CN_NUMERAL})\s*(?=(\S{{1,4}}))")
+
+
+def missing_figures(question: str, evidence: str) -> list[str]:
+    """Figures the question quotes that the evidence never states in a measure word answering for the quoted one
+    (8家 is stated as 8家, 8个 or 八家; 8种 is another figure)."""
+    stated: dict[str, list[str]] = {}
+    for number, after in _STATED_NUMBER_RE.findall(normalize(evidence)):
+        stated.setdefault(number if number[0].isdigit() else str(cn_number(number)), []).append(after)
+    missing = []
+    for number, unit in _QUOTED_FIGURE_RE.findall(normalize(question)):
+        forms = re.compile("|".join(unit_forms(unit)))
+        if not any(forms.match(after) for after in stated.get(number.lstrip("0") or "0", [])):
+            missing.append(f"{number}{unit}")
+    return missing
 
 
 # The half of a year a figure covers, as replies write it: 上半年 / 1至6月 / 1-6月, 下半年 / 7至12月.
