@@ -1,6 +1,6 @@
 """The gold sets of an evaluation run: which questions belong to which split, and the corpus they are asked on.
 
-Forty-six sets, scored separately and as two totals:
+Fifty sets, scored separately and as two totals:
 
 - tuning-seeds (eval/gold.jsonl), tuning-varied (eval/varied_tuning.jsonl), and tuning2-* / tuning3-* / tuning4-*
   (eval/tuning2_*.jsonl … eval/tuning4_*.jsonl, written later by people who read only the documents): the code may
@@ -14,9 +14,10 @@ Forty-six sets, scored separately and as two totals:
   two more pairs written from the documents only, to find failures the code was never shaped by (tuning13 stresses
   everyday words, qualified figures and traps naming another town, group or year); tuning14-* stresses yes/no,
   why and deadline questions and sub-items of lists, tuning15-* near-miss traps, tuning16-* totals asked per unit
-  or per year, plans against results and three-turn conversations;
-- fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* … fresh9-* (eval/fresh2_*.jsonl …
-  eval/fresh9_*.jsonl): each pair committed before the changes it measures and never edited; only their
+  or per year, plans against results and three-turn conversations, and tuning17-* the same hard kinds with more
+  near-miss traps (sub-groups and institutions a reply does not break out) and everyday words for official terms;
+- fresh-seeds / fresh-varied (eval/fresh_*.jsonl), fresh2-* … fresh10-* (eval/fresh2_*.jsonl …
+  eval/fresh10_*.jsonl): each pair committed before the changes it measures and never edited; only their
   aggregate numbers are looked at.
 
 The evaluation index holds the seeds folder plus the varied corpus (eval/varied/v*.txt and v*.html — not its
@@ -91,6 +92,10 @@ GOLD_SETS = (
     GoldSet("fresh9-varied", "fresh9_varied.jsonl", "fresh"),
     GoldSet("tuning16-seeds", "tuning16_seeds.jsonl", "tuning"),
     GoldSet("tuning16-varied", "tuning16_varied.jsonl", "tuning"),
+    GoldSet("fresh10-seeds", "fresh10_seeds.jsonl", "fresh"),
+    GoldSet("fresh10-varied", "fresh10_varied.jsonl", "fresh"),
+    GoldSet("tuning17-seeds", "tuning17_seeds.jsonl", "tuning"),
+    GoldSet("tuning17-varied", "tuning17_varied.jsonl", "tuning"),
 )
 TOTALS = ("tuning", "fresh")
 # Metric-key prefix of each precedent set; "precedents" keeps its meaning from before the varied corpus.
