@@ -684,6 +684,10 @@ def test_a_figure_for_another_town_of_the_same_reply_does_not_answer_for_the_tow
     assert unstated_qualifier("漆园镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == "漆园镇"
     assert unstated_qualifier("蔺桥镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == ""
     assert unstated_qualifier("全县乡镇卫生院配了几台透析机？", sentence, "", reply, corpus) == ""
+    # a town no document names at all (invented, or another county's) has no figure here either
+    assert unstated_qualifier("芦溪镇卫生院的透析分中心配了几台透析机？", sentence, "", reply, corpus) == "芦溪镇"
+    # …and a verb ending in a level (返乡) names no town
+    assert unstated_qualifier("返乡的病人能用的透析机有几台？", sentence, "", reply, corpus) != "返乡"
 
 
 def test_a_narrower_kind_than_the_figure_counts_is_a_near_miss_unless_the_sentence_abbreviates_it() -> None:

@@ -47,7 +47,7 @@ _GIVEN_FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?=\s*(?:岁|周岁|小时|公里|�
 # Overlapping (a lookahead), as in 榆关县石岭镇 the town is 石岭镇, not 县石岭镇.
 _TOWN_RE = re.compile(r"(?=(([\u4e00-\u9fa5]{2,3}?)(?:镇(?!级)|乡(?![镇村级下])|街道|街(?![头区坊巷道])|片区)))")
 # characters of function words, levels and common words, never of a town's own name (各乡镇, 送医下乡, 城乡)
-_NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某县区市乡镇下送城农村在到和与及的了]")
+_NOT_TOWN_CHARS = re.compile(r"[全各每本该这那某哪几个县区市乡镇下送城农村在到和与及的了]")
 # overlapping (a lookahead): in 榆关区石岭中心卫生院 the name is 石岭, not 区石岭
 _INSTITUTION_RE = re.compile(r"(?=([\u4e00-\u9fa5]{2})(?:中心卫生院|卫生院|社区卫生服务(?:中心|站)|中心医院|医院))")
 _WHOLE_PLACE_RE = re.compile(r"全(?:县|市|区|省)")
@@ -138,6 +138,26 @@ def _named_towns(text: str) -> list[str]:
     return [t for t in dict.fromkeys(towns) if not any(o != t and o in t for o in towns)]
 
 
+def _towns_as_written(text: str, words: Sequence[tuple[str, str]]) -> list[str]:
+    """The towns a text names (see _named_towns) whose name starts where a word of it starts and whose level is no
+    verb's (回乡, 下乡): 青山镇 and 白沙片区, never 员返乡 of 人员返乡."""
+    starts, verb_chars = {0}, set()
+    at = 0
+    for word, flag in words:
+        if flag.startswith("v"):
+            verb_chars.update(range(at, at + len(word)))
+        at += len(word)
+        starts.add(at)
+    towns = []
+    for town in _named_towns(text):
+        name = re.sub(r"(?:镇|乡|街道|街|片区)$", "", town)
+        for m in re.finditer(re.escape(town), text):
+            if m.start() in starts and m.start() + len(name) not in verb_chars:
+                towns.append(town)
+                break
+    return towns
+
+
 # An institution named with the level of its place: 区人民医院, 县中医院, 市妇幼保健院 (level, own name, kind)
 _LEVELED_INSTITUTION_RE = re.compile(
     r"([区县市])((?:(?![区县市])[\u4e00-\u9fa5]){1,4}?)(保健院|中心卫生院|卫生院|中心医院|医院)"
@@ -213,6 +233,11 @@ def unstated_qualifier(
         # (by its name without the level: 石湾街道 is written 石湾街 too)
         name = re.sub(r"(?:镇|乡|街道|街|片区)$", "", town)
         if len(name) >= 2 and name not in whole and counts_whole and document_frequency(name, key):
+            return town
+    # a town the reply never names at all (白沙片区 where it gives 东坪's and 岩口's figures): none of its figures
+    # is that town's
+    for town in _towns_as_written(asking, pos_tokenizer().lcut(asking)):
+        if re.sub(r"(?:镇|乡|街道|街|片区)$", "", town) not in whole:
             return town
     # An institution of the place asked by its name (区人民医院), which the reply names, is no subject of a figure
     # sentence about another of the same level and kind (县中医医院…CT近3万人次): replies give each hospital's
