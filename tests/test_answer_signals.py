@@ -48,6 +48,13 @@ def test_how_long_asks_for_a_duration_not_a_year() -> None:
     assert not typed(intent, "2022年全年受理120呼救电话3.1万次。")
 
 
+def test_calls_to_a_hotline_are_counted_in_calls_or_times_never_read_off_its_phone_number() -> None:
+    intent = classify("那条心理热线一共接了多少通电话？")
+    assert intent == Intent("number", unit="通电话")
+    assert typed(intent, "热线开通以来共接听来电1260余次。")
+    assert not typed(intent, "可致电心理援助热线13900001234（工作时间8:00-17:00）。")
+
+
 class FakeEmbedder:
     """Vectors by keyword: the question about arriving and the sentence about response time point the same way."""
 
