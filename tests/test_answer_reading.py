@@ -68,6 +68,25 @@ def test_the_asked_quantity_skips_the_time_asked_about_and_a_sum_is_named_by_its
     assert asked_quantity("两区的签约率分别是多少？").rate
 
 
+def test_a_figure_per_another_unit_or_per_head_of_population_is_no_answer() -> None:
+    from qa.answer.question import classify
+    from qa.answer.select import unit_figures
+    from qa.answer.subject import figure_fits
+
+    def fits(question: str, sentence: str) -> bool:
+        intent = classify(question)
+        return figure_fits(sentence, asked_quantity(question), unit_figures(intent, sentence), unit=bool(intent.unit))
+
+    subsidy = "按每名入托幼儿每月300元给予补贴，全年共发放补贴820万元。"
+    assert not fits("平均每家托育机构拿了多少补贴？", subsidy)  # per child, not per institution
+    assert fits("每个入托孩子每月补多少钱？", subsidy)  # (每个 and 每月 name no measure of their own)
+    assert fits("每个孩子补多少？", "按每人每月300元发放补贴。")
+    ratio = "全区值班救护车达到每4万人1辆。"
+    assert not fits("要新增多少辆救护车？", ratio)  # what is added is a count, not a ratio
+    assert fits("救护车要配到每多少人一辆？", ratio)
+    assert fits("托位数要达到多少？", "2025年每千人口托位数达到4.5个。")  # the ratio asked without 每千人口
+
+
 def test_a_figure_for_one_half_of_a_year_does_not_answer_for_the_other() -> None:
     assert year_conflict("2024年下半年下沉了多少人次？", "2024年上半年，下派专家下沉51人次。") == "下半年"
     assert year_conflict("今年上半年下沉了多少人次？", "1至6月下沉51人次。") == ""

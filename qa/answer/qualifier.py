@@ -140,7 +140,7 @@ def _named_towns(text: str) -> list[str]:
 
 def _towns_as_written(text: str, words: Sequence[tuple[str, str]]) -> list[str]:
     """The towns a text names (see _named_towns) whose name starts where a word of it starts and whose level is no
-    verb's (回乡, 下乡): 青山镇 and 白沙片区, never 员返乡 of 人员返乡."""
+    verb's (回乡, 下乡): 青山镇 and 青苔片区, never 员返乡 of 人员返乡."""
     starts, verb_chars = {0}, set()
     at = 0
     for word, flag in words:
@@ -234,7 +234,7 @@ def unstated_qualifier(
         name = re.sub(r"(?:镇|乡|街道|街|片区)$", "", town)
         if len(name) >= 2 and name not in whole and counts_whole and document_frequency(name, key):
             return town
-    # a town the reply never names at all (白沙片区 where it gives 东坪's and 岩口's figures): none of its figures
+    # a town the reply never names at all (青苔片区 where it gives two other areas' figures): none of its figures
     # is that town's
     for town in _towns_as_written(asking, pos_tokenizer().lcut(asking)):
         if re.sub(r"(?:镇|乡|街道|街|片区)$", "", town) not in whole:

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present, term_pattern
+from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present, term_pattern, unit_forms
 from qa.answer.question import NOUN_FLAGS, is_entity
 from qa.data import word_set
 from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize
@@ -38,6 +38,19 @@ _RATE_FIGURE_RE = re.compile(
 )
 # per entity (每个/每家/人均), not per time (每年/每月): a year's sum answers a question per year
 _PER_UNIT_Q_RE = re.compile(r"每(?:个|家|所|名|位|人|户|床|次|例)|平均每|人均|户均|床均|单个")
+# …and the measure it is per (每家 → 家, 人均 → 人), as a question asks it and as a sentence states it (每名, 每千人口,
+# 元/人)
+# (每个 is any unit's, and 每个月 a time's: neither names a measure)
+_PER_ASKED_RE = re.compile(r"每一?(家|所|名|位|人|户|床|例)|([人户床])均")
+_PER_STATED_RE = re.compile(
+    r"每一?(?:[\d.]+|[一两二三四五六七八九十百千万]+)?\s*(?:万|千|百)?\s*(个|家|所|名|位|人|户|床|例)|([人户床])均|/(人|户|床)"
+)
+# What was added or bought (新增多少辆, 购置几台): a count of things, never a ratio to the population
+_ADDED_RE = re.compile(r"新增|新建|新购|新招|购置|采购|购买|添置|买了")
+# A figure per so many people (每3万人1辆, 每千人口4.5个托位): a ratio, no count of what was built or hired
+_PER_POPULATION_RE = re.compile(
+    r"每\s*(?:[\d.]+|[一两二三四五六七八九十百千万]+)?\s*(?:万|千|百)?\s*(?:人口|人|户)[^\d，,。；;]{0,8}?(\d+(?:\.\d+)?)"
+)
 _RATE_RE = re.compile(r"每(?:人|床日|床|日|天|月|年|次|例|户|名|个|家|所|平方米|人次)[\u4e00-\u9fa5]{0,4}\d")
 # A year inside a document number: 〔2022〕, [2022], （2022）.
 _FIGURE_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -55,6 +68,8 @@ class Quantity:
     total: bool = False
     figures: tuple[str, ...] = ()  # the figures the question itself states (12家 → "12"): never the answer
     per_unit: bool = False  # 每个卫生院多少, 人均多少: a figure per unit, which a total does not give
+    per: str = ""  # …and the measure it is per (家 of 平均每家机构): a figure per child is not one per institution
+    ratio: bool = True  # a ratio (每3万人1辆) may answer; not when the question counts what was added (新增多少辆)
     rate: bool = False  # 达标率是多少: a rate, which a count does not give
 
 
@@ -116,7 +131,12 @@ def asked_quantity(question: str) -> Quantity:
     unquoted = re.sub(r"“[^”]*”|\"[^\"]*\"", "", q)
     figures = tuple(dict.fromkeys(f for f in _FIGURE_RE.findall(unquoted) if not re.fullmatch(r"(?:19|20)\d{2}", f)))
     per_unit = bool(_PER_UNIT_Q_RE.search(q))
-    return Quantity(phrase, bool(_TOTAL_Q_RE.search(q)), figures, per_unit, phrase.endswith("率"))
+    per = next((m.group(1) or m.group(2) for m in _PER_ASKED_RE.finditer(q)), "")
+    # only what is added or bought is counted for sure: 托位数要达到多少 may ask the ratio without saying 每千人口
+    ratio = not _ADDED_RE.search(q) or bool(re.search(r"每|均|比|率|占|[千万]人", q))
+    return Quantity(
+        phrase, bool(_TOTAL_Q_RE.search(q)), figures, per_unit, per=per, ratio=ratio, rate=phrase.endswith("率")
+    )
 
 
 def _noun_after(pairs: Sequence[tuple[str, str]], start: int) -> str:
@@ -154,8 +174,13 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
         rf"每(?!年|月|季度|周|天|日)|平均|人均|户均|均为|/(?:人|户|床|次|年|月)|{_EACH_GETS}", text
     ):
         return False  # 全县约412吨 is a total; a figure per 卫生院 was asked
+    stated_per = [next(g for g in m.groups() if g) for m in _PER_STATED_RE.finditer(text)]
+    if quantity.per and stated_per and not any(re.fullmatch("|".join(unit_forms(quantity.per)), p) for p in stated_per):
+        return False  # 每名婴幼儿每月200元 is per child; a figure per institution (每家) was asked
     # the figures the question gives are no answer, each once: 0-3岁婴幼儿托位数 … 3 still states the target 3
     figures = Counter(unit_figures) - Counter(quantity.figures)
+    if not quantity.ratio:  # 每3万人1辆 is a ratio: it counts no vehicles
+        figures -= Counter(_PER_POPULATION_RE.findall(text))
     return bool(figures)  # a year alone (2023年下半年完成…) states no figure
 
 
