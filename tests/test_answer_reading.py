@@ -242,6 +242,16 @@ def test_this_with_a_measure_word_points_at_the_previous_subject() -> None:
     assert rewritten.startswith("榆关") and "心理" in rewritten and "组建" in rewritten
 
 
+def test_a_long_question_opening_with_then_continues_the_conversation_but_the_filler_that_does_not() -> None:
+    assert is_followup("那要是家里老人半夜突然发病了，能打哪个电话？几点到几点有人接？")
+    assert is_followup("那北边山区那个分中心设在哪个镇，一共配了几台机器？")
+    # 那个 opens a question of its own (那个托育的建议…); a new place makes a new question
+    assert not is_followup("那个关于托育服务体系建设的建议是哪位代表提的，答复是哪天？")
+    assert not is_followup("那要是在梧桐市家里老人半夜突然发病了，能打哪个电话？")
+    history = [("心理健康服务那个提案是第几号？是哪几位委员提的？", "……")]
+    assert "能打哪个电话" in rewrite_followup("那要是家里老人半夜突然发病了，能打哪个电话？几点到几点有人接？", history)
+
+
 def test_colloquial_asking_words_split_a_question_and_traditional_text_matches_simplified() -> None:
     assert len(sub_questions("农村老百姓的健康知识水平咋样？2021年农村居民健康素养水平是多少？")) == 2
     assert normalize("健康素養水平為21.6%") == "健康素养水平为21.6%"

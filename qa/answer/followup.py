@@ -29,6 +29,8 @@ _PRONOUNS = table_pattern("followup_pronouns", literal=True)
 _POINTERS = table_pattern("followup_pointers", literal=True)
 _AREA_KINDS = word_set("area_kinds")  # 社区, 小区: no place, though 那社区 reads like one
 MAX_FOLLOWUP = 20  # characters: a longer question is a follow-up only when it points back and names no place
+# …or that opens the way only a follow-up opens (那要是…, 那南边的呢…, 还有…): 那 as "then", not the filler 那个
+_LONG_OPENING = re.compile(rf"(?!那(?:个|份|件|位|家|种|样|里|儿))(?:{_FOLLOWUP_START.pattern})")
 _ASKS_AGAIN = re.compile(r"多少|几|什么|哪")  # the follow-up asks its own question, not just 那2023年呢
 _FOLLOWUP_STUB = re.compile(r"(?:那|那么)?(\w{2,10}?)(?:的情况)?呢")  # 那青岚呢: the one word is what changes
 
@@ -52,7 +54,7 @@ def is_followup(question: str) -> bool:
     that point back at it without naming a place of their own (那它们到2030年一共要在各个街道建成多少家？)."""
     q = normalize(question).rstrip("？?。！!")
     if len(q) > MAX_FOLLOWUP:
-        return bool(_POINTERS.search(q)) and not _places(q)
+        return bool(_POINTERS.search(q) or _LONG_OPENING.match(q)) and not _places(q)
     return bool(_FOLLOWUP_START.match(q)) or q.endswith("呢") or bool(_PRONOUNS.search(q)) or _names_nothing(q)
 
 
@@ -76,6 +78,7 @@ def _places(text: str) -> list[str]:
         for w, f in tagger.lcut(text)
         if f == "ns"
         and len(w) >= 2
+        and w not in _AREA_KINDS  # (jieba's dictionary tags 山区 a place)
         and (w[-1] in PLACE_LEVELS or tagger.word_tag_tab.get(w) == "ns" or (bare and bare.group(1) == w))
     ]
     return words or [p for p in PLACE_RE.findall(text) if not any(p.endswith(kind) for kind in _AREA_KINDS)]
