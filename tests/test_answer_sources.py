@@ -34,6 +34,14 @@ def test_which_reply_said_it_is_answered_with_the_reply_s_agency_number_and_titl
     assert not compose("遗传代谢病筛查病种要扩大到几种？", [CHUNK]).startswith("出自")
 
 
+def test_which_place_and_which_number_is_answered_with_the_reply_s_agency_not_the_number_alone() -> None:
+    answer = compose("哪份答复说要把遗传代谢病筛查扩到6种？是哪个地方、第几号提案？", [CHUNK])
+    opening = "出自桐岭市卫生健康委员会对市政协五届二次会议第117号提案《关于加强罕见病诊疗保障的提案》的答复[1]。"
+    assert answer == opening
+    # the number asked alone is answered as before
+    assert "桐岭市卫生健康委员会" not in compose("罕见病诊疗保障那个提案是第几号？", [CHUNK])
+
+
 def test_a_plan_asked_which_document_said_it_is_named_by_its_own_title() -> None:
     meta = DocMeta(agency="桐岭区卫生健康局", title="桐岭区卫生健康事业发展规划", source="plan.txt")
     chunk = Chunk("p", "plan.txt", (meta.title, "妇幼健康"), "全面开展新生儿疾病筛查，筛查率达到98%以上。", meta, 0)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from qa.answer.groups import parent_row
 from qa.answer.lexicon import figure_pattern, present, unit_alternatives
-from qa.answer.metadata import metadata_answer, place_of
+from qa.answer.metadata import meta_source, metadata_answer, place_of
 from qa.answer.qualifier import fitting_candidate
 from qa.answer.question import (
     DOCUMENT,
@@ -343,6 +343,13 @@ def compose(
     if intent.kind == "meta":
         text = metadata_answer(question, intent.meta_fields, sources, documents)
         if text:
+            # 哪个地方、第几号提案: the number alone does not say whose reply it is
+            n = meta_source(question, sources)
+            agency = sources[n - 1].meta.agency
+            if asks_source(question) and agency and agency not in text:
+                opening = _source_opening(sources[n - 1], n)
+                # (the opening states the number and the title itself)
+                return opening if set(intent.meta_fields) <= {"proposal_no", "title"} else opening + text
             return text
     ranked = rank_sentences(question, sources, intent, similarity=similarity)
     if not ranked:
@@ -373,16 +380,22 @@ def _identified(question: str, rendered: Sequence[tuple[Candidate, str]], source
     if not rendered or not asks_source(question):
         return text
     c = rendered[0][0]
-    meta = sources[c.n - 1].meta
-    if not meta.proposal_no:  # a plan or a notice answers no proposal: its own name (and who issued it) tells
-        name = source_name(sources[c.n - 1])
+    return _source_opening(sources[c.n - 1], c.n) + text
+
+
+def _source_opening(chunk: Chunk, n: int) -> str:
+    """出自<agency>对<meeting>第N号提案《title》的答复[n]。 — or, for a plan or a notice, which answers no proposal,
+    出自《its name》（issuer）[n]。; "" when the source names neither."""
+    meta = chunk.meta
+    if not meta.proposal_no:
+        name = source_name(chunk)
         if not name:
-            return text
+            return ""
         issuer = f"（{meta.agency}）" if meta.agency and meta.agency not in name else ""
-        return f"出自《{name}》{issuer}[{c.n}]。{text}"
+        return f"出自《{name}》{issuer}[{n}]。"
     kind = meta.kind[-2:] if meta.kind else ""  # 提案 of 政协提案, 建议 of 人大建议
     title = f"《{meta.title}》" if meta.title else ""
-    return f"出自{meta.agency}对{meta.meeting}第{meta.proposal_no}号{kind}{title}的答复[{c.n}]。{text}"
+    return f"出自{meta.agency}对{meta.meeting}第{meta.proposal_no}号{kind}{title}的答复[{n}]。"
 
 
 def source_name(chunk: Chunk) -> str:
