@@ -242,6 +242,23 @@ def test_this_with_a_measure_word_points_at_the_previous_subject() -> None:
     assert rewritten.startswith("榆关") and "心理" in rewritten and "组建" in rewritten
 
 
+def test_a_kind_named_only_in_a_breakdown_counted_in_another_unit_has_no_figure_in_the_asked_unit() -> None:
+    from qa.answer.groups import other_unit_item
+    from qa.index.tokenize import pos_tokenizer
+
+    sentence = "全区开展放射诊疗的机构48家，其中口腔诊所21家、体检机构5家，放射工作人员共612人。"
+
+    def item(question: str, unit: str) -> str:
+        return other_unit_item(pos_tokenizer().lcut(question), sentence, unit)
+
+    assert item("口腔诊所的放射工作人员有多少人？", "人") == "口腔诊所"  # 612人 are all of them
+    assert item("放射工作人员一共有多少人？", "人") == ""
+    assert item("口腔诊所有几家？", "家") == ""  # the breakdown counts 家: its own figure answers
+    # things done side by side are no breakdown: 新增透析机12台、水处理设备1套，候位时间缩短至3天
+    done = "新增透析机12台、水处理设备1套，患者平均候位时间缩短至3天。"
+    assert other_unit_item(pos_tokenizer().lcut("添了透析机以后要等几天？"), done, "天") == ""
+
+
 def test_a_long_question_opening_with_then_continues_the_conversation_but_the_filler_that_does_not() -> None:
     assert is_followup("那要是家里老人半夜突然发病了，能打哪个电话？几点到几点有人接？")
     assert is_followup("那北边山区那个分中心设在哪个镇，一共配了几台机器？")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.answer.lexicon import GENERIC
+from qa.answer.lexicon import GENERIC, figure_pattern, unit_alternatives
 from qa.answer.question import NOUN_FLAGS, is_entity
 from qa.answer.subject import document_frequency, present_or_abbreviated
 from qa.text import normalize
@@ -62,6 +62,28 @@ def outside_breakdown(words: Sequence[tuple[str, str]], sentence: str, held: str
     for word, flag in words:
         named = _names_group(word, flag) and document_frequency(word, key)
         if named and word in whole and not present_or_abbreviated(word, held):
+            return word
+    return ""
+
+
+def other_unit_item(words: Sequence[tuple[str, str]], sentence: str, unit: str) -> str:
+    """A kind the question names (口腔诊所) that the figure's sentence names only as one item of a breakdown counted
+    in another unit (其中口腔诊所21家、体检机构5家), while the asked unit's figure stands in a clause of its own
+    (放射工作人员共612人): that figure is the whole's, not the item's. "" when there is none."""
+    if not unit:
+        return ""
+    in_unit = re.compile(figure_pattern(unit_alternatives(unit)))
+    items: list[str] = []
+    outside: list[str] = []
+    for clause in re.split(r"[，,；;。]", normalize(sentence)):
+        if clause.startswith("其中"):  # a breakdown of the whole just counted, not things done side by side
+            items += [i for i in clause.split("、") if not in_unit.search(i)]
+        else:
+            outside.append(clause)
+    if not items or not any(in_unit.search(c) for c in outside):
+        return ""
+    for word, flag in words:
+        if _names_group(word, flag) and any(word in i for i in items) and not any(word in c for c in outside):
             return word
     return ""
 

@@ -18,13 +18,14 @@ from qa.answer.groups import (
     listed_where,
     narrower_kind,
     other_row_asked,
+    other_unit_item,
     outside_breakdown,
     unlisted_group,
     unnamed_sibling,
     with_parent_row,
 )
 from qa.answer.lexicon import GENERIC, QUESTION_WORDS, present, term_pattern
-from qa.answer.question import NOUN_FLAGS, Intent, asks_something, is_entity
+from qa.answer.question import NOUN_FLAGS, Intent, asks_something, classify, is_entity
 from qa.answer.roles import is_enumerated
 from qa.answer.select import Candidate, best_candidate
 from qa.answer.subject import (
@@ -256,6 +257,7 @@ def unstated_qualifier(
         narrower_kind(words, held, whole, key)
         or outside_breakdown(words, sentence, held, whole, key)
         or unlisted_group(words, sentence, held, key)
+        or other_unit_item(words, sentence, classify(question).unit)
         or listed_where(words, sentence)
     )
     if narrower:
