@@ -423,6 +423,10 @@ def test_a_target_does_not_answer_how_things_stand_nor_a_current_figure_a_target
     raised = "计划把特别扶助金提高到每月多少钱？"
     assert frame_mismatch(raised, "2024年特别扶助金标准为每人每月880元，按季度发放。")
     assert not frame_mismatch(raised, "自2025年起特别扶助金提高至每人每月960元。")
+    # a figure stated first, with a plan only in the clauses after it, is how things stand
+    teams = "全县132个家庭医生团队，将服务延伸到家庭，下一步将适当增加随访频次。"
+    assert not frame_mismatch("现在一共有几个家庭医生团队？", teams)
+    assert frame_mismatch("现在一共有几个家庭医生团队？", "下一步，全县将组建132个家庭医生团队。")
 
 
 def test_a_follow_up_naming_a_new_time_asks_the_topic_anew() -> None:
