@@ -11,12 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.answer.compose import table_row
-from qa.answer.lexicon import figure_pattern, unit_alternatives
 from qa.answer.metadata import meta_source, metadata_answer
 from qa.answer.qualifier import fitting_candidate
 from qa.answer.question import absolute_years, asks_field, asks_source, classify, later_parts, sub_questions, time_frame
 from qa.answer.refusal import NOT_GIVEN, near_miss
-from qa.answer.roles import sentence_frame
+from qa.answer.roles import figure_frames, sentence_frame
 from qa.answer.select import Candidate, best_candidate, count_noun, rank_sentences, states_count
 from qa.answer.similar import Similarity
 from qa.answer.subject import subject_check
@@ -97,25 +96,11 @@ def gate(
 _RAISED_TO_RE = re.compile(r"(?:提高|提升|增加|增至|上调|调整|降低|下降|缩短|扩大)(?:到|至|为)")
 
 
-def _figure_frames(sentence: str, unit: str) -> set[str]:
-    """The time frame of each figure of the sentence in the asked unit, read from the sentence up to the end of the
-    figure's clause: 全区147个团队，…，将服务延伸到家庭 states 147 as it stands, although the sentence goes on with
-    a plan; 现有9家，到2025年将达到15家 states one figure of each. The whole sentence's frame when it has none."""
-    figure = re.compile(figure_pattern(unit_alternatives(unit)) if unit else r"\d")
-    frames = set()
-    at = 0
-    for clause in re.split(r"(?<=[，,；;。])", sentence):
-        at += len(clause)
-        if figure.search(clause):
-            frames.add(sentence_frame(sentence[:at]))
-    return frames or {sentence_frame(sentence)}
-
-
 def frame_mismatch(question: str, sentence: str) -> str:
     """Why a figure sentence states another time than the question asks ("" when it does not): the question asks
     how things stand and the sentence states a target, or it asks a year's target and the sentence states neither
     a target nor that year."""
-    asked, frames = time_frame(question), _figure_frames(sentence, classify(question).unit)
+    asked, frames = time_frame(question), figure_frames(sentence, classify(question).unit)
     if asked and "" not in frames and asked not in frames:
         return f"the question asks for the {asked} figure, the sentence states the {frames.pop()} one"
     said = sentence_frame(sentence)

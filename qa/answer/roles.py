@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from qa.answer.lexicon import figure_pattern, unit_alternatives
 from qa.text import table_pattern
 
 # A sentence that states a plan or target (到2025年底…达到, 计划, 力争) rather than what has been done.
@@ -83,3 +84,17 @@ def sentence_frame(sentence: str) -> str:
         return "plan"
     plan, done = bool(_PLAN_RE.search(sentence)), bool(_DONE_RE.search(sentence))
     return "" if plan == done else ("plan" if plan else "now")
+
+
+def figure_frames(sentence: str, unit: str) -> set[str]:
+    """The time frame of each figure of the sentence in the asked unit, read from the sentence up to the end of the
+    figure's clause: 全区147个团队，…，将服务延伸到家庭 states 147 as it stands, although the sentence goes on with
+    a plan; 现有9家，到2025年将达到15家 states one figure of each. The whole sentence's frame when it has none."""
+    figure = re.compile(figure_pattern(unit_alternatives(unit)) if unit else r"\d")
+    frames = set()
+    at = 0
+    for clause in re.split(r"(?<=[，,；;。])", sentence):
+        at += len(clause)
+        if figure.search(clause):
+            frames.add(sentence_frame(sentence[:at]))
+    return frames or {sentence_frame(sentence)}

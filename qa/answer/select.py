@@ -50,6 +50,7 @@ from qa.answer.roles import (
     DECISION_RE,
     PROBLEM_ASKED_RE,
     TOTAL_RE,
+    figure_frames,
     is_enumerated,
     measure_shape,
     sentence_frame,
@@ -439,7 +440,7 @@ def best_candidate(
     informative = [c for c in ranked if not c.boilerplate and not c.problem] or list(ranked)
     if intent.kind in ("number", "date"):
         typed_ones = [c for c in informative[:window] if c.typed]
-        timely = [c for c in typed_ones if sentence_frame(c.text) in ("", frame)] if frame else typed_ones
+        timely = [c for c in typed_ones if figure_frames(c.text, intent.unit) & {"", frame}] if frame else typed_ones
         return next(iter(timely or typed_ones), None)
     if not informative:
         return None
