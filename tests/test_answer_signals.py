@@ -431,6 +431,8 @@ def test_a_question_s_shortened_word_finds_the_sentence_that_writes_it_out() -> 
 
     assert mentions("政府办", "其中政府举办3个") and mentions("护理站", "社区护理服务站")
     assert not mentions("护理站", "护理人员") and not mentions("医保", "医疗保障局")  # two characters: too loose
+    # 平均 shortens to 均 in a compound: 平均收入 is 人均收入, 平均住院日 is 年均住院日
+    assert mentions("平均收入", "在编人员年人均收入从12万元增加至15万元") and not mentions("平均收入", "收入增加")
     stations = _chunk(
         "全县现有护理站7个，其中政府举办3个（依托城东、城西社区卫生服务中心设立）、社会力量举办4个，共有注册护士52名。\n"
         "2024年全县护理站提供上门护理服务1.2万人次。\n服务项目包括压疮护理、伤口换药等16项。\n"

@@ -35,9 +35,12 @@ def present(term: str, text: str) -> bool:
 
 def mentions(term: str, text: str) -> bool:
     """present, or a three-character term written out with a character or two more before its last (政府办 in
-    政府举办, 护理站 in 护理服务站): a question shortens the documents' words the way Chinese abbreviates."""
+    政府举办, 护理站 in 护理服务站), or 平均 shortened to 均 (平均收入 in 人均收入): a question and a document
+    shorten words the way Chinese abbreviates."""
     if present(term, text):
         return True
+    if term.startswith("平均") and len(term) > 3 and f"均{term[2:]}" in text:
+        return True  # 平均X is written 人均X or 户均X: 平均 shortens to 均 in a compound
     if len(term) != 3:
         return False
     written_out = f"{re.escape(term[:2])}[\u4e00-\u9fa5]{{1,2}}{re.escape(term[2])}"
