@@ -42,18 +42,15 @@ _PER_UNIT_Q_RE = re.compile(r"每(?:个|家|所|名|位|人|户|床|次|例)|平
 # 元/人)
 # (每个 is any unit's, and 每个月 a time's: neither names a measure)
 _PER_ASKED_RE = re.compile(r"每一?(家|所|名|位|人|户|床|例)|([人户床])均")
-_PER_STATED_RE = re.compile(
-    r"每一?(?:[\d.]+|[一两二三四五六七八九十百千万]+)?\s*(?:万|千|百)?\s*(个|家|所|名|位|人|户|床|例)|([人户床])均|/(人|户|床)"
-)
+_SO_MANY = r"(?:[\d.]+|[一两二三四五六七八九十百千万]+)?\s*(?:万|千|百)?\s*"  # the 3万 of 每3万人, the 千 of 每千人口
+_PER_STATED_RE = re.compile(rf"每一?{_SO_MANY}(个|家|所|名|位|人|户|床|例)|([人户床])均|/(人|户|床)")
 # What was added or bought (新增多少辆, 购置几台): a count of things, never a ratio to the population
 _ADDED_RE = re.compile(r"新增|新建|新购|新招|购置|采购|购买|添置|买了")
 # A figure per so many people (每3万人1辆, 每千人口4.5个托位): a ratio, no count of what was built or hired
-_PER_POPULATION_RE = re.compile(
-    r"每\s*(?:[\d.]+|[一两二三四五六七八九十百千万]+)?\s*(?:万|千|百)?\s*(?:人口|人|户)[^\d，,。；;]{0,8}?(\d+(?:\.\d+)?)"
-)
+_PER_POPULATION_RE = re.compile(rf"每\s*{_SO_MANY}(?:人口|人|户)[^\d，,。；;]{{0,8}}?(\d+(?:\.\d+)?)")
 _RATE_RE = re.compile(r"每(?:人|床日|床|日|天|月|年|次|例|户|名|个|家|所|平方米|人次)[\u4e00-\u9fa5]{0,4}\d")
-# A year inside a document number: 〔2022〕, [2022], （2022）.
 _FIGURE_RE = re.compile(r"\d+(?:\.\d+)?")
+# A year inside a document number: 〔2022〕, [2022], （2022）.
 _DOC_NO_RE = re.compile(rf"{DOC_NO_YEAR_RE.pattern}\s*\d*\s*号?")  # the whole number: 〔2022〕7号
 # Words a quantity phrase may end with that say nothing of what is measured (数量, 情况) or only ask (多少).
 QUANTITY_STOP = word_set("quantity_stopwords")
