@@ -139,6 +139,11 @@ def _named_towns(text: str) -> list[str]:
     return [t for t in dict.fromkeys(towns) if not any(o != t and o in t for o in towns)]
 
 
+def _town_name(town: str) -> str:
+    """A town's name without its level (石湾 of 石湾街道: replies write 石湾街 too)."""
+    return re.sub(r"(?:镇|乡|街道|街|片区)$", "", town)
+
+
 def _towns_as_written(text: str, words: Sequence[tuple[str, str]]) -> list[str]:
     """The towns a text names (see _named_towns) whose name starts where a word of it starts and whose level is no
     verb's (回乡, 下乡): 青山镇 and 青苔片区, never 员返乡 of 人员返乡."""
@@ -151,7 +156,7 @@ def _towns_as_written(text: str, words: Sequence[tuple[str, str]]) -> list[str]:
         starts.add(at)
     towns = []
     for town in _named_towns(text):
-        name = re.sub(r"(?:镇|乡|街道|街|片区)$", "", town)
+        name = _town_name(town)
         for m in re.finditer(re.escape(town), text):
             if m.start() in starts and m.start() + len(name) not in verb_chars:
                 towns.append(town)
@@ -232,13 +237,13 @@ def unstated_qualifier(
             return town
         # a town other replies name, asked of a sentence that counts the whole county (全区147个…): no town's figure
         # (by its name without the level: 石湾街道 is written 石湾街 too)
-        name = re.sub(r"(?:镇|乡|街道|街|片区)$", "", town)
+        name = _town_name(town)
         if len(name) >= 2 and name not in whole and counts_whole and document_frequency(name, key):
             return town
     # a town the reply never names at all (青苔片区 where it gives two other areas' figures): none of its figures
     # is that town's
     for town in _towns_as_written(asking, pos_tokenizer().lcut(asking)):
-        if re.sub(r"(?:镇|乡|街道|街|片区)$", "", town) not in whole:
+        if _town_name(town) not in whole:
             return town
     # An institution of the place asked by its name (区人民医院), which the reply names, is no subject of a figure
     # sentence about another of the same level and kind (县中医医院…CT近3万人次): replies give each hospital's
