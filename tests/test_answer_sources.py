@@ -52,7 +52,8 @@ def test_a_plan_asked_which_document_said_it_is_named_by_its_own_title() -> None
 
 def test_figures_a_question_quotes_must_be_stated_in_the_same_measure_word() -> None:
     assert missing_figures("病种从3种扩到6种，这是哪个市的？", "将筛查病种由三种扩大到6种") == []
-    assert missing_figures("新建了8家社区医院的是哪个区？", "新建社区医院8个") == []  # 家 is also counted in 个
+    assert missing_figures("新建了8家社区医院的是哪个区？", "新建社区医院八家") == []
+    assert missing_figures("新建了8家社区医院的是哪个区？", "新建社区医院8个") == ["8家"]  # quoted as written
     assert missing_figures("病种从3种扩到6种，这是哪个市的？", "由3种扩大到6家") == ["6种"]
     # years, months and the digits of a service's name are not quoted figures
     assert missing_figures("2024年3月讲120急救的是哪份答复？", "急救网络") == []

@@ -204,10 +204,10 @@ def _gate(
     chunks = list(sources) if intent.cross_doc or intent.kind == "meta" else [sources[best.n - 1]]
     evidence = evidence_text(chunks) + "".join(texts.get(d, "") for d in dict.fromkeys(c.doc_id for c in chunks))
     # Which reply says …, who proposed the one that …: the figures the question quotes are how it names the
-    # reply it asks about, so that reply must state them.
+    # reply it asks about, so the passage it is answered from must state them (not only somewhere in a long plan)
     if asks_source(whole) or intent.kind == "meta":
         named = sources[(meta_source(question, sources) if intent.kind == "meta" else best.n) - 1]
-        quoted = missing_figures(question, evidence_text([named]) + texts.get(named.doc_id, ""))
+        quoted = missing_figures(question, evidence_text([named]))
         if quoted:
             return refuse(f"the question quotes {'、'.join(quoted)}, which the answering document never states")
     noun = count_noun(part or question, intent)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from qa.answer.lexicon import UNITS, unit_forms
+from qa.answer.lexicon import UNITS
 from qa.ingest.normalize import CN_NUMERAL, cn_number
 from qa.records import Chunk, Citation
 from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize, split_sentences, table_pattern
@@ -264,15 +264,15 @@ _STATED_NUMBER_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?|{CN_NUMERAL})\s*(?=(\
 
 
 def missing_figures(question: str, evidence: str) -> list[str]:
-    """Figures the question quotes that the evidence never states in a measure word answering for the quoted one
-    (8家 is stated as 8家, 8个 or 八家; 8种 is another figure)."""
+    """Figures the question quotes that the evidence never states with the same measure word (8种 is stated as 8种
+    or 八种; 8个 is another figure: a figure that names a reply is quoted as the reply writes it, and a long
+    document holds some 8个 or other)."""
     stated: dict[str, list[str]] = {}
     for number, after in _STATED_NUMBER_RE.findall(normalize(evidence)):
         stated.setdefault(number if number[0].isdigit() else str(cn_number(number)), []).append(after)
     missing = []
     for number, unit in _QUOTED_FIGURE_RE.findall(normalize(question)):
-        forms = re.compile("|".join(unit_forms(unit)))
-        if not any(forms.match(after) for after in stated.get(number.lstrip("0") or "0", [])):
+        if not any(after.startswith(unit) for after in stated.get(number.lstrip("0") or "0", [])):
             missing.append(f"{number}{unit}")
     return missing
 
