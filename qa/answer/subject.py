@@ -65,7 +65,7 @@ class Quantity:
     total: bool = False
     figures: tuple[str, ...] = ()  # the figures the question itself states (12家 → "12"): never the answer
     per_unit: bool = False  # 每个卫生院多少, 人均多少: a figure per unit, which a total does not give
-    per: str = ""  # …and the measure it is per (所 of 平均每所学校): a figure per pupil is not one per school
+    per: str = ""  # …and the measure it is per (户 of 平均每户): a figure per person is not one per household
     ratio: bool = True  # a ratio (每3万人1辆) may answer; not when the question counts what was added (新增多少辆)
     rate: bool = False  # 达标率是多少: a rate, which a count does not give
 
