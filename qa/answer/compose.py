@@ -343,10 +343,12 @@ def compose(
     if intent.kind == "meta":
         text = metadata_answer(question, intent.meta_fields, sources, documents)
         if text:
+            if not asks_source(question):
+                return text
             # 哪个地方、第几号提案: the number alone does not say whose reply it is
             n = meta_source(question, sources)
             agency = sources[n - 1].meta.agency
-            if asks_source(question) and agency and agency not in text:
+            if agency and agency not in text:
                 opening = _source_opening(sources[n - 1], n)
                 # (the opening states the number and the title itself)
                 return opening if set(intent.meta_fields) <= {"proposal_no", "title"} else opening + text

@@ -57,7 +57,7 @@ from qa.answer.roles import (
     states_problem,
 )
 from qa.answer.similar import Similarity
-from qa.answer.subject import asked_quantity, figure_fits
+from qa.answer.subject import asked_quantity, asks_ratio, figure_fits
 from qa.answer.verify import question_entities
 from qa.data import word_set
 from qa.records import Chunk
@@ -320,7 +320,7 @@ def rank_sentences(
     quantity = asked_quantity(focus or question) if intent.kind == "number" else None
     if quantity and quantity.phrase and not any(quantity.phrase[-2:] in normalize(c.text) for c in sources):
         quantity = dataclasses.replace(quantity, phrase="")  # words no passage uses (多要交) cannot rule anything out
-    if quantity and focus and asked_quantity(question).ratio:  # 每10万人有几台？到2025年要达到几台: both ratios
+    if quantity and focus and asks_ratio(question):  # 每10万人有几台？到2025年要达到几台: both ratios
         quantity = dataclasses.replace(quantity, ratio=True)
     # 多少家 + a noun: the figure must count that noun (states_count), not whatever else the sentence counts
     noun = count_noun(focus or question, intent)

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present, term_pattern, unit_forms
+from qa.answer.lexicon import GENERIC, QUESTION_WORDS, SYNONYMS, UNITS, present, term_pattern, unit_alternatives
 from qa.answer.question import NOUN_FLAGS, is_entity
 from qa.data import word_set
 from qa.text import DOC_NO_YEAR_RE, char_bigrams, normalize
@@ -129,11 +129,16 @@ def asked_quantity(question: str) -> Quantity:
     figures = tuple(dict.fromkeys(f for f in _FIGURE_RE.findall(unquoted) if not re.fullmatch(r"(?:19|20)\d{2}", f)))
     per_unit = bool(_PER_UNIT_Q_RE.search(q))
     per = next((m.group(1) or m.group(2) for m in _PER_ASKED_RE.finditer(q)), "")
-    # only what is added or bought is counted for sure: 托位数要达到多少 may ask the ratio without saying 每千人口
-    ratio = not _ADDED_RE.search(q) or bool(re.search(r"每|均|比|率|占|[千万]人", q))
     return Quantity(
-        phrase, bool(_TOTAL_Q_RE.search(q)), figures, per_unit, per=per, ratio=ratio, rate=phrase.endswith("率")
+        phrase, bool(_TOTAL_Q_RE.search(q)), figures, per_unit, per=per, ratio=asks_ratio(q), rate=phrase.endswith("率")
     )
+
+
+def asks_ratio(question: str) -> bool:
+    """Whether a ratio (每3万人1辆) may answer the question: only what is added or bought is counted for sure
+    (新增多少辆), unless the question asks per something (托位数要达到多少 may ask the ratio without 每千人口)."""
+    q = normalize(question)
+    return not _ADDED_RE.search(q) or bool(re.search(r"每|均|比|率|占|[千万]人", q))
 
 
 def _noun_after(pairs: Sequence[tuple[str, str]], start: int) -> str:
@@ -172,7 +177,7 @@ def figure_fits(sentence: str, quantity: Quantity, unit_figures: Sequence[str] =
     ):
         return False  # 全县约412吨 is a total; a figure per 卫生院 was asked
     stated_per = [next(g for g in m.groups() if g) for m in _PER_STATED_RE.finditer(text)]
-    if quantity.per and stated_per and not any(re.fullmatch("|".join(unit_forms(quantity.per)), p) for p in stated_per):
+    if quantity.per and stated_per and not any(re.fullmatch(unit_alternatives(quantity.per), p) for p in stated_per):
         return False  # 每名婴幼儿每月200元 is per child; a figure per institution (每家) was asked
     # the figures the question gives are no answer, each once: 0-3岁婴幼儿托位数 … 3 still states the target 3
     figures = Counter(unit_figures) - Counter(quantity.figures)
